@@ -1,0 +1,16 @@
+// Registration of the lathe subcommands. Each Add* function adds its subcommands to `app`; their
+// callbacks store the command's exit code in `exit_code`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "lathe/cli/output.h"
+
+namespace lathe::cli {
+
+void AddStoreCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
+void AddNodeCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
+void AddLineageCommand(CLI::App& app, const GlobalOptions& g, int& exit_code);
+void AddRecordCommand(CLI::App& app, const GlobalOptions& g, int& exit_code);
+
+}  // namespace lathe::cli

@@ -1,0 +1,40 @@
+// The lathe command: parses the command line and runs one subcommand.
+#include <cstdio>
+
+#include <spdlog/spdlog.h>
+
+#include "lathe/cli/commands.h"
+#include "lathe/core/version.h"
+
+int main(int argc, char** argv) {
+  using namespace lathe::cli;
+  CLI::App app{"Lathe: pipelines, metadata and serving for machine learning"};
+  app.set_version_flag("--version", lathe::kVersion);
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  GlobalOptions g;
+  app.add_option("--store", g.store_uri, "metadata store URI")
+      ->default_str(g.store_uri)
+      ->envname("LATHE_STORE");
+  app.add_option("--artifacts", g.artifacts_dir, "artifact root directory")
+      ->default_str(g.artifacts_dir)
+      ->envname("LATHE_ARTIFACTS");
+  app.add_flag("--json", g.json, "machine-readable JSON output");
+  app.add_flag("-v,--verbose", g.verbose, "log what happens");
+
+  int exit_code = kExitOk;
+  AddStoreCommands(app, g, exit_code);
+  AddNodeCommands(app, g, exit_code);
+  AddLineageCommand(app, g, exit_code);
+  AddRecordCommand(app, g, exit_code);
+
+  app.parse_complete_callback([&] { spdlog::set_level(g.verbose ? spdlog::level::debug : spdlog::level::warn); });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+  return exit_code;
+}

@@ -1,0 +1,35 @@
+#include "lathe/core/fs.h"
+
+#include <fmt/format.h>
+
+#include "lathe/core/strings.h"
+
+namespace lathe {
+
+namespace fs = std::filesystem;
+
+fs::path LocalPathFromUri(std::string_view uri) {
+  if (StartsWith(uri, "file://")) return fs::path(std::string(uri.substr(7)));
+  if (uri.find("://") != std::string_view::npos) return {};
+  return fs::path(std::string(uri));
+}
+
+bool IsWithin(const fs::path& root, const fs::path& path) {
+  std::error_code ec;
+  fs::path r = fs::weakly_canonical(fs::absolute(root, ec), ec).lexically_normal();
+  fs::path parent = fs::weakly_canonical(fs::absolute(path, ec).parent_path(), ec);
+  fs::path p = (parent / fs::absolute(path, ec).filename()).lexically_normal();
+  auto rel = p.lexically_relative(r);
+  if (rel.empty()) return false;
+  auto first = *rel.begin();
+  return first != ".." && !rel.is_absolute();
+}
+
+Status RemovePath(const fs::path& path) {
+  std::error_code ec;
+  fs::remove_all(path, ec);
+  if (ec) return DataLossError(fmt::format("cannot remove {}: {}", path.string(), ec.message()));
+  return Status::Ok();
+}
+
+}  // namespace lathe

@@ -1,0 +1,118 @@
+// The backend seam of the metadata store: a connection that runs SQL with bound parameters.
+// The store's logic is written once over this interface; everything that differs between SQL
+// dialects (placeholder syntax, the auto-increment column, error mapping) lives in a backend.
+// Not thread-safe: MetadataStore serialises calls.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lathe/core/status.h"
+
+namespace lathe::metadata::detail {
+
+// A bound parameter: NULL, integer, double or text. Text is borrowed: it must outlive the call.
+class SqlParam {
+ public:
+  enum class Kind { kNull, kInt, kDouble, kText };
+  SqlParam() : kind_(Kind::kNull) {}
+  SqlParam(std::nullptr_t) : kind_(Kind::kNull) {}  // NOLINT
+  template <std::integral I>
+  SqlParam(I v) : kind_(Kind::kInt), i_(static_cast<int64_t>(v)) {}  // NOLINT
+  SqlParam(double v) : kind_(Kind::kDouble), d_(v) {}                 // NOLINT
+  SqlParam(std::string_view v) : kind_(Kind::kText), s_(v) {}         // NOLINT
+  SqlParam(const std::string& v) : kind_(Kind::kText), s_(v) {}       // NOLINT
+  SqlParam(const char* v) : kind_(Kind::kText), s_(v) {}              // NOLINT
+  // Empty text becomes NULL (optional string columns).
+  static SqlParam TextOrNull(std::string_view v) { return v.empty() ? SqlParam() : SqlParam(v); }
+
+  Kind kind() const { return kind_; }
+  int64_t i() const { return i_; }
+  double d() const { return d_; }
+  std::string_view s() const { return s_; }
+
+ private:
+  Kind kind_;
+  int64_t i_ = 0;
+  double d_ = 0;
+  std::string_view s_;
+};
+
+// One result row, valid only inside the row callback.
+class SqlRow {
+ public:
+  virtual ~SqlRow() = default;
+  virtual bool IsNull(int col) const = 0;
+  virtual int64_t Int(int col) const = 0;
+  virtual double Double(int col) const = 0;
+  virtual std::string_view Text(int col) const = 0;  // "" for NULL
+  std::string Str(int col) const { return std::string(Text(col)); }
+};
+
+using RowCallback = std::function<Status(const SqlRow&)>;
+
+class SqlConnection {
+ public:
+  virtual ~SqlConnection() = default;
+
+  virtual std::string_view backend() const = 0;  // "sqlite"
+  // The column type of an auto-increment 64-bit primary key ("INTEGER PRIMARY KEY").
+  virtual std::string_view id_column_type() const = 0;
+
+  // Names of the user tables in the database.
+  virtual Result<std::vector<std::string>> ListTables() = 0;
+  // Backend-level integrity problems (page checksums, index consistency, foreign keys).
+  virtual Result<std::vector<std::string>> IntegrityProblems() = 0;
+  // Runs statements without parameters (DDL, pragmas), separated by ';'.
+  virtual Status ExecScript(std::string_view sql) = 0;
+  // Runs one statement written with '?' placeholders; calls `on_row` for each result row.
+  virtual Status Query(std::string_view sql, const SqlParam* params, size_t n,
+                       const RowCallback& on_row) = 0;
+  // Runs one statement; returns the number of rows it changed.
+  virtual Result<int64_t> Execute(std::string_view sql, const SqlParam* params, size_t n) = 0;
+
+  virtual Status Begin(bool write) = 0;
+  virtual Status Commit() = 0;
+  virtual Status Rollback() = 0;
+
+  // Conveniences over the virtual calls.
+  Status Query(std::string_view sql, std::initializer_list<SqlParam> params, const RowCallback& cb) {
+    return Query(sql, params.begin(), params.size(), cb);
+  }
+  Status Query(std::string_view sql, const std::vector<SqlParam>& params, const RowCallback& cb) {
+    return Query(sql, params.data(), params.size(), cb);
+  }
+  Result<int64_t> Execute(std::string_view sql, std::initializer_list<SqlParam> params = {}) {
+    return Execute(sql, params.begin(), params.size());
+  }
+  Result<int64_t> Execute(std::string_view sql, const std::vector<SqlParam>& params) {
+    return Execute(sql, params.data(), params.size());
+  }
+  // First column of the first row as an integer; nullopt when there is no row or it is NULL.
+  Result<std::optional<int64_t>> QueryInt(std::string_view sql,
+                                          std::initializer_list<SqlParam> params = {}) {
+    std::optional<int64_t> out;
+    LATHE_RETURN_IF_ERROR(Query(sql, params, [&](const SqlRow& r) {
+      if (!out && !r.IsNull(0)) out = r.Int(0);
+      return Status::Ok();
+    }));
+    return out;
+  }
+};
+
+// Opens a SQLite database file (or ":memory:"). `create` allows creating a missing file.
+Result<std::unique_ptr<SqlConnection>> OpenSqlite(const std::string& path, bool create,
+                                                  int busy_timeout_ms);
+
+// "?, ?, ?" for n placeholders.
+std::string Placeholders(size_t n);
+
+}  // namespace lathe::metadata::detail
