@@ -20,7 +20,7 @@ bool IsWithin(const fs::path& root, const fs::path& path) {
   fs::path parent = fs::weakly_canonical(fs::absolute(path, ec).parent_path(), ec);
   fs::path p = (parent / fs::absolute(path, ec).filename()).lexically_normal();
   auto rel = p.lexically_relative(r);
-  if (rel.empty()) return false;
+  if (rel.empty() || rel == ".") return false;
   auto first = *rel.begin();
   return first != ".." && !rel.is_absolute();
 }

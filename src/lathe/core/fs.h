@@ -12,7 +12,7 @@ namespace lathe {
 // Turns a file URI ("file:///a/b") or plain path into a local path; empty for other schemes.
 std::filesystem::path LocalPathFromUri(std::string_view uri);
 
-// True if `path` is `root` or lies below it, after normalising both (no symlink resolution of
+// True if `path` lies strictly below `root`, after normalising both (no symlink resolution of
 // the last component, so a link inside the root is never followed out of it).
 bool IsWithin(const std::filesystem::path& root, const std::filesystem::path& path);
 

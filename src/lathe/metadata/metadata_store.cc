@@ -20,7 +20,9 @@ namespace {
 constexpr const char* kSchemaTable = "lathe_schema";
 
 Result<std::unique_ptr<SqlConnection>> Connect(std::string_view uri, const StoreOptions& options) {
-  LATHE_ASSIGN_OR_RETURN(StoreUri parsed, ParseStoreUri(uri));
+  Result<StoreUri> parsed_uri = ParseStoreUri(uri);
+  if (!parsed_uri.ok()) return parsed_uri.status();
+  const StoreUri& parsed = *parsed_uri;
   bool memory = parsed.path == ":memory:";
   if (!memory && options.create_if_missing) {
     auto parent = std::filesystem::path(parsed.path).parent_path();

@@ -71,7 +71,9 @@ class SqliteConnection final : public SqlConnection {
   }
 
   std::string_view backend() const override { return "sqlite"; }
-  std::string_view id_column_type() const override { return "INTEGER PRIMARY KEY"; }
+  // AUTOINCREMENT: ids of deleted rows are never reused, so references held elsewhere (a model
+  // server, a report) never point at a different record later.
+  std::string_view id_column_type() const override { return "INTEGER PRIMARY KEY AUTOINCREMENT"; }
 
   Result<std::vector<std::string>> ListTables() override {
     std::vector<std::string> out;
@@ -203,6 +205,7 @@ Result<std::unique_ptr<SqlConnection>> OpenSqlite(const std::string& path, bool 
     return st;
   }
   auto conn = std::make_unique<SqliteConnection>(db);
+  sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, busy_timeout_ms);
   // Reading the schema first turns "not a database" into a clear error before WAL is set.
   Status probe = conn->ExecScript("SELECT count(*) FROM sqlite_master");

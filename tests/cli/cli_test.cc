@@ -1,0 +1,188 @@
+// End-to-end tests of the lathe command: exit codes, tables, JSON and error messages.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "testing/temp_dir.h"
+
+namespace lathe::cli {
+namespace {
+
+using testing::CommandResult;
+using testing::TempDir;
+using testing::WriteFile;
+
+class CliTest : public ::testing::Test {
+ protected:
+  CommandResult Lathe(const std::string& args) { return testing::RunCommand(std::string(LATHE_BIN) + " " + args, tmp_.path()); }
+
+  nlohmann::json Json(const std::string& args) {
+    auto r = Lathe("--json " + args);
+    EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.err;
+    return nlohmann::json::parse(r.out, nullptr, false);
+  }
+
+  // raw.csv -> Ingest -> examples/ -> Train -> model.bin
+  void RecordTwoSteps() {
+    WriteFile(tmp_ / "raw.csv", "a,b\n1,2\n");
+    WriteFile(tmp_ / "examples/train.csv", "1,2\n");
+    WriteFile(tmp_ / "model.bin", "weights");
+    ASSERT_EQ(Lathe("record Ingest --input Raw=raw.csv --output Examples=examples --context Pipeline=demo "
+                    "--property span=3")
+                  .exit_code,
+              0);
+    auto r = Lathe("record Trainer --name train --input Examples=examples --output Model=model.bin "
+                   "--context Pipeline=demo --property lr=0.1");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "recorded execution 2 (Trainer): inputs 2 outputs 3\n");
+  }
+
+  TempDir tmp_;
+};
+
+TEST_F(CliTest, HelpVersionAndUsageErrors) {
+  EXPECT_EQ(Lathe("--help").exit_code, 0);
+  EXPECT_EQ(Lathe("--version").exit_code, 0);
+  EXPECT_EQ(Lathe("").exit_code, 2);
+  EXPECT_EQ(Lathe("frobnicate").exit_code, 2);
+  EXPECT_EQ(Lathe("artifacts list --limit 0").exit_code, 2);
+  EXPECT_EQ(Lathe("lineage").exit_code, 2);
+  EXPECT_EQ(Lathe("lineage 1 --direction sideways").exit_code, 2);
+}
+
+TEST_F(CliTest, MissingStoreIsAFailureNotCreated) {
+  auto r = Lathe("artifacts list");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("lathe: error: no store at .lathe/metadata.db"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / ".lathe/metadata.db"));
+}
+
+TEST_F(CliTest, InitIsRepeatable) {
+  auto r = Lathe("store init");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "store sqlite://.lathe/metadata.db ready (schema version 1)\n");
+  EXPECT_EQ(Lathe("store init").exit_code, 0);
+  EXPECT_EQ(Json("store init")["schema_version"], 1);
+  EXPECT_EQ(Lathe("store migrate").exit_code, 0);
+}
+
+TEST_F(CliTest, StoreOptionAndNotALatheStore) {
+  WriteFile(tmp_ / "notes.txt", "just some text that is certainly not a database file at all\n");
+  auto r = Lathe("--store sqlite://notes.txt store init");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("not a SQLite database"), std::string::npos) << r.err;
+  r = Lathe("--store postgres://x store init");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unsupported scheme 'postgres'"), std::string::npos);
+  EXPECT_EQ(Lathe("--store sqlite://other/m.db store init").exit_code, 0);
+  EXPECT_TRUE(std::filesystem::exists(tmp_ / "other/m.db"));
+}
+
+TEST_F(CliTest, RecordListShowAndLineage) {
+  RecordTwoSteps();
+  auto list = Lathe("artifacts list");
+  ASSERT_EQ(list.exit_code, 0);
+  EXPECT_EQ(list.out.substr(0, list.out.find('\n')), "ID  TYPE      NAME       STATE  CREATED              URI");
+  EXPECT_NE(list.out.find("model.bin"), std::string::npos);
+
+  auto items = Json("artifacts list --type Model")["items"];
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0]["name"], "model.bin");
+  EXPECT_EQ(items[0]["state"], "LIVE");
+  EXPECT_EQ(Json("artifacts list --filter \"uri LIKE '%examples'\"")["items"].size(), 1u);
+  EXPECT_EQ(Json("executions list --filter \"custom_properties.span = 3\"")["items"].size(), 1u);
+  EXPECT_EQ(Json("contexts list")["items"][0]["name"], "demo");
+  EXPECT_EQ(Json("types list --kind artifact")["items"].size(), 3u);
+
+  auto page = Json("artifacts list --limit 2");
+  EXPECT_EQ(page["items"].size(), 2u);
+  std::string token = page["next_page_token"];
+  ASSERT_FALSE(token.empty());
+  auto rest = Json("artifacts list --limit 2 --page-token " + token);
+  EXPECT_EQ(rest["items"].size(), 1u);
+  EXPECT_EQ(rest["next_page_token"], "");
+  EXPECT_EQ(Json("artifacts list --limit 1 --all")["items"].size(), 3u);
+
+  auto show = Json("artifacts show 2");
+  EXPECT_EQ(show["artifact"]["type"], "Examples");
+  EXPECT_EQ(show["events"].size(), 2u);
+  EXPECT_EQ(show["contexts"][0]["name"], "demo");
+  auto shown = Lathe("executions show 2");
+  EXPECT_NE(shown.out.find("custom    lr = 0.1 (DOUBLE)"), std::string::npos) << shown.out;
+  EXPECT_EQ(Lathe("contexts show 1").exit_code, 0);
+  auto missing = Lathe("artifacts show 99");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err, "lathe: error: artifact 99 does not exist\n");
+
+  auto lineage = Json("lineage 3");
+  ASSERT_TRUE(lineage.contains("nodes"));
+  EXPECT_EQ(lineage["nodes"].size(), 5u);  // model, train, examples, ingest, raw
+  EXPECT_EQ(lineage["edges"].size(), 4u);
+  EXPECT_EQ(lineage["edges"][0]["from"], "artifact:1");
+  EXPECT_EQ(lineage["edges"][0]["to"], "execution:1");
+  EXPECT_EQ(Json("lineage 3 --hops 2")["nodes"].size(), 3u);
+  EXPECT_EQ(Json("lineage 1 --direction down")["nodes"].size(), 5u);
+  EXPECT_EQ(Json("lineage 1 --execution --direction both")["nodes"].size(), 5u);
+  EXPECT_EQ(Json("lineage 1 --execution --direction both --hops 1")["nodes"].size(), 3u);
+  auto table = Lathe("lineage 3");
+  EXPECT_NE(table.out.find("lineage of artifact 3 (up, up to 20 hops): 3 artifacts, 2 executions"),
+            std::string::npos);
+  auto dot = Lathe("lineage 3 --dot");
+  EXPECT_EQ(dot.out.substr(0, 16), "digraph lineage ");
+}
+
+TEST_F(CliTest, BadFilterSaysWhere) {
+  RecordTwoSteps();
+  auto r = Lathe("artifacts list --filter \"type = 'Model' AND (name = 'x'\"");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "lathe: error: filter: expected ')', found the end of the filter at column 31\n");
+  r = Lathe("artifacts list --filter \"colour = 'red'\"");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown artifact field 'colour' at column 1"), std::string::npos);
+}
+
+TEST_F(CliTest, RecordErrors) {
+  ASSERT_EQ(Lathe("store init").exit_code, 0);
+  auto r = Lathe("record Trainer --input Examples=missing.csv");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "lathe: error: input missing.csv does not exist\n");
+  r = Lathe("record Trainer --input missing.csv");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("must look like NAME=VALUE"), std::string::npos);
+  r = Lathe("record Trainer --state DONE");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown execution state 'DONE'"), std::string::npos);
+  EXPECT_TRUE(Json("executions list")["items"].empty());  // nothing half-recorded
+}
+
+TEST_F(CliTest, DeleteGcAndCheck) {
+  RecordTwoSteps();
+  auto check = Lathe("store check --fingerprints");
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+  EXPECT_EQ(check.out, "ok: 3 artifacts, 2 executions, 1 contexts, 4 events, 0 problem(s)\n");
+  // The model file lives outside the artifact root: its row goes, its file stays.
+  ASSERT_EQ(Lathe("artifacts delete 3").exit_code, 0);
+  EXPECT_EQ(Json("artifacts show 3")["artifact"]["state"], "MARKED_FOR_DELETION");
+  auto gc = Json("store gc");
+  EXPECT_EQ(gc["artifacts_collected"], 1);
+  EXPECT_EQ(gc["files_kept"].size(), 1u);
+  EXPECT_TRUE(std::filesystem::exists(tmp_ / "model.bin"));
+  EXPECT_EQ(Lathe("artifacts show 3").exit_code, 1);
+  // A file under the artifact root is removed.
+  WriteFile(tmp_ / ".lathe/artifacts/run/out.txt", "x");
+  ASSERT_EQ(Lathe("record Export --input Examples=examples --output File=.lathe/artifacts/run/out.txt").exit_code, 0);
+  ASSERT_EQ(Lathe("artifacts delete 4").exit_code, 0);
+  EXPECT_EQ(Json("store gc --dry-run")["files_removed"].size(), 1u);
+  EXPECT_TRUE(std::filesystem::exists(tmp_ / ".lathe/artifacts/run/out.txt"));
+  EXPECT_EQ(Lathe("store gc").exit_code, 0);
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / ".lathe/artifacts/run/out.txt"));
+  EXPECT_EQ(Lathe("store check").exit_code, 0);
+  // A changed file is reported, and check fails.
+  WriteFile(tmp_ / "raw.csv", "tampered");
+  check = Lathe("store check --fingerprints");
+  EXPECT_EQ(check.exit_code, 1);
+  EXPECT_NE(check.out.find("problem: LIVE artifact whose files changed: 1"), std::string::npos) << check.out;
+  EXPECT_EQ(Lathe("artifacts delete 42").exit_code, 1);
+}
+
+}  // namespace
+}  // namespace lathe::cli

@@ -1,0 +1,9 @@
+// Every StoreTest runs once per backend listed here.
+#include "metadata/store_fixture.h"
+
+namespace lathe::metadata {
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace lathe::metadata
