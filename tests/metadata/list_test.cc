@@ -225,6 +225,42 @@ TEST_P(ListTest, ExecutionAndContextFilters) {
   EXPECT_EQ(store_->ListContexts(o)->items.at(0).name, "r1");
 }
 
+// Sets larger than the estimation cap take the other query shapes: no driver (an id-ordered scan
+// with probes) and a small driver next to a large probe.
+TEST_P(ListTest, LargeSetsGiveTheSameAnswers) {
+  RegisterTypes();
+  Context big, small;
+  big.type = small.type = "Run";
+  big.name = "big";
+  small.name = "small";
+  auto cids = store_->PutContexts({big, small});
+  ASSERT_OK(cids);
+  std::vector<Artifact> batch;
+  for (int i = 0; i < 25000; ++i) {
+    Artifact a = NewArtifact("Dataset", "d");
+    a.properties = {{"span", i}};
+    batch.push_back(a);
+  }
+  auto ids = store_->PutArtifacts(batch);
+  ASSERT_OK(ids);
+  std::vector<Attribution> links;
+  for (size_t i = 0; i < ids->size(); ++i) {
+    links.push_back({cids->at(0), ids->at(i)});
+    if (i % 1000 == 999) links.push_back({cids->at(1), ids->at(i)});
+  }
+  ASSERT_OK(store_->PutAttributionsAndAssociations(links, {}));
+
+  auto first = Ids("context.name = 'big' AND properties.span >= 100");
+  ASSERT_EQ(first.size(), 1000u);
+  EXPECT_EQ(first.front(), ids->at(100));
+  EXPECT_EQ(first.back(), ids->at(1099));
+  auto few = Ids("context.name = 'small' AND properties.span >= 100");
+  ASSERT_EQ(few.size(), 25u);
+  EXPECT_EQ(few.front(), ids->at(999));
+  EXPECT_EQ(Ids("context.name = 'big' AND properties.span BETWEEN 24990 AND 30000").size(), 10u);
+  EXPECT_EQ(Ids("NOT context.name = 'small' AND properties.span < 1000").size(), 999u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ListTest, ::testing::Values("sqlite"),
                          [](const auto& info) { return info.param; });
 

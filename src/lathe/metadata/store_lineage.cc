@@ -58,9 +58,10 @@ std::string WalkSql(bool upstream, const LineageRequest& req) {
       "WHERE w.hops + 2 <= ?), "
       "arts(aid, hops) AS (SELECT aid, MIN(hops) FROM walk GROUP BY aid) "
       "SELECT 0, aid, hops FROM arts "
-      "UNION ALL SELECT 1, e1.execution_id, MIN(a.hops + 1) FROM arts a "
-      "JOIN events e1 ON e1.artifact_id = a.aid AND e1.type IN ({1}) "
-      "WHERE a.hops + 1 <= ? GROUP BY e1.execution_id",
+      // CROSS JOIN keeps the (small) walked set driving the index lookups into events.
+      "UNION ALL SELECT 1, e1.execution_id, MIN(a.hops + 1) FROM arts a CROSS JOIN events e1 "
+      "WHERE e1.artifact_id = a.aid AND e1.type IN ({1}) AND a.hops + 1 <= ? "
+      "GROUP BY e1.execution_id",
       seed_sql, to_exec, to_artifact);
 }
 

@@ -41,6 +41,41 @@ Result<ListOptions> Scoped(const ListOptions& options, std::string scope) {
   return scoped;
 }
 
+// Past this many matches a set predicate counts as large (see ChooseDriver).
+constexpr int64_t kEstimateCap = 20000;
+
+// Picks the set predicate (a top-level conjunct on properties or context links) that matches the
+// fewest rows, counting at most kEstimateCap each, to drive the query as an id-ordered IN list;
+// the others become per-row probes. When every one is large, none drives: an id-ordered scan
+// that probes each row finds a page of matches soonest.
+Result<const FilterExpr*> ChooseDriver(detail::SqlConnection& conn, const FilterExpr& expr,
+                                       const detail::NodeTable& table) {
+  std::vector<const FilterExpr*> candidates;
+  if (detail::IsSetPredicate(expr)) candidates.push_back(&expr);
+  if (expr.kind == FilterExpr::Kind::kAnd)
+    for (const auto& c : expr.children)
+      if (detail::IsSetPredicate(c)) candidates.push_back(&c);
+  const FilterExpr* best = nullptr;
+  int64_t best_count = kEstimateCap;
+  for (const FilterExpr* c : candidates) {
+    SqlFragment q;
+    q.sql = "SELECT COUNT(*) FROM (";
+    LATHE_RETURN_IF_ERROR(detail::CompileSetQuery(*c, table, q));
+    // Counting stops at the smallest count so far: a larger set cannot win.
+    q.sql += fmt::format(" LIMIT {}) x", best_count);
+    int64_t count = best_count;
+    LATHE_RETURN_IF_ERROR(conn.Query(q.sql, q.params, [&](const SqlRow& r) {
+      count = r.Int(0);
+      return Status::Ok();
+    }));
+    if (count < best_count) {
+      best = c;
+      best_count = count;
+    }
+  }
+  return best;
+}
+
 Value ReadValue(const SqlRow& r, PropertyType type) {
   switch (type) {
     case PropertyType::kInt: return Value(r.Int(4));
@@ -134,34 +169,36 @@ Result<Page<T>> MetadataStore::ListNodes(const ListOptions& options) {
                                             ListOptions::kMaxPageSize, options.page_size));
   LATHE_ASSIGN_OR_RETURN(FilterExpr expr, ParseFilter(options.filter));
   const auto& table = NodeTraits<T>::table();
-  SqlFragment where;
-  LATHE_RETURN_IF_ERROR(detail::CompileFilter(expr, table, where));
-
   const char* col = options.order_by == OrderBy::kId           ? "t.id"
                     : options.order_by == OrderBy::kCreateTime ? "t.create_time_ms"
                                                                : "t.update_time_ms";
   const char* cmp = options.descending ? "<" : ">";
   const char* dir = options.descending ? "DESC" : "ASC";
-  std::string query_key = fmt::format("{}|{}|{}|{}", table.table, options.filter, col, dir);
+  const std::string query_key = fmt::format("{}|{}|{}|{}", table.table, options.filter, col, dir);
+  std::optional<detail::PageCursor> cursor;
   if (!options.page_token.empty()) {
-    LATHE_ASSIGN_OR_RETURN(auto cursor, detail::DecodePageToken(options.page_token, query_key));
-    if (options.order_by == OrderBy::kId) {
-      where.sql += fmt::format(" AND t.id {} ?", cmp);
-      where.params.emplace_back(cursor.id);
-    } else {
-      where.sql += fmt::format(" AND ({0} {1} ? OR ({0} = ? AND t.id {1} ?))", col, cmp);
-      where.params.emplace_back(cursor.order_value);
-      where.params.emplace_back(cursor.order_value);
-      where.params.emplace_back(cursor.id);
-    }
+    LATHE_ASSIGN_OR_RETURN(cursor, detail::DecodePageToken(options.page_token, query_key));
   }
-  if (options.order_by == OrderBy::kId)
-    where.sql += fmt::format(" ORDER BY t.id {} LIMIT {}", dir, options.page_size + 1);
-  else
-    where.sql += fmt::format(" ORDER BY {0} {1}, t.id {1} LIMIT {2}", col, dir, options.page_size + 1);
 
   Page<T> page;
   LATHE_RETURN_IF_ERROR(InTransaction(false, [&]() -> Status {
+    LATHE_ASSIGN_OR_RETURN(const FilterExpr* driver, ChooseDriver(*conn_, expr, table));
+    SqlFragment where;
+    LATHE_RETURN_IF_ERROR(detail::CompileFilter(expr, table, driver, where));
+    // Keyset pagination: continue strictly after the last row of the previous page.
+    if (cursor && options.order_by == OrderBy::kId) {
+      where.sql += fmt::format(" AND t.id {} ?", cmp);
+      where.params.emplace_back(cursor->id);
+    } else if (cursor) {
+      where.sql += fmt::format(" AND ({0} {1} ? OR ({0} = ? AND t.id {1} ?))", col, cmp);
+      where.params.emplace_back(cursor->order_value);
+      where.params.emplace_back(cursor->order_value);
+      where.params.emplace_back(cursor->id);
+    }
+    if (options.order_by == OrderBy::kId)
+      where.sql += fmt::format(" ORDER BY t.id {} LIMIT {}", dir, options.page_size + 1);
+    else
+      where.sql += fmt::format(" ORDER BY {0} {1}, t.id {1} LIMIT {2}", col, dir, options.page_size + 1);
     LATHE_ASSIGN_OR_RETURN(page.items, LoadNodes<T>(where.sql, where.params));
     return Status::Ok();
   }));

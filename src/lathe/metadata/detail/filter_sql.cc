@@ -25,7 +25,9 @@ std::string_view LiteralKindName(const FilterLiteral& v) {
 
 class Compiler {
  public:
-  Compiler(const NodeTable& table, SqlFragment& out) : table_(table), out_(out) {}
+  enum class Mode { kCondition, kSetQuery };
+  Compiler(const NodeTable& table, SqlFragment& out, Mode mode, const FilterExpr* driver)
+      : table_(table), out_(out), mode_(mode), driver_(driver) {}
 
   Status Compile(const FilterExpr& e) {
     using K = FilterExpr::Kind;
@@ -81,16 +83,11 @@ class Compiler {
     if (parts.size() == 2 && (head == "properties" || head == "custom_properties"))
       return Property(e, parts[1], head == "custom_properties");
     if (parts.size() == 2 && table_.link_table != nullptr && (head == "context" || head == "contexts"))
-      return Membership(e, fmt::format("SELECT l.{0} FROM {1} l JOIN contexts c ON c.id = l.context_id",
-                                       table_.link_column, table_.link_table),
-                        fmt::format("SELECT {} FROM {}", table_.link_column, table_.link_table));
+      return Membership(e, table_.link_table, table_.link_column, "context_id");
     if (parts.size() == 2 && table_.kind == TypeKind::kContext && (head == "parent" || head == "child")) {
       bool parent = head == "parent";
-      const char* self = parent ? "context_id" : "parent_context_id";
-      const char* other = parent ? "parent_context_id" : "context_id";
-      return Membership(
-          e, fmt::format("SELECT l.{} FROM parent_contexts l JOIN contexts c ON c.id = l.{}", self, other),
-          fmt::format("SELECT {} FROM parent_contexts", self));
+      return Membership(e, "parent_contexts", parent ? "context_id" : "parent_context_id",
+                        parent ? "parent_context_id" : "context_id");
     }
     return UnknownField(e.field);
   }
@@ -201,76 +198,119 @@ class Compiler {
     return Status::Ok();
   }
 
-  Status Property(const FilterExpr& e, const std::string& name, bool custom) {
-    std::string subquery = fmt::format("SELECT p.owner_id FROM {} p WHERE p.name = ? AND p.is_custom = {}",
-                                       table_.prop_table, custom ? 1 : 0);
-    OpenNegation(e);
-    if (e.kind == FilterExpr::Kind::kIsNull) {
-      out_.sql += fmt::format("t.id NOT IN ({}))", subquery);
-      out_.AddText(name);
+  // Runs `emit` with out_.sql redirected to a fresh string and returns what it wrote; parameters
+  // keep flowing into out_.params in order.
+  template <typename Emit>
+  Result<std::string> Capture(Emit emit) {
+    std::string saved = std::move(out_.sql);
+    out_.sql.clear();
+    Status st = emit();
+    std::string captured = std::move(out_.sql);
+    out_.sql = std::move(saved);
+    if (!st.ok()) return st;
+    return captured;
+  }
+
+  // A set predicate as rows of a link or property table: `owner` is the column holding the
+  // record's id, `from` the tables, `where` the condition (may be empty).
+  struct SetQuery {
+    std::string owner, from, where;
+  };
+
+  // Renders a set predicate in the form chosen for it: as the driver (`t.id IN (SELECT ...)`,
+  // which SQLite walks in id order), as a standalone query (for estimation), or as a correlated
+  // probe (`EXISTS (... AND owner = t.id)`), which costs one index lookup per candidate row.
+  Status EmitSet(const FilterExpr& e, const SetQuery& q) {
+    std::string where = q.where.empty() ? "" : " WHERE " + q.where;
+    if (mode_ == Mode::kSetQuery) {
+      out_.sql += fmt::format("SELECT {} FROM {}{}", q.owner, q.from, where);
       return Status::Ok();
     }
-    out_.sql += fmt::format("t.id IN ({} AND ", subquery);
-    out_.AddText(name);
-    // The literal picks the column: numbers compare with double_value (written for INT, DOUBLE
-    // and BOOL properties), text with string_value, booleans with BOOL properties only.
-    const FilterLiteral& first = e.values.at(0);
-    for (const auto& v : e.values) {
-      bool same = (v.index() <= 1) == (first.index() <= 1) && (v.index() <= 1 || v.index() == first.index());
-      if (!same)
-        return InvalidArgumentError(fmt::format("filter: values of '{}' at column {} mix kinds",
-                                                e.field.ToString(), e.field.column));
-    }
-    if (std::holds_alternative<bool>(first)) {
-      out_.sql += fmt::format("p.data_type = {} AND ", static_cast<int>(PropertyType::kBool));
-      FilterExpr as_int = e;
-      for (auto& v : as_int.values) v = int64_t{std::get<bool>(v) ? 1 : 0};
-      LATHE_RETURN_IF_ERROR(Predicate(as_int, "p.int_value", ValueKind::kInt));
-    } else if (std::holds_alternative<std::string>(first)) {
-      LATHE_RETURN_IF_ERROR(Predicate(e, "p.string_value", ValueKind::kString));
-    } else {
-      if (e.kind == FilterExpr::Kind::kLike) return FieldError(e.field, "LIKE needs a 'string' pattern for");
-      LATHE_RETURN_IF_ERROR(Predicate(e, "p.double_value", ValueKind::kInt));
-    }
-    out_.sql += "))";
+    OpenNegation(e);
+    if (&e == driver_)
+      out_.sql += fmt::format("t.id IN (SELECT {} FROM {}{}))", q.owner, q.from, where);
+    else
+      out_.sql += fmt::format("{}EXISTS (SELECT 1 FROM {} WHERE {}{} = t.id))",
+                              e.kind == FilterExpr::Kind::kIsNull ? "NOT " : "", q.from,
+                              q.where.empty() ? "" : q.where + " AND ", q.owner);
     return Status::Ok();
   }
 
+  Status Property(const FilterExpr& e, const std::string& name, bool custom) {
+    SetQuery q{"p.owner_id", table_.prop_table + std::string(" p"), ""};
+    LATHE_ASSIGN_OR_RETURN(q.where, Capture([&]() -> Status {
+      out_.sql += fmt::format("p.name = ? AND p.is_custom = {}", custom ? 1 : 0);
+      out_.AddText(name);
+      if (e.kind == FilterExpr::Kind::kIsNull) return Status::Ok();  // "has no such property"
+      out_.sql += " AND ";
+      // The literal picks the column: numbers compare with double_value (written for INT,
+      // DOUBLE and BOOL properties), text with string_value, booleans with BOOL properties only.
+      const FilterLiteral& first = e.values.at(0);
+      for (const auto& v : e.values) {
+        bool same = (v.index() <= 1) == (first.index() <= 1) && (v.index() <= 1 || v.index() == first.index());
+        if (!same)
+          return InvalidArgumentError(fmt::format("filter: values of '{}' at column {} mix kinds",
+                                                  e.field.ToString(), e.field.column));
+      }
+      if (std::holds_alternative<bool>(first)) {
+        out_.sql += fmt::format("p.data_type = {} AND ", static_cast<int>(PropertyType::kBool));
+        FilterExpr as_int = e;
+        for (auto& v : as_int.values) v = int64_t{std::get<bool>(v) ? 1 : 0};
+        return Predicate(as_int, "p.int_value", ValueKind::kInt);
+      }
+      if (std::holds_alternative<std::string>(first)) return Predicate(e, "p.string_value", ValueKind::kString);
+      if (e.kind == FilterExpr::Kind::kLike) return FieldError(e.field, "LIKE needs a 'string' pattern for");
+      return Predicate(e, "p.double_value", ValueKind::kInt);
+    }));
+    return EmitSet(e, q);
+  }
+
   // context.X / parent.X / child.X: the record is linked to a context that satisfies the predicate.
-  Status Membership(const FilterExpr& e, const std::string& linked, const std::string& any_link) {
+  Status Membership(const FilterExpr& e, const std::string& link_table, const std::string& self,
+                    const std::string& other) {
     const std::string attr = ToLower(e.field.parts[1]);
-    OpenNegation(e);
-    if (e.kind == FilterExpr::Kind::kIsNull) {
-      // "context.name IS NULL": linked to no context at all.
-      if (attr != "id" && attr != "name" && attr != "type") return UnknownField(e.field);
-      out_.sql += fmt::format("t.id NOT IN ({}))", any_link);
-      return Status::Ok();
-    }
-    out_.sql += fmt::format("t.id IN ({} WHERE ", linked);
-    if (attr == "id") {
-      LATHE_RETURN_IF_ERROR(Predicate(e, "c.id", ValueKind::kInt));
-    } else if (attr == "name") {
-      LATHE_RETURN_IF_ERROR(Predicate(e, "c.name", ValueKind::kString));
-    } else if (attr == "type") {
+    if (attr != "id" && attr != "name" && attr != "type") return UnknownField(e.field);
+    SetQuery q{"l." + self, link_table + " l", ""};
+    if (e.kind == FilterExpr::Kind::kIsNull) return EmitSet(e, q);  // "linked to no context at all"
+    q.from += fmt::format(" JOIN contexts c ON c.id = l.{}", other);
+    LATHE_ASSIGN_OR_RETURN(q.where, Capture([&]() -> Status {
+      if (attr == "id") return Predicate(e, "c.id", ValueKind::kInt);
+      if (attr == "name") return Predicate(e, "c.name", ValueKind::kString);
       out_.sql += fmt::format("c.type_id IN (SELECT id FROM types WHERE kind = {} AND ",
                               static_cast<int>(TypeKind::kContext));
       LATHE_RETURN_IF_ERROR(Predicate(e, "name", ValueKind::kString));
       out_.sql += ')';
-    } else {
-      return UnknownField(e.field);
-    }
-    out_.sql += "))";
-    return Status::Ok();
+      return Status::Ok();
+    }));
+    return EmitSet(e, q);
   }
 
   const NodeTable& table_;
   SqlFragment& out_;
+  const Mode mode_;
+  const FilterExpr* const driver_;  // the set predicate compiled as an IN list, if any
 };
 
 }  // namespace
 
-Status CompileFilter(const FilterExpr& expr, const NodeTable& table, SqlFragment& out) {
-  return Compiler(table, out).Compile(expr);
+bool IsSetPredicate(const FilterExpr& e) {
+  using K = FilterExpr::Kind;
+  if (e.kind == K::kAnd || e.kind == K::kOr || e.kind == K::kNot || e.kind == K::kIsNull || e.negated)
+    return false;
+  if (e.field.parts.size() != 2) return false;
+  std::string head = ToLower(e.field.parts[0]);
+  return head == "properties" || head == "custom_properties" || head == "context" || head == "contexts" ||
+         head == "parent" || head == "child";
+}
+
+Status CompileSetQuery(const FilterExpr& leaf, const NodeTable& table, SqlFragment& out) {
+  if (!IsSetPredicate(leaf)) return InternalError("not a set predicate");
+  return Compiler(table, out, Compiler::Mode::kSetQuery, nullptr).Compile(leaf);
+}
+
+Status CompileFilter(const FilterExpr& expr, const NodeTable& table, const FilterExpr* driver,
+                     SqlFragment& out) {
+  return Compiler(table, out, Compiler::Mode::kCondition, driver).Compile(expr);
 }
 
 }  // namespace lathe::metadata::detail

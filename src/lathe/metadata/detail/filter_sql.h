@@ -29,8 +29,18 @@ struct SqlFragment {
   }
 };
 
+// Set predicates (on properties and on context links) can be compiled two ways: as an IN list
+// that drives the query in id order, or as a correlated EXISTS probe per candidate row. Which is
+// cheaper depends on how many rows each matches, so the caller picks at most one `driver` (see
+// ChooseDriver in store_queries.cc); every other set predicate becomes a probe.
+bool IsSetPredicate(const FilterExpr& leaf);
+
+// Appends "SELECT <owner id> FROM ... WHERE ..." for a set predicate: the ids it matches.
+Status CompileSetQuery(const FilterExpr& leaf, const NodeTable& table, SqlFragment& out);
+
 // Appends "(condition)" for `expr` to out.sql. INVALID_ARGUMENT names an unknown field or a value
-// of the wrong kind, with its column.
-Status CompileFilter(const FilterExpr& expr, const NodeTable& table, SqlFragment& out);
+// of the wrong kind, with its column. `driver` is a leaf of `expr` or null.
+Status CompileFilter(const FilterExpr& expr, const NodeTable& table, const FilterExpr* driver,
+                     SqlFragment& out);
 
 }  // namespace lathe::metadata::detail

@@ -50,8 +50,8 @@ const std::vector<Migration>& BuiltinMigrations() {
                 double_value DOUBLE PRECISION,
                 string_value TEXT,
                 PRIMARY KEY (owner_id, is_custom, name)))",
-           "CREATE INDEX artifact_properties_double ON artifact_properties (name, is_custom, double_value)",
-           "CREATE INDEX artifact_properties_string ON artifact_properties (name, is_custom, string_value)",
+           "CREATE INDEX artifact_properties_double ON artifact_properties (name, is_custom, double_value, owner_id)",
+           "CREATE INDEX artifact_properties_string ON artifact_properties (name, is_custom, string_value, owner_id)",
 
            R"(CREATE TABLE executions (
                 id {{ID}},
@@ -75,8 +75,8 @@ const std::vector<Migration>& BuiltinMigrations() {
                 double_value DOUBLE PRECISION,
                 string_value TEXT,
                 PRIMARY KEY (owner_id, is_custom, name)))",
-           "CREATE INDEX execution_properties_double ON execution_properties (name, is_custom, double_value)",
-           "CREATE INDEX execution_properties_string ON execution_properties (name, is_custom, string_value)",
+           "CREATE INDEX execution_properties_double ON execution_properties (name, is_custom, double_value, owner_id)",
+           "CREATE INDEX execution_properties_string ON execution_properties (name, is_custom, string_value, owner_id)",
 
            R"(CREATE TABLE contexts (
                 id {{ID}},
@@ -98,8 +98,8 @@ const std::vector<Migration>& BuiltinMigrations() {
                 double_value DOUBLE PRECISION,
                 string_value TEXT,
                 PRIMARY KEY (owner_id, is_custom, name)))",
-           "CREATE INDEX context_properties_double ON context_properties (name, is_custom, double_value)",
-           "CREATE INDEX context_properties_string ON context_properties (name, is_custom, string_value)",
+           "CREATE INDEX context_properties_double ON context_properties (name, is_custom, double_value, owner_id)",
+           "CREATE INDEX context_properties_string ON context_properties (name, is_custom, string_value, owner_id)",
            R"(CREATE TABLE parent_contexts (
                 context_id BIGINT NOT NULL REFERENCES contexts(id) ON DELETE CASCADE,
                 parent_context_id BIGINT NOT NULL REFERENCES contexts(id) ON DELETE CASCADE,

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Quick start, command 2: installs what is missing, builds Lathe and runs every test, then runs
+# them again in an AddressSanitizer + UndefinedBehaviorSanitizer build (skip: LATHE_SKIP_SANITIZE=1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+ctest --test-dir build -j2 --output-on-failure --timeout 600
+
+if [ "${LATHE_SKIP_SANITIZE:-0}" != 1 ]; then
+  echo "== sanitizer build (ASan + UBSan)"
+  LATHE_BUILD_DIR=build-asan LATHE_BUILD_TYPE=Debug scripts/setup.sh -DLATHE_SANITIZE=ON -DLATHE_BUILD_BENCH=OFF
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan -j2 --output-on-failure --timeout 600
+fi
