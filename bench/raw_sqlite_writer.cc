@@ -6,7 +6,8 @@
 namespace lathe::bench {
 
 RawSqliteWriter::RawSqliteWriter(const std::string& path) {
-  if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw std::runtime_error("cannot open " + path);
+  if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK)
+    throw std::runtime_error("cannot open " + path);
   sqlite3_busy_timeout(db_, 30000);
   sqlite3_exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
                nullptr, nullptr, nullptr);
@@ -29,7 +30,8 @@ RawSqliteWriter::RawSqliteWriter(const std::string& path) {
       "INSERT INTO artifact_properties (owner_id, is_custom, name, data_type, int_value, "
       "double_value, string_value) VALUES (?, 0, 'split', 3, NULL, NULL, ?)");
   event_ = Prepare(
-      "INSERT INTO events (artifact_id, execution_id, type, path, time_ms) VALUES (?, ?, ?, '[]', ?)");
+      "INSERT INTO events (artifact_id, execution_id, type, path, time_ms) VALUES (?, ?, ?, '[]', "
+      "?)");
   find_context_ = Prepare("SELECT id FROM contexts WHERE type_id = ? AND name = ?");
   context_ = Prepare(
       "INSERT INTO contexts (type_id, name, revision, create_time_ms, update_time_ms) "
@@ -55,20 +57,26 @@ sqlite3_stmt* RawSqliteWriter::Prepare(const char* sql) {
 
 void RawSqliteWriter::Step(sqlite3_stmt* s) {
   int rc = sqlite3_step(s);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) throw std::runtime_error(std::string("step: ") + sqlite3_errmsg(db_));
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    throw std::runtime_error(std::string("step: ") + sqlite3_errmsg(db_));
   sqlite3_reset(s);
 }
 
 int64_t RawSqliteWriter::InsertReturningId(sqlite3_stmt* s) {
-  if (sqlite3_step(s) != SQLITE_ROW) throw std::runtime_error(std::string("insert: ") + sqlite3_errmsg(db_));
+  if (sqlite3_step(s) != SQLITE_ROW)
+    throw std::runtime_error(std::string("insert: ") + sqlite3_errmsg(db_));
   int64_t id = sqlite3_column_int64(s, 0);
   sqlite3_step(s);
   sqlite3_reset(s);
   return id;
 }
 
-void RawSqliteWriter::Begin() { Step(begin_); }
-void RawSqliteWriter::Commit() { Step(commit_); }
+void RawSqliteWriter::Begin() {
+  Step(begin_);
+}
+void RawSqliteWriter::Commit() {
+  Step(commit_);
+}
 
 std::vector<int64_t> RawSqliteWriter::Write(const RawExecution& e, int64_t now) {
   sqlite3_bind_int64(exec_, 1, e.type_id);
@@ -90,7 +98,8 @@ std::vector<int64_t> RawSqliteWriter::Write(const RawExecution& e, int64_t now) 
   }
   for (const auto& out : e.outputs) {
     sqlite3_bind_int64(artifact_, 1, out.type_id);
-    sqlite3_bind_text(artifact_, 2, out.uri.data(), static_cast<int>(out.uri.size()), SQLITE_STATIC);
+    sqlite3_bind_text(artifact_, 2, out.uri.data(), static_cast<int>(out.uri.size()),
+                      SQLITE_STATIC);
     sqlite3_bind_int64(artifact_, 3, now);
     sqlite3_bind_int64(artifact_, 4, now);
     int64_t id = InsertReturningId(artifact_);
@@ -99,7 +108,8 @@ std::vector<int64_t> RawSqliteWriter::Write(const RawExecution& e, int64_t now) 
     sqlite3_bind_double(artifact_prop_int_, 3, static_cast<double>(out.span));
     Step(artifact_prop_int_);
     sqlite3_bind_int64(artifact_prop_str_, 1, id);
-    sqlite3_bind_text(artifact_prop_str_, 2, out.split.data(), static_cast<int>(out.split.size()), SQLITE_STATIC);
+    sqlite3_bind_text(artifact_prop_str_, 2, out.split.data(), static_cast<int>(out.split.size()),
+                      SQLITE_STATIC);
     Step(artifact_prop_str_);
     sqlite3_bind_int64(event_, 1, id);
     sqlite3_bind_int64(event_, 2, exec_id);

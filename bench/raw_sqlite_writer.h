@@ -22,8 +22,8 @@ struct RawArtifact {
 struct RawExecution {
   int64_t type_id;
   int64_t epochs;
-  std::vector<int64_t> inputs;       // existing artifact ids
-  std::vector<RawArtifact> outputs;  // new artifacts
+  std::vector<int64_t> inputs;                            // existing artifact ids
+  std::vector<RawArtifact> outputs;                       // new artifacts
   std::vector<std::pair<int64_t, std::string>> contexts;  // (type id, name), created if missing
 };
 

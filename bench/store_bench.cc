@@ -1,6 +1,7 @@
 // bench/run.sh store: write throughput of PutExecution against bare SQLite inserts, and lineage
 // and filter latency on a store of 1,000,000 artifacts shaped like real pipeline histories.
 // Prints a readable report; the last line is one JSON object of figures.
+#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -8,12 +9,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "lathe/core/hash.h"
 #include "lathe/metadata/metadata_store.h"
@@ -35,7 +34,9 @@ struct Options {
   fs::path cache = "bench/.cache";
 };
 
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 double Percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
@@ -50,22 +51,27 @@ void Check(const Status& s, const char* what) {
   }
 }
 
-const char* kArtifactTypes[] = {"Examples", "Statistics", "Schema", "TransformGraph", "TransformedExamples",
-                                "Model", "ModelEvaluation", "ModelBlessing", "PushedModel"};
+const char* kArtifactTypes[] = {"Examples",        "Statistics",          "Schema",
+                                "TransformGraph",  "TransformedExamples", "Model",
+                                "ModelEvaluation", "ModelBlessing",       "PushedModel"};
 const char* kExecutionTypes[] = {"ExampleGen", "StatisticsGen", "SchemaGen", "Transform",
-                                 "Trainer", "Evaluator", "Pusher"};
+                                 "Trainer",    "Evaluator",     "Pusher"};
 
 // Registers the benchmark's types; returns type ids by name.
 std::map<std::string, int64_t> RegisterTypes(MetadataStore& s) {
   std::map<std::string, int64_t> ids;
   for (const char* name : kArtifactTypes) {
-    auto id = s.PutType(Type{.kind = TypeKind::kArtifact, .name = name,
-                             .properties = {{"span", PropertyType::kInt}, {"split", PropertyType::kString}}});
+    auto id = s.PutType(
+        Type{.kind = TypeKind::kArtifact,
+             .name = name,
+             .properties = {{"span", PropertyType::kInt}, {"split", PropertyType::kString}}});
     Check(id.status(), "register type");
     ids[name] = *id;
   }
   for (const char* name : kExecutionTypes) {
-    auto id = s.PutType(Type{.kind = TypeKind::kExecution, .name = name, .properties = {{"epochs", PropertyType::kInt}}});
+    auto id = s.PutType(Type{.kind = TypeKind::kExecution,
+                             .name = name,
+                             .properties = {{"epochs", PropertyType::kInt}}});
     Check(id.status(), "register type");
     ids[name] = *id;
   }
@@ -78,7 +84,8 @@ std::map<std::string, int64_t> RegisterTypes(MetadataStore& s) {
 }
 
 int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -89,7 +96,8 @@ PutExecutionRequest TrainerRequest(const std::vector<int64_t>& inputs, int i) {
   req.execution.type = "Trainer";
   req.execution.state = ExecutionState::kComplete;
   req.execution.properties = {{"epochs", i}};
-  for (int64_t in : inputs) req.artifacts.push_back(ArtifactAndEvent::Reference(in, Event{.type = EventType::kInput}));
+  for (int64_t in : inputs)
+    req.artifacts.push_back(ArtifactAndEvent::Reference(in, Event{.type = EventType::kInput}));
   for (const char* split : {"train", "eval"}) {
     ArtifactAndEvent out;
     out.artifact.type = "Examples";
@@ -129,7 +137,11 @@ nlohmann::json BenchPut(const Options& opt, const fs::path& dir) {
     Check(seed.status(), "seed");
     store_inputs = seed->artifact_ids;
     raw.Begin();
-    raw_inputs = raw.Write({.type_id = types["Trainer"], .epochs = -1, .outputs = {{types["Examples"], "/s/t", -1, "train"}, {types["Examples"], "/s/e", -1, "eval"}}}, NowMs());
+    raw_inputs = raw.Write({.type_id = types["Trainer"],
+                            .epochs = -1,
+                            .outputs = {{types["Examples"], "/s/t", -1, "train"},
+                                        {types["Examples"], "/s/e", -1, "eval"}}},
+                           NowMs());
     raw.Commit();
   }
   const int rounds = 6, per_round = opt.put_executions / rounds;
@@ -145,10 +157,13 @@ nlohmann::json BenchPut(const Options& opt, const fs::path& dir) {
     auto t1 = Clock::now();
     for (int i = 0; i < per_round; ++i) {
       int k = n + i;
-      bench::RawExecution e{.type_id = types["Trainer"], .epochs = k, .inputs = raw_inputs,
-                            .outputs = {{types["Examples"], fmt::format("/artifacts/put/{}/train", k), k, "train"},
-                                        {types["Examples"], fmt::format("/artifacts/put/{}/eval", k), k, "eval"}},
-                            .contexts = {{types["Pipeline"], "bench"}, {types["Run"], fmt::format("run-{}", k)}}};
+      bench::RawExecution e{
+          .type_id = types["Trainer"],
+          .epochs = k,
+          .inputs = raw_inputs,
+          .outputs = {{types["Examples"], fmt::format("/artifacts/put/{}/train", k), k, "train"},
+                      {types["Examples"], fmt::format("/artifacts/put/{}/eval", k), k, "eval"}},
+          .contexts = {{types["Pipeline"], "bench"}, {types["Run"], fmt::format("run-{}", k)}}};
       raw.Begin();
       raw_inputs = raw.Write(e, NowMs());
       raw.Commit();
@@ -159,11 +174,15 @@ nlohmann::json BenchPut(const Options& opt, const fs::path& dir) {
     n += per_round;
   }
   double put = n / store_s, rawps = n / raw_s;
-  fmt::print("write: {} executions each (2 inputs, 2 outputs, 4 events, 2 contexts, one transaction each)\n", n);
+  fmt::print(
+      "write: {} executions each (2 inputs, 2 outputs, 4 events, 2 contexts, one transaction "
+      "each)\n",
+      n);
   fmt::print("  PutExecution            {:>9.0f} /s\n", put);
   fmt::print("  bare SQLite inserts     {:>9.0f} /s\n", rawps);
   fmt::print("  efficiency              {:>9.2f}\n", put / rawps);
-  return {{"put_execution_per_s", std::round(put)}, {"raw_sqlite_per_s", std::round(rawps)},
+  return {{"put_execution_per_s", std::round(put)},
+          {"raw_sqlite_per_s", std::round(rawps)},
           {"efficiency", std::round(put / rawps * 1000) / 1000}};
 }
 
@@ -194,15 +213,19 @@ void BuildHistory(const Options& opt, const fs::path& file) {
   w.Begin();
   for (int64_t r = 0; r < runs; ++r) {
     for (int p = 0; p < opt.pipelines; ++p) {
-      const std::vector<std::pair<int64_t, std::string>> ctx = {{t["Pipeline"], fmt::format("pipeline-{}", p)},
-                                                                {t["Run"], fmt::format("pipeline-{}-run-{}", p, r)}};
-      auto uri = [&](const char* what) { return fmt::format("/artifacts/pipeline-{}/{}/{}", p, what, r); };
+      const std::vector<std::pair<int64_t, std::string>> ctx = {
+          {t["Pipeline"], fmt::format("pipeline-{}", p)},
+          {t["Run"], fmt::format("pipeline-{}-run-{}", p, r)}};
+      auto uri = [&](const char* what) {
+        return fmt::format("/artifacts/pipeline-{}/{}/{}", p, what, r);
+      };
       auto exec = [&](const char* type, std::vector<int64_t> inputs,
                       std::vector<std::pair<const char*, const char*>> outputs) {
         bench::RawExecution e{.type_id = t[type], .epochs = r, .contexts = ctx};
         for (int64_t in : inputs)
           if (in != 0) e.inputs.push_back(in);
-        for (auto [otype, split] : outputs) e.outputs.push_back({t[otype], uri(otype) + split, r, split});
+        for (auto [otype, split] : outputs)
+          e.outputs.push_back({t[otype], uri(otype) + split, r, split});
         return w.Write(e, now);
       };
       auto examples = exec("ExampleGen", {}, {{"Examples", "train"}, {"Examples", "eval"}});
@@ -210,7 +233,8 @@ void BuildHistory(const Options& opt, const fs::path& file) {
       auto schema = exec("SchemaGen", {stats[0], prev_schema[p]}, {{"Schema", "all"}});
       auto transform = exec("Transform", {examples[0], examples[1], schema[0]},
                             {{"TransformGraph", "all"}, {"TransformedExamples", "all"}});
-      auto model = exec("Trainer", {transform[1], transform[0], schema[0], prev_model[p]}, {{"Model", "all"}});
+      auto model = exec("Trainer", {transform[1], transform[0], schema[0], prev_model[p]},
+                        {{"Model", "all"}});
       auto eval = exec("Evaluator", {model[0], examples[1], prev_model[p]},
                        {{"ModelEvaluation", "all"}, {"ModelBlessing", "all"}});
       exec("Pusher", {model[0], eval[1]}, {{"PushedModel", "all"}});
@@ -235,7 +259,9 @@ std::vector<int64_t> IdsOfType(const fs::path& file, const char* type) {
   sqlite3* db = nullptr;
   sqlite3_open(file.c_str(), &db);
   sqlite3_stmt* s = nullptr;
-  sqlite3_prepare_v2(db, "SELECT a.id FROM artifacts a JOIN types t ON t.id = a.type_id WHERE t.name = ?", -1, &s, nullptr);
+  sqlite3_prepare_v2(
+      db, "SELECT a.id FROM artifacts a JOIN types t ON t.id = a.type_id WHERE t.name = ?", -1, &s,
+      nullptr);
   sqlite3_bind_text(s, 1, type, -1, SQLITE_STATIC);
   std::vector<int64_t> ids;
   while (sqlite3_step(s) == SQLITE_ROW) ids.push_back(sqlite3_column_int64(s, 0));
@@ -250,7 +276,8 @@ nlohmann::json BenchQueries(const Options& opt) {
   std::string schema;
   for (const auto& m : BuiltinMigrations())
     for (const auto& stmt : m.statements) schema += stmt;
-  const fs::path file = opt.cache / fmt::format("history-{}-{}.db", HashBytes(schema).substr(9, 12), opt.artifacts);
+  const fs::path file =
+      opt.cache / fmt::format("history-{}-{}.db", HashBytes(schema).substr(9, 12), opt.artifacts);
   if (!fs::exists(file)) {
     fmt::print("building a store of {} artifacts (cached in {})\n", opt.artifacts, file.string());
     BuildHistory(opt, file);
@@ -265,7 +292,8 @@ nlohmann::json BenchQueries(const Options& opt) {
   for (int i = 0; i < opt.lineage_queries; ++i) {
     int64_t model = models[rng() % models.size()];
     auto t0 = Clock::now();
-    auto g = (*store)->GetLineage({.artifact_ids = {model}, .direction = LineageDirection::kUpstream, .max_hops = 10});
+    auto g = (*store)->GetLineage(
+        {.artifact_ids = {model}, .direction = LineageDirection::kUpstream, .max_hops = 10});
     lineage_ms.push_back(Seconds(Clock::now() - t0) * 1000);
     Check(g.status(), "lineage");
     nodes += g->artifacts.size() + g->executions.size();
@@ -277,8 +305,8 @@ nlohmann::json BenchQueries(const Options& opt) {
   for (int i = 0; i < opt.filter_queries; ++i) {
     int64_t lo = static_cast<int64_t>(rng() % static_cast<uint64_t>(runs - 100));
     ListOptions o;
-    o.filter = fmt::format("properties.span BETWEEN {} AND {} AND context.name = 'pipeline-{}'", lo, lo + 99,
-                           rng() % opt.pipelines);
+    o.filter = fmt::format("properties.span BETWEEN {} AND {} AND context.name = 'pipeline-{}'", lo,
+                           lo + 99, rng() % opt.pipelines);
     o.page_size = 100;
     auto t0 = Clock::now();
     auto page = (*store)->ListArtifacts(o);
@@ -286,17 +314,24 @@ nlohmann::json BenchQueries(const Options& opt) {
     Check(page.status(), "filter");
     rows += page->items.size();
   }
-  nlohmann::json out = {{"artifacts", opt.artifacts},
-                        {"lineage_p50_ms", std::round(Percentile(lineage_ms, 0.5) * 1000) / 1000},
-                        {"lineage_p99_ms", std::round(Percentile(lineage_ms, 0.99) * 1000) / 1000},
-                        {"lineage_nodes_avg", nodes / opt.lineage_queries},
-                        {"filter_page_p50_ms", std::round(Percentile(filter_ms, 0.5) * 1000) / 1000},
-                        {"filter_page_p99_ms", std::round(Percentile(filter_ms, 0.99) * 1000) / 1000}};
-  fmt::print("queries on a store of {} artifacts ({} pipelines, {} runs each)\n", opt.artifacts, opt.pipelines, runs);
-  fmt::print("  lineage, 10 hops upstream of a random model ({} nodes on average): p50 {:.2f} ms, p99 {:.2f} ms\n",
-             out["lineage_nodes_avg"].get<size_t>(), Percentile(lineage_ms, 0.5), Percentile(lineage_ms, 0.99));
-  fmt::print("  first page of 100, property range + context membership ({} rows on average): p50 {:.2f} ms, p99 {:.2f} ms\n",
-             rows / opt.filter_queries, Percentile(filter_ms, 0.5), Percentile(filter_ms, 0.99));
+  nlohmann::json out = {
+      {"artifacts", opt.artifacts},
+      {"lineage_p50_ms", std::round(Percentile(lineage_ms, 0.5) * 1000) / 1000},
+      {"lineage_p99_ms", std::round(Percentile(lineage_ms, 0.99) * 1000) / 1000},
+      {"lineage_nodes_avg", nodes / opt.lineage_queries},
+      {"filter_page_p50_ms", std::round(Percentile(filter_ms, 0.5) * 1000) / 1000},
+      {"filter_page_p99_ms", std::round(Percentile(filter_ms, 0.99) * 1000) / 1000}};
+  fmt::print("queries on a store of {} artifacts ({} pipelines, {} runs each)\n", opt.artifacts,
+             opt.pipelines, runs);
+  fmt::print(
+      "  lineage, 10 hops upstream of a random model ({} nodes on average): p50 {:.2f} ms, p99 "
+      "{:.2f} ms\n",
+      out["lineage_nodes_avg"].get<size_t>(), Percentile(lineage_ms, 0.5),
+      Percentile(lineage_ms, 0.99));
+  fmt::print(
+      "  first page of 100, property range + context membership ({} rows on average): p50 {:.2f} "
+      "ms, p99 {:.2f} ms\n",
+      rows / opt.filter_queries, Percentile(filter_ms, 0.5), Percentile(filter_ms, 0.99));
   return out;
 }
 
@@ -306,9 +341,12 @@ int main(int argc, char** argv) {
   Options opt;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--artifacts") opt.artifacts = std::stoll(v);
-    else if (k == "--put") opt.put_executions = std::stoi(v);
-    else if (k == "--cache") opt.cache = v;
+    if (k == "--artifacts")
+      opt.artifacts = std::stoll(v);
+    else if (k == "--put")
+      opt.put_executions = std::stoi(v);
+    else if (k == "--cache")
+      opt.cache = v;
     else {
       fmt::print(stderr, "usage: lathe_bench_store [--artifacts N] [--put N] [--cache DIR]\n");
       return 2;

@@ -1,5 +1,6 @@
 // End-to-end tests of the lathe command: exit codes, tables, JSON and error messages.
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "testing/temp_dir.h"
@@ -13,7 +14,9 @@ using testing::WriteFile;
 
 class CliTest : public ::testing::Test {
  protected:
-  CommandResult Lathe(const std::string& args) { return testing::RunCommand(std::string(LATHE_BIN) + " " + args, tmp_.path()); }
+  CommandResult Lathe(const std::string& args) {
+    return testing::RunCommand(std::string(LATHE_BIN) + " " + args, tmp_.path());
+  }
 
   nlohmann::json Json(const std::string& args) {
     auto r = Lathe("--json " + args);
@@ -26,12 +29,15 @@ class CliTest : public ::testing::Test {
     WriteFile(tmp_ / "raw.csv", "a,b\n1,2\n");
     WriteFile(tmp_ / "examples/train.csv", "1,2\n");
     WriteFile(tmp_ / "model.bin", "weights");
-    ASSERT_EQ(Lathe("record Ingest --input Raw=raw.csv --output Examples=examples --context Pipeline=demo "
-                    "--property span=3")
-                  .exit_code,
-              0);
-    auto r = Lathe("record Trainer --name train --input Examples=examples --output Model=model.bin "
-                   "--context Pipeline=demo --property lr=0.1");
+    ASSERT_EQ(
+        Lathe(
+            "record Ingest --input Raw=raw.csv --output Examples=examples --context Pipeline=demo "
+            "--property span=3")
+            .exit_code,
+        0);
+    auto r = Lathe(
+        "record Trainer --name train --input Examples=examples --output Model=model.bin "
+        "--context Pipeline=demo --property lr=0.1");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "recorded execution 2 (Trainer): inputs 2 outputs 3\n");
   }
@@ -81,7 +87,8 @@ TEST_F(CliTest, RecordListShowAndLineage) {
   RecordTwoSteps();
   auto list = Lathe("artifacts list");
   ASSERT_EQ(list.exit_code, 0);
-  EXPECT_EQ(list.out.substr(0, list.out.find('\n')), "ID  TYPE      NAME       STATE  CREATED              URI");
+  EXPECT_EQ(list.out.substr(0, list.out.find('\n')),
+            "ID  TYPE      NAME       STATE  CREATED              URI");
   EXPECT_NE(list.out.find("model.bin"), std::string::npos);
 
   auto items = Json("artifacts list --type Model")["items"];
@@ -134,7 +141,8 @@ TEST_F(CliTest, BadFilterSaysWhere) {
   RecordTwoSteps();
   auto r = Lathe("artifacts list --filter \"type = 'Model' AND (name = 'x'\"");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "lathe: error: filter: expected ')', found the end of the filter at column 31\n");
+  EXPECT_EQ(r.err,
+            "lathe: error: filter: expected ')', found the end of the filter at column 31\n");
   r = Lathe("artifacts list --filter \"colour = 'red'\"");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown artifact field 'colour' at column 1"), std::string::npos);
@@ -169,7 +177,10 @@ TEST_F(CliTest, DeleteGcAndCheck) {
   EXPECT_EQ(Lathe("artifacts show 3").exit_code, 1);
   // A file under the artifact root is removed.
   WriteFile(tmp_ / ".lathe/artifacts/run/out.txt", "x");
-  ASSERT_EQ(Lathe("record Export --input Examples=examples --output File=.lathe/artifacts/run/out.txt").exit_code, 0);
+  ASSERT_EQ(
+      Lathe("record Export --input Examples=examples --output File=.lathe/artifacts/run/out.txt")
+          .exit_code,
+      0);
   ASSERT_EQ(Lathe("artifacts delete 4").exit_code, 0);
   EXPECT_EQ(Json("store gc --dry-run")["files_removed"].size(), 1u);
   EXPECT_TRUE(std::filesystem::exists(tmp_ / ".lathe/artifacts/run/out.txt"));
@@ -180,7 +191,8 @@ TEST_F(CliTest, DeleteGcAndCheck) {
   WriteFile(tmp_ / "raw.csv", "tampered");
   check = Lathe("store check --fingerprints");
   EXPECT_EQ(check.exit_code, 1);
-  EXPECT_NE(check.out.find("problem: LIVE artifact whose files changed: 1"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("problem: LIVE artifact whose files changed: 1"), std::string::npos)
+      << check.out;
   EXPECT_EQ(Lathe("artifacts delete 42").exit_code, 1);
 }
 

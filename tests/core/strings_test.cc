@@ -19,7 +19,8 @@ TEST(StringsTest, StrictNumbers) {
 }
 
 TEST(StringsTest, Base64RoundTrip) {
-  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", "{\"v\":1}", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", "{\"v\":1}",
+                                                       std::string("\0\xff\x10", 3)}) {
     auto back = Base64Decode(Base64Encode(s));
     ASSERT_TRUE(back.has_value()) << s;
     EXPECT_EQ(*back, s);

@@ -32,7 +32,8 @@ TEST(FilterParseTest, AllPredicateForms) {
   ASSERT_EQ(f->kind, FilterExpr::Kind::kAnd);
   const auto& c = f->children;
   ASSERT_EQ(c.size(), 10u);
-  EXPECT_EQ(c[0].children[1].field.parts, (std::vector<std::string>{"custom_properties", "odd name"}));
+  EXPECT_EQ(c[0].children[1].field.parts,
+            (std::vector<std::string>{"custom_properties", "odd name"}));
   EXPECT_EQ(std::get<std::string>(c[0].children[1].values[0]), "x'y");
   EXPECT_EQ(c[1].kind, FilterExpr::Kind::kIn);
   EXPECT_EQ(c[1].values.size(), 2u);
@@ -65,17 +66,28 @@ TEST_P(FilterErrorTest, NamesTheColumn) {
 INSTANTIATE_TEST_SUITE_P(
     Errors, FilterErrorTest,
     ::testing::Values(
-        BadFilter{"name = ", "filter: expected a value (number, 'string', TRUE or FALSE) after =, found the end of the filter at column 8"},
+        BadFilter{"name = ",
+                  "filter: expected a value (number, 'string', TRUE or FALSE) after =, found the "
+                  "end of the filter at column 8"},
         BadFilter{"name = 'x", "filter: unterminated string at column 8"},
         BadFilter{"(name = 'x'", "filter: expected ')', found the end of the filter at column 12"},
-        BadFilter{"name 'x'", "filter: expected an operator (=, !=, <, <=, >, >=, IN, BETWEEN, LIKE, IS NULL) after name, found 'x' at column 6"},
-        BadFilter{"id = 1 AND", "filter: expected a field name or '(', found the end of the filter at column 11"},
-        BadFilter{"id = 1 id = 2", "filter: expected AND, OR or the end of the filter, found 'id' at column 8"},
-        BadFilter{"id IN (1, 2", "filter: expected ',' or ')' in the IN list, found the end of the filter at column 12"},
-        BadFilter{"id BETWEEN 1 2", "filter: expected AND in BETWEEN ... AND ..., found '2' at column 14"},
-        BadFilter{"name LIKE 3", "filter: expected a quoted pattern after LIKE, found '3' at column 11"},
+        BadFilter{"name 'x'",
+                  "filter: expected an operator (=, !=, <, <=, >, >=, IN, BETWEEN, LIKE, IS NULL) "
+                  "after name, found 'x' at column 6"},
+        BadFilter{"id = 1 AND",
+                  "filter: expected a field name or '(', found the end of the filter at column 11"},
+        BadFilter{"id = 1 id = 2",
+                  "filter: expected AND, OR or the end of the filter, found 'id' at column 8"},
+        BadFilter{
+            "id IN (1, 2",
+            "filter: expected ',' or ')' in the IN list, found the end of the filter at column 12"},
+        BadFilter{"id BETWEEN 1 2",
+                  "filter: expected AND in BETWEEN ... AND ..., found '2' at column 14"},
+        BadFilter{"name LIKE 3",
+                  "filter: expected a quoted pattern after LIKE, found '3' at column 11"},
         BadFilter{"name IS 3", "filter: expected NULL or NOT NULL after IS, found '3' at column 9"},
-        BadFilter{"name = NULL", "filter: NULL is not a value here; use IS NULL or IS NOT NULL at column 8"},
+        BadFilter{"name = NULL",
+                  "filter: NULL is not a value here; use IS NULL or IS NOT NULL at column 8"},
         BadFilter{"id ! 3", "filter: unexpected '!' (did you mean '!='?) at column 4"},
         BadFilter{"id = 3 # x", "filter: unexpected character '#' at column 8"},
         BadFilter{"properties. = 1", "filter: expected a name after '.', found '=' at column 13"},

@@ -30,7 +30,8 @@ class LineageTest : public StoreTest {
     req.execution.type = type;
     req.execution.state = ExecutionState::kComplete;
     for (const auto& in : inputs)
-      req.artifacts.push_back(ArtifactAndEvent::Reference(a_.at(in), Event{.type = EventType::kInput}));
+      req.artifacts.push_back(
+          ArtifactAndEvent::Reference(a_.at(in), Event{.type = EventType::kInput}));
     for (const auto& [name, t] : outputs) {
       ArtifactAndEvent ae;
       ae.artifact = NewArtifact(t, name);
@@ -39,7 +40,8 @@ class LineageTest : public StoreTest {
     }
     auto resp = store_->PutExecution(req);
     EXPECT_TRUE(resp.ok()) << resp.status().ToString();
-    for (size_t i = 0; i < outputs.size(); ++i) a_[outputs[i].first] = resp->artifact_ids[inputs.size() + i];
+    for (size_t i = 0; i < outputs.size(); ++i)
+      a_[outputs[i].first] = resp->artifact_ids[inputs.size() + i];
     return resp->execution_id;
   }
 
@@ -67,8 +69,8 @@ class LineageTest : public StoreTest {
 
 TEST_P(LineageTest, UpstreamOfModel) {
   auto g = Lineage({.artifact_ids = {a_["model"]}});
-  EXPECT_EQ(Nodes(g), (std::set<std::string>{"model:0", "train:1", "examples:2", "statistics:2", "ingest:3",
-                                              "stats:3", "raw:4"}));
+  EXPECT_EQ(Nodes(g), (std::set<std::string>{"model:0", "train:1", "examples:2", "statistics:2",
+                                             "ingest:3", "stats:3", "raw:4"}));
   EXPECT_FALSE(g.truncated);
   // Edges: raw->ingest->examples, examples->stats->statistics, examples,statistics->train->model.
   EXPECT_EQ(g.events.size(), 7u);
@@ -77,7 +79,8 @@ TEST_P(LineageTest, UpstreamOfModel) {
 }
 
 TEST_P(LineageTest, HopLimit) {
-  EXPECT_EQ(Nodes(Lineage({.artifact_ids = {a_["model"]}, .max_hops = 0})), (std::set<std::string>{"model:0"}));
+  EXPECT_EQ(Nodes(Lineage({.artifact_ids = {a_["model"]}, .max_hops = 0})),
+            (std::set<std::string>{"model:0"}));
   EXPECT_EQ(Nodes(Lineage({.artifact_ids = {a_["model"]}, .max_hops = 1})),
             (std::set<std::string>{"model:0", "train:1"}));
   EXPECT_EQ(Nodes(Lineage({.artifact_ids = {a_["model"]}, .max_hops = 2})),
@@ -89,21 +92,25 @@ TEST_P(LineageTest, HopLimit) {
 }
 
 TEST_P(LineageTest, DownstreamAndBoth) {
-  EXPECT_EQ(Nodes(Lineage({.artifact_ids = {a_["examples"]}, .direction = LineageDirection::kDownstream})),
-            (std::set<std::string>{"examples:0", "stats:1", "train:1", "eval:1", "statistics:2", "model:2",
-                                   "evaluation:2"}));
-  EXPECT_EQ(Nodes(Lineage({.artifact_ids = {a_["statistics"]}, .direction = LineageDirection::kBoth,
+  EXPECT_EQ(Nodes(Lineage(
+                {.artifact_ids = {a_["examples"]}, .direction = LineageDirection::kDownstream})),
+            (std::set<std::string>{"examples:0", "stats:1", "train:1", "eval:1", "statistics:2",
+                                   "model:2", "evaluation:2"}));
+  EXPECT_EQ(Nodes(Lineage({.artifact_ids = {a_["statistics"]},
+                           .direction = LineageDirection::kBoth,
                            .max_hops = 2})),
             (std::set<std::string>{"statistics:0", "stats:1", "examples:2", "train:1", "model:2"}));
 }
 
 TEST_P(LineageTest, FromExecution) {
   EXPECT_EQ(Nodes(Lineage({.execution_ids = {e_["train"]}, .max_hops = 3})),
-            (std::set<std::string>{"train:0", "examples:1", "statistics:1", "ingest:2", "stats:2", "raw:3"}));
+            (std::set<std::string>{"train:0", "examples:1", "statistics:1", "ingest:2", "stats:2",
+                                   "raw:3"}));
 }
 
 TEST_P(LineageTest, NodeFiltersKeepSeeds) {
-  auto g = Lineage({.artifact_ids = {a_["model"]}, .artifact_filter = "type = 'Raw'",
+  auto g = Lineage({.artifact_ids = {a_["model"]},
+                    .artifact_filter = "type = 'Raw'",
                     .execution_filter = "type IN ('Train', 'Ingest')"});
   EXPECT_EQ(Nodes(g), (std::set<std::string>{"model:0", "raw:4", "train:1", "ingest:3"}));
   for (const auto& e : g.events) {

@@ -1,9 +1,9 @@
 // Listings: the filter language against stored records, ordering and pagination.
+#include <fmt/format.h>
+
 #include <chrono>
 #include <set>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "metadata/store_fixture.h"
 
@@ -101,12 +101,14 @@ TEST_P(ListTest, FilterErrorsNameFieldAndColumn) {
   auto r = store_->ListArtifacts(o);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(r.status().message().find("unknown artifact field 'colour' at column 20"), std::string::npos)
+  EXPECT_NE(r.status().message().find("unknown artifact field 'colour' at column 20"),
+            std::string::npos)
       << r.status().message();
   o.filter = "name = 3";
   r = store_->ListArtifacts(o);
-  EXPECT_NE(r.status().message().find("'name' at column 1 compares with a 'string', not an integer"),
-            std::string::npos)
+  EXPECT_NE(
+      r.status().message().find("'name' at column 1 compares with a 'string', not an integer"),
+      std::string::npos)
       << r.status().message();
   o.filter = "state = 'ALIVE'";
   r = store_->ListArtifacts(o);

@@ -17,7 +17,8 @@ class MaintenanceTest : public StoreTest {
     sqlite3* h = nullptr;
     ASSERT_EQ(sqlite3_open((tmp_ / "metadata.db").c_str(), &h), SQLITE_OK);
     char* err = nullptr;
-    EXPECT_EQ(sqlite3_exec(h, ("PRAGMA foreign_keys=OFF;" + sql).c_str(), nullptr, nullptr, &err), SQLITE_OK)
+    EXPECT_EQ(sqlite3_exec(h, ("PRAGMA foreign_keys=OFF;" + sql).c_str(), nullptr, nullptr, &err),
+              SQLITE_OK)
         << (err ? err : "");
     sqlite3_free(err);
     sqlite3_close(h);
@@ -125,8 +126,10 @@ TEST_P(MaintenanceTest, CheckFindsProblems) {
   store_.reset();
   Corrupt("INSERT INTO events (artifact_id, execution_id, type, path, time_ms) VALUES (" +
           std::to_string(a) + ", 777, 3, '[]', 0);");
-  Corrupt("INSERT INTO artifact_properties (owner_id, is_custom, name, data_type, string_value) VALUES (" +
-          std::to_string(a) + ", 0, 'colour', 3, 'red');");
+  Corrupt(
+      "INSERT INTO artifact_properties (owner_id, is_custom, name, data_type, string_value) VALUES "
+      "(" +
+      std::to_string(a) + ", 0, 'colour', 3, 'red');");
   Corrupt("INSERT INTO parent_contexts VALUES (" + std::to_string(cids->at(0)) + ", " +
           std::to_string(cids->at(1)) + "), (" + std::to_string(cids->at(1)) + ", " +
           std::to_string(cids->at(0)) + ");");
@@ -144,8 +147,10 @@ TEST_P(MaintenanceTest, CheckFindsProblems) {
   EXPECT_NE(all.find("property not declared by the type"), std::string::npos) << all;
   EXPECT_NE(all.find("context in a parent cycle"), std::string::npos) << all;
   EXPECT_NE(all.find("attribution without context"), std::string::npos) << all;
-  EXPECT_NE(all.find("LIVE artifact without files: " + std::to_string(b)), std::string::npos) << all;
-  EXPECT_NE(all.find("LIVE artifact whose files changed: " + std::to_string(a)), std::string::npos) << all;
+  EXPECT_NE(all.find("LIVE artifact without files: " + std::to_string(b)), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("LIVE artifact whose files changed: " + std::to_string(a)), std::string::npos)
+      << all;
   EXPECT_NE(all.find("foreign key"), std::string::npos) << all;
 }
 

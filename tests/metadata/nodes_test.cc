@@ -56,7 +56,8 @@ TEST_P(StoreTest, RejectsUnknownTypeUndeclaredAndMistypedProperties) {
   mistyped.properties = {{"accuracy", "high"}};
   r = store_->PutArtifacts({mistyped});
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(r.status().message().find("is DOUBLE, got STRING"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("is DOUBLE, got STRING"), std::string::npos)
+      << r.status().message();
 
   // An execution type used for an artifact.
   EXPECT_FALSE(store_->PutArtifacts({NewArtifact("Trainer", "x")}).ok());
@@ -209,7 +210,10 @@ TEST_P(StoreTest, EventsAndLinksValidateTheirEnds) {
   Execution e;
   e.type = "Trainer";
   int64_t x = store_->PutExecutions({e})->at(0);
-  Event ev{.artifact_id = a, .execution_id = x, .type = EventType::kInput, .path = {"examples", int64_t{0}}};
+  Event ev{.artifact_id = a,
+           .execution_id = x,
+           .type = EventType::kInput,
+           .path = {"examples", int64_t{0}}};
   ASSERT_OK(store_->PutEvents({ev}));
   auto events = store_->GetEventsByArtifactIds({a});
   ASSERT_OK(events);

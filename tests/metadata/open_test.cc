@@ -1,7 +1,6 @@
 // Opening stores: creation, foreign files, schema versions and migrations.
-#include <sqlite3.h>
-
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "lathe/metadata/metadata_store.h"
 #include "metadata/store_fixture.h"
@@ -22,7 +21,9 @@ void Sql(const std::filesystem::path& db, const std::string& sql) {
   sqlite3_close(h);
 }
 
-std::string UriOf(const std::filesystem::path& p) { return "sqlite://" + p.string(); }
+std::string UriOf(const std::filesystem::path& p) {
+  return "sqlite://" + p.string();
+}
 
 TEST(OpenTest, CreatesReopensAndKeepsData) {
   TempDir tmp;
@@ -61,11 +62,13 @@ TEST(OpenTest, InMemory) {
 
 TEST(OpenTest, FileThatIsNotADatabase) {
   TempDir tmp;
-  testing::WriteFile(tmp / "notes.db", "this is a text file, not a database, and long enough to have a header\n");
+  testing::WriteFile(tmp / "notes.db",
+                     "this is a text file, not a database, and long enough to have a header\n");
   auto s = MetadataStore::Open(UriOf(tmp / "notes.db"));
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_NE(s.status().message().find("not a SQLite database"), std::string::npos) << s.status().message();
+  EXPECT_NE(s.status().message().find("not a SQLite database"), std::string::npos)
+      << s.status().message();
   EXPECT_EQ(testing::ReadFile(tmp / "notes.db").substr(0, 9), "this is a");  // untouched
 }
 
@@ -103,7 +106,8 @@ TEST(OpenTest, OlderSchemaNeedsExplicitMigration) {
     ASSERT_OK((*s)->PutType(Type{.kind = TypeKind::kArtifact, .name = "Dataset"}));
   }
   std::vector<Migration> next = BuiltinMigrations();
-  next.push_back({next.back().to_version + 1, "add notes",
+  next.push_back({next.back().to_version + 1,
+                  "add notes",
                   {"CREATE TABLE notes (id {{ID}}, text TEXT NOT NULL)"}});
 
   auto old = MetadataStore::Open(uri, {.migrations = &next});
@@ -127,7 +131,8 @@ TEST(OpenTest, FailedMigrationChangesNothing) {
   std::string uri = UriOf(tmp / "m.db");
   ASSERT_OK(MetadataStore::Open(uri));
   std::vector<Migration> broken = BuiltinMigrations();
-  broken.push_back({broken.back().to_version + 1, "broken",
+  broken.push_back({broken.back().to_version + 1,
+                    "broken",
                     {"CREATE TABLE half (id INTEGER)", "THIS IS NOT SQL"}});
   EXPECT_FALSE(MetadataStore::Migrate(uri, {.migrations = &broken}).ok());
   // Still at the old version, without the half-created table.

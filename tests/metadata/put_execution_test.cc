@@ -9,7 +9,8 @@ PutExecutionRequest TrainRequest(int64_t input_id) {
   req.execution.type = "Trainer";
   req.execution.state = ExecutionState::kComplete;
   req.execution.properties = {{"epochs", 3}};
-  req.artifacts.push_back(ArtifactAndEvent::Reference(input_id, Event{.type = EventType::kInput, .path = {"examples"}}));
+  req.artifacts.push_back(ArtifactAndEvent::Reference(
+      input_id, Event{.type = EventType::kInput, .path = {"examples"}}));
   ArtifactAndEvent out;
   out.artifact.type = "Model";
   out.artifact.uri = "/models/1";
@@ -66,7 +67,8 @@ TEST_P(StoreTest, PutExecutionIsAtomic) {
   req.artifacts[1].artifact.properties = {{"accuracy", "not a number"}};  // fails late
   auto resp = store_->PutExecution(req);
   ASSERT_FALSE(resp.ok());
-  EXPECT_NE(resp.status().message().find("artifacts[1]"), std::string::npos) << resp.status().message();
+  EXPECT_NE(resp.status().message().find("artifacts[1]"), std::string::npos)
+      << resp.status().message();
   EXPECT_TRUE(store_->ListExecutions()->items.empty());
   EXPECT_EQ(store_->ListArtifacts()->items.size(), 1u);
   EXPECT_TRUE(store_->ListContexts()->items.empty());

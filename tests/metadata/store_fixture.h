@@ -12,14 +12,14 @@
 
 namespace lathe::metadata {
 
-#define ASSERT_OK(expr)                                  \
-  do {                                                   \
-    auto&& lathe_st_ = (expr);                           \
+#define ASSERT_OK(expr)                                                             \
+  do {                                                                              \
+    auto&& lathe_st_ = (expr);                                                      \
     ASSERT_TRUE(lathe_st_.ok()) << ::lathe::detail::ToStatus(lathe_st_).ToString(); \
   } while (0)
-#define EXPECT_OK(expr)                                  \
-  do {                                                   \
-    auto&& lathe_st_ = (expr);                           \
+#define EXPECT_OK(expr)                                                             \
+  do {                                                                              \
+    auto&& lathe_st_ = (expr);                                                      \
     EXPECT_TRUE(lathe_st_.ok()) << ::lathe::detail::ToStatus(lathe_st_).ToString(); \
   } while (0)
 
@@ -35,16 +35,23 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
 
   // Types most tests use: Dataset/Model artifacts, Trainer execution, Pipeline/Run contexts.
   void RegisterTypes() {
-    Type dataset{.kind = TypeKind::kArtifact, .name = "Dataset",
+    Type dataset{.kind = TypeKind::kArtifact,
+                 .name = "Dataset",
                  .properties = {{"span", PropertyType::kInt}, {"split", PropertyType::kString}}};
-    Type model{.kind = TypeKind::kArtifact, .name = "Model",
-               .properties = {{"accuracy", PropertyType::kDouble}, {"blessed", PropertyType::kBool},
+    Type model{.kind = TypeKind::kArtifact,
+               .name = "Model",
+               .properties = {{"accuracy", PropertyType::kDouble},
+                              {"blessed", PropertyType::kBool},
                               {"config", PropertyType::kStruct}}};
-    Type trainer{.kind = TypeKind::kExecution, .name = "Trainer",
+    Type trainer{.kind = TypeKind::kExecution,
+                 .name = "Trainer",
                  .properties = {{"epochs", PropertyType::kInt}}};
     Type pipeline{.kind = TypeKind::kContext, .name = "Pipeline"};
-    Type run{.kind = TypeKind::kContext, .name = "Run", .properties = {{"owner", PropertyType::kString}}};
-    for (const Type* t : {&dataset, &model, &trainer, &pipeline, &run}) ASSERT_OK(store_->PutType(*t));
+    Type run{.kind = TypeKind::kContext,
+             .name = "Run",
+             .properties = {{"owner", PropertyType::kString}}};
+    for (const Type* t : {&dataset, &model, &trainer, &pipeline, &run})
+      ASSERT_OK(store_->PutType(*t));
   }
 
   Artifact NewArtifact(const std::string& type, const std::string& name) {

@@ -21,7 +21,9 @@ struct LineageArgs {
   bool dot = false;
 };
 
-std::string ArtifactLabel(const Artifact& a) { return a.name.empty() ? a.uri : a.name; }
+std::string ArtifactLabel(const Artifact& a) {
+  return a.name.empty() ? a.uri : a.name;
+}
 
 nlohmann::json GraphJson(const LineageGraph& graph) {
   nlohmann::json nodes = nlohmann::json::array(), edges = nlohmann::json::array();
@@ -40,8 +42,10 @@ nlohmann::json GraphJson(const LineageGraph& graph) {
   for (const auto& e : graph.events) {
     // Edges point the way data flows: input artifact -> execution -> output artifact.
     bool input = IsInputEvent(e.type);
-    edges.push_back({{"from", input ? fmt::format("artifact:{}", e.artifact_id) : fmt::format("execution:{}", e.execution_id)},
-                     {"to", input ? fmt::format("execution:{}", e.execution_id) : fmt::format("artifact:{}", e.artifact_id)},
+    edges.push_back({{"from", input ? fmt::format("artifact:{}", e.artifact_id)
+                                    : fmt::format("execution:{}", e.execution_id)},
+                     {"to", input ? fmt::format("execution:{}", e.execution_id)
+                                  : fmt::format("artifact:{}", e.artifact_id)},
                      {"artifact_id", e.artifact_id},
                      {"execution_id", e.execution_id},
                      {"type", EventTypeName(e.type)},
@@ -58,7 +62,8 @@ void PrintDot(const LineageGraph& graph) {
   };
   fmt::print("digraph lineage {{\n  rankdir=LR;\n");
   for (const auto& a : graph.artifacts)
-    fmt::print("  a{} [shape=box, label=\"{}\\n{} #{}\"];\n", a.id, quote(ArtifactLabel(a)), quote(a.type), a.id);
+    fmt::print("  a{} [shape=box, label=\"{}\\n{} #{}\"];\n", a.id, quote(ArtifactLabel(a)),
+               quote(a.type), a.id);
   for (const auto& e : graph.executions)
     fmt::print("  e{} [shape=ellipse, label=\"{}\\n#{}\"];\n", e.id, quote(e.type), e.id);
   for (const auto& ev : graph.events) {
@@ -73,7 +78,8 @@ void PrintDot(const LineageGraph& graph) {
 void PrintTable(const LineageGraph& graph, const LineageArgs& args) {
   fmt::print("lineage of {} {} ({}, up to {} hops): {} artifacts, {} executions{}\n",
              args.from_execution ? "execution" : "artifact", args.id, args.direction, args.hops,
-             graph.artifacts.size(), graph.executions.size(), graph.truncated ? " (truncated)" : "");
+             graph.artifacts.size(), graph.executions.size(),
+             graph.truncated ? " (truncated)" : "");
   Table table({"HOPS", "NODE", "TYPE", "NAME", "STATE", "INPUTS", "OUTPUTS"});
   struct Row {
     int hops;
@@ -88,16 +94,18 @@ void PrintTable(const LineageGraph& graph, const LineageArgs& args) {
   for (size_t i = 0; i < graph.artifacts.size(); ++i) {
     const auto& a = graph.artifacts[i];
     rows.push_back({graph.artifact_hops[i].hops,
-                    {std::to_string(graph.artifact_hops[i].hops), fmt::format("artifact {}", a.id), a.type,
-                     ArtifactLabel(a), std::string(ArtifactStateName(a.state)), "", ""}});
+                    {std::to_string(graph.artifact_hops[i].hops), fmt::format("artifact {}", a.id),
+                     a.type, ArtifactLabel(a), std::string(ArtifactStateName(a.state)), "", ""}});
   }
   for (size_t i = 0; i < graph.executions.size(); ++i) {
     const auto& e = graph.executions[i];
-    rows.push_back({graph.execution_hops[i].hops,
-                    {std::to_string(graph.execution_hops[i].hops), fmt::format("execution {}", e.id), e.type,
-                     e.name, std::string(ExecutionStateName(e.state)), inputs[e.id], outputs[e.id]}});
+    rows.push_back(
+        {graph.execution_hops[i].hops,
+         {std::to_string(graph.execution_hops[i].hops), fmt::format("execution {}", e.id), e.type,
+          e.name, std::string(ExecutionStateName(e.state)), inputs[e.id], outputs[e.id]}});
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.hops < b.hops; });
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const Row& a, const Row& b) { return a.hops < b.hops; });
   for (auto& r : rows) table.AddRow(std::move(r.cells));
   table.Print(stdout, TerminalWidth(stdout));
 }
@@ -132,14 +140,17 @@ void AddLineageCommand(CLI::App& app, const GlobalOptions& g, int& exit_code) {
   auto args = std::make_shared<LineageArgs>();
   cmd->add_option("ID", args->id, "artifact id (execution id with --execution)")->required();
   cmd->add_flag("--execution", args->from_execution, "ID is an execution");
-  cmd->add_option("--direction", args->direction, "up (what produced it), down (what used it) or both")
+  cmd->add_option("--direction", args->direction,
+                  "up (what produced it), down (what used it) or both")
       ->check(CLI::IsMember({"up", "down", "both"}))
       ->default_str("up");
   cmd->add_option("--hops", args->hops, "maximum number of event edges from the start")
       ->check(CLI::Range(0, 1000))
       ->default_str("20");
-  cmd->add_option("--artifact-filter", args->artifact_filter, "keep only artifacts matching this filter");
-  cmd->add_option("--execution-filter", args->execution_filter, "keep only executions matching this filter");
+  cmd->add_option("--artifact-filter", args->artifact_filter,
+                  "keep only artifacts matching this filter");
+  cmd->add_option("--execution-filter", args->execution_filter,
+                  "keep only executions matching this filter");
   cmd->add_option("--max-nodes", args->max_nodes, "at most this many nodes, nearest first")
       ->check(CLI::Range(1, 1000000))
       ->default_str("10000");

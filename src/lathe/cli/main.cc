@@ -1,7 +1,8 @@
 // The lathe command: parses the command line and runs one subcommand.
-#include <cstdio>
-
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <cstdio>
 
 #include "lathe/cli/commands.h"
 #include "lathe/core/version.h"
@@ -29,7 +30,11 @@ int main(int argc, char** argv) {
   AddLineageCommand(app, g, exit_code);
   AddRecordCommand(app, g, exit_code);
 
-  app.parse_complete_callback([&] { spdlog::set_level(g.verbose ? spdlog::level::debug : spdlog::level::warn); });
+  // Logs go to stderr so that stdout stays clean for tables and --json.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("lathe"));
+  spdlog::set_pattern("%^[%l]%$ %v");
+  app.parse_complete_callback(
+      [&] { spdlog::set_level(g.verbose ? spdlog::level::debug : spdlog::level::warn); });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -55,26 +55,35 @@ ListOptions ToListOptions(const ListArgs& a) {
 std::string PropsSummary(const Node& n) {
   std::string out;
   for (const auto* props : {&n.properties, &n.custom_properties})
-    for (const auto& [k, v] : *props) out += (out.empty() ? "" : " ") + k + "=" + v.ToDisplayString();
+    for (const auto& [k, v] : *props)
+      out += (out.empty() ? "" : " ") + k + "=" + v.ToDisplayString();
   return out;
 }
 
 std::vector<std::string> Row(const Artifact& a) {
-  return {std::to_string(a.id), a.type, a.name, std::string(ArtifactStateName(a.state)),
+  return {std::to_string(a.id),         a.type, a.name, std::string(ArtifactStateName(a.state)),
           FormatTime(a.create_time_ms), a.uri};
 }
 std::vector<std::string> Row(const Execution& e) {
-  return {std::to_string(e.id), e.type, e.name, std::string(ExecutionStateName(e.state)),
-          FormatTime(e.create_time_ms), FormatTime(e.update_time_ms)};
+  return {std::to_string(e.id),
+          e.type,
+          e.name,
+          std::string(ExecutionStateName(e.state)),
+          FormatTime(e.create_time_ms),
+          FormatTime(e.update_time_ms)};
 }
 std::vector<std::string> Row(const Context& c) {
   return {std::to_string(c.id), c.type, c.name, FormatTime(c.create_time_ms), PropsSummary(c)};
 }
-std::vector<std::string> Headers(const Artifact*) { return {"ID", "TYPE", "NAME", "STATE", "CREATED", "URI"}; }
+std::vector<std::string> Headers(const Artifact*) {
+  return {"ID", "TYPE", "NAME", "STATE", "CREATED", "URI"};
+}
 std::vector<std::string> Headers(const Execution*) {
   return {"ID", "TYPE", "NAME", "STATE", "CREATED", "UPDATED"};
 }
-std::vector<std::string> Headers(const Context*) { return {"ID", "TYPE", "NAME", "CREATED", "PROPERTIES"}; }
+std::vector<std::string> Headers(const Context*) {
+  return {"ID", "TYPE", "NAME", "CREATED", "PROPERTIES"};
+}
 
 // Runs a listing: one page, or every page with --all; a table or {"items", "next_page_token"}.
 template <typename T, typename Fetch>
@@ -108,9 +117,11 @@ int RunList(const GlobalOptions& g, const ListArgs& args, Fetch fetch) {
 }
 
 void PrintProperties(const Node& n) {
-  for (const auto& [label, props] : {std::pair{"property", &n.properties}, {"custom", &n.custom_properties}})
+  for (const auto& [label, props] :
+       {std::pair{"property", &n.properties}, {"custom", &n.custom_properties}})
     for (const auto& [k, v] : *props)
-      fmt::print("  {:<9} {} = {} ({})\n", label, k, v.ToDisplayString(), PropertyTypeName(v.type()));
+      fmt::print("  {:<9} {} = {} ({})\n", label, k, v.ToDisplayString(),
+                 PropertyTypeName(v.type()));
 }
 
 void PrintNodeHeader(const char* noun, const Node& n) {
@@ -157,7 +168,9 @@ int ShowArtifact(const GlobalOptions& g, int64_t id) {
   if (!events.ok()) return ReportError(events.status());
   if (!contexts.ok()) return ReportError(contexts.status());
   if (g.json) {
-    PrintJson({{"artifact", ToJson(*a)}, {"events", EventsJson(*events)}, {"contexts", ContextsJson(*contexts)}});
+    PrintJson({{"artifact", ToJson(*a)},
+               {"events", EventsJson(*events)},
+               {"contexts", ContextsJson(*contexts)}});
     return kExitOk;
   }
   PrintNodeHeader("artifact", *a);
@@ -186,7 +199,9 @@ int ShowExecution(const GlobalOptions& g, int64_t id) {
   if (!events.ok()) return ReportError(events.status());
   if (!contexts.ok()) return ReportError(contexts.status());
   if (g.json) {
-    PrintJson({{"execution", ToJson(*e)}, {"events", EventsJson(*events)}, {"contexts", ContextsJson(*contexts)}});
+    PrintJson({{"execution", ToJson(*e)},
+               {"events", EventsJson(*events)},
+               {"contexts", ContextsJson(*contexts)}});
     return kExitOk;
   }
   PrintNodeHeader("execution", *e);
@@ -195,8 +210,8 @@ int ShowExecution(const GlobalOptions& g, int64_t id) {
              FormatTime(e->update_time_ms), e->revision);
   PrintProperties(*e);
   for (const auto& ev : *events)
-    fmt::print("  {:<9} artifact {}{}\n", IsInputEvent(ev.type) ? "input" : "output", ev.artifact_id,
-               ev.path.empty() ? "" : " at " + PathText(ev));
+    fmt::print("  {:<9} artifact {}{}\n", IsInputEvent(ev.type) ? "input" : "output",
+               ev.artifact_id, ev.path.empty() ? "" : " at " + PathText(ev));
   PrintContexts(*contexts);
   return kExitOk;
 }
@@ -213,7 +228,8 @@ int ShowContext(const GlobalOptions& g, int64_t id) {
   first.page_size = 20;
   auto artifacts = s.GetArtifactsByContext(id, first);
   auto executions = s.GetExecutionsByContext(id, first);
-  for (const Status& st : {parents.status(), children.status(), artifacts.status(), executions.status()})
+  for (const Status& st :
+       {parents.status(), children.status(), artifacts.status(), executions.status()})
     if (!st.ok()) return ReportError(st);
   if (g.json) {
     nlohmann::json arts = nlohmann::json::array(), execs = nlohmann::json::array();
@@ -234,9 +250,11 @@ int ShowContext(const GlobalOptions& g, int64_t id) {
   for (const auto& p : *parents) fmt::print("  parent    {} {} '{}'\n", p.id, p.type, p.name);
   for (const auto& ch : *children) fmt::print("  child     {} {} '{}'\n", ch.id, ch.type, ch.name);
   for (const auto& a : artifacts->items) fmt::print("  artifact  {} {} {}\n", a.id, a.type, a.name);
-  for (const auto& e : executions->items) fmt::print("  execution {} {} {}\n", e.id, e.type, e.name);
+  for (const auto& e : executions->items)
+    fmt::print("  execution {} {} {}\n", e.id, e.type, e.name);
   if (!artifacts->next_page_token.empty() || !executions->next_page_token.empty())
-    fmt::print("  (more members: lathe artifacts|executions list --filter \"context.id = {}\")\n", id);
+    fmt::print("  (more members: lathe artifacts|executions list --filter \"context.id = {}\")\n",
+               id);
   return kExitOk;
 }
 
@@ -248,7 +266,8 @@ void AddList(CLI::App* parent, const GlobalOptions& g, int& exit_code, Fetch fet
   list->callback([&g, &exit_code, args, fetch] { exit_code = RunList<T>(g, *args, fetch); });
 }
 
-void AddShow(CLI::App* parent, const GlobalOptions& g, int& exit_code, int (*show)(const GlobalOptions&, int64_t)) {
+void AddShow(CLI::App* parent, const GlobalOptions& g, int& exit_code,
+             int (*show)(const GlobalOptions&, int64_t)) {
   auto* cmd = parent->add_subcommand("show", "show one record with its links");
   auto id = std::make_shared<int64_t>(0);
   cmd->add_option("ID", *id, "record id")->required();
@@ -288,7 +307,8 @@ void AddNodeCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
       std::string props;
       for (const auto& [name, pt] : t.properties)
         props += (props.empty() ? "" : " ") + name + ":" + std::string(PropertyTypeName(pt));
-      table.AddRow({std::to_string(t.id), std::string(TypeKindName(t.kind)), t.name, t.version, props});
+      table.AddRow(
+          {std::to_string(t.id), std::string(TypeKindName(t.kind)), t.name, t.version, props});
     }
     table.Print(stdout, TerminalWidth(stdout));
   });
@@ -312,7 +332,8 @@ void AddNodeCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
     if (g.json)
       PrintJson({{"marked", *ids}});
     else
-      fmt::print("marked {} artifact(s) for deletion; run `lathe store gc` to remove them\n", ids->size());
+      fmt::print("marked {} artifact(s) for deletion; run `lathe store gc` to remove them\n",
+                 ids->size());
   });
 
   auto* executions = app.add_subcommand("executions", "executions: recorded runs of components");

@@ -1,8 +1,8 @@
 #include "lathe/cli/output.h"
 
-#include <cstdio>
-
 #include <fmt/format.h>
+
+#include <cstdio>
 
 #include "lathe/core/clock.h"
 
@@ -19,11 +19,16 @@ int ReportError(const Status& status) {
   return status.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
 }
 
-void PrintJson(const nlohmann::json& j) { std::printf("%s\n", j.dump(2).c_str()); }
+void PrintJson(const nlohmann::json& j) {
+  std::printf("%s\n", j.dump(2).c_str());
+}
 
-std::string FormatTime(int64_t millis) { return FormatMillisUtc(millis); }
+std::string FormatTime(int64_t millis) {
+  return FormatMillisUtc(millis);
+}
 
-Result<std::pair<std::string, std::string>> SplitAssignment(const std::string& item, const char* what) {
+Result<std::pair<std::string, std::string>> SplitAssignment(const std::string& item,
+                                                            const char* what) {
   size_t eq = item.find('=');
   if (eq == std::string::npos || eq == 0)
     return InvalidArgumentError(fmt::format("{} '{}' must look like NAME=VALUE", what, item));

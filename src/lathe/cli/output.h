@@ -2,9 +2,8 @@
 #pragma once
 
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "lathe/core/status.h"
 #include "lathe/metadata/metadata_store.h"
@@ -37,6 +36,7 @@ void PrintJson(const nlohmann::json& j);
 std::string FormatTime(int64_t millis);
 
 // Parses "--property k=v" items: INVALID_ARGUMENT without '='.
-Result<std::pair<std::string, std::string>> SplitAssignment(const std::string& item, const char* what);
+Result<std::pair<std::string, std::string>> SplitAssignment(const std::string& item,
+                                                            const char* what);
 
 }  // namespace lathe::cli

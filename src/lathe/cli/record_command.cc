@@ -1,9 +1,9 @@
 // lathe record TYPE --input T=PATH --output T=PATH --context T=NAME --property K=V
 // Records work done outside Lathe (a script, a notebook, a manual step) as an execution with its
 // input and output files, so that it takes part in lineage like any pipeline step.
-#include <filesystem>
-
 #include <fmt/format.h>
+
+#include <filesystem>
 
 #include "lathe/cli/commands.h"
 #include "lathe/core/hash.h"
@@ -32,13 +32,15 @@ Status EnsureType(MetadataStore& store, TypeKind kind, const std::string& name) 
 
 // Resolves "TYPE=PATH" to an artifact: an input already recorded with the same location and
 // content is reused, so that records chain into lineage; anything else is new.
-Result<ArtifactAndEvent> FileArtifact(MetadataStore& store, const std::string& spec, bool input, int index) {
+Result<ArtifactAndEvent> FileArtifact(MetadataStore& store, const std::string& spec, bool input,
+                                      int index) {
   LATHE_ASSIGN_OR_RETURN(auto kv, SplitAssignment(spec, input ? "--input" : "--output"));
   auto& [type, path_text] = kv;
   std::error_code ec;
   fs::path path = fs::absolute(path_text, ec).lexically_normal();
   if (!fs::exists(path, ec))
-    return NotFoundError(fmt::format("{} {} does not exist", input ? "input" : "output", path_text));
+    return NotFoundError(
+        fmt::format("{} {} does not exist", input ? "input" : "output", path_text));
   LATHE_ASSIGN_OR_RETURN(std::string fingerprint, FingerprintPath(path));
   LATHE_RETURN_IF_ERROR(EnsureType(store, TypeKind::kArtifact, type));
   Event event;
@@ -85,7 +87,8 @@ Result<PutExecutionResponse> Record(MetadataStore& store, const RecordArgs& args
     req.artifacts.push_back(std::move(ae));
   }
   for (size_t i = 0; i < args.outputs.size(); ++i) {
-    LATHE_ASSIGN_OR_RETURN(auto ae, FileArtifact(store, args.outputs[i], false, static_cast<int>(i)));
+    LATHE_ASSIGN_OR_RETURN(auto ae,
+                           FileArtifact(store, args.outputs[i], false, static_cast<int>(i)));
     req.artifacts.push_back(std::move(ae));
   }
   for (const auto& c : args.contexts) {
@@ -102,13 +105,15 @@ Result<PutExecutionResponse> Record(MetadataStore& store, const RecordArgs& args
 }  // namespace
 
 void AddRecordCommand(CLI::App& app, const GlobalOptions& g, int& exit_code) {
-  auto* cmd = app.add_subcommand("record", "record work done outside Lathe, with its input and output files");
+  auto* cmd = app.add_subcommand("record",
+                                 "record work done outside Lathe, with its input and output files");
   auto args = std::make_shared<RecordArgs>();
   cmd->add_option("TYPE", args->type, "execution type, e.g. Trainer")->required();
   cmd->add_option("--name", args->name, "execution name");
   cmd->add_option("--input", args->inputs, "TYPE=PATH of a file or directory read");
   cmd->add_option("--output", args->outputs, "TYPE=PATH of a file or directory written");
-  cmd->add_option("--context", args->contexts, "TYPE=NAME of a context (pipeline, run, experiment)");
+  cmd->add_option("--context", args->contexts,
+                  "TYPE=NAME of a context (pipeline, run, experiment)");
   cmd->add_option("--property", args->properties, "NAME=VALUE of the execution");
   cmd->add_option("--state", args->state, "final state of the execution")->default_str("COMPLETE");
   cmd->callback([&g, &exit_code, args] {
@@ -126,7 +131,10 @@ void AddRecordCommand(CLI::App& app, const GlobalOptions& g, int& exit_code) {
     std::vector<int64_t> in(r->artifact_ids.begin(), r->artifact_ids.begin() + n_in);
     std::vector<int64_t> out(r->artifact_ids.begin() + n_in, r->artifact_ids.end());
     if (g.json) {
-      PrintJson({{"execution_id", r->execution_id}, {"inputs", in}, {"outputs", out}, {"contexts", r->context_ids}});
+      PrintJson({{"execution_id", r->execution_id},
+                 {"inputs", in},
+                 {"outputs", out},
+                 {"contexts", r->context_ids}});
     } else {
       fmt::print("recorded execution {} ({}): inputs {} outputs {}\n", r->execution_id, args->type,
                  fmt::join(in, ","), fmt::join(out, ","));

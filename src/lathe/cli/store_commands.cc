@@ -20,22 +20,24 @@ void AddStoreCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
     }
     StoreInfo info = (*s)->Info();
     if (g.json)
-      PrintJson({{"uri", info.uri}, {"backend", info.backend}, {"schema_version", info.schema_version}});
+      PrintJson(
+          {{"uri", info.uri}, {"backend", info.backend}, {"schema_version", info.schema_version}});
     else
       fmt::print("store {} ready (schema version {})\n", info.uri, info.schema_version);
   });
 
-  store->add_subcommand("migrate", "upgrade the store's schema to this lathe's version")->callback([&] {
-    auto info = MetadataStore::Migrate(g.store_uri, StoreOptions{.create_if_missing = false});
-    if (!info.ok()) {
-      exit_code = ReportError(info.status());
-      return;
-    }
-    if (g.json)
-      PrintJson({{"uri", info->uri}, {"schema_version", info->schema_version}});
-    else
-      fmt::print("store {} is at schema version {}\n", info->uri, info->schema_version);
-  });
+  store->add_subcommand("migrate", "upgrade the store's schema to this lathe's version")
+      ->callback([&] {
+        auto info = MetadataStore::Migrate(g.store_uri, StoreOptions{.create_if_missing = false});
+        if (!info.ok()) {
+          exit_code = ReportError(info.status());
+          return;
+        }
+        if (g.json)
+          PrintJson({{"uri", info->uri}, {"schema_version", info->schema_version}});
+        else
+          fmt::print("store {} is at schema version {}\n", info->uri, info->schema_version);
+      });
 
   auto* check = store->add_subcommand("check", "verify integrity; exit 1 if a problem is found");
   auto verify = std::make_shared<CheckOptions>();
@@ -94,7 +96,8 @@ void AddStoreCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
     } else {
       const char* verb = *dry_run ? "would remove" : "removed";
       for (const auto& f : report->files_removed) fmt::print("{} {}\n", verb, f);
-      for (const auto& f : report->files_kept) fmt::print("kept {} (outside the artifact root)\n", f);
+      for (const auto& f : report->files_kept)
+        fmt::print("kept {} (outside the artifact root)\n", f);
       for (const auto& e : report->errors) fmt::print(stderr, "error: {}\n", e);
       fmt::print("{} {} artifact(s), {} event(s)\n", verb, report->artifacts_collected,
                  report->events_removed);

@@ -12,9 +12,8 @@ namespace {
 
 // Display width in code points (UTF-8 continuation bytes do not count).
 size_t DisplayWidth(const std::string& s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 std::string Shorten(const std::string& s, size_t width) {
@@ -50,7 +49,9 @@ void Table::Print(std::FILE* out, size_t width) const {
   }
   if (width > 0) {
     // Shrink the widest column until the table fits (two spaces between columns).
-    auto total = [&] { return std::accumulate(widths.begin(), widths.end(), size_t{0}) + 2 * (n - 1); };
+    auto total = [&] {
+      return std::accumulate(widths.begin(), widths.end(), size_t{0}) + 2 * (n - 1);
+    };
     while (total() > width) {
       auto widest = std::max_element(widths.begin(), widths.end());
       if (*widest <= 8) break;

@@ -1,5 +1,6 @@
 #include "lathe/core/hash.h"
 
+#include <fmt/format.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -7,15 +8,17 @@
 #include <fstream>
 #include <vector>
 
-#include <fmt/format.h>
-
 namespace lathe {
 
 namespace fs = std::filesystem;
 
-Hasher::Hasher() : state_(XXH3_createState()) { XXH3_128bits_reset(static_cast<XXH3_state_t*>(state_)); }
+Hasher::Hasher() : state_(XXH3_createState()) {
+  XXH3_128bits_reset(static_cast<XXH3_state_t*>(state_));
+}
 
-Hasher::~Hasher() { XXH3_freeState(static_cast<XXH3_state_t*>(state_)); }
+Hasher::~Hasher() {
+  XXH3_freeState(static_cast<XXH3_state_t*>(state_));
+}
 
 void Hasher::Update(std::string_view bytes) {
   XXH3_128bits_update(static_cast<XXH3_state_t*>(state_), bytes.data(), bytes.size());
@@ -64,10 +67,11 @@ Result<std::string> FingerprintPath(const fs::path& path) {
     LATHE_RETURN_IF_ERROR(HashFileContents(path, h));
     return h.Finish();
   }
-  if (!fs::is_directory(st)) return InvalidArgumentError(fmt::format("{} is neither a file nor a directory", path.string()));
+  if (!fs::is_directory(st))
+    return InvalidArgumentError(fmt::format("{} is neither a file nor a directory", path.string()));
   std::vector<fs::path> entries;
-  for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(path, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     entries.push_back(it->path());
   }
   if (ec) return DataLossError(fmt::format("cannot list {}: {}", path.string(), ec.message()));

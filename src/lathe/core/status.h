@@ -69,19 +69,27 @@ class [[nodiscard]] Status {
 inline Status InvalidArgumentError(std::string m) {
   return Status(StatusCode::kInvalidArgument, std::move(m));
 }
-inline Status NotFoundError(std::string m) { return Status(StatusCode::kNotFound, std::move(m)); }
+inline Status NotFoundError(std::string m) {
+  return Status(StatusCode::kNotFound, std::move(m));
+}
 inline Status AlreadyExistsError(std::string m) {
   return Status(StatusCode::kAlreadyExists, std::move(m));
 }
 inline Status FailedPreconditionError(std::string m) {
   return Status(StatusCode::kFailedPrecondition, std::move(m));
 }
-inline Status AbortedError(std::string m) { return Status(StatusCode::kAborted, std::move(m)); }
-inline Status InternalError(std::string m) { return Status(StatusCode::kInternal, std::move(m)); }
+inline Status AbortedError(std::string m) {
+  return Status(StatusCode::kAborted, std::move(m));
+}
+inline Status InternalError(std::string m) {
+  return Status(StatusCode::kInternal, std::move(m));
+}
 inline Status UnavailableError(std::string m) {
   return Status(StatusCode::kUnavailable, std::move(m));
 }
-inline Status DataLossError(std::string m) { return Status(StatusCode::kDataLoss, std::move(m)); }
+inline Status DataLossError(std::string m) {
+  return Status(StatusCode::kDataLoss, std::move(m));
+}
 inline Status UnimplementedError(std::string m) {
   return Status(StatusCode::kUnimplemented, std::move(m));
 }
@@ -92,7 +100,7 @@ inline Status OutOfRangeError(std::string m) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(v_).ok() && "Result constructed from an OK status");
   }
@@ -115,7 +123,9 @@ class [[nodiscard]] Result {
 };
 
 namespace detail {
-inline Status ToStatus(Status s) { return s; }
+inline Status ToStatus(Status s) {
+  return s;
+}
 template <typename T>
 Status ToStatus(const Result<T>& r) {
   return r.status();
@@ -128,10 +138,10 @@ Status ToStatus(const Result<T>& r) {
 #define LATHE_CONCAT(a, b) LATHE_CONCAT_INNER(a, b)
 
 // Returns from the enclosing function if `expr` (a Status or Result) is not OK.
-#define LATHE_RETURN_IF_ERROR(expr)                                          \
-  do {                                                                       \
-    ::lathe::Status lathe_status_ = ::lathe::detail::ToStatus((expr));       \
-    if (!lathe_status_.ok()) return lathe_status_;                           \
+#define LATHE_RETURN_IF_ERROR(expr)                                    \
+  do {                                                                 \
+    ::lathe::Status lathe_status_ = ::lathe::detail::ToStatus((expr)); \
+    if (!lathe_status_.ok()) return lathe_status_;                     \
   } while (0)
 
 // `LATHE_ASSIGN_OR_RETURN(auto x, Foo());` declares x from a Result or returns its error.

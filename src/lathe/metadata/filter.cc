@@ -1,9 +1,9 @@
 // Recursive-descent parser of the filter language (grammar in docs/filters.md).
 #include "lathe/metadata/filter.h"
 
-#include <cctype>
-
 #include <fmt/format.h>
+
+#include <cctype>
 
 #include "lathe/core/strings.h"
 
@@ -21,7 +21,18 @@ std::string FilterField::ToString() const {
 namespace {
 
 struct Token {
-  enum class Kind { kEnd, kIdent, kQuotedIdent, kNumber, kString, kOp, kLParen, kRParen, kComma, kDot };
+  enum class Kind {
+    kEnd,
+    kIdent,
+    kQuotedIdent,
+    kNumber,
+    kString,
+    kOp,
+    kLParen,
+    kRParen,
+    kComma,
+    kDot
+  };
   Kind kind = Kind::kEnd;
   std::string text;
   int column = 0;  // 1-based
@@ -43,7 +54,9 @@ class Lexer {
       char c = s_[pos_];
       if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
         size_t start = pos_;
-        while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_')) ++pos_;
+        while (pos_ < s_.size() &&
+               (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_'))
+          ++pos_;
         t.kind = Token::Kind::kIdent;
         t.text = s_.substr(start, pos_ - start);
       } else if (c == '`') {
@@ -56,9 +69,10 @@ class Lexer {
                  ((c == '-' || c == '.') && pos_ + 1 < s_.size() &&
                   std::isdigit(static_cast<unsigned char>(s_[pos_ + 1])))) {
         size_t start = pos_++;
-        while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '.' ||
-                                    ((s_[pos_] == '-' || s_[pos_] == '+') &&
-                                     (s_[pos_ - 1] == 'e' || s_[pos_ - 1] == 'E'))))
+        while (pos_ < s_.size() &&
+               (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '.' ||
+                ((s_[pos_] == '-' || s_[pos_] == '+') &&
+                 (s_[pos_ - 1] == 'e' || s_[pos_ - 1] == 'E'))))
           ++pos_;
         t.kind = Token::Kind::kNumber;
         t.text = s_.substr(start, pos_ - start);
@@ -83,7 +97,7 @@ class Lexer {
         t.kind = Token::Kind::kString;
         t.text = std::move(text);
       } else if (c == '(' || c == ')' || c == ',' || c == '.') {
-        t.kind = c == '(' ? Token::Kind::kLParen
+        t.kind = c == '('   ? Token::Kind::kLParen
                  : c == ')' ? Token::Kind::kRParen
                  : c == ',' ? Token::Kind::kComma
                             : Token::Kind::kDot;
@@ -139,13 +153,17 @@ class Parser {
   }
   std::string Describe(const Token& t) const {
     switch (t.kind) {
-      case Token::Kind::kEnd: return "the end of the filter";
-      case Token::Kind::kString: return fmt::format("'{}'", t.text);
-      default: return fmt::format("'{}'", t.text);
+      case Token::Kind::kEnd:
+        return "the end of the filter";
+      case Token::Kind::kString:
+        return fmt::format("'{}'", t.text);
+      default:
+        return fmt::format("'{}'", t.text);
     }
   }
   Status Expected(std::string_view what) const {
-    return Lexer::Error(Peek().column, fmt::format("expected {}, found {}", what, Describe(Peek())));
+    return Lexer::Error(Peek().column,
+                        fmt::format("expected {}, found {}", what, Describe(Peek())));
   }
 
   Result<FilterExpr> ParseOr() {
@@ -212,7 +230,8 @@ class Parser {
     if (AcceptKeyword("IS")) {
       e.kind = FilterExpr::Kind::kIsNull;
       e.negated = AcceptKeyword("NOT");
-      if (!AcceptKeyword("NULL")) return Expected(e.negated ? "NULL after IS NOT" : "NULL or NOT NULL after IS");
+      if (!AcceptKeyword("NULL"))
+        return Expected(e.negated ? "NULL after IS NOT" : "NULL or NOT NULL after IS");
       return e;
     }
     e.negated = AcceptKeyword("NOT");
@@ -249,8 +268,9 @@ class Parser {
       e.values.push_back(Next().text);
       return e;
     }
-    return Expected(fmt::format("an operator (=, !=, <, <=, >, >=, IN, BETWEEN, LIKE, IS NULL) after {}",
-                                e.field.ToString()));
+    return Expected(
+        fmt::format("an operator (=, !=, <, <=, >, >=, IN, BETWEEN, LIKE, IS NULL) after {}",
+                    e.field.ToString()));
   }
 
   Result<FilterField> ParseField() {

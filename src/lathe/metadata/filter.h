@@ -31,9 +31,9 @@ struct FilterField {
 struct FilterExpr {
   enum class Kind { kAnd, kOr, kNot, kCompare, kIn, kBetween, kLike, kIsNull };
   Kind kind = Kind::kAnd;
-  std::vector<FilterExpr> children;  // kAnd, kOr (two or more), kNot (one)
-  FilterField field;                 // leaf predicates
-  std::string op;                    // kCompare: = != < <= > >=
+  std::vector<FilterExpr> children;   // kAnd, kOr (two or more), kNot (one)
+  FilterField field;                  // leaf predicates
+  std::string op;                     // kCompare: = != < <= > >=
   std::vector<FilterLiteral> values;  // kCompare, kLike: 1; kBetween: 2; kIn: 1+
   bool negated = false;               // NOT IN, NOT BETWEEN, NOT LIKE, IS NOT NULL
   int column = 0;                     // where the predicate starts

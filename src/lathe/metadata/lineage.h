@@ -35,7 +35,7 @@ struct LineageNodeDistance {
 struct LineageGraph {
   std::vector<Artifact> artifacts;
   std::vector<Execution> executions;
-  std::vector<Event> events;  // the edges: events between returned nodes
+  std::vector<Event> events;                        // the edges: events between returned nodes
   std::vector<LineageNodeDistance> artifact_hops;   // same order as artifacts
   std::vector<LineageNodeDistance> execution_hops;  // same order as executions
   bool truncated = false;

@@ -1,9 +1,10 @@
 // Opening stores, schema versions and migrations, and the transaction wrapper.
 #include "lathe/metadata/metadata_store.h"
 
-#include <filesystem>
-
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
 
 #include "lathe/core/clock.h"
 #include "lathe/core/version.h"
@@ -29,10 +30,11 @@ Result<std::unique_ptr<SqlConnection>> Connect(std::string_view uri, const Store
     std::error_code ec;
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     if (ec)
-      return FailedPreconditionError(
-          fmt::format("cannot create directory {} for store {}: {}", parent.string(), uri, ec.message()));
+      return FailedPreconditionError(fmt::format("cannot create directory {} for store {}: {}",
+                                                 parent.string(), uri, ec.message()));
   }
-  return detail::OpenSqlite(parsed.path, options.create_if_missing || memory, options.busy_timeout_ms);
+  return detail::OpenSqlite(parsed.path, options.create_if_missing || memory,
+                            options.busy_timeout_ms);
 }
 
 // 0 for an empty database; FAILED_PRECONDITION for a database that is not a Lathe store.
@@ -56,7 +58,8 @@ Result<int> ReadSchemaVersion(SqlConnection& conn, std::string_view uri) {
 
 std::string Substitute(std::string sql, std::string_view id_type) {
   const std::string token = "{{ID}}";
-  for (size_t pos; (pos = sql.find(token)) != std::string::npos;) sql.replace(pos, token.size(), id_type);
+  for (size_t pos; (pos = sql.find(token)) != std::string::npos;)
+    sql.replace(pos, token.size(), id_type);
   return sql;
 }
 
@@ -67,13 +70,15 @@ Status ApplyMigrations(SqlConnection& conn, const std::vector<Migration>& migrat
     LATHE_RETURN_IF_ERROR(conn.Begin(true));
     Status st = [&]() -> Status {
       for (const auto& stmt : m.statements) {
-        LATHE_RETURN_IF_ERROR(conn.ExecScript(Substitute(stmt, conn.id_column_type()))
-                                  .WithContext(fmt::format("migration to version {}", m.to_version)));
+        LATHE_RETURN_IF_ERROR(
+            conn.ExecScript(Substitute(stmt, conn.id_column_type()))
+                .WithContext(fmt::format("migration to version {}", m.to_version)));
       }
       return conn
-          .Execute("INSERT INTO lathe_schema (version, description, applied_time_ms, lathe_version) "
-                   "VALUES (?, ?, ?, ?)",
-                   {m.to_version, m.description, NowMillis(), kVersion})
+          .Execute(
+              "INSERT INTO lathe_schema (version, description, applied_time_ms, lathe_version) "
+              "VALUES (?, ?, ?, ?)",
+              {m.to_version, m.description, NowMillis(), kVersion})
           .status();
     }();
     if (!st.ok()) {
@@ -81,6 +86,7 @@ Status ApplyMigrations(SqlConnection& conn, const std::vector<Migration>& migrat
       return st;
     }
     LATHE_RETURN_IF_ERROR(conn.Commit());
+    spdlog::info("store schema migrated to version {}: {}", m.to_version, m.description);
   }
   return Status::Ok();
 }
@@ -138,6 +144,7 @@ Result<std::unique_ptr<MetadataStore>> MetadataStore::Open(std::string_view uri,
   }
   std::unique_ptr<MetadataStore> store(new MetadataStore(std::move(conn), std::string(uri)));
   store->schema_version_ = version;
+  spdlog::debug("opened store {} ({}, schema version {})", uri, store->conn_->backend(), version);
   LATHE_RETURN_IF_ERROR(store->LoadTypeCache());
   return store;
 }

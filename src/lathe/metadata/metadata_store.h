@@ -273,8 +273,8 @@ class MetadataStore {
   int schema_version_ = 0;
 
   std::recursive_mutex mu_;
-  int tx_depth_ = 0;                                // guarded by mu_
-  std::unordered_map<int64_t, Type> types_by_id_;   // guarded by mu_
+  int tx_depth_ = 0;                                                       // guarded by mu_
+  std::unordered_map<int64_t, Type> types_by_id_;                          // guarded by mu_
   std::map<std::tuple<int, std::string, std::string>, int64_t> type_ids_;  // guarded by mu_
 };
 

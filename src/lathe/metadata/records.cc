@@ -1,8 +1,8 @@
 #include "lathe/metadata/records.h"
 
-#include <array>
-
 #include <fmt/format.h>
+
+#include <array>
 
 #include "lathe/core/strings.h"
 
@@ -20,7 +20,8 @@ Result<Enum> ParseEnum(std::string_view what, std::string_view text,
     if (!valid.empty()) valid += ", ";
     valid += name;
   }
-  return InvalidArgumentError(fmt::format("unknown {} '{}' (expected one of {})", what, text, valid));
+  return InvalidArgumentError(
+      fmt::format("unknown {} '{}' (expected one of {})", what, text, valid));
 }
 
 template <typename Enum, size_t N>
@@ -89,24 +90,35 @@ void NodeToJson(const Node& n, nlohmann::json& j) {
 
 std::string_view TypeKindName(TypeKind k) {
   switch (k) {
-    case TypeKind::kArtifact: return "artifact";
-    case TypeKind::kExecution: return "execution";
-    case TypeKind::kContext: return "context";
+    case TypeKind::kArtifact:
+      return "artifact";
+    case TypeKind::kExecution:
+      return "execution";
+    case TypeKind::kContext:
+      return "context";
   }
   return "artifact";
 }
 
-Result<TypeKind> ParseTypeKind(std::string_view name) { return ParseEnum("type kind", name, kTypeKinds); }
+Result<TypeKind> ParseTypeKind(std::string_view name) {
+  return ParseEnum("type kind", name, kTypeKinds);
+}
 
-std::string_view ArtifactStateName(ArtifactState s) { return EnumName(s, kArtifactStates); }
+std::string_view ArtifactStateName(ArtifactState s) {
+  return EnumName(s, kArtifactStates);
+}
 Result<ArtifactState> ParseArtifactState(std::string_view name) {
   return ParseEnum("artifact state", name, kArtifactStates);
 }
-std::string_view ExecutionStateName(ExecutionState s) { return EnumName(s, kExecutionStates); }
+std::string_view ExecutionStateName(ExecutionState s) {
+  return EnumName(s, kExecutionStates);
+}
 Result<ExecutionState> ParseExecutionState(std::string_view name) {
   return ParseEnum("execution state", name, kExecutionStates);
 }
-std::string_view EventTypeName(EventType t) { return EnumName(t, kEventTypes); }
+std::string_view EventTypeName(EventType t) {
+  return EnumName(t, kEventTypes);
+}
 Result<EventType> ParseEventType(std::string_view name) {
   return ParseEnum("event type", name, kEventTypes);
 }
@@ -123,9 +135,8 @@ bool IsOutputEvent(EventType t) {
 nlohmann::json ToJson(const Type& t) {
   nlohmann::json props = nlohmann::json::object();
   for (const auto& [k, v] : t.properties) props[k] = PropertyTypeName(v);
-  return {{"id", t.id},           {"kind", TypeKindName(t.kind)},
-          {"name", t.name},       {"version", t.version},
-          {"description", t.description}, {"properties", props}};
+  return {{"id", t.id},           {"kind", TypeKindName(t.kind)}, {"name", t.name},
+          {"version", t.version}, {"description", t.description}, {"properties", props}};
 }
 
 nlohmann::json ToJson(const Artifact& a) {

@@ -1,11 +1,11 @@
 // Lineage: one recursive SQL query walks the event graph, then nodes and edges are loaded in
 // batches. Upstream, an artifact leads to the execution that output it (1 hop) and on to that
 // execution's inputs (2 hops); downstream, to the executions that read it and on to their outputs.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
-
-#include <fmt/format.h>
 
 #include "lathe/metadata/detail/node_table.h"
 #include "lathe/metadata/detail/sql_connection.h"
@@ -18,8 +18,9 @@ using detail::SqlRow;
 
 namespace {
 
-constexpr const char* kInputTypes = "2, 3, 5";      // DECLARED_INPUT, INPUT, INTERNAL_INPUT
-constexpr const char* kOutputTypes = "1, 4, 6, 7";  // DECLARED_OUTPUT, OUTPUT, INTERNAL_OUTPUT, PENDING_OUTPUT
+constexpr const char* kInputTypes = "2, 3, 5";  // DECLARED_INPUT, INPUT, INTERNAL_INPUT
+constexpr const char* kOutputTypes =
+    "1, 4, 6, 7";  // DECLARED_OUTPUT, OUTPUT, INTERNAL_OUTPUT, PENDING_OUTPUT
 
 struct Walk {
   std::unordered_map<int64_t, int> artifacts;   // id -> fewest hops
@@ -44,10 +45,12 @@ std::string WalkSql(bool upstream, const LineageRequest& req) {
   const char* to_artifact = upstream ? kInputTypes : kOutputTypes;
   std::vector<std::string> seeds;
   if (!req.artifact_ids.empty())
-    seeds.push_back(fmt::format("SELECT id, 0 FROM artifacts WHERE id IN ({})", IdList(req.artifact_ids)));
+    seeds.push_back(
+        fmt::format("SELECT id, 0 FROM artifacts WHERE id IN ({})", IdList(req.artifact_ids)));
   if (!req.execution_ids.empty() && req.max_hops >= 1)
-    seeds.push_back(fmt::format("SELECT artifact_id, 1 FROM events WHERE execution_id IN ({}) AND type IN ({})",
-                                IdList(req.execution_ids), to_artifact));
+    seeds.push_back(
+        fmt::format("SELECT artifact_id, 1 FROM events WHERE execution_id IN ({}) AND type IN ({})",
+                    IdList(req.execution_ids), to_artifact));
   std::string seed_sql;
   for (const auto& s : seeds) seed_sql += (seed_sql.empty() ? "" : " UNION ") + s;
   return fmt::format(
@@ -84,8 +87,10 @@ Result<LineageGraph> MetadataStore::GetLineage(const LineageRequest& req) {
   if (req.max_hops < 0 || req.max_hops > 1000)
     return InvalidArgumentError(fmt::format("max hops must be 0..1000, got {}", req.max_hops));
   if (req.max_nodes < 1) return InvalidArgumentError("max nodes must be at least 1");
-  if (req.artifact_ids.size() + req.execution_ids.size() > static_cast<size_t>(ListOptions::kMaxPageSize))
-    return InvalidArgumentError(fmt::format("at most {} starting nodes", ListOptions::kMaxPageSize));
+  if (req.artifact_ids.size() + req.execution_ids.size() >
+      static_cast<size_t>(ListOptions::kMaxPageSize))
+    return InvalidArgumentError(
+        fmt::format("at most {} starting nodes", ListOptions::kMaxPageSize));
   // Validate filters before any work, so that errors point into the caller's text.
   LATHE_RETURN_IF_ERROR(ParseFilter(req.artifact_filter));
   LATHE_RETURN_IF_ERROR(ParseFilter(req.execution_filter));
@@ -93,19 +98,21 @@ Result<LineageGraph> MetadataStore::GetLineage(const LineageRequest& req) {
   LineageGraph graph;
   LATHE_RETURN_IF_ERROR(InTransaction(false, [&]() -> Status {
     graph = {};
-    for (int64_t id : req.artifact_ids) LATHE_RETURN_IF_ERROR(CheckExists(detail::kArtifactTable, id));
-    for (int64_t id : req.execution_ids) LATHE_RETURN_IF_ERROR(CheckExists(detail::kExecutionTable, id));
+    for (int64_t id : req.artifact_ids)
+      LATHE_RETURN_IF_ERROR(CheckExists(detail::kArtifactTable, id));
+    for (int64_t id : req.execution_ids)
+      LATHE_RETURN_IF_ERROR(CheckExists(detail::kExecutionTable, id));
     Walk walk;
     for (int64_t id : req.execution_ids) Keep(walk.executions, id, 0);
     for (bool upstream : {true, false}) {
       if (upstream && req.direction == LineageDirection::kDownstream) continue;
       if (!upstream && req.direction == LineageDirection::kUpstream) continue;
-      LATHE_RETURN_IF_ERROR(conn_->Query(WalkSql(upstream, req), {req.max_hops, req.max_hops},
-                                         [&](const SqlRow& r) {
-                                           Keep(r.Int(0) == 0 ? walk.artifacts : walk.executions,
-                                                r.Int(1), static_cast<int>(r.Int(2)));
-                                           return Status::Ok();
-                                         }));
+      LATHE_RETURN_IF_ERROR(
+          conn_->Query(WalkSql(upstream, req), {req.max_hops, req.max_hops}, [&](const SqlRow& r) {
+            Keep(r.Int(0) == 0 ? walk.artifacts : walk.executions, r.Int(1),
+                 static_cast<int>(r.Int(2)));
+            return Status::Ok();
+          }));
     }
 
     auto artifacts = Nearest<Artifact>(walk.artifacts);
@@ -134,7 +141,8 @@ Result<LineageGraph> MetadataStore::GetLineage(const LineageRequest& req) {
       const size_t batch = ListOptions::kMaxPageSize;
       for (size_t start = 0; start < order.size(); start += batch) {
         std::vector<int64_t> ids;
-        for (size_t i = start; i < std::min(order.size(), start + batch); ++i) ids.push_back(order[i].id);
+        for (size_t i = start; i < std::min(order.size(), start + batch); ++i)
+          ids.push_back(order[i].id);
         LATHE_ASSIGN_OR_RETURN(std::vector<Node> nodes, get_fn(ids));
         std::unordered_set<int64_t> pass;
         if (!filter.empty()) {
@@ -145,7 +153,8 @@ Result<LineageGraph> MetadataStore::GetLineage(const LineageRequest& req) {
           for (const auto& n : page.items) pass.insert(n.id);
         }
         for (auto& n : nodes)
-          if (filter.empty() || pass.count(n.id) || seeds.count(n.id)) loaded.emplace(n.id, std::move(n));
+          if (filter.empty() || pass.count(n.id) || seeds.count(n.id))
+            loaded.emplace(n.id, std::move(n));
       }
       for (const auto& d : order) {
         auto it = loaded.find(d.id);
@@ -169,7 +178,8 @@ Result<LineageGraph> MetadataStore::GetLineage(const LineageRequest& req) {
     for (const auto& a : graph.artifacts) kept_a.insert(a.id);
     for (size_t start = 0; start < graph.executions.size(); start += ListOptions::kMaxPageSize) {
       std::vector<int64_t> ids;
-      for (size_t i = start; i < std::min(graph.executions.size(), start + ListOptions::kMaxPageSize); ++i)
+      for (size_t i = start;
+           i < std::min(graph.executions.size(), start + ListOptions::kMaxPageSize); ++i)
         ids.push_back(graph.executions[i].id);
       LATHE_ASSIGN_OR_RETURN(auto events, GetEventsByExecutionIds(ids));
       for (auto& e : events)

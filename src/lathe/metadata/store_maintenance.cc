@@ -1,5 +1,6 @@
 // Garbage collection of artifacts marked for deletion, and the consistency check.
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "lathe/core/fs.h"
 #include "lathe/core/hash.h"
@@ -22,12 +23,13 @@ Result<GcReport> MetadataStore::GarbageCollect(const GcOptions& options) {
     std::vector<std::pair<int64_t, std::string>> batch;
     LATHE_RETURN_IF_ERROR(InTransaction(false, [&]() -> Status {
       batch.clear();
-      return conn_->Query("SELECT id, uri FROM artifacts WHERE state = ? AND id > ? ORDER BY id LIMIT ?",
-                          {static_cast<int>(ArtifactState::kMarkedForDeletion), after, options.batch_size},
-                          [&](const SqlRow& r) {
-                            batch.emplace_back(r.Int(0), r.Str(1));
-                            return Status::Ok();
-                          });
+      return conn_->Query(
+          "SELECT id, uri FROM artifacts WHERE state = ? AND id > ? ORDER BY id LIMIT ?",
+          {static_cast<int>(ArtifactState::kMarkedForDeletion), after, options.batch_size},
+          [&](const SqlRow& r) {
+            batch.emplace_back(r.Int(0), r.Str(1));
+            return Status::Ok();
+          });
     }));
     if (batch.empty()) break;
     after = batch.back().first;
@@ -52,7 +54,10 @@ Result<GcReport> MetadataStore::GarbageCollect(const GcOptions& options) {
             continue;  // keep the row: its files are still there
           }
         }
-        if (exists) report.files_removed.push_back(path.string());
+        if (exists) {
+          spdlog::debug("gc: {} {}", options.dry_run ? "would remove" : "removed", path.string());
+          report.files_removed.push_back(path.string());
+        }
       }
       ids.push_back(id);
     }
@@ -66,11 +71,20 @@ Result<GcReport> MetadataStore::GarbageCollect(const GcOptions& options) {
       params.emplace_back(static_cast<int>(ArtifactState::kMarkedForDeletion));
       std::string in = detail::Placeholders(ids.size());
       // Only rows still marked: a concurrent writer may have changed one meanwhile.
-      std::string marked = fmt::format("SELECT id FROM artifacts WHERE id IN ({}) AND state = ?", in);
-      LATHE_ASSIGN_OR_RETURN(int64_t events, conn_->Execute(fmt::format("DELETE FROM events WHERE artifact_id IN ({})", marked), params));
-      LATHE_RETURN_IF_ERROR(conn_->Execute(fmt::format("DELETE FROM attributions WHERE artifact_id IN ({})", marked), params));
-      LATHE_RETURN_IF_ERROR(conn_->Execute(fmt::format("DELETE FROM artifact_properties WHERE owner_id IN ({})", marked), params));
-      LATHE_ASSIGN_OR_RETURN(int64_t rows, conn_->Execute(fmt::format("DELETE FROM artifacts WHERE id IN ({}) AND state = ?", in), params));
+      std::string marked =
+          fmt::format("SELECT id FROM artifacts WHERE id IN ({}) AND state = ?", in);
+      LATHE_ASSIGN_OR_RETURN(
+          int64_t events,
+          conn_->Execute(fmt::format("DELETE FROM events WHERE artifact_id IN ({})", marked),
+                         params));
+      LATHE_RETURN_IF_ERROR(conn_->Execute(
+          fmt::format("DELETE FROM attributions WHERE artifact_id IN ({})", marked), params));
+      LATHE_RETURN_IF_ERROR(conn_->Execute(
+          fmt::format("DELETE FROM artifact_properties WHERE owner_id IN ({})", marked), params));
+      LATHE_ASSIGN_OR_RETURN(
+          int64_t rows,
+          conn_->Execute(fmt::format("DELETE FROM artifacts WHERE id IN ({}) AND state = ?", in),
+                         params));
       report.events_removed += events;
       report.artifacts_collected += rows;
       return Status::Ok();
@@ -90,42 +104,60 @@ struct Rule {
 std::vector<Rule> Rules() {
   std::vector<Rule> rules = {
       {"event without artifact",
-       "SELECT e.id, 'artifact ' || e.artifact_id FROM events e WHERE e.artifact_id NOT IN (SELECT id FROM artifacts)"},
+       "SELECT e.id, 'artifact ' || e.artifact_id FROM events e WHERE e.artifact_id NOT IN (SELECT "
+       "id FROM artifacts)"},
       {"event without execution",
-       "SELECT e.id, 'execution ' || e.execution_id FROM events e WHERE e.execution_id NOT IN (SELECT id FROM executions)"},
-      {"event of unknown type", "SELECT id, 'type ' || type FROM events WHERE type NOT BETWEEN 1 AND 7"},
+       "SELECT e.id, 'execution ' || e.execution_id FROM events e WHERE e.execution_id NOT IN "
+       "(SELECT id FROM executions)"},
+      {"event of unknown type",
+       "SELECT id, 'type ' || type FROM events WHERE type NOT BETWEEN 1 AND 7"},
       {"attribution without artifact",
-       "SELECT context_id, 'artifact ' || artifact_id FROM attributions WHERE artifact_id NOT IN (SELECT id FROM artifacts)"},
+       "SELECT context_id, 'artifact ' || artifact_id FROM attributions WHERE artifact_id NOT IN "
+       "(SELECT id FROM artifacts)"},
       {"attribution without context",
-       "SELECT artifact_id, 'context ' || context_id FROM attributions WHERE context_id NOT IN (SELECT id FROM contexts)"},
+       "SELECT artifact_id, 'context ' || context_id FROM attributions WHERE context_id NOT IN "
+       "(SELECT id FROM contexts)"},
       {"association without execution",
-       "SELECT context_id, 'execution ' || execution_id FROM associations WHERE execution_id NOT IN (SELECT id FROM executions)"},
+       "SELECT context_id, 'execution ' || execution_id FROM associations WHERE execution_id NOT "
+       "IN (SELECT id FROM executions)"},
       {"association without context",
-       "SELECT execution_id, 'context ' || context_id FROM associations WHERE context_id NOT IN (SELECT id FROM contexts)"},
+       "SELECT execution_id, 'context ' || context_id FROM associations WHERE context_id NOT IN "
+       "(SELECT id FROM contexts)"},
       {"parent link to a missing context",
-       "SELECT context_id, 'parent ' || parent_context_id FROM parent_contexts WHERE context_id NOT IN "
+       "SELECT context_id, 'parent ' || parent_context_id FROM parent_contexts WHERE context_id "
+       "NOT IN "
        "(SELECT id FROM contexts) OR parent_context_id NOT IN (SELECT id FROM contexts)"},
       {"context in a parent cycle",
-       "WITH RECURSIVE anc(start, id) AS (SELECT context_id, parent_context_id FROM parent_contexts "
-       "UNION SELECT a.start, pc.parent_context_id FROM anc a JOIN parent_contexts pc ON pc.context_id = a.id) "
+       "WITH RECURSIVE anc(start, id) AS (SELECT context_id, parent_context_id FROM "
+       "parent_contexts "
+       "UNION SELECT a.start, pc.parent_context_id FROM anc a JOIN parent_contexts pc ON "
+       "pc.context_id = a.id) "
        "SELECT start, 'is its own ancestor' FROM anc WHERE start = id"},
-      {"artifact in an unknown state", "SELECT id, 'state ' || state FROM artifacts WHERE state NOT BETWEEN 0 AND 6"},
-      {"execution in an unknown state", "SELECT id, 'state ' || state FROM executions WHERE state NOT BETWEEN 0 AND 6"},
+      {"artifact in an unknown state",
+       "SELECT id, 'state ' || state FROM artifacts WHERE state NOT BETWEEN 0 AND 6"},
+      {"execution in an unknown state",
+       "SELECT id, 'state ' || state FROM executions WHERE state NOT BETWEEN 0 AND 6"},
   };
-  for (const auto* t : {&detail::kArtifactTable, &detail::kExecutionTable, &detail::kContextTable}) {
+  for (const auto* t :
+       {&detail::kArtifactTable, &detail::kExecutionTable, &detail::kContextTable}) {
     int kind = static_cast<int>(t->kind);
-    rules.push_back({"record of a missing type or a type of another kind",
-                     fmt::format("SELECT id, '{0} of type ' || type_id FROM {1} WHERE type_id NOT IN "
-                                 "(SELECT id FROM types WHERE kind = {2})",
-                                 t->noun, t->table, kind)});
+    rules.push_back(
+        {"record of a missing type or a type of another kind",
+         fmt::format("SELECT id, '{0} of type ' || type_id FROM {1} WHERE type_id NOT IN "
+                     "(SELECT id FROM types WHERE kind = {2})",
+                     t->noun, t->table, kind)});
     rules.push_back({"property without its record",
-                     fmt::format("SELECT owner_id, '{0} property ' || name FROM {1} WHERE owner_id NOT IN (SELECT id FROM {2})",
+                     fmt::format("SELECT owner_id, '{0} property ' || name FROM {1} WHERE owner_id "
+                                 "NOT IN (SELECT id FROM {2})",
                                  t->noun, t->prop_table, t->table)});
-    rules.push_back({"property not declared by the type, or of another data type",
-                     fmt::format("SELECT p.owner_id, '{0} property ' || p.name FROM {1} p JOIN {2} n ON n.id = p.owner_id "
-                                 "WHERE p.is_custom = 0 AND NOT EXISTS (SELECT 1 FROM type_properties tp "
-                                 "WHERE tp.type_id = n.type_id AND tp.name = p.name AND tp.data_type = p.data_type)",
-                                 t->noun, t->prop_table, t->table)});
+    rules.push_back(
+        {"property not declared by the type, or of another data type",
+         fmt::format(
+             "SELECT p.owner_id, '{0} property ' || p.name FROM {1} p JOIN {2} n ON n.id = "
+             "p.owner_id "
+             "WHERE p.is_custom = 0 AND NOT EXISTS (SELECT 1 FROM type_properties tp "
+             "WHERE tp.type_id = n.type_id AND tp.name = p.name AND tp.data_type = p.data_type)",
+             t->noun, t->prop_table, t->table)});
   }
   return rules;
 }
@@ -147,16 +179,21 @@ Result<CheckReport> MetadataStore::Check(const CheckOptions& options) {
         return Status::Ok();
       }));
       if (count > kMaxReportedPerRule)
-        report.problems.push_back(fmt::format("{}: ... and {} more", rule.name, count - kMaxReportedPerRule));
+        report.problems.push_back(
+            fmt::format("{}: ... and {} more", rule.name, count - kMaxReportedPerRule));
     }
-    for (auto [field, table] : {std::pair{&report.artifacts, "artifacts"}, {&report.executions, "executions"},
-                                {&report.contexts, "contexts"}, {&report.events, "events"}}) {
-      LATHE_ASSIGN_OR_RETURN(auto n, conn_->QueryInt(fmt::format("SELECT COUNT(*) FROM {}", table)));
+    for (auto [field, table] : {std::pair{&report.artifacts, "artifacts"},
+                                {&report.executions, "executions"},
+                                {&report.contexts, "contexts"},
+                                {&report.events, "events"}}) {
+      LATHE_ASSIGN_OR_RETURN(auto n,
+                             conn_->QueryInt(fmt::format("SELECT COUNT(*) FROM {}", table)));
       *field = n.value_or(0);
     }
     return Status::Ok();
   }));
-  if (!options.verify_files && !options.verify_fingerprints) return report;  // fingerprints imply files
+  if (!options.verify_files && !options.verify_fingerprints)
+    return report;  // fingerprints imply files
 
   // Files of LIVE artifacts, page by page (outside one long read transaction).
   ListOptions o;
@@ -175,7 +212,8 @@ Result<CheckReport> MetadataStore::Check(const CheckOptions& options) {
       if (options.verify_fingerprints && !a.fingerprint.empty()) {
         auto fp = FingerprintPath(path);
         if (!fp.ok() || *fp != a.fingerprint)
-          report.problems.push_back(fmt::format("LIVE artifact whose files changed: {} ({})", a.id, a.uri));
+          report.problems.push_back(
+              fmt::format("LIVE artifact whose files changed: {} ({})", a.id, a.uri));
       }
     }
     if (page.next_page_token.empty()) break;

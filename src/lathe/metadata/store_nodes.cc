@@ -39,10 +39,10 @@ Status MetadataStore::ValidateProperties(const Type& type, const Node& node) {
     bool fits = it->second == value.type() ||
                 (it->second == PropertyType::kDouble && value.type() == PropertyType::kInt);
     if (!fits) {
-      return InvalidArgumentError(fmt::format("property '{}' of {} type '{}' is {}, got {} value {}",
-                                              name, TypeKindName(type.kind), type.name,
-                                              PropertyTypeName(it->second),
-                                              PropertyTypeName(value.type()), value.ToDisplayString()));
+      return InvalidArgumentError(
+          fmt::format("property '{}' of {} type '{}' is {}, got {} value {}", name,
+                      TypeKindName(type.kind), type.name, PropertyTypeName(it->second),
+                      PropertyTypeName(value.type()), value.ToDisplayString()));
     }
   }
   for (const auto& [name, value] : node.custom_properties) {
@@ -66,19 +66,29 @@ Status MetadataStore::WriteProperties(const NodeTable& table, int64_t id, const 
     SqlParam ival, dval, sval;
     std::string text;
     switch (declared) {
-      case PropertyType::kInt: ival = v.as_int(); dval = static_cast<double>(v.as_int()); break;
+      case PropertyType::kInt:
+        ival = v.as_int();
+        dval = static_cast<double>(v.as_int());
+        break;
       case PropertyType::kDouble:
         dval = v.type() == PropertyType::kInt ? static_cast<double>(v.as_int()) : v.as_double();
         break;
-      case PropertyType::kBool: ival = v.as_bool() ? 1 : 0; dval = v.as_bool() ? 1.0 : 0.0; break;
-      case PropertyType::kString: sval = std::string_view(v.as_string()); break;
+      case PropertyType::kBool:
+        ival = v.as_bool() ? 1 : 0;
+        dval = v.as_bool() ? 1.0 : 0.0;
+        break;
+      case PropertyType::kString:
+        sval = std::string_view(v.as_string());
+        break;
       case PropertyType::kStruct:
         text = v.as_struct().dump();
         sval = std::string_view(text);
         break;
-      case PropertyType::kUnknown: break;
+      case PropertyType::kUnknown:
+        break;
     }
-    return conn_->Execute(sql, {id, custom ? 1 : 0, name, static_cast<int>(declared), ival, dval, sval})
+    return conn_
+        ->Execute(sql, {id, custom ? 1 : 0, name, static_cast<int>(declared), ival, dval, sval})
         .status();
   };
   for (const auto& [name, v] : node.properties)
@@ -89,20 +99,20 @@ Status MetadataStore::WriteProperties(const NodeTable& table, int64_t id, const 
 }
 
 Status MetadataStore::CheckExists(const NodeTable& table, int64_t id) {
-  LATHE_ASSIGN_OR_RETURN(auto found,
-                         conn_->QueryInt(fmt::format("SELECT 1 FROM {} WHERE id = ?", table.table), {id}));
+  LATHE_ASSIGN_OR_RETURN(
+      auto found, conn_->QueryInt(fmt::format("SELECT 1 FROM {} WHERE id = ?", table.table), {id}));
   if (!found) return NotFoundError(fmt::format("{} {} does not exist", table.noun, id));
   return Status::Ok();
 }
 
 Result<Type> MetadataStore::CheckForUpdate(const NodeTable& table, const Node& node) {
   std::optional<std::pair<int64_t, int64_t>> row;
-  LATHE_RETURN_IF_ERROR(conn_->Query(
-      fmt::format("SELECT type_id, revision FROM {} WHERE id = ?", table.table), {node.id},
-      [&](const SqlRow& r) {
-        row = {r.Int(0), r.Int(1)};
-        return Status::Ok();
-      }));
+  LATHE_RETURN_IF_ERROR(
+      conn_->Query(fmt::format("SELECT type_id, revision FROM {} WHERE id = ?", table.table),
+                   {node.id}, [&](const SqlRow& r) {
+                     row = {r.Int(0), r.Int(1)};
+                     return Status::Ok();
+                   }));
   if (!row) return NotFoundError(fmt::format("{} {} does not exist", table.noun, node.id));
   if (node.revision != 0 && node.revision != row->second) {
     return AbortedError(fmt::format(
@@ -166,9 +176,10 @@ Result<int64_t> MetadataStore::PutExecutionRow(const Execution& e, int64_t now) 
   LATHE_ASSIGN_OR_RETURN(Type type, ResolveType(TypeKind::kExecution, e.type_id, e.type));
   LATHE_RETURN_IF_ERROR(ValidateProperties(type, e));
   LATHE_ASSIGN_OR_RETURN(
-      auto id, conn_->QueryInt("INSERT INTO executions (type_id, name, state, revision, create_time_ms, "
-                               "update_time_ms) VALUES (?, ?, ?, 1, ?, ?) RETURNING id",
-                               {type.id, SqlParam::TextOrNull(e.name), static_cast<int>(e.state), now, now}));
+      auto id, conn_->QueryInt(
+                   "INSERT INTO executions (type_id, name, state, revision, create_time_ms, "
+                   "update_time_ms) VALUES (?, ?, ?, 1, ?, ?) RETURNING id",
+                   {type.id, SqlParam::TextOrNull(e.name), static_cast<int>(e.state), now, now}));
   LATHE_RETURN_IF_ERROR(WriteProperties(kExecutionTable, *id, type, e, false));
   return *id;
 }
@@ -190,30 +201,34 @@ Result<int64_t> MetadataStore::PutContextRow(const Context& c, int64_t now, bool
   }
   LATHE_ASSIGN_OR_RETURN(Type type, ResolveType(TypeKind::kContext, c.type_id, c.type));
   LATHE_RETURN_IF_ERROR(ValidateProperties(type, c));
-  LATHE_ASSIGN_OR_RETURN(auto existing, conn_->QueryInt("SELECT id FROM contexts WHERE type_id = ? AND name = ?",
-                                                        {type.id, c.name}));
+  LATHE_ASSIGN_OR_RETURN(
+      auto existing,
+      conn_->QueryInt("SELECT id FROM contexts WHERE type_id = ? AND name = ?", {type.id, c.name}));
   if (existing) {
     if (reuse_if_exists) return *existing;
-    return AlreadyExistsError(fmt::format("a context of type '{}' named '{}' already exists (id {})",
-                                          type.name, c.name, *existing));
+    return AlreadyExistsError(fmt::format(
+        "a context of type '{}' named '{}' already exists (id {})", type.name, c.name, *existing));
   }
-  LATHE_ASSIGN_OR_RETURN(auto id, conn_->QueryInt("INSERT INTO contexts (type_id, name, revision, "
-                                                  "create_time_ms, update_time_ms) VALUES (?, ?, 1, "
-                                                  "?, ?) RETURNING id",
-                                                  {type.id, c.name, now, now}));
+  LATHE_ASSIGN_OR_RETURN(auto id,
+                         conn_->QueryInt("INSERT INTO contexts (type_id, name, revision, "
+                                         "create_time_ms, update_time_ms) VALUES (?, ?, 1, "
+                                         "?, ?) RETURNING id",
+                                         {type.id, c.name, now, now}));
   LATHE_RETURN_IF_ERROR(WriteProperties(kContextTable, *id, type, c, false));
   return *id;
 }
 
 Status MetadataStore::InsertEvent(const Event& e, int64_t now) {
   if (e.type == EventType::kUnknown)
-    return InvalidArgumentError(fmt::format("event between artifact {} and execution {} has no type",
-                                            e.artifact_id, e.execution_id));
+    return InvalidArgumentError(fmt::format(
+        "event between artifact {} and execution {} has no type", e.artifact_id, e.execution_id));
   std::string path = PathToJson(e.path).dump();
   return conn_
-      ->Execute("INSERT INTO events (artifact_id, execution_id, type, path, time_ms) VALUES (?, ?, ?, ?, ?)",
-                {e.artifact_id, e.execution_id, static_cast<int>(e.type), path,
-                 e.time_ms != 0 ? e.time_ms : now})
+      ->Execute(
+          "INSERT INTO events (artifact_id, execution_id, type, path, time_ms) VALUES (?, ?, ?, ?, "
+          "?)",
+          {e.artifact_id, e.execution_id, static_cast<int>(e.type), path,
+           e.time_ms != 0 ? e.time_ms : now})
       .status();
 }
 
@@ -230,7 +245,8 @@ Result<std::vector<int64_t>> MetadataStore::PutArtifacts(const std::vector<Artif
   return ids;
 }
 
-Result<std::vector<int64_t>> MetadataStore::PutExecutions(const std::vector<Execution>& executions) {
+Result<std::vector<int64_t>> MetadataStore::PutExecutions(
+    const std::vector<Execution>& executions) {
   std::vector<int64_t> ids;
   LATHE_RETURN_IF_ERROR(InTransaction(true, [&]() -> Status {
     int64_t now = NowMillis();
@@ -281,9 +297,10 @@ Status MetadataStore::PutAttributionsAndAssociations(const std::vector<Attributi
     for (const auto& a : associations) {
       LATHE_RETURN_IF_ERROR(CheckExists(kContextTable, a.context_id));
       LATHE_RETURN_IF_ERROR(CheckExists(kExecutionTable, a.execution_id));
-      LATHE_RETURN_IF_ERROR(conn_->Execute(
-          "INSERT INTO associations (context_id, execution_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-          {a.context_id, a.execution_id}));
+      LATHE_RETURN_IF_ERROR(
+          conn_->Execute("INSERT INTO associations (context_id, execution_id) VALUES (?, ?) ON "
+                         "CONFLICT DO NOTHING",
+                         {a.context_id, a.execution_id}));
     }
     return Status::Ok();
   });
@@ -296,17 +313,19 @@ Status MetadataStore::PutParentContext(int64_t child_id, int64_t parent_id) {
     // A cycle appears if the child is the parent or one of the parent's ancestors.
     LATHE_ASSIGN_OR_RETURN(
         auto cycle,
-        conn_->QueryInt("WITH RECURSIVE ancestors(id) AS (SELECT ? UNION SELECT pc.parent_context_id "
-                        "FROM parent_contexts pc JOIN ancestors a ON pc.context_id = a.id) "
-                        "SELECT 1 FROM ancestors WHERE id = ?",
-                        {parent_id, child_id}));
+        conn_->QueryInt(
+            "WITH RECURSIVE ancestors(id) AS (SELECT ? UNION SELECT pc.parent_context_id "
+            "FROM parent_contexts pc JOIN ancestors a ON pc.context_id = a.id) "
+            "SELECT 1 FROM ancestors WHERE id = ?",
+            {parent_id, child_id}));
     if (cycle)
       return InvalidArgumentError(fmt::format(
           "making context {} a parent of context {} would create a cycle", parent_id, child_id));
     return conn_
-        ->Execute("INSERT INTO parent_contexts (context_id, parent_context_id) VALUES (?, ?) "
-                  "ON CONFLICT DO NOTHING",
-                  {child_id, parent_id})
+        ->Execute(
+            "INSERT INTO parent_contexts (context_id, parent_context_id) VALUES (?, ?) "
+            "ON CONFLICT DO NOTHING",
+            {child_id, parent_id})
         .status();
   });
 }
@@ -322,11 +341,13 @@ Result<PutExecutionResponse> MetadataStore::PutExecution(const PutExecutionReque
       int64_t id = 0;
       if (ae.reference_only) {
         id = ae.artifact.id;
-        LATHE_RETURN_IF_ERROR(CheckExists(kArtifactTable, id).WithContext(fmt::format("artifacts[{}]", i)));
+        LATHE_RETURN_IF_ERROR(
+            CheckExists(kArtifactTable, id).WithContext(fmt::format("artifacts[{}]", i)));
       } else if (ae.artifact.id == 0 && request.reuse_artifact_if_exists_by_external_id &&
                  !ae.artifact.external_id.empty()) {
-        LATHE_ASSIGN_OR_RETURN(auto existing, conn_->QueryInt("SELECT id FROM artifacts WHERE external_id = ?",
-                                                              {ae.artifact.external_id}));
+        LATHE_ASSIGN_OR_RETURN(auto existing,
+                               conn_->QueryInt("SELECT id FROM artifacts WHERE external_id = ?",
+                                               {ae.artifact.external_id}));
         if (existing) {
           id = *existing;
         } else {
@@ -353,13 +374,15 @@ Result<PutExecutionResponse> MetadataStore::PutExecution(const PutExecutionReque
         LATHE_ASSIGN_OR_RETURN(cid, PutContextRow(c, now, request.reuse_context_if_exists));
       }
       response.context_ids.push_back(cid);
-      LATHE_RETURN_IF_ERROR(conn_->Execute(
-          "INSERT INTO associations (context_id, execution_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-          {cid, response.execution_id}));
+      LATHE_RETURN_IF_ERROR(
+          conn_->Execute("INSERT INTO associations (context_id, execution_id) VALUES (?, ?) ON "
+                         "CONFLICT DO NOTHING",
+                         {cid, response.execution_id}));
       for (int64_t aid : response.artifact_ids) {
-        LATHE_RETURN_IF_ERROR(conn_->Execute(
-            "INSERT INTO attributions (context_id, artifact_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            {cid, aid}));
+        LATHE_RETURN_IF_ERROR(
+            conn_->Execute("INSERT INTO attributions (context_id, artifact_id) VALUES (?, ?) ON "
+                           "CONFLICT DO NOTHING",
+                           {cid, aid}));
       }
     }
     return Status::Ok();
@@ -373,9 +396,10 @@ Status MetadataStore::MarkArtifactsForDeletion(const std::vector<int64_t>& ids) 
     for (int64_t id : ids) {
       LATHE_ASSIGN_OR_RETURN(
           int64_t changed,
-          conn_->Execute("UPDATE artifacts SET state = ?, revision = revision + 1, update_time_ms = ? "
-                         "WHERE id = ?",
-                         {static_cast<int>(ArtifactState::kMarkedForDeletion), now, id}));
+          conn_->Execute(
+              "UPDATE artifacts SET state = ?, revision = revision + 1, update_time_ms = ? "
+              "WHERE id = ?",
+              {static_cast<int>(ArtifactState::kMarkedForDeletion), now, id}));
       if (changed == 0) return NotFoundError(fmt::format("artifact {} does not exist", id));
     }
     return Status::Ok();

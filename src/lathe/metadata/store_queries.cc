@@ -1,8 +1,8 @@
 // Reads: by id, by attribute, paged listings with filters, contexts and events.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "lathe/metadata/detail/filter_sql.h"
 #include "lathe/metadata/detail/node_table.h"
@@ -78,14 +78,18 @@ Result<const FilterExpr*> ChooseDriver(detail::SqlConnection& conn, const Filter
 
 Value ReadValue(const SqlRow& r, PropertyType type) {
   switch (type) {
-    case PropertyType::kInt: return Value(r.Int(4));
-    case PropertyType::kDouble: return Value(r.Double(5));
-    case PropertyType::kBool: return Value(r.Int(4) != 0);
+    case PropertyType::kInt:
+      return Value(r.Int(4));
+    case PropertyType::kDouble:
+      return Value(r.Double(5));
+    case PropertyType::kBool:
+      return Value(r.Int(4) != 0);
     case PropertyType::kStruct: {
       auto j = nlohmann::json::parse(r.Text(6), nullptr, /*allow_exceptions=*/false);
       return j.is_object() ? Value::Struct(std::move(j)) : Value(r.Str(6));
     }
-    default: return Value(r.Str(6));
+    default:
+      return Value(r.Str(6));
   }
 }
 
@@ -138,8 +142,8 @@ Result<std::vector<T>> MetadataStore::LoadNodes(const std::string& where_sql,
 template <typename T>
 Result<std::vector<T>> MetadataStore::LoadNodesByIds(const std::vector<int64_t>& ids) {
   if (ids.size() > static_cast<size_t>(ListOptions::kMaxPageSize))
-    return InvalidArgumentError(fmt::format("at most {} ids per call, got {}",
-                                            ListOptions::kMaxPageSize, ids.size()));
+    return InvalidArgumentError(
+        fmt::format("at most {} ids per call, got {}", ListOptions::kMaxPageSize, ids.size()));
   std::vector<T> out;
   LATHE_RETURN_IF_ERROR(InTransaction(false, [&]() -> Status {
     out.clear();
@@ -147,7 +151,8 @@ Result<std::vector<T>> MetadataStore::LoadNodesByIds(const std::vector<int64_t>&
       size_t n = std::min(kIdBatch, ids.size() - start);
       std::vector<SqlParam> params(ids.begin() + start, ids.begin() + start + n);
       LATHE_ASSIGN_OR_RETURN(
-          auto part, LoadNodes<T>(fmt::format("t.id IN ({}) ORDER BY t.id", detail::Placeholders(n)), params));
+          auto part,
+          LoadNodes<T>(fmt::format("t.id IN ({}) ORDER BY t.id", detail::Placeholders(n)), params));
       for (auto& node : part) out.push_back(std::move(node));
     }
     return Status::Ok();
@@ -198,7 +203,8 @@ Result<Page<T>> MetadataStore::ListNodes(const ListOptions& options) {
     if (options.order_by == OrderBy::kId)
       where.sql += fmt::format(" ORDER BY t.id {} LIMIT {}", dir, options.page_size + 1);
     else
-      where.sql += fmt::format(" ORDER BY {0} {1}, t.id {1} LIMIT {2}", col, dir, options.page_size + 1);
+      where.sql +=
+          fmt::format(" ORDER BY {0} {1}, t.id {1} LIMIT {2}", col, dir, options.page_size + 1);
     LATHE_ASSIGN_OR_RETURN(page.items, LoadNodes<T>(where.sql, where.params));
     return Status::Ok();
   }));
@@ -241,7 +247,8 @@ Result<std::vector<Context>> MetadataStore::GetContexts(const std::vector<int64_
   return LoadNodesByIds<Context>(ids);
 }
 
-Result<std::optional<Artifact>> MetadataStore::GetArtifactByExternalId(std::string_view external_id) {
+Result<std::optional<Artifact>> MetadataStore::GetArtifactByExternalId(
+    std::string_view external_id) {
   std::vector<Artifact> found;
   LATHE_RETURN_IF_ERROR(InTransaction(false, [&]() -> Status {
     LATHE_ASSIGN_OR_RETURN(found, LoadNodes<Artifact>("t.external_id = ?", {external_id}));
@@ -260,7 +267,8 @@ Result<std::optional<Context>> MetadataStore::GetContextByTypeAndName(std::strin
   }
   std::vector<Context> found;
   LATHE_RETURN_IF_ERROR(InTransaction(false, [&]() -> Status {
-    LATHE_ASSIGN_OR_RETURN(found, LoadNodes<Context>("t.type_id = ? AND t.name = ?", {t->id, name}));
+    LATHE_ASSIGN_OR_RETURN(found,
+                           LoadNodes<Context>("t.type_id = ? AND t.name = ?", {t->id, name}));
     return Status::Ok();
   }));
   if (found.empty()) return std::optional<Context>();
@@ -277,23 +285,28 @@ Result<Page<Context>> MetadataStore::ListContexts(const ListOptions& options) {
   return ListNodes<Context>(options);
 }
 
-Result<Page<Artifact>> MetadataStore::GetArtifactsByType(std::string_view type, const ListOptions& options) {
+Result<Page<Artifact>> MetadataStore::GetArtifactsByType(std::string_view type,
+                                                         const ListOptions& options) {
   LATHE_ASSIGN_OR_RETURN(auto scoped, Scoped(options, "type = " + Quote(type)));
   return ListNodes<Artifact>(scoped);
 }
-Result<Page<Artifact>> MetadataStore::GetArtifactsByName(std::string_view name, const ListOptions& options) {
+Result<Page<Artifact>> MetadataStore::GetArtifactsByName(std::string_view name,
+                                                         const ListOptions& options) {
   LATHE_ASSIGN_OR_RETURN(auto scoped, Scoped(options, "name = " + Quote(name)));
   return ListNodes<Artifact>(scoped);
 }
-Result<Page<Artifact>> MetadataStore::GetArtifactsByUri(std::string_view uri, const ListOptions& options) {
+Result<Page<Artifact>> MetadataStore::GetArtifactsByUri(std::string_view uri,
+                                                        const ListOptions& options) {
   LATHE_ASSIGN_OR_RETURN(auto scoped, Scoped(options, "uri = " + Quote(uri)));
   return ListNodes<Artifact>(scoped);
 }
-Result<Page<Artifact>> MetadataStore::GetArtifactsByContext(int64_t context_id, const ListOptions& options) {
+Result<Page<Artifact>> MetadataStore::GetArtifactsByContext(int64_t context_id,
+                                                            const ListOptions& options) {
   LATHE_ASSIGN_OR_RETURN(auto scoped, Scoped(options, fmt::format("context.id = {}", context_id)));
   return ListNodes<Artifact>(scoped);
 }
-Result<Page<Execution>> MetadataStore::GetExecutionsByType(std::string_view type, const ListOptions& options) {
+Result<Page<Execution>> MetadataStore::GetExecutionsByType(std::string_view type,
+                                                           const ListOptions& options) {
   LATHE_ASSIGN_OR_RETURN(auto scoped, Scoped(options, "type = " + Quote(type)));
   return ListNodes<Execution>(scoped);
 }
@@ -302,7 +315,8 @@ Result<Page<Execution>> MetadataStore::GetExecutionsByContext(int64_t context_id
   LATHE_ASSIGN_OR_RETURN(auto scoped, Scoped(options, fmt::format("context.id = {}", context_id)));
   return ListNodes<Execution>(scoped);
 }
-Result<Page<Context>> MetadataStore::GetContextsByType(std::string_view type, const ListOptions& options) {
+Result<Page<Context>> MetadataStore::GetContextsByType(std::string_view type,
+                                                       const ListOptions& options) {
   LATHE_ASSIGN_OR_RETURN(auto scoped, Scoped(options, "type = " + Quote(type)));
   return ListNodes<Context>(scoped);
 }
@@ -344,10 +358,11 @@ Result<std::vector<Context>> MetadataStore::GetContextsByExecution(int64_t id) {
   return ContextsVia(kContextsOfExecution, id);
 }
 
-Result<std::vector<Event>> MetadataStore::EventsBy(const char* column, const std::vector<int64_t>& ids) {
+Result<std::vector<Event>> MetadataStore::EventsBy(const char* column,
+                                                   const std::vector<int64_t>& ids) {
   if (ids.size() > static_cast<size_t>(ListOptions::kMaxPageSize))
-    return InvalidArgumentError(fmt::format("at most {} ids per call, got {}",
-                                            ListOptions::kMaxPageSize, ids.size()));
+    return InvalidArgumentError(
+        fmt::format("at most {} ids per call, got {}", ListOptions::kMaxPageSize, ids.size()));
   std::vector<Event> out;
   LATHE_RETURN_IF_ERROR(InTransaction(false, [&]() -> Status {
     out.clear();

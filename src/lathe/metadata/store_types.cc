@@ -1,7 +1,7 @@
 // Types: registration (with extension rules), lookups and the in-memory type cache.
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "lathe/metadata/detail/sql_connection.h"
 #include "lathe/metadata/metadata_store.h"
@@ -13,21 +13,22 @@ using detail::SqlRow;
 Status MetadataStore::LoadTypeCache() {
   std::lock_guard lock(mu_);
   std::unordered_map<int64_t, Type> by_id;
-  LATHE_RETURN_IF_ERROR(conn_->Query(
-      "SELECT id, kind, name, version, description FROM types", {}, [&](const SqlRow& r) {
-        Type t;
-        t.id = r.Int(0);
-        t.kind = static_cast<TypeKind>(r.Int(1));
-        t.name = r.Str(2);
-        t.version = r.Str(3);
-        t.description = r.Str(4);
-        by_id.emplace(t.id, std::move(t));
-        return Status::Ok();
-      }));
+  LATHE_RETURN_IF_ERROR(conn_->Query("SELECT id, kind, name, version, description FROM types", {},
+                                     [&](const SqlRow& r) {
+                                       Type t;
+                                       t.id = r.Int(0);
+                                       t.kind = static_cast<TypeKind>(r.Int(1));
+                                       t.name = r.Str(2);
+                                       t.version = r.Str(3);
+                                       t.description = r.Str(4);
+                                       by_id.emplace(t.id, std::move(t));
+                                       return Status::Ok();
+                                     }));
   LATHE_RETURN_IF_ERROR(conn_->Query(
       "SELECT type_id, name, data_type FROM type_properties", {}, [&](const SqlRow& r) {
         auto it = by_id.find(r.Int(0));
-        if (it != by_id.end()) it->second.properties[r.Str(1)] = static_cast<PropertyType>(r.Int(2));
+        if (it != by_id.end())
+          it->second.properties[r.Str(1)] = static_cast<PropertyType>(r.Int(2));
         return Status::Ok();
       }));
   types_by_id_ = std::move(by_id);
@@ -37,7 +38,8 @@ Status MetadataStore::LoadTypeCache() {
   return Status::Ok();
 }
 
-Result<Type> MetadataStore::ResolveType(TypeKind kind, int64_t type_id, std::string_view type_name) {
+Result<Type> MetadataStore::ResolveType(TypeKind kind, int64_t type_id,
+                                        std::string_view type_name) {
   std::lock_guard lock(mu_);
   auto find = [&]() -> const Type* {
     if (type_id != 0) {
@@ -62,9 +64,11 @@ Result<Type> MetadataStore::ResolveType(TypeKind kind, int64_t type_id, std::str
     t = find();
   }
   if (t == nullptr) {
-    if (type_id != 0) return NotFoundError(fmt::format("no {} type with id {}", TypeKindName(kind), type_id));
+    if (type_id != 0)
+      return NotFoundError(fmt::format("no {} type with id {}", TypeKindName(kind), type_id));
     if (type_name.empty())
-      return InvalidArgumentError(fmt::format("a {} needs a type (name or id)", TypeKindName(kind)));
+      return InvalidArgumentError(
+          fmt::format("a {} needs a type (name or id)", TypeKindName(kind)));
     return NotFoundError(fmt::format("unknown {} type '{}'", TypeKindName(kind), type_name));
   }
   if (t->kind != kind)
@@ -79,37 +83,42 @@ Result<Type> MetadataStore::ResolveType(TypeKind kind, int64_t type_id, std::str
 Result<int64_t> MetadataStore::PutType(const Type& type, const PutTypeOptions& options) {
   if (type.name.empty()) return InvalidArgumentError("a type needs a name");
   for (const auto& [name, pt] : type.properties) {
-    if (name.empty()) return InvalidArgumentError(fmt::format("type '{}' has a property without a name", type.name));
+    if (name.empty())
+      return InvalidArgumentError(
+          fmt::format("type '{}' has a property without a name", type.name));
     if (PropertyTypeName(pt) == "UNKNOWN")
       return InvalidArgumentError(
           fmt::format("property '{}' of type '{}' has no data type", name, type.name));
   }
   int64_t id = 0;
   LATHE_RETURN_IF_ERROR(InTransaction(true, [&]() -> Status {
-    LATHE_ASSIGN_OR_RETURN(auto existing,
-                           conn_->QueryInt("SELECT id FROM types WHERE kind = ? AND name = ? AND version = ?",
-                                           {static_cast<int>(type.kind), type.name, type.version}));
+    LATHE_ASSIGN_OR_RETURN(
+        auto existing,
+        conn_->QueryInt("SELECT id FROM types WHERE kind = ? AND name = ? AND version = ?",
+                        {static_cast<int>(type.kind), type.name, type.version}));
     if (!existing) {
       LATHE_ASSIGN_OR_RETURN(
           auto new_id,
-          conn_->QueryInt("INSERT INTO types (kind, name, version, description) VALUES (?, ?, ?, ?) "
-                          "RETURNING id",
-                          {static_cast<int>(type.kind), type.name, type.version, type.description}));
+          conn_->QueryInt(
+              "INSERT INTO types (kind, name, version, description) VALUES (?, ?, ?, ?) "
+              "RETURNING id",
+              {static_cast<int>(type.kind), type.name, type.version, type.description}));
       id = *new_id;
       for (const auto& [name, pt] : type.properties) {
-        LATHE_RETURN_IF_ERROR(
-            conn_->Execute("INSERT INTO type_properties (type_id, name, data_type) VALUES (?, ?, ?)",
-                           {id, name, static_cast<int>(pt)}));
+        LATHE_RETURN_IF_ERROR(conn_->Execute(
+            "INSERT INTO type_properties (type_id, name, data_type) VALUES (?, ?, ?)",
+            {id, name, static_cast<int>(pt)}));
       }
       return Status::Ok();
     }
     id = *existing;
     std::map<std::string, PropertyType> stored;
-    LATHE_RETURN_IF_ERROR(conn_->Query("SELECT name, data_type FROM type_properties WHERE type_id = ?",
-                                       {id}, [&](const SqlRow& r) {
-                                         stored[r.Str(0)] = static_cast<PropertyType>(r.Int(1));
-                                         return Status::Ok();
-                                       }));
+    LATHE_RETURN_IF_ERROR(
+        conn_->Query("SELECT name, data_type FROM type_properties WHERE type_id = ?", {id},
+                     [&](const SqlRow& r) {
+                       stored[r.Str(0)] = static_cast<PropertyType>(r.Int(1));
+                       return Status::Ok();
+                     }));
     std::string label = fmt::format("{} type '{}'", TypeKindName(type.kind), type.name);
     for (const auto& [name, pt] : stored) {
       auto it = type.properties.find(name);
@@ -138,12 +147,14 @@ Result<int64_t> MetadataStore::PutType(const Type& type, const PutTypeOptions& o
   return id;
 }
 
-Result<Type> MetadataStore::GetType(TypeKind kind, std::string_view name, std::string_view version) {
+Result<Type> MetadataStore::GetType(TypeKind kind, std::string_view name,
+                                    std::string_view version) {
   std::lock_guard lock(mu_);
   LATHE_RETURN_IF_ERROR(LoadTypeCache());
   auto it = type_ids_.find({static_cast<int>(kind), std::string(name), std::string(version)});
   if (it == type_ids_.end()) {
-    if (version.empty()) return NotFoundError(fmt::format("unknown {} type '{}'", TypeKindName(kind), name));
+    if (version.empty())
+      return NotFoundError(fmt::format("unknown {} type '{}'", TypeKindName(kind), name));
     return NotFoundError(
         fmt::format("unknown {} type '{}' version '{}'", TypeKindName(kind), name, version));
   }

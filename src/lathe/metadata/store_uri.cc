@@ -13,8 +13,8 @@ Result<StoreUri> ParseStoreUri(std::string_view uri) {
   }
   StoreUri out{std::string(uri.substr(0, sep)), std::string(uri.substr(sep + 3))};
   if (out.scheme != "sqlite") {
-    return InvalidArgumentError(
-        fmt::format("store URI '{}': unsupported scheme '{}' (supported: sqlite)", uri, out.scheme));
+    return InvalidArgumentError(fmt::format(
+        "store URI '{}': unsupported scheme '{}' (supported: sqlite)", uri, out.scheme));
   }
   if (out.path.empty()) {
     return InvalidArgumentError(fmt::format("store URI '{}' names no database file", uri));

@@ -8,12 +8,18 @@ namespace lathe::metadata {
 
 std::string_view PropertyTypeName(PropertyType t) {
   switch (t) {
-    case PropertyType::kInt: return "INT";
-    case PropertyType::kDouble: return "DOUBLE";
-    case PropertyType::kString: return "STRING";
-    case PropertyType::kStruct: return "STRUCT";
-    case PropertyType::kBool: return "BOOL";
-    case PropertyType::kUnknown: break;
+    case PropertyType::kInt:
+      return "INT";
+    case PropertyType::kDouble:
+      return "DOUBLE";
+    case PropertyType::kString:
+      return "STRING";
+    case PropertyType::kStruct:
+      return "STRUCT";
+    case PropertyType::kBool:
+      return "BOOL";
+    case PropertyType::kUnknown:
+      break;
   }
   return "UNKNOWN";
 }
@@ -25,27 +31,37 @@ Result<PropertyType> ParsePropertyType(std::string_view name) {
   if (n == "STRING") return PropertyType::kString;
   if (n == "STRUCT") return PropertyType::kStruct;
   if (n == "BOOL" || n == "BOOLEAN") return PropertyType::kBool;
-  return InvalidArgumentError(
-      fmt::format("unknown property type '{}' (expected INT, DOUBLE, STRING, BOOL or STRUCT)", name));
+  return InvalidArgumentError(fmt::format(
+      "unknown property type '{}' (expected INT, DOUBLE, STRING, BOOL or STRUCT)", name));
 }
 
 PropertyType Value::type() const {
   switch (v_.index()) {
-    case 0: return PropertyType::kInt;
-    case 1: return PropertyType::kDouble;
-    case 2: return PropertyType::kString;
-    case 3: return PropertyType::kBool;
-    default: return PropertyType::kStruct;
+    case 0:
+      return PropertyType::kInt;
+    case 1:
+      return PropertyType::kDouble;
+    case 2:
+      return PropertyType::kString;
+    case 3:
+      return PropertyType::kBool;
+    default:
+      return PropertyType::kStruct;
   }
 }
 
 nlohmann::json Value::ToJson() const {
   switch (type()) {
-    case PropertyType::kInt: return as_int();
-    case PropertyType::kDouble: return as_double();
-    case PropertyType::kString: return as_string();
-    case PropertyType::kBool: return as_bool();
-    default: return as_struct();
+    case PropertyType::kInt:
+      return as_int();
+    case PropertyType::kDouble:
+      return as_double();
+    case PropertyType::kString:
+      return as_string();
+    case PropertyType::kBool:
+      return as_bool();
+    default:
+      return as_struct();
   }
 }
 
@@ -55,9 +71,10 @@ Result<Value> Value::FromJson(const nlohmann::json& j) {
   if (j.is_number()) return Value(j.get<double>());
   if (j.is_string()) return Value(j.get<std::string>());
   if (j.is_object()) return Value::Struct(j);
-  return InvalidArgumentError(fmt::format("a property value must be a number, string, boolean or "
-                                          "object, not {}",
-                                          j.type_name()));
+  return InvalidArgumentError(
+      fmt::format("a property value must be a number, string, boolean or "
+                  "object, not {}",
+                  j.type_name()));
 }
 
 Value Value::FromText(std::string_view text) {
@@ -93,19 +110,26 @@ Result<Value> Value::FromText(std::string_view text, PropertyType type) {
       if (j.is_object()) return Value::Struct(std::move(j));
       return bad();
     }
-    case PropertyType::kString: return Value(std::string(text));
-    case PropertyType::kUnknown: break;
+    case PropertyType::kString:
+      return Value(std::string(text));
+    case PropertyType::kUnknown:
+      break;
   }
   return bad();
 }
 
 std::string Value::ToDisplayString() const {
   switch (type()) {
-    case PropertyType::kInt: return std::to_string(as_int());
-    case PropertyType::kDouble: return fmt::format("{}", as_double());
-    case PropertyType::kString: return as_string();
-    case PropertyType::kBool: return as_bool() ? "true" : "false";
-    default: return as_struct().dump();
+    case PropertyType::kInt:
+      return std::to_string(as_int());
+    case PropertyType::kDouble:
+      return fmt::format("{}", as_double());
+    case PropertyType::kString:
+      return as_string();
+    case PropertyType::kBool:
+      return as_bool() ? "true" : "false";
+    default:
+      return as_struct().dump();
   }
 }
 

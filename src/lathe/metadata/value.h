@@ -4,18 +4,24 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <variant>
-
-#include <nlohmann/json.hpp>
 
 #include "lathe/core/status.h"
 
 namespace lathe::metadata {
 
 // Numbering follows ML Metadata's PropertyType (PROTO = 5 is not supported).
-enum class PropertyType { kUnknown = 0, kInt = 1, kDouble = 2, kString = 3, kStruct = 4, kBool = 6 };
+enum class PropertyType {
+  kUnknown = 0,
+  kInt = 1,
+  kDouble = 2,
+  kString = 3,
+  kStruct = 4,
+  kBool = 6
+};
 
 std::string_view PropertyTypeName(PropertyType t);  // "INT", "DOUBLE", ...
 // Accepts the names above, case-insensitively; INVALID_ARGUMENT otherwise.
@@ -24,12 +30,12 @@ Result<PropertyType> ParsePropertyType(std::string_view name);
 class Value {
  public:
   Value() : v_(int64_t{0}) {}
-  Value(int64_t v) : v_(v) {}                                  // NOLINT
-  Value(int v) : v_(int64_t{v}) {}                             // NOLINT
-  Value(double v) : v_(v) {}                                   // NOLINT
-  Value(bool v) : v_(v) {}                                     // NOLINT
-  Value(std::string v) : v_(std::move(v)) {}                   // NOLINT
-  Value(const char* v) : v_(std::string(v)) {}                 // NOLINT
+  Value(int64_t v) : v_(v) {}                   // NOLINT
+  Value(int v) : v_(int64_t{v}) {}              // NOLINT
+  Value(double v) : v_(v) {}                    // NOLINT
+  Value(bool v) : v_(v) {}                      // NOLINT
+  Value(std::string v) : v_(std::move(v)) {}    // NOLINT
+  Value(const char* v) : v_(std::string(v)) {}  // NOLINT
   static Value Struct(nlohmann::json object) { return Value(StructBox{std::move(object)}); }
 
   PropertyType type() const;

@@ -11,15 +11,20 @@ namespace {
 enum class ValueKind { kInt, kString, kArtifactState, kExecutionState };
 
 Status FieldError(const FilterField& f, std::string_view what) {
-  return InvalidArgumentError(fmt::format("filter: {} '{}' at column {}", what, f.ToString(), f.column));
+  return InvalidArgumentError(
+      fmt::format("filter: {} '{}' at column {}", what, f.ToString(), f.column));
 }
 
 std::string_view LiteralKindName(const FilterLiteral& v) {
   switch (v.index()) {
-    case 0: return "an integer";
-    case 1: return "a number";
-    case 2: return "a string";
-    default: return "a boolean";
+    case 0:
+      return "an integer";
+    case 1:
+      return "a number";
+    case 2:
+      return "a string";
+    default:
+      return "a boolean";
   }
 }
 
@@ -51,7 +56,8 @@ class Compiler {
         LATHE_RETURN_IF_ERROR(Compile(e.children.at(0)));
         out_.sql += ')';
         return Status::Ok();
-      default: return CompileLeaf(e);
+      default:
+        return CompileLeaf(e);
     }
   }
 
@@ -82,9 +88,11 @@ class Compiler {
     }
     if (parts.size() == 2 && (head == "properties" || head == "custom_properties"))
       return Property(e, parts[1], head == "custom_properties");
-    if (parts.size() == 2 && table_.link_table != nullptr && (head == "context" || head == "contexts"))
+    if (parts.size() == 2 && table_.link_table != nullptr &&
+        (head == "context" || head == "contexts"))
       return Membership(e, table_.link_table, table_.link_column, "context_id");
-    if (parts.size() == 2 && table_.kind == TypeKind::kContext && (head == "parent" || head == "child")) {
+    if (parts.size() == 2 && table_.kind == TypeKind::kContext &&
+        (head == "parent" || head == "child")) {
       bool parent = head == "parent";
       return Membership(e, "parent_contexts", parent ? "context_id" : "parent_context_id",
                         parent ? "parent_context_id" : "context_id");
@@ -93,13 +101,17 @@ class Compiler {
   }
 
   Status UnknownField(const FilterField& f) {
-    std::string fields = "id, type, type_id, name, create_time, update_time, properties.NAME, custom_properties.NAME";
+    std::string fields =
+        "id, type, type_id, name, create_time, update_time, properties.NAME, "
+        "custom_properties.NAME";
     if (table_.kind == TypeKind::kArtifact) fields += ", uri, external_id, fingerprint, state";
     if (table_.kind == TypeKind::kExecution) fields += ", state";
     if (table_.link_table != nullptr) fields += ", context.id, context.name, context.type";
-    if (table_.kind == TypeKind::kContext) fields += ", parent.{id,name,type}, child.{id,name,type}";
-    return InvalidArgumentError(fmt::format("filter: unknown {} field '{}' at column {} (fields: {})",
-                                            table_.noun, f.ToString(), f.column, fields));
+    if (table_.kind == TypeKind::kContext)
+      fields += ", parent.{id,name,type}, child.{id,name,type}";
+    return InvalidArgumentError(
+        fmt::format("filter: unknown {} field '{}' at column {} (fields: {})", table_.noun,
+                    f.ToString(), f.column, fields));
   }
 
   // Binds one literal for a column of the given kind, checking that it fits.
@@ -136,11 +148,13 @@ class Compiler {
         int value = 0;
         if (kind == ValueKind::kArtifactState) {
           auto st = ParseArtifactState(*s);
-          if (!st.ok()) return st.status().WithContext(fmt::format("filter: column {}", e.field.column));
+          if (!st.ok())
+            return st.status().WithContext(fmt::format("filter: column {}", e.field.column));
           value = static_cast<int>(*st);
         } else {
           auto st = ParseExecutionState(*s);
-          if (!st.ok()) return st.status().WithContext(fmt::format("filter: column {}", e.field.column));
+          if (!st.ok())
+            return st.status().WithContext(fmt::format("filter: column {}", e.field.column));
           value = static_cast<int>(*st);
         }
         out_.params.emplace_back(value);
@@ -170,8 +184,11 @@ class Compiler {
         if (kind != ValueKind::kString) return FieldError(e.field, "LIKE needs a text field, not");
         out_.sql += fmt::format("{} LIKE ?", col);
         return Bind(e, e.values[0], kind);
-      case K::kIsNull: out_.sql += fmt::format("{} IS NULL", col); return Status::Ok();
-      default: return InternalError("not a leaf predicate");
+      case K::kIsNull:
+        out_.sql += fmt::format("{} IS NULL", col);
+        return Status::Ok();
+      default:
+        return InternalError("not a leaf predicate");
     }
   }
 
@@ -238,30 +255,36 @@ class Compiler {
 
   Status Property(const FilterExpr& e, const std::string& name, bool custom) {
     SetQuery q{"p.owner_id", table_.prop_table + std::string(" p"), ""};
-    LATHE_ASSIGN_OR_RETURN(q.where, Capture([&]() -> Status {
-      out_.sql += fmt::format("p.name = ? AND p.is_custom = {}", custom ? 1 : 0);
-      out_.AddText(name);
-      if (e.kind == FilterExpr::Kind::kIsNull) return Status::Ok();  // "has no such property"
-      out_.sql += " AND ";
-      // The literal picks the column: numbers compare with double_value (written for INT,
-      // DOUBLE and BOOL properties), text with string_value, booleans with BOOL properties only.
-      const FilterLiteral& first = e.values.at(0);
-      for (const auto& v : e.values) {
-        bool same = (v.index() <= 1) == (first.index() <= 1) && (v.index() <= 1 || v.index() == first.index());
-        if (!same)
-          return InvalidArgumentError(fmt::format("filter: values of '{}' at column {} mix kinds",
-                                                  e.field.ToString(), e.field.column));
-      }
-      if (std::holds_alternative<bool>(first)) {
-        out_.sql += fmt::format("p.data_type = {} AND ", static_cast<int>(PropertyType::kBool));
-        FilterExpr as_int = e;
-        for (auto& v : as_int.values) v = int64_t{std::get<bool>(v) ? 1 : 0};
-        return Predicate(as_int, "p.int_value", ValueKind::kInt);
-      }
-      if (std::holds_alternative<std::string>(first)) return Predicate(e, "p.string_value", ValueKind::kString);
-      if (e.kind == FilterExpr::Kind::kLike) return FieldError(e.field, "LIKE needs a 'string' pattern for");
-      return Predicate(e, "p.double_value", ValueKind::kInt);
-    }));
+    LATHE_ASSIGN_OR_RETURN(
+        q.where, Capture([&]() -> Status {
+          out_.sql += fmt::format("p.name = ? AND p.is_custom = {}", custom ? 1 : 0);
+          out_.AddText(name);
+          if (e.kind == FilterExpr::Kind::kIsNull) return Status::Ok();  // "has no such property"
+          out_.sql += " AND ";
+          // The literal picks the column: numbers compare with double_value (written for INT,
+          // DOUBLE and BOOL properties), text with string_value, booleans with BOOL properties
+          // only.
+          const FilterLiteral& first = e.values.at(0);
+          for (const auto& v : e.values) {
+            bool same = (v.index() <= 1) == (first.index() <= 1) &&
+                        (v.index() <= 1 || v.index() == first.index());
+            if (!same)
+              return InvalidArgumentError(
+                  fmt::format("filter: values of '{}' at column {} mix kinds", e.field.ToString(),
+                              e.field.column));
+          }
+          if (std::holds_alternative<bool>(first)) {
+            out_.sql += fmt::format("p.data_type = {} AND ", static_cast<int>(PropertyType::kBool));
+            FilterExpr as_int = e;
+            for (auto& v : as_int.values) v = int64_t{std::get<bool>(v) ? 1 : 0};
+            return Predicate(as_int, "p.int_value", ValueKind::kInt);
+          }
+          if (std::holds_alternative<std::string>(first))
+            return Predicate(e, "p.string_value", ValueKind::kString);
+          if (e.kind == FilterExpr::Kind::kLike)
+            return FieldError(e.field, "LIKE needs a 'string' pattern for");
+          return Predicate(e, "p.double_value", ValueKind::kInt);
+        }));
     return EmitSet(e, q);
   }
 
@@ -274,14 +297,15 @@ class Compiler {
     if (e.kind == FilterExpr::Kind::kIsNull) return EmitSet(e, q);  // "linked to no context at all"
     q.from += fmt::format(" JOIN contexts c ON c.id = l.{}", other);
     LATHE_ASSIGN_OR_RETURN(q.where, Capture([&]() -> Status {
-      if (attr == "id") return Predicate(e, "c.id", ValueKind::kInt);
-      if (attr == "name") return Predicate(e, "c.name", ValueKind::kString);
-      out_.sql += fmt::format("c.type_id IN (SELECT id FROM types WHERE kind = {} AND ",
-                              static_cast<int>(TypeKind::kContext));
-      LATHE_RETURN_IF_ERROR(Predicate(e, "name", ValueKind::kString));
-      out_.sql += ')';
-      return Status::Ok();
-    }));
+                             if (attr == "id") return Predicate(e, "c.id", ValueKind::kInt);
+                             if (attr == "name") return Predicate(e, "c.name", ValueKind::kString);
+                             out_.sql += fmt::format(
+                                 "c.type_id IN (SELECT id FROM types WHERE kind = {} AND ",
+                                 static_cast<int>(TypeKind::kContext));
+                             LATHE_RETURN_IF_ERROR(Predicate(e, "name", ValueKind::kString));
+                             out_.sql += ')';
+                             return Status::Ok();
+                           }));
     return EmitSet(e, q);
   }
 
@@ -295,12 +319,13 @@ class Compiler {
 
 bool IsSetPredicate(const FilterExpr& e) {
   using K = FilterExpr::Kind;
-  if (e.kind == K::kAnd || e.kind == K::kOr || e.kind == K::kNot || e.kind == K::kIsNull || e.negated)
+  if (e.kind == K::kAnd || e.kind == K::kOr || e.kind == K::kNot || e.kind == K::kIsNull ||
+      e.negated)
     return false;
   if (e.field.parts.size() != 2) return false;
   std::string head = ToLower(e.field.parts[0]);
-  return head == "properties" || head == "custom_properties" || head == "context" || head == "contexts" ||
-         head == "parent" || head == "child";
+  return head == "properties" || head == "custom_properties" || head == "context" ||
+         head == "contexts" || head == "parent" || head == "child";
 }
 
 Status CompileSetQuery(const FilterExpr& leaf, const NodeTable& table, SqlFragment& out) {

@@ -18,13 +18,14 @@ struct NodeTable {
   const char* link_column;  // "artifact_id", "execution_id"
 };
 
-inline constexpr NodeTable kArtifactTable{TypeKind::kArtifact, "artifacts", "artifact_properties",
-                                          "artifact", "attributions", "artifact_id"};
-inline constexpr NodeTable kExecutionTable{TypeKind::kExecution, "executions",
-                                           "execution_properties", "execution", "associations",
-                                           "execution_id"};
+inline constexpr NodeTable kArtifactTable{TypeKind::kArtifact,   "artifacts",
+                                          "artifact_properties", "artifact",
+                                          "attributions",        "artifact_id"};
+inline constexpr NodeTable kExecutionTable{TypeKind::kExecution,   "executions",
+                                           "execution_properties", "execution",
+                                           "associations",         "execution_id"};
 inline constexpr NodeTable kContextTable{TypeKind::kContext, "contexts", "context_properties",
-                                         "context", nullptr, nullptr};
+                                         "context",          nullptr,    nullptr};
 
 // Columns common to all three tables come first, in this order, in every SELECT of nodes.
 inline constexpr const char* kNodeColumns =

@@ -8,7 +8,9 @@
 namespace lathe::metadata::detail {
 
 namespace {
-std::string QueryTag(std::string_view query_key) { return HashBytes(query_key).substr(9, 16); }
+std::string QueryTag(std::string_view query_key) {
+  return HashBytes(query_key).substr(9, 16);
+}
 }  // namespace
 
 std::string EncodePageToken(const PageCursor& cursor, std::string_view query_key) {
@@ -17,7 +19,8 @@ std::string EncodePageToken(const PageCursor& cursor, std::string_view query_key
 }
 
 Result<PageCursor> DecodePageToken(std::string_view token, std::string_view query_key) {
-  auto bad = InvalidArgumentError("malformed page token (pass the next_page_token of a previous page)");
+  auto bad =
+      InvalidArgumentError("malformed page token (pass the next_page_token of a previous page)");
   auto text = Base64Decode(token);
   if (!text) return bad;
   auto j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);

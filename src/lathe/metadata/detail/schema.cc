@@ -50,8 +50,10 @@ const std::vector<Migration>& BuiltinMigrations() {
                 double_value DOUBLE PRECISION,
                 string_value TEXT,
                 PRIMARY KEY (owner_id, is_custom, name)))",
-           "CREATE INDEX artifact_properties_double ON artifact_properties (name, is_custom, double_value, owner_id)",
-           "CREATE INDEX artifact_properties_string ON artifact_properties (name, is_custom, string_value, owner_id)",
+           "CREATE INDEX artifact_properties_double ON artifact_properties (name, is_custom, "
+           "double_value, owner_id)",
+           "CREATE INDEX artifact_properties_string ON artifact_properties (name, is_custom, "
+           "string_value, owner_id)",
 
            R"(CREATE TABLE executions (
                 id {{ID}},
@@ -75,8 +77,10 @@ const std::vector<Migration>& BuiltinMigrations() {
                 double_value DOUBLE PRECISION,
                 string_value TEXT,
                 PRIMARY KEY (owner_id, is_custom, name)))",
-           "CREATE INDEX execution_properties_double ON execution_properties (name, is_custom, double_value, owner_id)",
-           "CREATE INDEX execution_properties_string ON execution_properties (name, is_custom, string_value, owner_id)",
+           "CREATE INDEX execution_properties_double ON execution_properties (name, is_custom, "
+           "double_value, owner_id)",
+           "CREATE INDEX execution_properties_string ON execution_properties (name, is_custom, "
+           "string_value, owner_id)",
 
            R"(CREATE TABLE contexts (
                 id {{ID}},
@@ -98,13 +102,16 @@ const std::vector<Migration>& BuiltinMigrations() {
                 double_value DOUBLE PRECISION,
                 string_value TEXT,
                 PRIMARY KEY (owner_id, is_custom, name)))",
-           "CREATE INDEX context_properties_double ON context_properties (name, is_custom, double_value, owner_id)",
-           "CREATE INDEX context_properties_string ON context_properties (name, is_custom, string_value, owner_id)",
+           "CREATE INDEX context_properties_double ON context_properties (name, is_custom, "
+           "double_value, owner_id)",
+           "CREATE INDEX context_properties_string ON context_properties (name, is_custom, "
+           "string_value, owner_id)",
            R"(CREATE TABLE parent_contexts (
                 context_id BIGINT NOT NULL REFERENCES contexts(id) ON DELETE CASCADE,
                 parent_context_id BIGINT NOT NULL REFERENCES contexts(id) ON DELETE CASCADE,
                 PRIMARY KEY (context_id, parent_context_id)))",
-           "CREATE INDEX parent_contexts_by_parent ON parent_contexts (parent_context_id, context_id)",
+           "CREATE INDEX parent_contexts_by_parent ON parent_contexts (parent_context_id, "
+           "context_id)",
 
            R"(CREATE TABLE events (
                 id {{ID}},
@@ -130,6 +137,8 @@ const std::vector<Migration>& BuiltinMigrations() {
   return kMigrations;
 }
 
-int CurrentSchemaVersion() { return BuiltinMigrations().back().to_version; }
+int CurrentSchemaVersion() {
+  return BuiltinMigrations().back().to_version;
+}
 
 }  // namespace lathe::metadata

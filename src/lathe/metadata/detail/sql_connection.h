@@ -27,10 +27,10 @@ class SqlParam {
   SqlParam(std::nullptr_t) : kind_(Kind::kNull) {}  // NOLINT
   template <std::integral I>
   SqlParam(I v) : kind_(Kind::kInt), i_(static_cast<int64_t>(v)) {}  // NOLINT
-  SqlParam(double v) : kind_(Kind::kDouble), d_(v) {}                 // NOLINT
-  SqlParam(std::string_view v) : kind_(Kind::kText), s_(v) {}         // NOLINT
-  SqlParam(const std::string& v) : kind_(Kind::kText), s_(v) {}       // NOLINT
-  SqlParam(const char* v) : kind_(Kind::kText), s_(v) {}              // NOLINT
+  SqlParam(double v) : kind_(Kind::kDouble), d_(v) {}                // NOLINT
+  SqlParam(std::string_view v) : kind_(Kind::kText), s_(v) {}        // NOLINT
+  SqlParam(const std::string& v) : kind_(Kind::kText), s_(v) {}      // NOLINT
+  SqlParam(const char* v) : kind_(Kind::kText), s_(v) {}             // NOLINT
   // Empty text becomes NULL (optional string columns).
   static SqlParam TextOrNull(std::string_view v) { return v.empty() ? SqlParam() : SqlParam(v); }
 
@@ -84,7 +84,8 @@ class SqlConnection {
   virtual Status Rollback() = 0;
 
   // Conveniences over the virtual calls.
-  Status Query(std::string_view sql, std::initializer_list<SqlParam> params, const RowCallback& cb) {
+  Status Query(std::string_view sql, std::initializer_list<SqlParam> params,
+               const RowCallback& cb) {
     return Query(sql, params.begin(), params.size(), cb);
   }
   Status Query(std::string_view sql, const std::vector<SqlParam>& params, const RowCallback& cb) {

@@ -1,10 +1,9 @@
 // SQLite backend: WAL journal, a busy timeout for concurrent writers, foreign keys on, and a cache
 // of prepared statements keyed by SQL text.
+#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "lathe/metadata/detail/sql_connection.h"
 
@@ -35,14 +34,20 @@ Status MapError(sqlite3* db, int rc, std::string_view what) {
       if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
         return FailedPreconditionError(text + " (a referenced record does not exist)");
       return InvalidArgumentError(text);
-    case SQLITE_NOTADB: return FailedPreconditionError(text + " (the file is not a SQLite database)");
-    case SQLITE_CORRUPT: return DataLossError(text);
-    case SQLITE_CANTOPEN: return NotFoundError(text);
+    case SQLITE_NOTADB:
+      return FailedPreconditionError(text + " (the file is not a SQLite database)");
+    case SQLITE_CORRUPT:
+      return DataLossError(text);
+    case SQLITE_CANTOPEN:
+      return NotFoundError(text);
     case SQLITE_READONLY:
     case SQLITE_PERM:
-    case SQLITE_AUTH: return Status(StatusCode::kPermissionDenied, text);
-    case SQLITE_FULL: return Status(StatusCode::kResourceExhausted, text);
-    default: return InternalError(text);
+    case SQLITE_AUTH:
+      return Status(StatusCode::kPermissionDenied, text);
+    case SQLITE_FULL:
+      return Status(StatusCode::kResourceExhausted, text);
+    default:
+      return InternalError(text);
   }
 }
 
@@ -93,11 +98,12 @@ class SqliteConnection final : public SqlConnection {
       if (r.Text(0) != "ok") out.push_back("sqlite integrity: " + r.Str(0));
       return Status::Ok();
     }));
-    LATHE_RETURN_IF_ERROR(SqlConnection::Query("PRAGMA foreign_key_check", {}, [&](const SqlRow& r) {
-      out.push_back(fmt::format("foreign key: row {} of {} references a missing row of {}", r.Int(1),
-                                r.Text(0), r.Text(2)));
-      return Status::Ok();
-    }));
+    LATHE_RETURN_IF_ERROR(
+        SqlConnection::Query("PRAGMA foreign_key_check", {}, [&](const SqlRow& r) {
+          out.push_back(fmt::format("foreign key: row {} of {} references a missing row of {}",
+                                    r.Int(1), r.Text(0), r.Text(2)));
+          return Status::Ok();
+        }));
     return out;
   }
 
@@ -173,9 +179,15 @@ class SqliteConnection final : public SqlConnection {
       int rc = SQLITE_OK;
       const SqlParam& p = params[i];
       switch (p.kind()) {
-        case SqlParam::Kind::kNull: rc = sqlite3_bind_null(stmt, idx); break;
-        case SqlParam::Kind::kInt: rc = sqlite3_bind_int64(stmt, idx, p.i()); break;
-        case SqlParam::Kind::kDouble: rc = sqlite3_bind_double(stmt, idx, p.d()); break;
+        case SqlParam::Kind::kNull:
+          rc = sqlite3_bind_null(stmt, idx);
+          break;
+        case SqlParam::Kind::kInt:
+          rc = sqlite3_bind_int64(stmt, idx, p.i());
+          break;
+        case SqlParam::Kind::kDouble:
+          rc = sqlite3_bind_double(stmt, idx, p.d());
+          break;
         case SqlParam::Kind::kText:
           rc = sqlite3_bind_text64(stmt, idx, p.s().data(), p.s().size(), SQLITE_STATIC,
                                    SQLITE_UTF8);
@@ -201,7 +213,8 @@ Result<std::unique_ptr<SqlConnection>> OpenSqlite(const std::string& path, bool 
     Status st = MapError(db, rc, fmt::format("cannot open SQLite store {}", path));
     sqlite3_close_v2(db);
     if (rc == SQLITE_CANTOPEN && !create)
-      return NotFoundError(fmt::format("no store at {} (create one with `lathe store init`)", path));
+      return NotFoundError(
+          fmt::format("no store at {} (create one with `lathe store init`)", path));
     return st;
   }
   auto conn = std::make_unique<SqliteConnection>(db);
