@@ -143,6 +143,8 @@ TEST_F(CliTest, BadFilterSaysWhere) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err,
             "lathe: error: filter: expected ')', found the end of the filter at column 31\n");
+  r = Lathe("artifacts list --type Model --filter \"name = \"");
+  EXPECT_NE(r.err.find("found the end of the filter at column 8"), std::string::npos) << r.err;
   r = Lathe("artifacts list --filter \"colour = 'red'\"");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown artifact field 'colour' at column 1"), std::string::npos);

@@ -38,11 +38,8 @@ void AddListOptions(CLI::App* cmd, ListArgs& a) {
 ListOptions ToListOptions(const ListArgs& a) {
   ListOptions o;
   o.filter = a.filter;
-  if (!a.type.empty()) {
-    std::string quoted = "'";
-    for (char c : a.type) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-    o.filter = "type = " + quoted + "'" + (a.filter.empty() ? "" : " AND (" + a.filter + ")");
-  }
+  if (!a.type.empty())
+    o.filter = "type = " + QuoteFilterString(a.type) + (a.filter.empty() ? "" : " AND (" + a.filter + ")");
   o.order_by = a.order_by == "create_time"   ? OrderBy::kCreateTime
                : a.order_by == "update_time" ? OrderBy::kUpdateTime
                                              : OrderBy::kId;
@@ -88,6 +85,8 @@ std::vector<std::string> Headers(const Context*) {
 // Runs a listing: one page, or every page with --all; a table or {"items", "next_page_token"}.
 template <typename T, typename Fetch>
 int RunList(const GlobalOptions& g, const ListArgs& args, Fetch fetch) {
+  // Checked alone first, so that error columns point into the user's --filter text.
+  if (Status st = ParseFilter(args.filter).status(); !st.ok()) return ReportError(st);
   auto store = OpenStore(g, false);
   if (!store.ok()) return ReportError(store.status());
   ListOptions o = ToListOptions(args);

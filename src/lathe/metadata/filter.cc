@@ -18,6 +18,15 @@ std::string FilterField::ToString() const {
   return out;
 }
 
+std::string QuoteFilterString(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
 namespace {
 
 struct Token {

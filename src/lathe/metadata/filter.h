@@ -39,6 +39,9 @@ struct FilterExpr {
   int column = 0;                     // where the predicate starts
 };
 
+// Quotes text as a filter string literal: it's -> 'it''s'.
+std::string QuoteFilterString(std::string_view text);
+
 // Parses filter text. An empty or blank text yields an empty kAnd (matches everything).
 // INVALID_ARGUMENT with "filter: ... at column N" on a syntax error.
 Result<FilterExpr> ParseFilter(std::string_view text);

@@ -22,15 +22,6 @@ namespace {
 // Ids per IN (...) list: far below every backend's parameter limit.
 constexpr size_t kIdBatch = 500;
 
-std::string Quote(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
 // "type = 'X'" AND the caller's filter (checked on its own first, so that error columns refer
 // to the caller's text).
 Result<ListOptions> Scoped(const ListOptions& options, std::string scope) {
@@ -287,17 +278,17 @@ Result<Page<Context>> MetadataStore::ListContexts(const ListOptions& options) {
 
 Result<Page<Artifact>> MetadataStore::GetArtifactsByType(std::string_view type,
                                                          const ListOptions& options) {
-  LATHE_ASSIGN_OR_RETURN(auto scoped, Scoped(options, "type = " + Quote(type)));
+  LATHE_ASSIGN_OR_RETURN(auto scoped, Scoped(options, "type = " + QuoteFilterString(type)));
   return ListNodes<Artifact>(scoped);
 }
 Result<Page<Artifact>> MetadataStore::GetArtifactsByName(std::string_view name,
                                                          const ListOptions& options) {
-  LATHE_ASSIGN_OR_RETURN(auto scoped, Scoped(options, "name = " + Quote(name)));
+  LATHE_ASSIGN_OR_RETURN(auto scoped, Scoped(options, "name = " + QuoteFilterString(name)));
   return ListNodes<Artifact>(scoped);
 }
 Result<Page<Artifact>> MetadataStore::GetArtifactsByUri(std::string_view uri,
                                                         const ListOptions& options) {
-  LATHE_ASSIGN_OR_RETURN(auto scoped, Scoped(options, "uri = " + Quote(uri)));
+  LATHE_ASSIGN_OR_RETURN(auto scoped, Scoped(options, "uri = " + QuoteFilterString(uri)));
   return ListNodes<Artifact>(scoped);
 }
 Result<Page<Artifact>> MetadataStore::GetArtifactsByContext(int64_t context_id,
@@ -307,7 +298,7 @@ Result<Page<Artifact>> MetadataStore::GetArtifactsByContext(int64_t context_id,
 }
 Result<Page<Execution>> MetadataStore::GetExecutionsByType(std::string_view type,
                                                            const ListOptions& options) {
-  LATHE_ASSIGN_OR_RETURN(auto scoped, Scoped(options, "type = " + Quote(type)));
+  LATHE_ASSIGN_OR_RETURN(auto scoped, Scoped(options, "type = " + QuoteFilterString(type)));
   return ListNodes<Execution>(scoped);
 }
 Result<Page<Execution>> MetadataStore::GetExecutionsByContext(int64_t context_id,
@@ -317,7 +308,7 @@ Result<Page<Execution>> MetadataStore::GetExecutionsByContext(int64_t context_id
 }
 Result<Page<Context>> MetadataStore::GetContextsByType(std::string_view type,
                                                        const ListOptions& options) {
-  LATHE_ASSIGN_OR_RETURN(auto scoped, Scoped(options, "type = " + Quote(type)));
+  LATHE_ASSIGN_OR_RETURN(auto scoped, Scoped(options, "type = " + QuoteFilterString(type)));
   return ListNodes<Context>(scoped);
 }
 
