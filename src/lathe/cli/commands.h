@@ -12,5 +12,6 @@ void AddStoreCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddNodeCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddLineageCommand(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddRecordCommand(CLI::App& app, const GlobalOptions& g, int& exit_code);
+void AddRunCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 
 }  // namespace lathe::cli

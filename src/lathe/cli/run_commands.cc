@@ -1,0 +1,298 @@
+// lathe run PIPELINE.yaml · lathe runs list|show
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+
+#include "lathe/cli/commands.h"
+#include "lathe/cli/table.h"
+#include "lathe/orchestrate/local_runner.h"
+#include "lathe/pipeline/run_record.h"
+#include "lathe/pipeline/spec.h"
+
+namespace lathe::cli {
+
+using namespace lathe::metadata;
+using pipeline::NodeOutcome;
+using pipeline::NodeState;
+
+namespace {
+
+std::atomic<bool> g_cancelled{false};
+
+void OnInterrupt(int) {
+  g_cancelled.store(true);
+}
+
+struct RunArgs {
+  std::string spec;
+  std::vector<std::string> params;
+  bool no_cache = false;
+  int parallelism = 0;
+  std::string from, to, only;
+};
+
+// Live progress: on a terminal the node table is redrawn in place; otherwise one line per change.
+class Progress {
+ public:
+  Progress(const pipeline::PipelineGraph& g, bool json)
+      : g_(g), json_(json), tty_(!json && isatty(fileno(stderr))) {
+    states_.assign(g.nodes.size(), NodeOutcome{});
+  }
+
+  void Update(size_t i, const NodeOutcome& o) {
+    std::lock_guard lock(mu_);
+    states_[i] = o;
+    if (json_) return;
+    if (!tty_) {
+      if (o.state == NodeState::kRunning) return;  // one line per finished node keeps logs short
+      fmt::print(stderr, "{}\n", Line(i));
+      return;
+    }
+    if (drawn_ > 0) fmt::print(stderr, "\x1b[{}A", drawn_);
+    for (size_t k = 0; k < states_.size(); ++k) fmt::print(stderr, "\x1b[2K{}\n", Line(k));
+    drawn_ = static_cast<int>(states_.size());
+  }
+
+ private:
+  std::string Line(size_t i) const {
+    const NodeOutcome& o = states_[i];
+    std::string state(pipeline::NodeStateName(o.state));
+    std::string detail;
+    if (o.state == NodeState::kComplete || o.state == NodeState::kCached ||
+        o.state == NodeState::kFailed || o.state == NodeState::kCanceled)
+      detail = fmt::format("{:.2f}s", o.seconds);
+    if (o.attempts > 1) detail += fmt::format(" ({} attempts)", o.attempts);
+    if (!o.error.empty()) detail += "  " + o.error;
+    return fmt::format("  {:<20} {:<9} {}", g_.nodes[i].spec.name, state, detail);
+  }
+
+  const pipeline::PipelineGraph& g_;
+  const bool json_, tty_;
+  std::mutex mu_;
+  std::vector<NodeOutcome> states_;
+  int drawn_ = 0;
+};
+
+int RunCommand(const GlobalOptions& g, const RunArgs& a) {
+  std::map<std::string, std::string> overrides;
+  for (const auto& p : a.params) {
+    auto kv = SplitAssignment(p, "--param");
+    if (!kv.ok()) return ReportError(kv.status());
+    overrides[kv->first] = kv->second;
+  }
+  auto spec = pipeline::LoadPipelineSpec(a.spec);
+  if (!spec.ok()) return ReportError(spec.status());
+  auto graph = pipeline::BuildGraph(*spec, overrides);
+  if (!graph.ok()) return ReportError(graph.status());
+  auto store = OpenStore(g, true);
+  if (!store.ok()) return ReportError(store.status());
+
+  Progress progress(*graph, g.json);
+  orchestrate::RunOptions o;
+  o.artifact_root = g.artifacts_dir;
+  o.parallelism = a.parallelism;
+  o.no_cache = a.no_cache;
+  o.from = a.from;
+  o.to = a.to;
+  o.only = a.only;
+  o.spec_path = a.spec;
+  o.parameters = overrides;
+  o.on_progress = [&](size_t i, const NodeOutcome& out) { progress.Update(i, out); };
+  struct sigaction sa {};
+  sa.sa_handler = OnInterrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  if (!g.json) fmt::print(stderr, "pipeline {} ({} nodes)\n", graph->name, graph->nodes.size());
+  auto report = orchestrate::RunPipeline(**store, *graph, o, &g_cancelled);
+  if (!report.ok()) return ReportError(report.status());
+
+  int counts[8] = {0};
+  for (const auto& n : report->nodes) counts[static_cast<int>(n.state)]++;
+  if (g.json) {
+    nlohmann::json nodes = nlohmann::json::array();
+    for (size_t i = 0; i < report->nodes.size(); ++i) {
+      const auto& n = report->nodes[i];
+      nlohmann::json outs = nlohmann::json::object();
+      for (const auto& [name, list] : n.outputs)
+        for (const auto& art : list) outs[name].push_back({{"id", art.id}, {"uri", art.uri}});
+      nodes.push_back({{"node", graph->nodes[i].spec.name},
+                       {"state", pipeline::NodeStateName(n.state)},
+                       {"execution_id", n.execution_id},
+                       {"seconds", n.seconds},
+                       {"attempts", n.attempts},
+                       {"error", n.error},
+                       {"log", n.log},
+                       {"outputs", outs}});
+    }
+    PrintJson({{"run", report->run_id},
+               {"state", report->state},
+               {"seconds", report->seconds},
+               {"nodes", nodes}});
+  } else {
+    fmt::print(
+        stderr,
+        "run {} {} in {:.2f}s: {} executed, {} cached, {} reused, {} failed, {} skipped, {} "
+        "canceled\n",
+        report->run_id, report->state, report->seconds,
+        counts[static_cast<int>(NodeState::kComplete)],
+        counts[static_cast<int>(NodeState::kCached)], counts[static_cast<int>(NodeState::kReused)],
+        counts[static_cast<int>(NodeState::kFailed)], counts[static_cast<int>(NodeState::kSkipped)],
+        counts[static_cast<int>(NodeState::kCanceled)]);
+  }
+  if (report->state == pipeline::kRunComplete) return kExitOk;
+  return report->state == pipeline::kRunCanceled ? 130 : kExitFailure;
+}
+
+std::string Prop(const Node& n, const char* name) {
+  auto it = n.properties.find(name);
+  return it == n.properties.end() ? "" : it->second.ToDisplayString();
+}
+
+int64_t IntProp(const Node& n, const char* name) {
+  auto it = n.properties.find(name);
+  return it == n.properties.end() || it->second.type() != PropertyType::kInt ? 0
+                                                                             : it->second.as_int();
+}
+
+std::string Duration(int64_t ms) {
+  return ms <= 0 ? "" : fmt::format("{:.2f}s", ms / 1000.0);
+}
+
+int RunsList(const GlobalOptions& g, const std::string& pipeline_name, int limit) {
+  auto store = OpenStore(g, false);
+  if (!store.ok()) return ReportError(store.status());
+  ListOptions o;
+  o.filter = fmt::format("type = '{}'", pipeline::kRunContextType);
+  if (!pipeline_name.empty())
+    o.filter += " AND properties.pipeline = " + QuoteFilterString(pipeline_name);
+  o.descending = true;
+  o.page_size = limit;
+  auto page = (*store)->ListContexts(o);
+  if (!page.ok()) return ReportError(page.status());
+  if (g.json) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& c : page->items) items.push_back(ToJson(c));
+    PrintJson({{"items", items}, {"next_page_token", page->next_page_token}});
+    return kExitOk;
+  }
+  Table t({"RUN", "PIPELINE", "STATE", "STARTED", "DURATION"});
+  for (const auto& c : page->items) {
+    int64_t start = IntProp(c, "start_time_ms"), end = IntProp(c, "end_time_ms");
+    t.AddRow({c.name, Prop(c, "pipeline"), Prop(c, "state"), FormatTime(start),
+              Duration(end > 0 ? end - start : 0)});
+  }
+  t.Print(stdout, TerminalWidth(stdout));
+  return kExitOk;
+}
+
+int RunsShow(const GlobalOptions& g, const std::string& run_id) {
+  auto store = OpenStore(g, false);
+  if (!store.ok()) return ReportError(store.status());
+  auto& s = **store;
+  auto run = s.GetContextByTypeAndName(pipeline::kRunContextType, run_id);
+  if (!run.ok()) return ReportError(run.status());
+  if (!*run)
+    return ReportError(NotFoundError(fmt::format("no run '{}' (see `lathe runs list`)", run_id)));
+  ListOptions o;
+  o.filter = fmt::format("context.id = {}", (*run)->id);
+  o.page_size = ListOptions::kMaxPageSize;
+  auto execs = s.ListExecutions(o);
+  if (!execs.ok()) return ReportError(execs.status());
+  std::vector<int64_t> ids;
+  for (const auto& e : execs->items) ids.push_back(e.id);
+  auto events = s.GetEventsByExecutionIds(ids);
+  if (!events.ok()) return ReportError(events.status());
+  std::map<int64_t, std::vector<Event>> by_exec;
+  for (const auto& e : *events) by_exec[e.execution_id].push_back(e);
+
+  nlohmann::json nodes = nlohmann::json::array();
+  Table t({"NODE", "STATE", "DURATION", "INPUTS", "OUTPUTS", "LOG"});
+  for (const auto& e : execs->items) {
+    std::string ins, outs;
+    nlohmann::json jin = nlohmann::json::array(), jout = nlohmann::json::array();
+    for (const auto& ev : by_exec[e.id]) {
+      bool input = IsInputEvent(ev.type);
+      std::string name = ev.path.empty()                         ? ""
+                         : std::get_if<std::string>(&ev.path[0]) ? std::get<std::string>(ev.path[0])
+                                                                 : "";
+      (input ? ins : outs) +=
+          fmt::format("{}{}={}", (input ? ins : outs).empty() ? "" : " ", name, ev.artifact_id);
+      (input ? jin : jout).push_back({{"name", name}, {"artifact_id", ev.artifact_id}});
+    }
+    t.AddRow({Prop(e, "node"), std::string(ExecutionStateName(e.state)),
+              Duration(IntProp(e, "duration_ms")), ins, outs, Prop(e, "log")});
+    nlohmann::json params = e.properties.count("parameters")
+                                ? e.properties.at("parameters").ToJson()
+                                : nlohmann::json::object();
+    nodes.push_back({{"node", Prop(e, "node")},
+                     {"execution_id", e.id},
+                     {"state", ExecutionStateName(e.state)},
+                     {"duration_ms", IntProp(e, "duration_ms")},
+                     {"attempts", IntProp(e, "attempts")},
+                     {"cache_key", Prop(e, "cache_key")},
+                     {"cached_from", IntProp(e, "cached_from")},
+                     {"parameters", params},
+                     {"inputs", jin},
+                     {"outputs", jout},
+                     {"log", Prop(e, "log")},
+                     {"error", Prop(e, "error")}});
+  }
+  const Context& r = **run;
+  if (g.json) {
+    nlohmann::json j = ToJson(r);
+    j["nodes"] = nodes;
+    PrintJson(j);
+    return kExitOk;
+  }
+  int64_t start = IntProp(r, "start_time_ms"), end = IntProp(r, "end_time_ms");
+  fmt::print("run {}\n  pipeline  {}\n  state     {}\n  started   {}\n  duration  {}\n", r.name,
+             Prop(r, "pipeline"), Prop(r, "state"), FormatTime(start),
+             Duration(end > 0 ? end - start : 0));
+  if (!Prop(r, "error").empty()) fmt::print("  error     {}\n", Prop(r, "error"));
+  fmt::print("  params    {}\n  spec      {}\n  lathe     {} on {}\n", Prop(r, "parameters"),
+             Prop(r, "spec_path"), Prop(r, "lathe_version"), Prop(r, "host"));
+  if (!Prop(r, "git_commit").empty())
+    fmt::print("  git       {}{}\n", Prop(r, "git_commit"),
+               Prop(r, "git_dirty") == "true" ? " (dirty)" : "");
+  fmt::print("\n");
+  t.Print(stdout, TerminalWidth(stdout));
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddRunCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
+  auto* run =
+      app.add_subcommand("run", "run a pipeline: unchanged steps are reused from the cache");
+  auto a = std::make_shared<RunArgs>();
+  run->add_option("PIPELINE", a->spec, "pipeline spec (YAML)")->required();
+  run->add_option("--param", a->params, "NAME=VALUE of a pipeline parameter");
+  run->add_flag("--no-cache", a->no_cache, "execute every node, even when a cached result exists");
+  run->add_option("--parallelism", a->parallelism, "nodes run at once (default: one per core)")
+      ->check(CLI::Range(1, 256));
+  run->add_option("--from", a->from, "run this node and everything downstream of it");
+  run->add_option("--to", a->to, "run this node and everything upstream of it");
+  run->add_option("--only", a->only, "run just this node");
+  run->callback([&g, &exit_code, a] { exit_code = RunCommand(g, *a); });
+
+  auto* runs = app.add_subcommand("runs", "pipeline runs");
+  runs->require_subcommand(1);
+  auto* list = runs->add_subcommand("list", "recorded runs, newest first");
+  auto pipeline_name = std::make_shared<std::string>();
+  auto limit = std::make_shared<int>(50);
+  list->add_option("--pipeline", *pipeline_name, "only runs of this pipeline");
+  list->add_option("--limit", *limit, "rows")->check(CLI::Range(1, ListOptions::kMaxPageSize));
+  list->callback(
+      [&g, &exit_code, pipeline_name, limit] { exit_code = RunsList(g, *pipeline_name, *limit); });
+  auto* show =
+      runs->add_subcommand("show", "one run: nodes, states, durations, inputs, outputs, logs");
+  auto run_id = std::make_shared<std::string>();
+  show->add_option("RUN", *run_id, "run id")->required();
+  show->callback([&g, &exit_code, run_id] { exit_code = RunsShow(g, *run_id); });
+}
+
+}  // namespace lathe::cli

@@ -1,0 +1,82 @@
+// Components: what a pipeline node runs. A component declares its parameters, validates a node
+// that uses it, and executes the work (the executor); the driver (cache) and publisher (moving
+// outputs into place and recording them) are shared by all components (launcher.h).
+//
+// Components are registered by type name in a ComponentRegistry; adding one touches no switch
+// statement. Components are stateless and safe to execute from several threads at once.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "lathe/core/status.h"
+#include "lathe/metadata/metadata_store.h"
+#include "lathe/pipeline/spec.h"
+
+namespace lathe::pipeline {
+
+// An input artifact as an executor sees it.
+struct InputArtifact {
+  int64_t id = 0;
+  std::string type;
+  std::string uri;  // a local path
+  std::string fingerprint;
+};
+
+struct ExecutionRequest {
+  std::string pipeline;
+  std::string run_id;
+  std::string node;
+  std::filesystem::path base_dir;     // the spec's directory: commands run here
+  std::filesystem::path staging_dir;  // private to this attempt; removed afterwards
+  std::map<std::string, std::filesystem::path> output_dirs;  // inside staging_dir, created empty
+  std::map<std::string, std::vector<InputArtifact>> inputs;
+  nlohmann::json parameters;                          // resolved
+  const std::vector<std::string>* command = nullptr;  // command components
+  const std::map<std::string, std::string>* env = nullptr;
+  std::filesystem::path log_path;  // append the step's logs here
+  double timeout_s = 0;            // 0: none
+  const std::atomic<bool>* cancelled = nullptr;
+  metadata::MetadataStore* store = nullptr;  // for components that read the store (resolvers)
+};
+
+struct ExecutionResult {
+  // Components that select existing artifacts (resolvers) return them here instead of files.
+  std::map<std::string, std::vector<int64_t>> existing_outputs;
+};
+
+class Component {
+ public:
+  virtual ~Component() = default;
+  virtual std::string type() const = 0;
+  // Part of every cache key: bump it when the component's behaviour changes.
+  virtual std::string version() const = 0;
+  // Checks a node that uses this component (parameters, inputs, outputs); errors name `field`.
+  virtual Status Validate(const NodeSpec& node, const SourceMap& source,
+                          const std::string& field) const = 0;
+  // Resolvers select existing artifacts and are never cached: they run every time.
+  virtual bool produces_files() const { return true; }
+  // Does the work. CANCELLED when `cancelled` was set, DEADLINE_EXCEEDED on timeout.
+  virtual Status Execute(const ExecutionRequest& request, ExecutionResult& result) const = 0;
+};
+
+class ComponentRegistry {
+ public:
+  using Factory = std::function<std::unique_ptr<Component>()>;
+  void Register(std::unique_ptr<Component> component);
+  const Component* Find(const std::string& type) const;
+  std::vector<std::string> Types() const;
+  // The built-in components: "command" and the resolvers.
+  static const ComponentRegistry& Builtin();
+
+ private:
+  std::map<std::string, std::unique_ptr<Component>> components_;
+};
+
+}  // namespace lathe::pipeline

@@ -1,0 +1,75 @@
+// Runs one node of a pipeline run: the driver (resolve inputs, decide about the cache), the
+// executor (the component's work, in a staging directory, with retries) and the publisher
+// (fingerprint the outputs, move them into place, record them LIVE), as in TFX.
+//
+// Record of a node run, in order: the execution RUNNING with its INPUT events; its outputs as
+// PENDING artifacts with OUTPUT events and their final URIs; then, after the files are renamed
+// into place, the execution COMPLETE and the artifacts LIVE in one transaction. A crash at any
+// point leaves either nothing LIVE or everything LIVE; CleanUpAbandonedRuns tidies the rest.
+// Thread-safe: nodes of one run are launched from several threads.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "lathe/metadata/metadata_store.h"
+#include "lathe/pipeline/graph.h"
+
+namespace lathe::pipeline {
+
+struct RunSettings {
+  std::filesystem::path artifact_root;  // <root>/<pipeline>/<node>/<output>/<execution-id>/
+  std::string pipeline;
+  std::string run_id;
+  int64_t pipeline_context_id = 0;
+  int64_t run_context_id = 0;
+  bool no_cache = false;
+  const std::atomic<bool>* cancelled = nullptr;
+};
+
+enum class NodeState {
+  kPending,
+  kRunning,
+  kComplete,
+  kCached,
+  kReused,
+  kFailed,
+  kCanceled,
+  kSkipped
+};
+std::string_view NodeStateName(NodeState s);  // "complete", "cached", ...
+
+struct NodeOutcome {
+  NodeState state = NodeState::kPending;
+  int64_t execution_id = 0;
+  // Output artifacts by output name (the order of the event paths).
+  std::map<std::string, std::vector<metadata::Artifact>> outputs;
+  std::string error;
+  std::string log;
+  int attempts = 0;
+  double seconds = 0;
+};
+
+// Inputs by input name, as artifacts produced (or reused) upstream.
+using NodeInputs = std::map<std::string, std::vector<metadata::Artifact>>;
+
+NodeOutcome LaunchNode(metadata::MetadataStore& store, const PipelineGraph& graph, size_t node,
+                       const NodeInputs& inputs, const RunSettings& settings);
+
+// The newest outputs of `node` in the pipeline (for partial runs): from its latest COMPLETE or
+// CACHED execution whose outputs are still LIVE. NOT_FOUND if it never ran.
+Result<NodeOutcome> NewestOutputs(metadata::MetadataStore& store, const RunSettings& settings,
+                                  const GraphNode& node);
+
+// Finishes the record of runs of `pipeline` whose process died (crash, kill -9): their RUNNING
+// executions end FAILED, their PENDING artifacts ABANDONED with files removed, their staging
+// directories deleted, the run FAILED. Runs of live processes are left alone.
+Status CleanUpAbandonedRuns(metadata::MetadataStore& store,
+                            const std::filesystem::path& artifact_root,
+                            int64_t pipeline_context_id);
+
+}  // namespace lathe::pipeline

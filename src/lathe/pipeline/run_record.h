@@ -1,0 +1,29 @@
+// How pipeline runs are recorded in the metadata store: the types Lathe registers and the names
+// of their properties. A pipeline is a "Pipeline" context; each run a "PipelineRun" context (its
+// child) holding the resolved spec, parameters, environment and state; each node run an execution
+// of the component's type, associated with both, with INPUT and OUTPUT events to its artifacts.
+#pragma once
+
+#include <string>
+
+#include "lathe/core/status.h"
+#include "lathe/metadata/metadata_store.h"
+
+namespace lathe::pipeline {
+
+inline constexpr const char* kPipelineContextType = "Pipeline";
+inline constexpr const char* kRunContextType = "PipelineRun";
+
+// Run states (the "state" property of a PipelineRun context).
+inline constexpr const char* kRunRunning = "RUNNING";
+inline constexpr const char* kRunComplete = "COMPLETE";
+inline constexpr const char* kRunFailed = "FAILED";
+inline constexpr const char* kRunCanceled = "CANCELED";
+
+// Registers the context types, and an execution type for `component` and an artifact type for
+// `artifact_type` when given. Idempotent.
+Status RegisterRunTypes(metadata::MetadataStore& store);
+Status RegisterExecutionType(metadata::MetadataStore& store, const std::string& component);
+Status RegisterArtifactType(metadata::MetadataStore& store, const std::string& artifact_type);
+
+}  // namespace lathe::pipeline
