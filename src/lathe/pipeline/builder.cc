@@ -19,6 +19,12 @@ NodeBuilder& NodeBuilder::Input(const std::string& name, const std::string& ref)
   return *this;
 }
 
+NodeBuilder& NodeBuilder::ResolverInput(const std::string& name, const std::string& resolver,
+                                        nlohmann::json parameters) {
+  node_.resolver_inputs[name] = {resolver, std::move(parameters)};
+  return *this;
+}
+
 NodeBuilder& NodeBuilder::Output(const std::string& name, const std::string& type) {
   node_.outputs[name] = type;
   return *this;

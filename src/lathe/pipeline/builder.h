@@ -23,6 +23,9 @@ class NodeBuilder {
   NodeBuilder(std::string name, std::string component);
   NodeBuilder& Param(const std::string& name, nlohmann::json value);
   NodeBuilder& Input(const std::string& name, const std::string& node_dot_output);
+  // An input taken from a resolver ("latest_blessed_model", ...) with its parameters.
+  NodeBuilder& ResolverInput(const std::string& name, const std::string& resolver,
+                             nlohmann::json parameters = nlohmann::json::object());
   NodeBuilder& Output(const std::string& name, const std::string& artifact_type = "File");
   NodeBuilder& Command(std::vector<std::string> argv);
   NodeBuilder& Code(std::vector<std::string> files);

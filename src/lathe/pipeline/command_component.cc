@@ -20,7 +20,7 @@ namespace lathe::pipeline {
 
 namespace fs = std::filesystem;
 
-Status CommandComponent::Validate(const NodeSpec& node, const SourceMap& source,
+Status CommandComponent::Prepare(NodeSpec& node, const SourceMap& source,
                                   const std::string& field) const {
   if (node.command.empty())
     return source.Error(field, "a command node needs `command` (the program and its arguments)");

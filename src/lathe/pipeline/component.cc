@@ -1,6 +1,7 @@
 #include "lathe/pipeline/component.h"
 
 #include "lathe/pipeline/command_component.h"
+#include "lathe/pipeline/resolvers.h"
 
 namespace lathe::pipeline {
 
@@ -24,6 +25,7 @@ const ComponentRegistry& ComponentRegistry::Builtin() {
   static const ComponentRegistry* registry = [] {
     auto* r = new ComponentRegistry();
     r->Register(std::make_unique<CommandComponent>());
+    RegisterResolvers(*r);
     return r;
   }();
   return *registry;

@@ -57,8 +57,9 @@ class Component {
   virtual std::string type() const = 0;
   // Part of every cache key: bump it when the component's behaviour changes.
   virtual std::string version() const = 0;
-  // Checks a node that uses this component (parameters, inputs, outputs); errors name `field`.
-  virtual Status Validate(const NodeSpec& node, const SourceMap& source,
+  // Checks a node that uses this component (parameters, inputs, outputs) and fills in what the
+  // component defines itself (its outputs, parameter defaults); errors name `field`.
+  virtual Status Prepare(NodeSpec& node, const SourceMap& source,
                           const std::string& field) const = 0;
   // Resolvers select existing artifacts and are never cached: they run every time.
   virtual bool produces_files() const { return true; }

@@ -248,65 +248,77 @@ Result<PipelineGraph> BuildGraph(const PipelineSpec& spec,
     }
   }
 
+  // Resolver input options become resolver nodes of their own, named NODE-INPUT.
+  std::vector<NodeSpec> specs = spec.nodes;
+  std::vector<std::string> fields;
+  for (size_t i = 0; i < spec.nodes.size(); ++i) fields.push_back(fmt::format("nodes[{}]", i));
+  for (size_t i = 0; i < spec.nodes.size(); ++i) {
+    for (const auto& [input, r] : spec.nodes[i].resolver_inputs) {
+      NodeSpec rn;
+      rn.name = spec.nodes[i].name + "-" + input;
+      rn.component = "resolver." + r.resolver;
+      rn.parameters = r.parameters;
+      specs[i].inputs[input].push_back({rn.name, "result"});
+      specs.push_back(std::move(rn));
+      fields.push_back(fmt::format("nodes[{}].inputs.{}", i, input));
+    }
+  }
+
   // Nodes: names, components, parameter references.
   std::map<std::string, size_t> index;
-  for (size_t i = 0; i < spec.nodes.size(); ++i) {
-    const NodeSpec& n = spec.nodes[i];
-    std::string field = fmt::format("nodes[{}]", i);
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const NodeSpec& n = specs[i];
     for (char c : n.name)
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
-        return src.Error(
-            field + ".name",
-            fmt::format("node name '{}' may only hold letters, digits, '-' and '_'", n.name));
+        return src.Error(fields[i] + ".name",
+                         fmt::format("node name '{}' may only hold letters, digits, '-' and '_'", n.name));
     if (!index.emplace(n.name, i).second)
-      return src.Error(field + ".name", fmt::format("duplicate node name '{}'", n.name));
+      return src.Error(fields[i] + ".name", fmt::format("duplicate node name '{}'", n.name));
   }
-  if (spec.nodes.empty()) return src.Error("nodes", "a pipeline needs at least one node");
+  if (specs.empty()) return src.Error("nodes", "a pipeline needs at least one node");
   Resolver resolver(g.parameters, src);
-  std::vector<GraphNode> nodes(spec.nodes.size());
-  for (size_t i = 0; i < spec.nodes.size(); ++i) {
+  std::vector<GraphNode> nodes(specs.size());
+  for (size_t i = 0; i < specs.size(); ++i) {
     GraphNode& gn = nodes[i];
-    gn.spec = spec.nodes[i];
-    gn.field = fmt::format("nodes[{}]", i);
+    gn.spec = specs[i];
+    gn.field = fields[i];
     gn.component = registry.Find(gn.spec.component);
     if (gn.component == nullptr) {
       std::string known;
       for (const auto& t : registry.Types()) known += (known.empty() ? "" : ", ") + t;
-      return src.Error(
-          gn.field + ".component",
-          fmt::format("unknown component '{}' (components: {})", gn.spec.component, known));
+      return src.Error(gn.field + (i < spec.nodes.size() ? ".component" : ".resolver"),
+                       fmt::format("unknown component '{}' (components: {})", gn.spec.component, known));
     }
-    LATHE_ASSIGN_OR_RETURN(gn.spec.parameters,
-                           resolver.Resolve(gn.spec.parameters, gn.field + ".parameters"));
+    LATHE_ASSIGN_OR_RETURN(gn.spec.parameters, resolver.Resolve(gn.spec.parameters, gn.field + ".parameters"));
     for (size_t a = 0; a < gn.spec.command.size(); ++a) {
-      LATHE_ASSIGN_OR_RETURN(
-          gn.spec.command[a],
-          resolver.ResolveText(gn.spec.command[a], fmt::format("{}.command[{}]", gn.field, a)));
+      LATHE_ASSIGN_OR_RETURN(gn.spec.command[a],
+                             resolver.ResolveText(gn.spec.command[a], fmt::format("{}.command[{}]", gn.field, a)));
     }
     for (auto& [k, v] : gn.spec.env) {
       LATHE_ASSIGN_OR_RETURN(v, resolver.ResolveText(v, gn.field + ".env." + k));
     }
-    LATHE_RETURN_IF_ERROR(gn.component->Validate(gn.spec, src, gn.field));
-    // Inputs must name existing nodes and their declared outputs.
+    LATHE_RETURN_IF_ERROR(gn.component->Prepare(gn.spec, src, gn.field));
+  }
+  // Inputs must name existing nodes and their outputs.
+  for (GraphNode& gn : nodes) {
     for (const auto& [name, refs] : gn.spec.inputs) {
       std::string ifield = gn.field + ".inputs." + name;
       for (const auto& ref : refs) {
         auto it = index.find(ref.node);
-        if (it == index.end())
-          return src.Error(ifield, fmt::format("input refers to unknown node '{}'", ref.node));
-        const NodeSpec& up = spec.nodes[it->second];
+        if (it == index.end()) return src.Error(ifield, fmt::format("input refers to unknown node '{}'", ref.node));
+        const NodeSpec& up = nodes[it->second].spec;
         if (!up.outputs.count(ref.output)) {
           std::string outs;
           for (const auto& [o, t] : up.outputs) outs += (outs.empty() ? "" : ", ") + o;
-          return src.Error(ifield, fmt::format("node '{}' has no output '{}' (outputs: {})",
-                                               ref.node, ref.output, outs.empty() ? "none" : outs));
+          return src.Error(ifield, fmt::format("node '{}' has no output '{}' (outputs: {})", ref.node, ref.output,
+                                               outs.empty() ? "none" : outs));
         }
         if (std::find(gn.upstream.begin(), gn.upstream.end(), it->second) == gn.upstream.end())
           gn.upstream.push_back(it->second);
       }
     }
   }
-  LATHE_RETURN_IF_ERROR(FindCycle(spec.nodes, index, src));
+  LATHE_RETURN_IF_ERROR(FindCycle(specs, index, src));
 
   // Topological order, stable with respect to the spec's order.
   std::vector<size_t> order;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -167,6 +168,73 @@ bool SleepUnlessCancelled(double seconds, const std::atomic<bool>* cancelled) {
   return true;
 }
 
+// Components that select existing artifacts (resolvers): run every time, no files, no cache;
+// recorded COMPLETE with OUTPUT events to what they selected.
+NodeOutcome LaunchSelector(MetadataStore& store, const PipelineGraph& graph, size_t index, const NodeInputs& inputs,
+                           const RunSettings& s) {
+  const GraphNode& n = graph.nodes[index];
+  const auto t0 = std::chrono::steady_clock::now();
+  NodeOutcome out;
+  out.attempts = 1;
+  ExecutionRequest req;
+  req.pipeline = s.pipeline;
+  req.run_id = s.run_id;
+  req.node = n.spec.name;
+  req.base_dir = graph.base_dir;
+  req.parameters = n.spec.parameters;
+  req.cancelled = s.cancelled;
+  req.store = &store;
+  for (const auto& [name, list] : inputs)
+    for (const auto& a : list) req.inputs[name].push_back({a.id, a.type, a.uri, a.fingerprint});
+  ExecutionResult result;
+  Status st = n.component->Execute(req, result);
+  PutExecutionRequest record;
+  record.execution = BaseExecution(n, s, "");
+  AddInputs(record, inputs);
+  record.contexts = RunContexts(s);
+  std::map<std::string, std::vector<int64_t>> selected = result.existing_outputs;
+  if (st.ok()) {
+    for (const auto& [name, ids] : selected) {
+      auto artifacts = store.GetArtifacts(ids);
+      if (!artifacts.ok()) {
+        st = artifacts.status();
+        break;
+      }
+      std::map<int64_t, metadata::Artifact> by_id;
+      for (auto& a : *artifacts) by_id.emplace(a.id, std::move(a));
+      for (int64_t id : ids)  // in the order the component chose
+        if (by_id.count(id)) out.outputs[name].push_back(by_id[id]);
+      for (size_t i = 0; i < ids.size(); ++i)
+        record.artifacts.push_back(ArtifactAndEvent::Reference(
+            ids[i], Event{.type = EventType::kOutput, .path = {name, static_cast<int64_t>(i)}}));
+    }
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  record.execution.properties["attempts"] = 1;
+  record.execution.properties["duration_ms"] = static_cast<int64_t>(out.seconds * 1000);
+  if (st.ok()) {
+    record.execution.state = ExecutionState::kComplete;
+    out.state = NodeState::kComplete;
+  } else {
+    record.execution.state = ExecutionState::kFailed;
+    record.execution.properties["error"] = st.message();
+    record.artifacts.erase(std::remove_if(record.artifacts.begin(), record.artifacts.end(),
+                                          [](const ArtifactAndEvent& a) { return a.event->type == EventType::kOutput; }),
+                           record.artifacts.end());
+    out.state = NodeState::kFailed;
+    out.error = st.message();
+    out.outputs.clear();
+  }
+  auto resp = store.PutExecution(record);
+  if (!resp.ok()) {
+    out.state = NodeState::kFailed;
+    out.error = resp.status().message();
+  } else {
+    out.execution_id = resp->execution_id;
+  }
+  return out;
+}
+
 }  // namespace
 
 NodeOutcome LaunchNode(MetadataStore& store, const PipelineGraph& graph, size_t index,
@@ -185,10 +253,13 @@ NodeOutcome LaunchNode(MetadataStore& store, const PipelineGraph& graph, size_t 
     if (st.ok()) st = RegisterArtifactType(store, type);
   if (!st.ok()) return fail(NodeState::kFailed, st);
 
+  if (!n.component->produces_files()) return LaunchSelector(store, graph, index, inputs, s);
+
   // Driver: the cache key from the definition and the inputs' content.
   std::map<std::string, std::vector<std::string>> fingerprints;
+  // An artifact recorded without a fingerprint (outside Lathe) counts by identity instead.
   for (const auto& [name, list] : inputs)
-    for (const auto& a : list) fingerprints[name].push_back(a.fingerprint);
+    for (const auto& a : list) fingerprints[name].push_back(a.fingerprint.empty() ? fmt::format("id:{}", a.id) : a.fingerprint);
   const std::string key = CacheKey(n, fingerprints);
   if (n.spec.cache && !s.no_cache) {
     std::string filter =

@@ -273,6 +273,18 @@ class SpecReader {
                      "expected a mapping of input names to NODE.OUTPUT references");
       for (const auto& kv : in) {
         std::string ifield = field + ".inputs." + kv.first.Scalar();
+        if (kv.second.IsMap()) {  // {resolver: NAME, other parameters...}
+          Mark(ifield, kv.second);
+          nlohmann::json params = ToJson(kv.second);
+          if (!params.contains("resolver") || !params["resolver"].is_string())
+            return Error(ifield, kv.second, "an input mapping needs `resolver: NAME`");
+          ResolverInput r;
+          r.resolver = params["resolver"].get<std::string>();
+          params.erase("resolver");
+          r.parameters = std::move(params);
+          node.resolver_inputs[kv.first.Scalar()] = std::move(r);
+          continue;
+        }
         LATHE_ASSIGN_OR_RETURN(auto refs, StringList(ifield, kv.second));
         for (const auto& ref : refs) {
           size_t dot = ref.find('.');

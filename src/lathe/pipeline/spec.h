@@ -52,12 +52,20 @@ struct InputRef {
   std::string output;
 };
 
+// An input taken from a resolver instead of a node: `inputs: {model: {resolver: latest_blessed_model}}`.
+// It becomes a resolver node named NODE-INPUT whose `result` output feeds the input.
+struct ResolverInput {
+  std::string resolver;  // "latest_artifact", "latest_blessed_model", "latest_spans"
+  nlohmann::json parameters = nlohmann::json::object();
+};
+
 struct NodeSpec {
   std::string name;
   std::string component;  // "command" or a registered component type
   // Parameter values as written: scalars, lists or maps; strings may hold ${param} references.
   nlohmann::json parameters = nlohmann::json::object();
   std::map<std::string, std::vector<InputRef>> inputs;
+  std::map<std::string, ResolverInput> resolver_inputs;
   std::map<std::string, std::string> outputs;  // output name -> artifact type
   // Command components only.
   std::vector<std::string> command;        // argv; may hold ${param} references

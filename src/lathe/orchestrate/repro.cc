@@ -1,0 +1,92 @@
+#include "lathe/orchestrate/repro.h"
+
+#include <fmt/format.h>
+
+#include "lathe/pipeline/graph.h"
+#include "lathe/pipeline/run_record.h"
+
+namespace lathe::orchestrate {
+
+using metadata::EventType;
+using metadata::ListOptions;
+
+bool ReproReport::reproducible() const {
+  if (run.state != pipeline::kRunComplete) return false;
+  for (const auto& o : outputs)
+    if (!o.match()) return false;
+  return true;
+}
+
+namespace {
+
+// Fingerprints of every output of every node in a run: (node, output) -> fingerprint.
+Result<std::map<std::pair<std::string, std::string>, std::string>> RunOutputs(metadata::MetadataStore& store,
+                                                                              int64_t run_context_id) {
+  ListOptions o;
+  o.filter = fmt::format("context.id = {}", run_context_id);
+  o.page_size = ListOptions::kMaxPageSize;
+  LATHE_ASSIGN_OR_RETURN(auto execs, store.ListExecutions(o));
+  std::map<int64_t, std::string> node_of;
+  std::vector<int64_t> ids;
+  for (const auto& e : execs.items) {
+    node_of[e.id] = e.name;
+    ids.push_back(e.id);
+  }
+  LATHE_ASSIGN_OR_RETURN(auto events, store.GetEventsByExecutionIds(ids));
+  std::vector<int64_t> artifact_ids;
+  for (const auto& e : events)
+    if (e.type == EventType::kOutput) artifact_ids.push_back(e.artifact_id);
+  LATHE_ASSIGN_OR_RETURN(auto artifacts, store.GetArtifacts(artifact_ids));
+  std::map<int64_t, std::string> fingerprint;
+  for (const auto& a : artifacts)
+    if (a.state == metadata::ArtifactState::kLive || a.state == metadata::ArtifactState::kMarkedForDeletion)
+      fingerprint[a.id] = a.fingerprint;
+  std::map<std::pair<std::string, std::string>, std::string> out;
+  for (const auto& e : events) {
+    if (e.type != EventType::kOutput || e.path.empty() || !std::holds_alternative<std::string>(e.path[0])) continue;
+    auto fp = fingerprint.find(e.artifact_id);
+    if (fp != fingerprint.end()) out[{node_of[e.execution_id], std::get<std::string>(e.path[0])}] = fp->second;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<ReproReport> ReproduceRun(metadata::MetadataStore& store, const std::string& run_id, RunOptions options,
+                                 const std::atomic<bool>* cancelled) {
+  LATHE_ASSIGN_OR_RETURN(auto run, store.GetContextByTypeAndName(pipeline::kRunContextType, run_id));
+  if (!run) return NotFoundError(fmt::format("no run '{}' (see `lathe runs list`)", run_id));
+  auto spec_prop = run->properties.find("spec");
+  if (spec_prop == run->properties.end() || spec_prop->second.type() != metadata::PropertyType::kStruct)
+    return FailedPreconditionError(fmt::format("run '{}' has no recorded spec", run_id));
+  const nlohmann::json& recorded = spec_prop->second.as_struct();
+  LATHE_ASSIGN_OR_RETURN(pipeline::PipelineSpec spec, pipeline::SpecFromGraphJson(recorded));
+  LATHE_ASSIGN_OR_RETURN(pipeline::PipelineGraph graph, pipeline::BuildGraph(spec, {}));
+  graph.parameters = recorded.value("parameters", nlohmann::json::object());
+
+  ReproReport report;
+  report.original_run = run_id;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const auto& was = recorded["nodes"][i];
+    if (was.value("definition_hash", "") != graph.nodes[i].definition_hash)
+      report.changed_code.push_back(graph.nodes[i].spec.name);
+  }
+  LATHE_ASSIGN_OR_RETURN(auto original, RunOutputs(store, run->id));
+  options.no_cache = true;
+  options.from = options.to = options.only = "";
+  options.repro_of = run_id;
+  if (auto p = run->properties.find("spec_path"); p != run->properties.end()) options.spec_path = p->second.as_string();
+  LATHE_ASSIGN_OR_RETURN(report.run, RunPipeline(store, graph, options, cancelled));
+  LATHE_ASSIGN_OR_RETURN(auto now, RunOutputs(store, report.run.run_context_id));
+  for (const auto& n : graph.nodes) {
+    for (const auto& [output, type] : n.spec.outputs) {
+      OutputComparison c{n.spec.name, output, "", ""};
+      if (auto it = original.find({n.spec.name, output}); it != original.end()) c.original = it->second;
+      if (auto it = now.find({n.spec.name, output}); it != now.end()) c.reproduced = it->second;
+      report.outputs.push_back(std::move(c));
+    }
+  }
+  return report;
+}
+
+}  // namespace lathe::orchestrate

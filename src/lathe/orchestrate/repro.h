@@ -1,0 +1,36 @@
+// Reproducing a recorded run: rebuild the graph from the run's recorded spec and parameters,
+// execute every node again with the cache off, and compare each output's fingerprint with the
+// original run's.
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "lathe/metadata/metadata_store.h"
+#include "lathe/orchestrate/local_runner.h"
+
+namespace lathe::orchestrate {
+
+struct OutputComparison {
+  std::string node;
+  std::string output;
+  std::string original;    // fingerprint in the recorded run ("" if it had none)
+  std::string reproduced;  // fingerprint now ("" if the node did not produce it)
+  bool match() const { return !original.empty() && original == reproduced; }
+};
+
+struct ReproReport {
+  std::string original_run;
+  RunReport run;  // the reproduction
+  std::vector<OutputComparison> outputs;
+  std::vector<std::string> changed_code;  // nodes whose definition (e.g. code files) changed since
+  bool reproducible() const;
+};
+
+// NOT_FOUND if there is no such run. `options` gives the artifact root, parallelism and progress;
+// the cache is always off.
+Result<ReproReport> ReproduceRun(metadata::MetadataStore& store, const std::string& run_id, RunOptions options,
+                                 const std::atomic<bool>* cancelled);
+
+}  // namespace lathe::orchestrate

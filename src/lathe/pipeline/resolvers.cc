@@ -1,0 +1,181 @@
+#include "lathe/pipeline/resolvers.h"
+
+#include <fmt/format.h>
+
+#include "lathe/metadata/filter.h"
+
+namespace lathe::pipeline {
+
+using metadata::Artifact;
+using metadata::ListOptions;
+using metadata::MetadataStore;
+using metadata::QuoteFilterString;
+
+namespace {
+
+struct ParamRule {
+  const char* name;
+  nlohmann::json::value_t kind;  // string or number_integer
+  bool required;
+  nlohmann::json default_value;
+};
+
+// Checks the node's parameters against `rules` and fills defaults.
+Status CheckParams(NodeSpec& node, const SourceMap& source, const std::string& field,
+                   const std::vector<ParamRule>& rules) {
+  for (auto it = node.parameters.begin(); it != node.parameters.end(); ++it) {
+    bool known = false;
+    for (const auto& r : rules) known = known || it.key() == r.name;
+    if (!known) {
+      std::string names;
+      for (const auto& r : rules) names += (names.empty() ? "" : ", ") + std::string(r.name);
+      return source.Error(field + ".parameters." + it.key(),
+                          fmt::format("{} has no parameter '{}' (parameters: {})", node.component, it.key(), names));
+    }
+  }
+  for (const auto& r : rules) {
+    std::string pfield = field + ".parameters." + r.name;
+    if (!node.parameters.contains(r.name)) {
+      if (r.required) return source.Error(field, fmt::format("{} needs parameter '{}'", node.component, r.name));
+      if (!r.default_value.is_null()) node.parameters[r.name] = r.default_value;
+      continue;
+    }
+    const auto& v = node.parameters[r.name];
+    bool ok = r.kind == nlohmann::json::value_t::string ? v.is_string() : v.is_number_integer() && v.get<int64_t>() > 0;
+    if (!ok)
+      return source.Error(pfield, fmt::format("expected {}, got {}",
+                                              r.kind == nlohmann::json::value_t::string ? "text" : "a positive whole number",
+                                              v.dump()));
+  }
+  if (!node.command.empty() || !node.code.empty() || !node.env.empty())
+    return source.Error(field, fmt::format("{} takes no command, code or env", node.component));
+  if (!node.inputs.empty()) return source.Error(field + ".inputs", fmt::format("{} takes no inputs", node.component));
+  return Status::Ok();
+}
+
+std::string Param(const nlohmann::json& p, const char* name) {
+  return p.contains(name) && p[name].is_string() ? p[name].get<std::string>() : "";
+}
+
+std::string Scope(const nlohmann::json& p, const std::string& type) {
+  std::string filter = fmt::format("type = {} AND state = 'LIVE'", QuoteFilterString(type));
+  if (!Param(p, "context").empty()) filter += " AND context.name = " + QuoteFilterString(Param(p, "context"));
+  return filter;
+}
+
+Status NothingFound(const std::string& what) { return NotFoundError(fmt::format("resolver found no {}", what)); }
+
+class ResolverBase : public Component {
+ public:
+  std::string version() const override { return "1"; }
+  bool produces_files() const override { return false; }
+};
+
+class LatestArtifact final : public ResolverBase {
+ public:
+  std::string type() const override { return "resolver.latest_artifact"; }
+  Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
+    LATHE_RETURN_IF_ERROR(CheckParams(node, source, field,
+                                      {{"type", nlohmann::json::value_t::string, true, nullptr},
+                                       {"context", nlohmann::json::value_t::string, false, nullptr},
+                                       {"count", nlohmann::json::value_t::number_integer, false, 1}}));
+    node.outputs = {{"result", node.parameters["type"].get<std::string>()}};
+    return Status::Ok();
+  }
+  Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
+    ListOptions o;
+    o.filter = Scope(r.parameters, Param(r.parameters, "type"));
+    o.descending = true;
+    o.page_size = static_cast<int>(std::min<int64_t>(r.parameters["count"].get<int64_t>(), ListOptions::kMaxPageSize));
+    LATHE_ASSIGN_OR_RETURN(auto page, r.store->ListArtifacts(o));
+    if (page.items.empty()) return NothingFound(fmt::format("LIVE artifact of type '{}'", Param(r.parameters, "type")));
+    for (auto it = page.items.rbegin(); it != page.items.rend(); ++it) result.existing_outputs["result"].push_back(it->id);
+    return Status::Ok();
+  }
+};
+
+class LatestBlessedModel final : public ResolverBase {
+ public:
+  std::string type() const override { return "resolver.latest_blessed_model"; }
+  Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
+    LATHE_RETURN_IF_ERROR(CheckParams(node, source, field,
+                                      {{"type", nlohmann::json::value_t::string, false, "Model"},
+                                       {"blessing_type", nlohmann::json::value_t::string, false, "ModelBlessing"},
+                                       {"context", nlohmann::json::value_t::string, false, nullptr}}));
+    node.outputs = {{"result", node.parameters["type"].get<std::string>()}};
+    return Status::Ok();
+  }
+  Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
+    ListOptions o;
+    o.filter = fmt::format("type = {} AND state = 'LIVE' AND custom_properties.blessed = 1",
+                           QuoteFilterString(Param(r.parameters, "blessing_type")));
+    o.descending = true;
+    o.page_size = 100;
+    const std::string model_scope = Scope(r.parameters, Param(r.parameters, "type"));
+    while (true) {
+      LATHE_ASSIGN_OR_RETURN(auto page, r.store->ListArtifacts(o));
+      for (const auto& blessing : page.items) {
+        auto id = blessing.custom_properties.find("current_model_id");
+        if (id == blessing.custom_properties.end() || id->second.type() != metadata::PropertyType::kInt) continue;
+        ListOptions m;
+        m.filter = fmt::format("id = {} AND {}", id->second.as_int(), model_scope);
+        m.page_size = 1;
+        LATHE_ASSIGN_OR_RETURN(auto model, r.store->ListArtifacts(m));
+        if (!model.items.empty()) {
+          result.existing_outputs["result"] = {model.items[0].id};
+          return Status::Ok();
+        }
+      }
+      if (page.next_page_token.empty()) break;
+      o.page_token = page.next_page_token;
+    }
+    return NothingFound(fmt::format("blessed model of type '{}'", Param(r.parameters, "type")));
+  }
+};
+
+class LatestSpans final : public ResolverBase {
+ public:
+  std::string type() const override { return "resolver.latest_spans"; }
+  Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
+    LATHE_RETURN_IF_ERROR(CheckParams(node, source, field,
+                                      {{"type", nlohmann::json::value_t::string, true, nullptr},
+                                       {"n", nlohmann::json::value_t::number_integer, false, 1},
+                                       {"context", nlohmann::json::value_t::string, false, nullptr}}));
+    node.outputs = {{"result", node.parameters["type"].get<std::string>()}};
+    return Status::Ok();
+  }
+  Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
+    // Every artifact with a span is visited once, page by page (spans need not follow ids).
+    std::map<int64_t, int64_t> newest_by_span;  // span -> artifact id
+    ListOptions o;
+    o.filter = Scope(r.parameters, Param(r.parameters, "type")) + " AND properties.span IS NOT NULL";
+    o.page_size = ListOptions::kMaxPageSize;
+    while (true) {
+      LATHE_ASSIGN_OR_RETURN(auto page, r.store->ListArtifacts(o));
+      for (const auto& a : page.items) {
+        const auto& span = a.properties.at("span");
+        if (span.type() != metadata::PropertyType::kInt) continue;
+        int64_t& id = newest_by_span[span.as_int()];
+        id = std::max(id, a.id);
+      }
+      if (page.next_page_token.empty()) break;
+      o.page_token = page.next_page_token;
+    }
+    if (newest_by_span.empty()) return NothingFound(fmt::format("'{}' artifact with a span", Param(r.parameters, "type")));
+    int64_t n = r.parameters["n"].get<int64_t>();
+    auto it = newest_by_span.end();
+    for (int64_t k = 0; k < n && it != newest_by_span.begin(); ++k) --it;
+    for (; it != newest_by_span.end(); ++it) result.existing_outputs["result"].push_back(it->second);
+    return Status::Ok();
+  }
+};
+
+}  // namespace
+
+void RegisterResolvers(ComponentRegistry& registry) {
+  registry.Register(std::make_unique<LatestArtifact>());
+  registry.Register(std::make_unique<LatestBlessedModel>());
+  registry.Register(std::make_unique<LatestSpans>());
+}
+
+}  // namespace lathe::pipeline
