@@ -1,6 +1,9 @@
 // End-to-end tests of the lathe command: exit codes, tables, JSON and error messages.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "testing/temp_dir.h"
@@ -196,6 +199,99 @@ TEST_F(CliTest, DeleteGcAndCheck) {
   EXPECT_NE(check.out.find("problem: LIVE artifact whose files changed: 1"), std::string::npos)
       << check.out;
   EXPECT_EQ(Lathe("artifacts delete 42").exit_code, 1);
+}
+
+TEST_F(CliTest, RunHelloCachesRerunsAndTracesLineage) {
+  const std::string spec = std::string(LATHE_SOURCE_DIR) + "/examples/hello/pipeline.yaml";
+  auto first = Lathe("run " + spec);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.err.find("COMPLETE in"), std::string::npos) << first.err;
+  EXPECT_NE(first.err.find(": 4 executed, 0 cached"), std::string::npos) << first.err;
+  auto second = Lathe("run " + spec);
+  EXPECT_NE(second.err.find(": 0 executed, 4 cached"), std::string::npos) << second.err;
+  // One parameter used by one node: exactly that node runs again.
+  auto changed = Lathe("--json run " + spec + " --param greeting=hey");
+  ASSERT_EQ(changed.exit_code, 0) << changed.err;
+  auto report = nlohmann::json::parse(changed.out);
+  std::map<std::string, std::string> states;
+  for (const auto& n : report["nodes"]) states[n["node"]] = n["state"];
+  EXPECT_EQ(states, (std::map<std::string, std::string>{
+                        {"generate", "cached"}, {"square", "cached"}, {"total", "cached"}, {"report", "complete"}}));
+  int64_t report_artifact = report["nodes"][3]["outputs"]["report"][0]["id"];
+  // Lineage from the last output reaches the first node's output.
+  auto lineage = Json("lineage " + std::to_string(report_artifact));
+  std::set<std::string> names;
+  for (const auto& n : lineage["nodes"]) names.insert(n["name"].get<std::string>());
+  EXPECT_TRUE(names.count("generate.numbers")) << lineage.dump();
+  EXPECT_TRUE(names.count("total.total"));
+
+  auto runs = Json("runs list");
+  ASSERT_EQ(runs["items"].size(), 3u);
+  std::string run = report["run"];
+  EXPECT_EQ(runs["items"][0]["name"], run);
+  auto show = Json("runs show " + run);
+  EXPECT_EQ(show["properties"]["state"], "COMPLETE");
+  EXPECT_EQ(show["properties"]["parameters"]["greeting"], "hey");
+  EXPECT_EQ(show["nodes"].size(), 4u);
+  EXPECT_TRUE(std::filesystem::exists(show["nodes"][3]["log"].get<std::string>()));
+  auto table = Lathe("runs show " + run);
+  EXPECT_NE(table.out.find("NODE      STATE     DURATION"), std::string::npos) << table.out;
+
+  auto repro = Lathe("runs repro " + run);
+  EXPECT_EQ(repro.exit_code, 0) << repro.out << repro.err;
+  EXPECT_NE(repro.out.find("reproducible: 4 of 4 outputs reproduced"), std::string::npos) << repro.out;
+  EXPECT_EQ(Lathe("store check --fingerprints").exit_code, 0);
+}
+
+TEST_F(CliTest, ReproNamesTheOutputThatDiffers) {
+  WriteFile(tmp_ / "p.yaml", R"(apiVersion: lathe/v1
+kind: Pipeline
+name: noisy
+nodes:
+  - name: stable
+    component: command
+    command: [sh, -c, "echo 42 > ${outputs.out}/v"]
+    outputs: [out]
+  - name: clock
+    component: command
+    command: [sh, -c, "date +%s%N > ${outputs.out}/v"]
+    outputs: [out]
+)");
+  auto run = Lathe("--json run p.yaml");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::string id = nlohmann::json::parse(run.out)["run"];
+  auto repro = Lathe("runs repro " + id);
+  EXPECT_EQ(repro.exit_code, 1);
+  EXPECT_NE(repro.out.find("clock   out     DIFFERS"), std::string::npos) << repro.out;
+  EXPECT_NE(repro.out.find("stable  out     same"), std::string::npos) << repro.out;
+  EXPECT_NE(repro.out.find("NOT reproducible: 1 of 2 outputs reproduced"), std::string::npos) << repro.out;
+  EXPECT_EQ(Lathe("runs repro nope").exit_code, 1);
+}
+
+TEST_F(CliTest, RunErrors) {
+  WriteFile(tmp_ / "bad.yaml", "apiVersion: lathe/v1\nkind: Pipeline\nname: bad\nnodes:\n  - name: a\n    component: shell\n");
+  auto r = Lathe("run bad.yaml");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.substr(0, r.err.find('(')),
+            "lathe: error: bad.yaml:6:16: nodes[0].component: unknown component 'shell' ");
+  r = Lathe("run missing.yaml");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "lathe: error: cannot read pipeline spec missing.yaml\n");
+  WriteFile(tmp_ / "fail.yaml", R"(apiVersion: lathe/v1
+kind: Pipeline
+name: fails
+parameters: {n: 1}
+nodes:
+  - name: a
+    component: command
+    command: [sh, -c, "exit 4"]
+)");
+  r = Lathe("run fail.yaml");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("a                    failed"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("sh exited with status 4"), std::string::npos) << r.err;
+  EXPECT_EQ(Lathe("run fail.yaml --param n=x").exit_code, 2);
+  EXPECT_EQ(Lathe("run fail.yaml --param m=1").exit_code, 2);
 }
 
 }  // namespace

@@ -338,6 +338,7 @@ NodeOutcome LaunchNode(MetadataStore& store, const PipelineGraph& graph, size_t 
   for (int attempt = 0; attempt <= n.spec.retries; ++attempt) {
     out.attempts = attempt + 1;
     fs::remove_all(staging, ec);
+    fs::create_directories(staging, ec);
     ExecutionRequest req;
     req.pipeline = s.pipeline;
     req.run_id = s.run_id;
