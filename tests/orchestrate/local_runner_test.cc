@@ -275,7 +275,10 @@ TEST_F(RunnerTest, ResumesAfterKillAtManyPoints) {
     for (size_t i = 0; i < r.nodes.size(); ++i) {
       auto e = store_->GetExecution(r.nodes[i].execution_id);
       ASSERT_TRUE(e.ok());
-      bool was_done = finished_before.count(e->properties.at("cache_key").as_string()) > 0;
+      // The key of the result this node used: its own, or that of the execution it reused.
+      int64_t source = e->state == ExecutionState::kCached ? e->properties.at("cached_from").as_int() : e->id;
+      std::string key = store_->GetExecution(source)->properties.at("cache_key").as_string();
+      bool was_done = finished_before.count(key) > 0;
       EXPECT_EQ(r.nodes[i].state, was_done ? NodeState::kCached : NodeState::kComplete)
           << "kill point " << point << ", node " << g.nodes[i].spec.name;
     }

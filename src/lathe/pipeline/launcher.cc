@@ -138,10 +138,10 @@ Execution BaseExecution(const GraphNode& n, const RunSettings& s, const std::str
   Execution e;
   e.type = n.spec.component;
   e.name = n.spec.name;
-  e.properties = {{"node", n.spec.name},
-                  {"run", s.run_id},
-                  {"cache_key", cache_key},
-                  {"parameters", Value::Struct(n.spec.parameters)}};
+  e.properties = {{"node", n.spec.name}, {"run", s.run_id}, {"parameters", Value::Struct(n.spec.parameters)}};
+  // Only executions that made their outputs carry the key, so a lookup finds one row per
+  // distinct result however many runs reused it.
+  if (!cache_key.empty()) e.properties["cache_key"] = cache_key;
   return e;
 }
 
@@ -263,7 +263,7 @@ NodeOutcome LaunchNode(MetadataStore& store, const PipelineGraph& graph, size_t 
   const std::string key = CacheKey(n, fingerprints);
   if (n.spec.cache && !s.no_cache) {
     std::string filter =
-        fmt::format("properties.cache_key = '{}' AND state IN ('COMPLETE', 'CACHED')", key);
+        fmt::format("properties.cache_key = '{}' AND state = 'COMPLETE'", key);
     if (n.spec.cache_max_age_s > 0)
       filter += fmt::format(" AND update_time >= {}",
                             NowMillis() - static_cast<int64_t>(n.spec.cache_max_age_s * 1000));
@@ -271,7 +271,7 @@ NodeOutcome LaunchNode(MetadataStore& store, const PipelineGraph& graph, size_t 
     if (!hit.ok()) return fail(NodeState::kFailed, hit.status());
     if (hit->has_value()) {
       PutExecutionRequest req;
-      req.execution = BaseExecution(n, s, key);
+      req.execution = BaseExecution(n, s, "");
       req.execution.state = ExecutionState::kCached;
       req.execution.properties["cached_from"] = (*hit)->first;
       AddInputs(req, inputs);
