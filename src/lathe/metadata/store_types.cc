@@ -90,6 +90,21 @@ Result<int64_t> MetadataStore::PutType(const Type& type, const PutTypeOptions& o
       return InvalidArgumentError(
           fmt::format("property '{}' of type '{}' has no data type", name, type.name));
   }
+  // Fast path: a registered type that already has every given property with the same data type
+  // needs no write (types only ever gain properties, so the cache cannot be wrong about that).
+  {
+    std::lock_guard lock(mu_);
+    auto it = type_ids_.find({static_cast<int>(type.kind), type.name, type.version});
+    if (it != type_ids_.end()) {
+      const Type& cached = types_by_id_.at(it->second);
+      bool covered = options.can_omit_fields || cached.properties.size() == type.properties.size();
+      for (const auto& [name, pt] : type.properties) {
+        auto p = cached.properties.find(name);
+        covered = covered && p != cached.properties.end() && p->second == pt;
+      }
+      if (covered) return it->second;
+    }
+  }
   int64_t id = 0;
   LATHE_RETURN_IF_ERROR(InTransaction(true, [&]() -> Status {
     LATHE_ASSIGN_OR_RETURN(
