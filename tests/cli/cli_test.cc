@@ -1,8 +1,15 @@
 // End-to-end tests of the lathe command: exit codes, tables, JSON and error messages.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -266,6 +273,43 @@ nodes:
   EXPECT_NE(repro.out.find("stable  out     same"), std::string::npos) << repro.out;
   EXPECT_NE(repro.out.find("NOT reproducible: 1 of 2 outputs reproduced"), std::string::npos) << repro.out;
   EXPECT_EQ(Lathe("runs repro nope").exit_code, 1);
+}
+
+// Ctrl-C: the running step is stopped, the run ends CANCELED with exit code 130.
+TEST_F(CliTest, InterruptCancelsTheRun) {
+  WriteFile(tmp_ / "slow.yaml", R"(apiVersion: lathe/v1
+kind: Pipeline
+name: slow
+nodes:
+  - name: wait
+    component: command
+    command: [sleep, "30"]
+    outputs: [out]
+)");
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(tmp_.path().c_str()) != 0) _exit(99);
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    execl(LATHE_BIN, LATHE_BIN, "run", "slow.yaml", static_cast<char*>(nullptr));
+    _exit(98);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  kill(pid, SIGINT);
+  int status = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  waitpid(pid, &status, 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  auto runs = Json("runs list");
+  ASSERT_EQ(runs["items"].size(), 1u);
+  EXPECT_EQ(runs["items"][0]["properties"]["state"], "CANCELED");
+  auto show = Json("runs show " + runs["items"][0]["name"].get<std::string>());
+  EXPECT_EQ(show["nodes"][0]["state"], "CANCELED");
+  EXPECT_TRUE(Json("artifacts list --filter \"state = 'LIVE'\"")["items"].empty());
+  EXPECT_EQ(Lathe("store check").exit_code, 0);
 }
 
 TEST_F(CliTest, RunErrors) {

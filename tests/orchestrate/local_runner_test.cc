@@ -148,6 +148,18 @@ TEST_F(RunnerTest, ChangedParameterReexecutesThatNodeAndDownstream) {
   EXPECT_EQ(States(g, no_cache), "a:complete b:complete c:complete d:complete");
 }
 
+TEST_F(RunnerTest, CacheOptOutAndMaxAge) {
+  auto g = Graph(Spec());
+  Run(g);
+  g.nodes[1].spec.cache = false;            // b always runs
+  g.nodes[2].spec.cache_max_age_s = 0.001;  // c's earlier result is too old by now
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto r = Run(g);
+  EXPECT_EQ(States(g, r), "a:cached b:complete c:complete d:cached");  // same content: d reuses
+  g.nodes[2].spec.cache_max_age_s = 3600;
+  EXPECT_EQ(States(g, Run(g)), "a:cached b:complete c:cached d:cached");
+}
+
 TEST_F(RunnerTest, FailureStopsDownstreamAndAbandonsOutputs) {
   auto g = Graph(Spec("echo broken >&2; exit 3"));
   auto r = Run(g);
@@ -204,7 +216,7 @@ TEST_F(RunnerTest, CancelEndsRunningStepsCanceled) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(8));
   EXPECT_EQ(r.state, "CANCELED");
   EXPECT_EQ(r.nodes[1].state, NodeState::kCanceled);
-  EXPECT_EQ(r.nodes[3].state, NodeState::kSkipped);
+  EXPECT_EQ(r.nodes[3].state, NodeState::kCanceled);  // cancelled before it could start
   EXPECT_EQ(store_->GetExecution(r.nodes[1].execution_id)->state, ExecutionState::kCanceled);
   ListOptions o;
   o.filter = "properties.node = 'b' AND state = 'LIVE'";

@@ -86,7 +86,7 @@ Status ApplyMigrations(SqlConnection& conn, const std::vector<Migration>& migrat
       return st;
     }
     LATHE_RETURN_IF_ERROR(conn.Commit());
-    spdlog::info("store schema migrated to version {}: {}", m.to_version, m.description);
+    spdlog::debug("store schema migrated to version {}: {}", m.to_version, m.description);
   }
   return Status::Ok();
 }

@@ -34,7 +34,7 @@ std::string NewRunId(const std::string& pipeline) {
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
   std::random_device rd;
-  return fmt::format("{}-{}-{:04x}", pipeline, stamp, rd() & 0xffff);
+  return fmt::format("{}-{}-{:08x}", pipeline, stamp, rd());
 }
 
 // Output of a shell command, trimmed; empty on failure.
@@ -144,8 +144,16 @@ Result<RunReport> RunPipeline(MetadataStore& store, const PipelineGraph& g, cons
         !Capture(fmt::format("git -C '{}' status --porcelain 2>/dev/null | head -1", g.base_dir))
              .empty();
   }
-  LATHE_ASSIGN_OR_RETURN(auto run_ids, store.PutContexts({run}));
-  s.run_context_id = run_ids[0];
+  // Run ids are a timestamp and 32 random bits; a collision, however unlikely, takes another id.
+  for (int attempt = 0;; ++attempt) {
+    auto run_ids = store.PutContexts({run});
+    if (run_ids.ok()) {
+      s.run_context_id = run_ids->at(0);
+      break;
+    }
+    if (run_ids.status().code() != StatusCode::kAlreadyExists || attempt == 5) return run_ids.status();
+    run.name = s.run_id = NewRunId(g.name);
+  }
   LATHE_RETURN_IF_ERROR(store.PutParentContext(s.run_context_id, s.pipeline_context_id));
 
   // Which skipped nodes must lend their newest outputs to nodes that run.
@@ -189,39 +197,37 @@ Result<RunReport> RunPipeline(MetadataStore& store, const PipelineGraph& g, cons
   int workers = o.parallelism > 0
                     ? o.parallelism
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // Marks waiting nodes that can no longer run: all of them once cancelled, and those with an
+  // upstream node that did not succeed. One pass suffices: nodes are in topological order.
+  auto settle = [&] {
+    bool cancel = cancelled != nullptr && cancelled->load();
+    for (size_t i = 0; i < n; ++i) {
+      if (state[i] != 0) continue;
+      bool blocked = false;
+      for (size_t u : g.nodes[i].upstream) blocked = blocked || (state[u] == 2 && !ok_state(report.nodes[u].state));
+      if (!cancel && !blocked) continue;
+      state[i] = 2;
+      report.nodes[i].state = cancel ? NodeState::kCanceled : NodeState::kSkipped;
+      report.nodes[i].error = cancel ? "cancelled before it started" : "an upstream node did not succeed";
+      progress(i);
+    }
+  };
   auto worker = [&] {
     std::unique_lock lock(mu);
     while (true) {
-      // The first waiting node whose upstream is done; nodes under a failed one are skipped.
+      settle();
       size_t pick = n;
       bool waiting = false;
       for (size_t i = 0; i < n && pick == n; ++i) {
         if (state[i] != 0) continue;
         waiting = true;
-        bool ready = true, blocked = false;
-        for (size_t u : g.nodes[i].upstream) {
-          if (state[u] != 2)
-            ready = false;
-          else if (!ok_state(report.nodes[u].state))
-            blocked = true;
-        }
-        if (blocked || (cancelled != nullptr && cancelled->load())) {
-          state[i] = 2;
-          report.nodes[i].state = blocked ? NodeState::kSkipped : NodeState::kCanceled;
-          report.nodes[i].error =
-              blocked ? "an upstream node did not succeed" : "cancelled before it started";
-          progress(i);
-          cv.notify_all();
-          i = static_cast<size_t>(-1);  // rescan from the start
-          pick = n;
-          waiting = false;
-          continue;
-        }
+        bool ready = true;
+        for (size_t u : g.nodes[i].upstream) ready = ready && state[u] == 2;
         if (ready) pick = i;
       }
       if (pick == n) {
         if (!waiting) return;
-        cv.wait(lock);
+        cv.wait(lock);  // a running node will finish and notify
         continue;
       }
       state[pick] = 1;
