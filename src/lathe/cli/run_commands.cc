@@ -24,8 +24,12 @@ namespace {
 
 std::atomic<bool> g_cancelled{false};
 
-void OnInterrupt(int) {
-  g_cancelled.store(true);
+// The first Ctrl-C cancels cleanly; a second one ends the process at once (the next run cleans up).
+void OnInterrupt(int sig) {
+  if (g_cancelled.exchange(true)) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+  }
 }
 
 struct RunArgs {
