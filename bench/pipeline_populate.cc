@@ -1,10 +1,10 @@
 // Fills a store with earlier runs of a pipeline, in-process: `runs` runs of PIPELINE.yaml, all but
 // the first served from the cache, as a pipeline that has run every hour for a year would leave.
 // Used by bench/run.sh pipeline to measure a cached re-run against a store with history.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "lathe/metadata/metadata_store.h"
 #include "lathe/orchestrate/local_runner.h"

@@ -1,17 +1,15 @@
 // End-to-end tests of the lathe command: exit codes, tables, JSON and error messages.
-#include <gtest/gtest.h>
-
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "testing/temp_dir.h"
 
@@ -222,8 +220,10 @@ TEST_F(CliTest, RunHelloCachesRerunsAndTracesLineage) {
   auto report = nlohmann::json::parse(changed.out);
   std::map<std::string, std::string> states;
   for (const auto& n : report["nodes"]) states[n["node"]] = n["state"];
-  EXPECT_EQ(states, (std::map<std::string, std::string>{
-                        {"generate", "cached"}, {"square", "cached"}, {"total", "cached"}, {"report", "complete"}}));
+  EXPECT_EQ(states, (std::map<std::string, std::string>{{"generate", "cached"},
+                                                        {"square", "cached"},
+                                                        {"total", "cached"},
+                                                        {"report", "complete"}}));
   int64_t report_artifact = report["nodes"][3]["outputs"]["report"][0]["id"];
   // Lineage from the last output reaches the first node's output.
   auto lineage = Json("lineage " + std::to_string(report_artifact));
@@ -246,7 +246,8 @@ TEST_F(CliTest, RunHelloCachesRerunsAndTracesLineage) {
 
   auto repro = Lathe("runs repro " + run);
   EXPECT_EQ(repro.exit_code, 0) << repro.out << repro.err;
-  EXPECT_NE(repro.out.find("reproducible: 4 of 4 outputs reproduced"), std::string::npos) << repro.out;
+  EXPECT_NE(repro.out.find("reproducible: 4 of 4 outputs reproduced"), std::string::npos)
+      << repro.out;
   EXPECT_EQ(Lathe("store check --fingerprints").exit_code, 0);
 }
 
@@ -271,7 +272,8 @@ nodes:
   EXPECT_EQ(repro.exit_code, 1);
   EXPECT_NE(repro.out.find("clock   out     DIFFERS"), std::string::npos) << repro.out;
   EXPECT_NE(repro.out.find("stable  out     same"), std::string::npos) << repro.out;
-  EXPECT_NE(repro.out.find("NOT reproducible: 1 of 2 outputs reproduced"), std::string::npos) << repro.out;
+  EXPECT_NE(repro.out.find("NOT reproducible: 1 of 2 outputs reproduced"), std::string::npos)
+      << repro.out;
   EXPECT_EQ(Lathe("runs repro nope").exit_code, 1);
 }
 
@@ -313,7 +315,9 @@ nodes:
 }
 
 TEST_F(CliTest, RunErrors) {
-  WriteFile(tmp_ / "bad.yaml", "apiVersion: lathe/v1\nkind: Pipeline\nname: bad\nnodes:\n  - name: a\n    component: shell\n");
+  WriteFile(tmp_ / "bad.yaml",
+            "apiVersion: lathe/v1\nkind: Pipeline\nname: bad\nnodes:\n  - name: a\n    component: "
+            "shell\n");
   auto r = Lathe("run bad.yaml");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err.substr(0, r.err.find('(')),

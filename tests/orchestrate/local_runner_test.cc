@@ -288,7 +288,8 @@ TEST_F(RunnerTest, ResumesAfterKillAtManyPoints) {
       auto e = store_->GetExecution(r.nodes[i].execution_id);
       ASSERT_TRUE(e.ok());
       // The key of the result this node used: its own, or that of the execution it reused.
-      int64_t source = e->state == ExecutionState::kCached ? e->properties.at("cached_from").as_int() : e->id;
+      int64_t source =
+          e->state == ExecutionState::kCached ? e->properties.at("cached_from").as_int() : e->id;
       std::string key = store_->GetExecution(source)->properties.at("cache_key").as_string();
       bool was_done = finished_before.count(key) > 0;
       EXPECT_EQ(r.nodes[i].state, was_done ? NodeState::kCached : NodeState::kComplete)

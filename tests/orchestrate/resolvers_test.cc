@@ -27,8 +27,10 @@ class ResolverTest : public ::testing::Test {
     store_ = std::move(*s);
     for (const char* t : {"Model", "ModelBlessing"})
       ASSERT_TRUE(store_->PutType(Type{.kind = TypeKind::kArtifact, .name = t}).ok());
-    ASSERT_TRUE(store_->PutType(Type{.kind = TypeKind::kArtifact, .name = "Examples",
-                                     .properties = {{"span", PropertyType::kInt}}})
+    ASSERT_TRUE(store_
+                    ->PutType(Type{.kind = TypeKind::kArtifact,
+                                   .name = "Examples",
+                                   .properties = {{"span", PropertyType::kInt}}})
                     .ok());
   }
 
@@ -60,7 +62,8 @@ class ResolverTest : public ::testing::Test {
 
   std::string Output(const RunReport& r, const std::string& node) {
     const auto& n = r.nodes[graph_.Find(node)];
-    return n.outputs.count("out") ? testing::ReadFile(n.outputs.at("out")[0].uri + "/v") : "(" + n.error + ")";
+    return n.outputs.count("out") ? testing::ReadFile(n.outputs.at("out")[0].uri + "/v")
+                                  : "(" + n.error + ")";
   }
 
   testing::TempDir tmp_;
@@ -106,11 +109,15 @@ TEST_F(ResolverTest, LatestSpansWindowAndLatestArtifactNode) {
   Put("Examples", "s2-v2", {}, {{"span", 2}});
   auto spec = PipelineBuilder("spans")
                   .BaseDir(tmp_.path().string())
-                  .Add(NodeBuilder("window", "resolver.latest_spans").Param("type", "Examples").Param("n", 2))
+                  .Add(NodeBuilder("window", "resolver.latest_spans")
+                           .Param("type", "Examples")
+                           .Param("n", 2))
                   .Add(NodeBuilder("newest", "resolver.latest_artifact").Param("type", "Examples"))
                   .Add(NodeBuilder("join", "command")
-                           .Command({"sh", "-c", "for f in $(echo ${inputs.w} | tr : ' '); do cat $f; done > ${outputs.out}/v; "
-                                                 "cat ${inputs.n} >> ${outputs.out}/v"})
+                           .Command({"sh", "-c",
+                                     "for f in $(echo ${inputs.w} | tr : ' '); do cat $f; done > "
+                                     "${outputs.out}/v; "
+                                     "cat ${inputs.n} >> ${outputs.out}/v"})
                            .Input("w", "window.result")
                            .Input("n", "newest.result")
                            .Output("out"))
@@ -130,24 +137,32 @@ TEST_F(ResolverTest, NothingToResolveFailsTheNode) {
                   .Build();
   auto r = Run(spec);
   EXPECT_EQ(r.state, "FAILED");
-  EXPECT_EQ(r.nodes[graph_.Find("use-base")].error, "resolver found no blessed model of type 'Model'");
+  EXPECT_EQ(r.nodes[graph_.Find("use-base")].error,
+            "resolver found no blessed model of type 'Model'");
   EXPECT_EQ(r.nodes[graph_.Find("use")].state, NodeState::kSkipped);
 }
 
 TEST_F(ResolverTest, BadResolverParameters) {
-  auto spec = PipelineBuilder("bad")
-                  .Add(NodeBuilder("w", "resolver.latest_spans").Param("type", "Examples").Param("n", "two"))
-                  .Build();
+  auto spec =
+      PipelineBuilder("bad")
+          .Add(
+              NodeBuilder("w", "resolver.latest_spans").Param("type", "Examples").Param("n", "two"))
+          .Build();
   auto g = pipeline::BuildGraph(spec, {});
   ASSERT_FALSE(g.ok());
-  EXPECT_EQ(g.status().message(), "(builder): nodes[0].parameters.n: expected a positive whole number, got \"two\"");
-  auto unknown = PipelineBuilder("bad").Add(NodeBuilder("w", "resolver.latest_artifact").Param("kind", "X")).Build();
-  EXPECT_NE(pipeline::BuildGraph(unknown, {}).status().message().find("has no parameter 'kind'"), std::string::npos);
+  EXPECT_EQ(g.status().message(),
+            "(builder): nodes[0].parameters.n: expected a positive whole number, got \"two\"");
+  auto unknown = PipelineBuilder("bad")
+                     .Add(NodeBuilder("w", "resolver.latest_artifact").Param("kind", "X"))
+                     .Build();
+  EXPECT_NE(pipeline::BuildGraph(unknown, {}).status().message().find("has no parameter 'kind'"),
+            std::string::npos);
   auto nores = PipelineBuilder("bad")
                    .Add(NodeBuilder("u", "command").Command({"true"}).ResolverInput("x", "nope"))
                    .Build();
-  EXPECT_NE(pipeline::BuildGraph(nores, {}).status().message().find("unknown component 'resolver.nope'"),
-            std::string::npos);
+  EXPECT_NE(
+      pipeline::BuildGraph(nores, {}).status().message().find("unknown component 'resolver.nope'"),
+      std::string::npos);
 }
 
 }  // namespace

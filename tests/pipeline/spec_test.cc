@@ -116,7 +116,8 @@ TEST_F(SpecTest, ErrorsNameFileLineAndField) {
             "command, component, env, inputs, name, outputs, parameters, retries, timeout)");
   EXPECT_EQ(Error(Replace(kValid, "component: command\n    command: [sh, make.sh",
                           "component: comand\n    command: [sh, make.sh")),
-            "p.yaml:10:16: nodes[0].component: unknown component 'comand' (components: command, resolver.latest_artifact, "
+            "p.yaml:10:16: nodes[0].component: unknown component 'comand' (components: command, "
+            "resolver.latest_artifact, "
             "resolver.latest_blessed_model, resolver.latest_spans)");
   EXPECT_EQ(Error(Replace(kValid, "{numbers: make.numbers}", "{numbers: maker.numbers}")),
             "p.yaml:18:23: nodes[1].inputs.numbers: input refers to unknown node 'maker'");

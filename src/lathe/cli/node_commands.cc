@@ -39,7 +39,8 @@ ListOptions ToListOptions(const ListArgs& a) {
   ListOptions o;
   o.filter = a.filter;
   if (!a.type.empty())
-    o.filter = "type = " + QuoteFilterString(a.type) + (a.filter.empty() ? "" : " AND (" + a.filter + ")");
+    o.filter =
+        "type = " + QuoteFilterString(a.type) + (a.filter.empty() ? "" : " AND (" + a.filter + ")");
   o.order_by = a.order_by == "create_time"   ? OrderBy::kCreateTime
                : a.order_by == "update_time" ? OrderBy::kUpdateTime
                                              : OrderBy::kId;

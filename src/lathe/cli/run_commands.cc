@@ -283,10 +283,17 @@ int RunsRepro(const GlobalOptions& g, const std::string& run_id, int parallelism
   if (g.json) {
     nlohmann::json outputs = nlohmann::json::array();
     for (const auto& c : r.outputs)
-      outputs.push_back({{"node", c.node}, {"output", c.output}, {"original", c.original},
-                         {"reproduced", c.reproduced}, {"match", c.match()}});
-    PrintJson({{"original_run", r.original_run}, {"run", r.run.run_id}, {"run_state", r.run.state},
-               {"reproducible", r.reproducible()}, {"changed_code", r.changed_code}, {"outputs", outputs}});
+      outputs.push_back({{"node", c.node},
+                         {"output", c.output},
+                         {"original", c.original},
+                         {"reproduced", c.reproduced},
+                         {"match", c.match()}});
+    PrintJson({{"original_run", r.original_run},
+               {"run", r.run.run_id},
+               {"run_state", r.run.state},
+               {"reproducible", r.reproducible()},
+               {"changed_code", r.changed_code},
+               {"outputs", outputs}});
   } else {
     fmt::print("reproducing {} as {}: {}\n", r.original_run, r.run.run_id, r.run.state);
     for (const auto& n : r.changed_code)
@@ -298,8 +305,9 @@ int RunsRepro(const GlobalOptions& g, const std::string& run_id, int parallelism
       t.AddRow({c.node, c.output, c.match() ? "same" : "DIFFERS", c.original, c.reproduced});
     }
     t.Print(stdout, TerminalWidth(stdout));
-    fmt::print("{}: {} of {} outputs reproduced\n", r.reproducible() ? "reproducible" : "NOT reproducible",
-               r.outputs.size() - differ, r.outputs.size());
+    fmt::print("{}: {} of {} outputs reproduced\n",
+               r.reproducible() ? "reproducible" : "NOT reproducible", r.outputs.size() - differ,
+               r.outputs.size());
   }
   return r.reproducible() ? kExitOk : kExitFailure;
 }
@@ -334,12 +342,14 @@ void AddRunCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
   auto run_id = std::make_shared<std::string>();
   show->add_option("RUN", *run_id, "run id")->required();
   show->callback([&g, &exit_code, run_id] { exit_code = RunsShow(g, *run_id); });
-  auto* repro = runs->add_subcommand(
-      "repro", "execute a past run again from its record, cache off, and compare every output's fingerprint");
+  auto* repro = runs->add_subcommand("repro",
+                                     "execute a past run again from its record, cache off, and "
+                                     "compare every output's fingerprint");
   auto repro_id = std::make_shared<std::string>();
   auto repro_parallelism = std::make_shared<int>(0);
   repro->add_option("RUN", *repro_id, "run id")->required();
-  repro->add_option("--parallelism", *repro_parallelism, "nodes run at once (default: one per core)")
+  repro
+      ->add_option("--parallelism", *repro_parallelism, "nodes run at once (default: one per core)")
       ->check(CLI::Range(1, 256));
   repro->callback([&g, &exit_code, repro_id, repro_parallelism] {
     exit_code = RunsRepro(g, *repro_id, *repro_parallelism);

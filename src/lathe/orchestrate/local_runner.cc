@@ -151,7 +151,8 @@ Result<RunReport> RunPipeline(MetadataStore& store, const PipelineGraph& g, cons
       s.run_context_id = run_ids->at(0);
       break;
     }
-    if (run_ids.status().code() != StatusCode::kAlreadyExists || attempt == 5) return run_ids.status();
+    if (run_ids.status().code() != StatusCode::kAlreadyExists || attempt == 5)
+      return run_ids.status();
     run.name = s.run_id = NewRunId(g.name);
   }
   LATHE_RETURN_IF_ERROR(store.PutParentContext(s.run_context_id, s.pipeline_context_id));
@@ -204,11 +205,13 @@ Result<RunReport> RunPipeline(MetadataStore& store, const PipelineGraph& g, cons
     for (size_t i = 0; i < n; ++i) {
       if (state[i] != 0) continue;
       bool blocked = false;
-      for (size_t u : g.nodes[i].upstream) blocked = blocked || (state[u] == 2 && !ok_state(report.nodes[u].state));
+      for (size_t u : g.nodes[i].upstream)
+        blocked = blocked || (state[u] == 2 && !ok_state(report.nodes[u].state));
       if (!cancel && !blocked) continue;
       state[i] = 2;
       report.nodes[i].state = cancel ? NodeState::kCanceled : NodeState::kSkipped;
-      report.nodes[i].error = cancel ? "cancelled before it started" : "an upstream node did not succeed";
+      report.nodes[i].error =
+          cancel ? "cancelled before it started" : "an upstream node did not succeed";
       progress(i);
     }
   };

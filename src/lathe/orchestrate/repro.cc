@@ -20,8 +20,8 @@ bool ReproReport::reproducible() const {
 namespace {
 
 // Fingerprints of every output of every node in a run: (node, output) -> fingerprint.
-Result<std::map<std::pair<std::string, std::string>, std::string>> RunOutputs(metadata::MetadataStore& store,
-                                                                              int64_t run_context_id) {
+Result<std::map<std::pair<std::string, std::string>, std::string>> RunOutputs(
+    metadata::MetadataStore& store, int64_t run_context_id) {
   ListOptions o;
   o.filter = fmt::format("context.id = {}", run_context_id);
   o.page_size = ListOptions::kMaxPageSize;
@@ -39,25 +39,31 @@ Result<std::map<std::pair<std::string, std::string>, std::string>> RunOutputs(me
   LATHE_ASSIGN_OR_RETURN(auto artifacts, store.GetArtifacts(artifact_ids));
   std::map<int64_t, std::string> fingerprint;
   for (const auto& a : artifacts)
-    if (a.state == metadata::ArtifactState::kLive || a.state == metadata::ArtifactState::kMarkedForDeletion)
+    if (a.state == metadata::ArtifactState::kLive ||
+        a.state == metadata::ArtifactState::kMarkedForDeletion)
       fingerprint[a.id] = a.fingerprint;
   std::map<std::pair<std::string, std::string>, std::string> out;
   for (const auto& e : events) {
-    if (e.type != EventType::kOutput || e.path.empty() || !std::holds_alternative<std::string>(e.path[0])) continue;
+    if (e.type != EventType::kOutput || e.path.empty() ||
+        !std::holds_alternative<std::string>(e.path[0]))
+      continue;
     auto fp = fingerprint.find(e.artifact_id);
-    if (fp != fingerprint.end()) out[{node_of[e.execution_id], std::get<std::string>(e.path[0])}] = fp->second;
+    if (fp != fingerprint.end())
+      out[{node_of[e.execution_id], std::get<std::string>(e.path[0])}] = fp->second;
   }
   return out;
 }
 
 }  // namespace
 
-Result<ReproReport> ReproduceRun(metadata::MetadataStore& store, const std::string& run_id, RunOptions options,
-                                 const std::atomic<bool>* cancelled) {
-  LATHE_ASSIGN_OR_RETURN(auto run, store.GetContextByTypeAndName(pipeline::kRunContextType, run_id));
+Result<ReproReport> ReproduceRun(metadata::MetadataStore& store, const std::string& run_id,
+                                 RunOptions options, const std::atomic<bool>* cancelled) {
+  LATHE_ASSIGN_OR_RETURN(auto run,
+                         store.GetContextByTypeAndName(pipeline::kRunContextType, run_id));
   if (!run) return NotFoundError(fmt::format("no run '{}' (see `lathe runs list`)", run_id));
   auto spec_prop = run->properties.find("spec");
-  if (spec_prop == run->properties.end() || spec_prop->second.type() != metadata::PropertyType::kStruct)
+  if (spec_prop == run->properties.end() ||
+      spec_prop->second.type() != metadata::PropertyType::kStruct)
     return FailedPreconditionError(fmt::format("run '{}' has no recorded spec", run_id));
   const nlohmann::json& recorded = spec_prop->second.as_struct();
   LATHE_ASSIGN_OR_RETURN(pipeline::PipelineSpec spec, pipeline::SpecFromGraphJson(recorded));
@@ -75,13 +81,15 @@ Result<ReproReport> ReproduceRun(metadata::MetadataStore& store, const std::stri
   options.no_cache = true;
   options.from = options.to = options.only = "";
   options.repro_of = run_id;
-  if (auto p = run->properties.find("spec_path"); p != run->properties.end()) options.spec_path = p->second.as_string();
+  if (auto p = run->properties.find("spec_path"); p != run->properties.end())
+    options.spec_path = p->second.as_string();
   LATHE_ASSIGN_OR_RETURN(report.run, RunPipeline(store, graph, options, cancelled));
   LATHE_ASSIGN_OR_RETURN(auto now, RunOutputs(store, report.run.run_context_id));
   for (const auto& n : graph.nodes) {
     for (const auto& [output, type] : n.spec.outputs) {
       OutputComparison c{n.spec.name, output, "", ""};
-      if (auto it = original.find({n.spec.name, output}); it != original.end()) c.original = it->second;
+      if (auto it = original.find({n.spec.name, output}); it != original.end())
+        c.original = it->second;
       if (auto it = now.find({n.spec.name, output}); it != now.end()) c.reproduced = it->second;
       report.outputs.push_back(std::move(c));
     }

@@ -30,7 +30,7 @@ struct ReproReport {
 
 // NOT_FOUND if there is no such run. `options` gives the artifact root, parallelism and progress;
 // the cache is always off.
-Result<ReproReport> ReproduceRun(metadata::MetadataStore& store, const std::string& run_id, RunOptions options,
-                                 const std::atomic<bool>* cancelled);
+Result<ReproReport> ReproduceRun(metadata::MetadataStore& store, const std::string& run_id,
+                                 RunOptions options, const std::atomic<bool>* cancelled);
 
 }  // namespace lathe::orchestrate

@@ -21,7 +21,7 @@ namespace lathe::pipeline {
 namespace fs = std::filesystem;
 
 Status CommandComponent::Prepare(NodeSpec& node, const SourceMap& source,
-                                  const std::string& field) const {
+                                 const std::string& field) const {
   if (node.command.empty())
     return source.Error(field, "a command node needs `command` (the program and its arguments)");
   for (const auto& [name, type] : node.outputs) {

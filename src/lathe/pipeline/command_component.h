@@ -18,8 +18,7 @@ class CommandComponent final : public Component {
  public:
   std::string type() const override { return "command"; }
   std::string version() const override { return "1"; }
-  Status Prepare(NodeSpec& node, const SourceMap& source,
-                  const std::string& field) const override;
+  Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override;
   Status Execute(const ExecutionRequest& request, ExecutionResult& result) const override;
 };
 

@@ -60,7 +60,7 @@ class Component {
   // Checks a node that uses this component (parameters, inputs, outputs) and fills in what the
   // component defines itself (its outputs, parameter defaults); errors name `field`.
   virtual Status Prepare(NodeSpec& node, const SourceMap& source,
-                          const std::string& field) const = 0;
+                         const std::string& field) const = 0;
   // Resolvers select existing artifacts and are never cached: they run every time.
   virtual bool produces_files() const { return true; }
   // Does the work. CANCELLED when `cancelled` was set, DEADLINE_EXCEEDED on timeout.

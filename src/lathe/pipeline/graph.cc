@@ -270,8 +270,9 @@ Result<PipelineGraph> BuildGraph(const PipelineSpec& spec,
     const NodeSpec& n = specs[i];
     for (char c : n.name)
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
-        return src.Error(fields[i] + ".name",
-                         fmt::format("node name '{}' may only hold letters, digits, '-' and '_'", n.name));
+        return src.Error(
+            fields[i] + ".name",
+            fmt::format("node name '{}' may only hold letters, digits, '-' and '_'", n.name));
     if (!index.emplace(n.name, i).second)
       return src.Error(fields[i] + ".name", fmt::format("duplicate node name '{}'", n.name));
   }
@@ -286,13 +287,16 @@ Result<PipelineGraph> BuildGraph(const PipelineSpec& spec,
     if (gn.component == nullptr) {
       std::string known;
       for (const auto& t : registry.Types()) known += (known.empty() ? "" : ", ") + t;
-      return src.Error(gn.field + (i < spec.nodes.size() ? ".component" : ".resolver"),
-                       fmt::format("unknown component '{}' (components: {})", gn.spec.component, known));
+      return src.Error(
+          gn.field + (i < spec.nodes.size() ? ".component" : ".resolver"),
+          fmt::format("unknown component '{}' (components: {})", gn.spec.component, known));
     }
-    LATHE_ASSIGN_OR_RETURN(gn.spec.parameters, resolver.Resolve(gn.spec.parameters, gn.field + ".parameters"));
+    LATHE_ASSIGN_OR_RETURN(gn.spec.parameters,
+                           resolver.Resolve(gn.spec.parameters, gn.field + ".parameters"));
     for (size_t a = 0; a < gn.spec.command.size(); ++a) {
-      LATHE_ASSIGN_OR_RETURN(gn.spec.command[a],
-                             resolver.ResolveText(gn.spec.command[a], fmt::format("{}.command[{}]", gn.field, a)));
+      LATHE_ASSIGN_OR_RETURN(
+          gn.spec.command[a],
+          resolver.ResolveText(gn.spec.command[a], fmt::format("{}.command[{}]", gn.field, a)));
     }
     for (auto& [k, v] : gn.spec.env) {
       LATHE_ASSIGN_OR_RETURN(v, resolver.ResolveText(v, gn.field + ".env." + k));
@@ -305,13 +309,14 @@ Result<PipelineGraph> BuildGraph(const PipelineSpec& spec,
       std::string ifield = gn.field + ".inputs." + name;
       for (const auto& ref : refs) {
         auto it = index.find(ref.node);
-        if (it == index.end()) return src.Error(ifield, fmt::format("input refers to unknown node '{}'", ref.node));
+        if (it == index.end())
+          return src.Error(ifield, fmt::format("input refers to unknown node '{}'", ref.node));
         const NodeSpec& up = nodes[it->second].spec;
         if (!up.outputs.count(ref.output)) {
           std::string outs;
           for (const auto& [o, t] : up.outputs) outs += (outs.empty() ? "" : ", ") + o;
-          return src.Error(ifield, fmt::format("node '{}' has no output '{}' (outputs: {})", ref.node, ref.output,
-                                               outs.empty() ? "none" : outs));
+          return src.Error(ifield, fmt::format("node '{}' has no output '{}' (outputs: {})",
+                                               ref.node, ref.output, outs.empty() ? "none" : outs));
         }
         if (std::find(gn.upstream.begin(), gn.upstream.end(), it->second) == gn.upstream.end())
           gn.upstream.push_back(it->second);

@@ -138,7 +138,8 @@ Execution BaseExecution(const GraphNode& n, const RunSettings& s, const std::str
   Execution e;
   e.type = n.spec.component;
   e.name = n.spec.name;
-  e.properties = {{"node", n.spec.name}, {"run", s.run_id}, {"parameters", Value::Struct(n.spec.parameters)}};
+  e.properties = {
+      {"node", n.spec.name}, {"run", s.run_id}, {"parameters", Value::Struct(n.spec.parameters)}};
   // Only executions that made their outputs carry the key, so a lookup finds one row per
   // distinct result however many runs reused it.
   if (!cache_key.empty()) e.properties["cache_key"] = cache_key;
@@ -170,8 +171,8 @@ bool SleepUnlessCancelled(double seconds, const std::atomic<bool>* cancelled) {
 
 // Components that select existing artifacts (resolvers): run every time, no files, no cache;
 // recorded COMPLETE with OUTPUT events to what they selected.
-NodeOutcome LaunchSelector(MetadataStore& store, const PipelineGraph& graph, size_t index, const NodeInputs& inputs,
-                           const RunSettings& s) {
+NodeOutcome LaunchSelector(MetadataStore& store, const PipelineGraph& graph, size_t index,
+                           const NodeInputs& inputs, const RunSettings& s) {
   const GraphNode& n = graph.nodes[index];
   const auto t0 = std::chrono::steady_clock::now();
   NodeOutcome out;
@@ -219,7 +220,9 @@ NodeOutcome LaunchSelector(MetadataStore& store, const PipelineGraph& graph, siz
     record.execution.state = ExecutionState::kFailed;
     record.execution.properties["error"] = st.message();
     record.artifacts.erase(std::remove_if(record.artifacts.begin(), record.artifacts.end(),
-                                          [](const ArtifactAndEvent& a) { return a.event->type == EventType::kOutput; }),
+                                          [](const ArtifactAndEvent& a) {
+                                            return a.event->type == EventType::kOutput;
+                                          }),
                            record.artifacts.end());
     out.state = NodeState::kFailed;
     out.error = st.message();
@@ -259,11 +262,12 @@ NodeOutcome LaunchNode(MetadataStore& store, const PipelineGraph& graph, size_t 
   std::map<std::string, std::vector<std::string>> fingerprints;
   // An artifact recorded without a fingerprint (outside Lathe) counts by identity instead.
   for (const auto& [name, list] : inputs)
-    for (const auto& a : list) fingerprints[name].push_back(a.fingerprint.empty() ? fmt::format("id:{}", a.id) : a.fingerprint);
+    for (const auto& a : list)
+      fingerprints[name].push_back(a.fingerprint.empty() ? fmt::format("id:{}", a.id)
+                                                         : a.fingerprint);
   const std::string key = CacheKey(n, fingerprints);
   if (n.spec.cache && !s.no_cache) {
-    std::string filter =
-        fmt::format("properties.cache_key = '{}' AND state = 'COMPLETE'", key);
+    std::string filter = fmt::format("properties.cache_key = '{}' AND state = 'COMPLETE'", key);
     if (n.spec.cache_max_age_s > 0)
       filter += fmt::format(" AND update_time >= {}",
                             NowMillis() - static_cast<int64_t>(n.spec.cache_max_age_s * 1000));

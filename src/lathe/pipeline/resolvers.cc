@@ -30,26 +30,33 @@ Status CheckParams(NodeSpec& node, const SourceMap& source, const std::string& f
       std::string names;
       for (const auto& r : rules) names += (names.empty() ? "" : ", ") + std::string(r.name);
       return source.Error(field + ".parameters." + it.key(),
-                          fmt::format("{} has no parameter '{}' (parameters: {})", node.component, it.key(), names));
+                          fmt::format("{} has no parameter '{}' (parameters: {})", node.component,
+                                      it.key(), names));
     }
   }
   for (const auto& r : rules) {
     std::string pfield = field + ".parameters." + r.name;
     if (!node.parameters.contains(r.name)) {
-      if (r.required) return source.Error(field, fmt::format("{} needs parameter '{}'", node.component, r.name));
+      if (r.required)
+        return source.Error(field, fmt::format("{} needs parameter '{}'", node.component, r.name));
       if (!r.default_value.is_null()) node.parameters[r.name] = r.default_value;
       continue;
     }
     const auto& v = node.parameters[r.name];
-    bool ok = r.kind == nlohmann::json::value_t::string ? v.is_string() : v.is_number_integer() && v.get<int64_t>() > 0;
+    bool ok = r.kind == nlohmann::json::value_t::string
+                  ? v.is_string()
+                  : v.is_number_integer() && v.get<int64_t>() > 0;
     if (!ok)
-      return source.Error(pfield, fmt::format("expected {}, got {}",
-                                              r.kind == nlohmann::json::value_t::string ? "text" : "a positive whole number",
-                                              v.dump()));
+      return source.Error(
+          pfield, fmt::format("expected {}, got {}",
+                              r.kind == nlohmann::json::value_t::string ? "text"
+                                                                        : "a positive whole number",
+                              v.dump()));
   }
   if (!node.command.empty() || !node.code.empty() || !node.env.empty())
     return source.Error(field, fmt::format("{} takes no command, code or env", node.component));
-  if (!node.inputs.empty()) return source.Error(field + ".inputs", fmt::format("{} takes no inputs", node.component));
+  if (!node.inputs.empty())
+    return source.Error(field + ".inputs", fmt::format("{} takes no inputs", node.component));
   return Status::Ok();
 }
 
@@ -59,11 +66,14 @@ std::string Param(const nlohmann::json& p, const char* name) {
 
 std::string Scope(const nlohmann::json& p, const std::string& type) {
   std::string filter = fmt::format("type = {} AND state = 'LIVE'", QuoteFilterString(type));
-  if (!Param(p, "context").empty()) filter += " AND context.name = " + QuoteFilterString(Param(p, "context"));
+  if (!Param(p, "context").empty())
+    filter += " AND context.name = " + QuoteFilterString(Param(p, "context"));
   return filter;
 }
 
-Status NothingFound(const std::string& what) { return NotFoundError(fmt::format("resolver found no {}", what)); }
+Status NothingFound(const std::string& what) {
+  return NotFoundError(fmt::format("resolver found no {}", what));
+}
 
 class ResolverBase : public Component {
  public:
@@ -75,10 +85,11 @@ class LatestArtifact final : public ResolverBase {
  public:
   std::string type() const override { return "resolver.latest_artifact"; }
   Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
-    LATHE_RETURN_IF_ERROR(CheckParams(node, source, field,
-                                      {{"type", nlohmann::json::value_t::string, true, nullptr},
-                                       {"context", nlohmann::json::value_t::string, false, nullptr},
-                                       {"count", nlohmann::json::value_t::number_integer, false, 1}}));
+    LATHE_RETURN_IF_ERROR(
+        CheckParams(node, source, field,
+                    {{"type", nlohmann::json::value_t::string, true, nullptr},
+                     {"context", nlohmann::json::value_t::string, false, nullptr},
+                     {"count", nlohmann::json::value_t::number_integer, false, 1}}));
     node.outputs = {{"result", node.parameters["type"].get<std::string>()}};
     return Status::Ok();
   }
@@ -86,10 +97,13 @@ class LatestArtifact final : public ResolverBase {
     ListOptions o;
     o.filter = Scope(r.parameters, Param(r.parameters, "type"));
     o.descending = true;
-    o.page_size = static_cast<int>(std::min<int64_t>(r.parameters["count"].get<int64_t>(), ListOptions::kMaxPageSize));
+    o.page_size = static_cast<int>(
+        std::min<int64_t>(r.parameters["count"].get<int64_t>(), ListOptions::kMaxPageSize));
     LATHE_ASSIGN_OR_RETURN(auto page, r.store->ListArtifacts(o));
-    if (page.items.empty()) return NothingFound(fmt::format("LIVE artifact of type '{}'", Param(r.parameters, "type")));
-    for (auto it = page.items.rbegin(); it != page.items.rend(); ++it) result.existing_outputs["result"].push_back(it->id);
+    if (page.items.empty())
+      return NothingFound(fmt::format("LIVE artifact of type '{}'", Param(r.parameters, "type")));
+    for (auto it = page.items.rbegin(); it != page.items.rend(); ++it)
+      result.existing_outputs["result"].push_back(it->id);
     return Status::Ok();
   }
 };
@@ -98,10 +112,11 @@ class LatestBlessedModel final : public ResolverBase {
  public:
   std::string type() const override { return "resolver.latest_blessed_model"; }
   Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
-    LATHE_RETURN_IF_ERROR(CheckParams(node, source, field,
-                                      {{"type", nlohmann::json::value_t::string, false, "Model"},
-                                       {"blessing_type", nlohmann::json::value_t::string, false, "ModelBlessing"},
-                                       {"context", nlohmann::json::value_t::string, false, nullptr}}));
+    LATHE_RETURN_IF_ERROR(
+        CheckParams(node, source, field,
+                    {{"type", nlohmann::json::value_t::string, false, "Model"},
+                     {"blessing_type", nlohmann::json::value_t::string, false, "ModelBlessing"},
+                     {"context", nlohmann::json::value_t::string, false, nullptr}}));
     node.outputs = {{"result", node.parameters["type"].get<std::string>()}};
     return Status::Ok();
   }
@@ -116,7 +131,9 @@ class LatestBlessedModel final : public ResolverBase {
       LATHE_ASSIGN_OR_RETURN(auto page, r.store->ListArtifacts(o));
       for (const auto& blessing : page.items) {
         auto id = blessing.custom_properties.find("current_model_id");
-        if (id == blessing.custom_properties.end() || id->second.type() != metadata::PropertyType::kInt) continue;
+        if (id == blessing.custom_properties.end() ||
+            id->second.type() != metadata::PropertyType::kInt)
+          continue;
         ListOptions m;
         m.filter = fmt::format("id = {} AND {}", id->second.as_int(), model_scope);
         m.page_size = 1;
@@ -137,10 +154,11 @@ class LatestSpans final : public ResolverBase {
  public:
   std::string type() const override { return "resolver.latest_spans"; }
   Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
-    LATHE_RETURN_IF_ERROR(CheckParams(node, source, field,
-                                      {{"type", nlohmann::json::value_t::string, true, nullptr},
-                                       {"n", nlohmann::json::value_t::number_integer, false, 1},
-                                       {"context", nlohmann::json::value_t::string, false, nullptr}}));
+    LATHE_RETURN_IF_ERROR(
+        CheckParams(node, source, field,
+                    {{"type", nlohmann::json::value_t::string, true, nullptr},
+                     {"n", nlohmann::json::value_t::number_integer, false, 1},
+                     {"context", nlohmann::json::value_t::string, false, nullptr}}));
     node.outputs = {{"result", node.parameters["type"].get<std::string>()}};
     return Status::Ok();
   }
@@ -148,7 +166,8 @@ class LatestSpans final : public ResolverBase {
     // Every artifact with a span is visited once, page by page (spans need not follow ids).
     std::map<int64_t, int64_t> newest_by_span;  // span -> artifact id
     ListOptions o;
-    o.filter = Scope(r.parameters, Param(r.parameters, "type")) + " AND properties.span IS NOT NULL";
+    o.filter =
+        Scope(r.parameters, Param(r.parameters, "type")) + " AND properties.span IS NOT NULL";
     o.page_size = ListOptions::kMaxPageSize;
     while (true) {
       LATHE_ASSIGN_OR_RETURN(auto page, r.store->ListArtifacts(o));
@@ -161,11 +180,13 @@ class LatestSpans final : public ResolverBase {
       if (page.next_page_token.empty()) break;
       o.page_token = page.next_page_token;
     }
-    if (newest_by_span.empty()) return NothingFound(fmt::format("'{}' artifact with a span", Param(r.parameters, "type")));
+    if (newest_by_span.empty())
+      return NothingFound(fmt::format("'{}' artifact with a span", Param(r.parameters, "type")));
     int64_t n = r.parameters["n"].get<int64_t>();
     auto it = newest_by_span.end();
     for (int64_t k = 0; k < n && it != newest_by_span.begin(); ++k) --it;
-    for (; it != newest_by_span.end(); ++it) result.existing_outputs["result"].push_back(it->second);
+    for (; it != newest_by_span.end(); ++it)
+      result.existing_outputs["result"].push_back(it->second);
     return Status::Ok();
   }
 };

@@ -3,7 +3,8 @@
 // time (never cached), so a pipeline picks up new data and newly blessed models. Their one output
 // is `result`. Parameters:
 //   resolver.latest_artifact       type (required), context (a context name), count (default 1)
-//   resolver.latest_blessed_model  type (default Model), blessing_type (default ModelBlessing), context
+//   resolver.latest_blessed_model  type (default Model), blessing_type (default ModelBlessing),
+//   context
 //                                  -- the newest LIVE model that a LIVE blessing with custom
 //                                  properties blessed=1 and current_model_id=<model id> points at
 //   resolver.latest_spans          type (required), n (default 1), context -- for each of the n

@@ -52,8 +52,9 @@ struct InputRef {
   std::string output;
 };
 
-// An input taken from a resolver instead of a node: `inputs: {model: {resolver: latest_blessed_model}}`.
-// It becomes a resolver node named NODE-INPUT whose `result` output feeds the input.
+// An input taken from a resolver instead of a node: `inputs: {model: {resolver:
+// latest_blessed_model}}`. It becomes a resolver node named NODE-INPUT whose `result` output feeds
+// the input.
 struct ResolverInput {
   std::string resolver;  // "latest_artifact", "latest_blessed_model", "latest_spans"
   nlohmann::json parameters = nlohmann::json::object();
