@@ -189,6 +189,13 @@ class SpecReader {
     return s;
   }
 
+  Result<double> Duration(const std::string& field, const YAML::Node& n) {
+    LATHE_ASSIGN_OR_RETURN(std::string text, String(field, n));
+    auto d = ParseDuration(text);
+    if (!d.ok()) return Error(field, n, d.status().message());
+    return *d;
+  }
+
   Result<std::vector<std::string>> StringList(const std::string& field, const YAML::Node& n) {
     Mark(field, n);
     std::vector<std::string> out;
@@ -332,10 +339,7 @@ class SpecReader {
       node.retries = v.get<int>();
     }
     if (const auto& t = n["timeout"]) {
-      LATHE_ASSIGN_OR_RETURN(std::string text, String(field + ".timeout", t));
-      auto d = ParseDuration(text);
-      if (!d.ok()) return Error(field + ".timeout", t, d.status().message());
-      node.timeout_s = *d;
+      LATHE_ASSIGN_OR_RETURN(node.timeout_s, Duration(field + ".timeout", t));
     }
     if (const auto& c = n["cache"]) {
       auto v = ToJson(c);
@@ -344,10 +348,7 @@ class SpecReader {
       node.cache = v.get<bool>();
     }
     if (const auto& a = n["cache_max_age"]) {
-      LATHE_ASSIGN_OR_RETURN(std::string text, String(field + ".cache_max_age", a));
-      auto d = ParseDuration(text);
-      if (!d.ok()) return Error(field + ".cache_max_age", a, d.status().message());
-      node.cache_max_age_s = *d;
+      LATHE_ASSIGN_OR_RETURN(node.cache_max_age_s, Duration(field + ".cache_max_age", a));
     }
     spec_.nodes.push_back(std::move(node));
     return Status::Ok();
