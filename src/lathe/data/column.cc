@@ -1,0 +1,126 @@
+#include "lathe/data/column.h"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "lathe/core/strings.h"
+
+namespace lathe::data {
+
+std::string_view ColumnTypeName(ColumnType t) {
+  switch (t) {
+    case ColumnType::kInt64: return "int64";
+    case ColumnType::kDouble: return "double";
+    case ColumnType::kBool: return "bool";
+    case ColumnType::kString: return "string";
+  }
+  return "string";
+}
+
+Result<ColumnType> ParseColumnType(std::string_view name) {
+  std::string n = ToLower(name);
+  if (n == "int64" || n == "int") return ColumnType::kInt64;
+  if (n == "double" || n == "float") return ColumnType::kDouble;
+  if (n == "bool") return ColumnType::kBool;
+  if (n == "string") return ColumnType::kString;
+  return InvalidArgumentError(fmt::format("unknown column type '{}' (expected int64, double, bool or string)", name));
+}
+
+int Schema::Find(std::string_view name) const {
+  for (size_t i = 0; i < fields.size(); ++i)
+    if (fields[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+size_t Column::null_count() const {
+  size_t n = 0;
+  for (uint8_t v : valid_) n += v == 0;
+  return n;
+}
+
+void Column::AppendNull() {
+  valid_.push_back(0);
+  switch (type_) {
+    case ColumnType::kInt64: ints_.push_back(0); break;
+    case ColumnType::kDouble: doubles_.push_back(0); break;
+    case ColumnType::kBool: bools_.push_back(0); break;
+    case ColumnType::kString: offsets_.push_back(static_cast<uint32_t>(chars_.size())); break;
+  }
+}
+
+void Column::AppendInt(int64_t v) {
+  valid_.push_back(1);
+  ints_.push_back(v);
+}
+
+void Column::AppendDouble(double v) {
+  valid_.push_back(1);
+  doubles_.push_back(v);
+}
+
+void Column::AppendBool(bool v) {
+  valid_.push_back(1);
+  bools_.push_back(v ? 1 : 0);
+}
+
+void Column::AppendString(std::string_view v) {
+  valid_.push_back(1);
+  chars_.append(v);
+  offsets_.push_back(static_cast<uint32_t>(chars_.size()));
+}
+
+std::string Column::ToText(size_t row) const {
+  if (is_null(row)) return "";
+  switch (type_) {
+    case ColumnType::kInt64: return std::to_string(ints_[row]);
+    case ColumnType::kDouble: return fmt::format("{}", doubles_[row]);
+    case ColumnType::kBool: return bools_[row] ? "true" : "false";
+    case ColumnType::kString: return std::string(string_at(row));
+  }
+  return "";
+}
+
+Column Column::FromStorage(ColumnType type, std::vector<uint8_t> valid, std::vector<int64_t> ints,
+                           std::vector<double> doubles, std::vector<uint8_t> bools, std::vector<uint32_t> offsets,
+                           std::string chars) {
+  Column c(type);
+  c.valid_ = std::move(valid);
+  c.ints_ = std::move(ints);
+  c.doubles_ = std::move(doubles);
+  c.bools_ = std::move(bools);
+  c.offsets_ = std::move(offsets);
+  c.chars_ = std::move(chars);
+  return c;
+}
+
+std::optional<int64_t> ParseInt64(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  if (s.front() == '+') s.remove_prefix(1);
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<double> ParseFloat64(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  if (s.front() == '+') s.remove_prefix(1);
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec == std::errc() && p == s.data() + s.size()) return v;
+  if (ec == std::errc::result_out_of_range && p == s.data() + s.size()) return std::strtod(std::string(s).c_str(), nullptr);
+  return std::nullopt;
+}
+
+std::optional<bool> ParseBoolean(std::string_view s) {
+  if (s.size() > 5) return std::nullopt;
+  std::string l = ToLower(s);
+  if (l == "true" || l == "1") return true;
+  if (l == "false" || l == "0") return false;
+  return std::nullopt;
+}
+
+}  // namespace lathe::data

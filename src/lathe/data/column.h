@@ -1,0 +1,90 @@
+// In-memory columns: the typed, nullable columns that readers (CSV, JSON Lines, the columnar
+// format) produce and that statistics and transforms consume. A Batch is a set of equally long
+// columns under a Schema. Value types; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lathe/core/status.h"
+
+namespace lathe::data {
+
+enum class ColumnType { kInt64 = 1, kDouble = 2, kBool = 3, kString = 4 };
+std::string_view ColumnTypeName(ColumnType t);  // "int64", "double", "bool", "string"
+Result<ColumnType> ParseColumnType(std::string_view name);
+
+struct Field {
+  std::string name;
+  ColumnType type = ColumnType::kString;
+  friend bool operator==(const Field& a, const Field& b) { return a.name == b.name && a.type == b.type; }
+};
+
+struct Schema {
+  std::vector<Field> fields;
+  int Find(std::string_view name) const;  // -1 if absent
+  friend bool operator==(const Schema& a, const Schema& b) { return a.fields == b.fields; }
+};
+
+// One column: a validity flag per row and the values of its type (values of null rows are
+// zero / empty). Strings are stored as offsets into one buffer.
+class Column {
+ public:
+  explicit Column(ColumnType type) : type_(type) {}
+  ColumnType type() const { return type_; }
+  size_t size() const { return valid_.size(); }
+  bool is_null(size_t row) const { return valid_[row] == 0; }
+  size_t null_count() const;
+
+  void AppendNull();
+  void AppendInt(int64_t v);
+  void AppendDouble(double v);
+  void AppendBool(bool v);
+  void AppendString(std::string_view v);
+
+  int64_t int_at(size_t row) const { return ints_[row]; }
+  double double_at(size_t row) const { return doubles_[row]; }
+  bool bool_at(size_t row) const { return bools_[row] != 0; }
+  std::string_view string_at(size_t row) const {
+    return std::string_view(chars_).substr(offsets_[row], offsets_[row + 1] - offsets_[row]);
+  }
+  // The value as text ("" for null), for display and tests.
+  std::string ToText(size_t row) const;
+
+  // Raw storage, for the columnar format.
+  const std::vector<uint8_t>& validity() const { return valid_; }
+  const std::vector<int64_t>& ints() const { return ints_; }
+  const std::vector<double>& doubles() const { return doubles_; }
+  const std::vector<uint8_t>& bools() const { return bools_; }
+  const std::vector<uint32_t>& offsets() const { return offsets_; }
+  const std::string& chars() const { return chars_; }
+  static Column FromStorage(ColumnType type, std::vector<uint8_t> valid, std::vector<int64_t> ints,
+                            std::vector<double> doubles, std::vector<uint8_t> bools,
+                            std::vector<uint32_t> offsets, std::string chars);
+
+ private:
+  ColumnType type_;
+  std::vector<uint8_t> valid_;
+  std::vector<int64_t> ints_;
+  std::vector<double> doubles_;
+  std::vector<uint8_t> bools_;
+  std::vector<uint32_t> offsets_{0};
+  std::string chars_;
+};
+
+struct Batch {
+  Schema schema;
+  std::vector<Column> columns;
+  size_t rows() const { return columns.empty() ? 0 : columns[0].size(); }
+};
+
+// Parses text as a value of `type`; nullopt when it does not fit. Integers accept an optional
+// sign; doubles also accept "nan", "inf"; booleans true/false in any case, and 1/0.
+std::optional<int64_t> ParseInt64(std::string_view s);
+std::optional<double> ParseFloat64(std::string_view s);
+std::optional<bool> ParseBoolean(std::string_view s);
+
+}  // namespace lathe::data

@@ -1,0 +1,78 @@
+// Lathe's columnar file format (specified in docs/formats.md): row groups of typed column chunks,
+// each zstd-compressed with an XXH3-64 checksum, and a JSON footer with the schema, row counts,
+// chunk offsets and free-form metadata. Readers memory-map the file and decompress only the
+// chunks they ask for; a truncated file or a damaged chunk is reported, never read silently.
+// Writer and reader objects are not thread-safe; several readers may share one file.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "lathe/core/status.h"
+#include "lathe/data/column.h"
+
+namespace lathe::data {
+
+inline constexpr int kColumnarVersion = 1;
+
+struct ColumnarOptions {
+  size_t row_group_rows = 65536;
+  int zstd_level = 3;
+};
+
+class ColumnarWriter {
+ public:
+  static Result<std::unique_ptr<ColumnarWriter>> Create(const std::string& path, const Schema& schema,
+                                                        const ColumnarOptions& options = {});
+  ~ColumnarWriter();
+  // Appends a batch with the writer's schema.
+  Status Write(const Batch& batch);
+  // Writes the last row group and the footer; the file is complete only after this.
+  Status Close(const nlohmann::json& metadata = nlohmann::json::object());
+  int64_t rows() const { return rows_; }
+
+ private:
+  ColumnarWriter() = default;
+  Status Flush();
+
+  std::string path_;
+  Schema schema_;
+  ColumnarOptions options_;
+  std::FILE* file_ = nullptr;
+  uint64_t offset_ = 0;
+  int64_t rows_ = 0;
+  Batch pending_;
+  nlohmann::json row_groups_ = nlohmann::json::array();
+};
+
+class ColumnarReader {
+ public:
+  // DATA_LOSS for a truncated or damaged file; INVALID_ARGUMENT for a file of another format or a
+  // newer version.
+  static Result<std::unique_ptr<ColumnarReader>> Open(const std::string& path);
+  ~ColumnarReader();
+
+  const Schema& schema() const { return schema_; }
+  int64_t rows() const { return rows_; }
+  size_t row_groups() const { return row_groups_.size(); }
+  size_t row_group_rows(size_t rg) const;
+  const nlohmann::json& metadata() const { return metadata_; }
+
+  Result<Column> ReadColumn(size_t row_group, size_t column) const;
+  Result<Batch> ReadRowGroup(size_t row_group) const;
+
+ private:
+  ColumnarReader() = default;
+  std::string path_;
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+  Schema schema_;
+  int64_t rows_ = 0;
+  nlohmann::json row_groups_;
+  nlohmann::json metadata_;
+};
+
+}  // namespace lathe::data

@@ -1,0 +1,474 @@
+#include "lathe/data/csv.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace lathe::data {
+
+bool IsValidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t n = s.size(), i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    int len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (len == 0 || i + len > n) return false;
+    uint32_t cp = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
+    for (int k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += len;
+  }
+  return true;
+}
+
+namespace {
+
+struct FieldRef {
+  uint32_t offset, length;  // in the record's scratch buffer
+  int64_t line;             // where the field starts
+  int64_t column;           // 1-based byte column
+  bool quoted;
+};
+
+// Splits text into records. Fields are copied (unquoted, unescaped) into one scratch buffer per
+// record, so that parsing allocates nothing once warmed up.
+class RecordParser {
+ public:
+  RecordParser(const CsvOptions& o, const std::string& name) : o_(o), name_(name) {}
+
+  // Parses the record at data[pos]. Returns false when only blank lines remain.
+  Result<bool> Next(std::string_view data, size_t& pos, int64_t& line, size_t& line_start, std::string& scratch,
+                    std::vector<FieldRef>& fields) const {
+    fields.clear();
+    scratch.clear();
+    const size_t n = data.size();
+    while (pos < n && (data[pos] == '\n' || (data[pos] == '\r' && pos + 1 < n && data[pos + 1] == '\n'))) {
+      pos += data[pos] == '\r' ? 2 : 1;
+      ++line;
+      line_start = pos;
+    }
+    if (pos >= n) return false;
+    while (true) {
+      FieldRef f{static_cast<uint32_t>(scratch.size()), 0, line, static_cast<int64_t>(pos - line_start) + 1, false};
+      if (pos < n && data[pos] == o_.quote) {
+        f.quoted = true;
+        ++pos;
+        while (true) {
+          size_t q = data.find(o_.quote, pos);
+          if (q == std::string_view::npos)
+            return Error(f.line, f.column, "unterminated quoted field");
+          for (size_t k = pos; k < q; ++k)
+            if (data[k] == '\n') {
+              ++line;
+              line_start = k + 1;
+            }
+          scratch.append(data.substr(pos, q - pos));
+          if (q + 1 < n && data[q + 1] == o_.quote) {  // "" is one quote
+            scratch.push_back(o_.quote);
+            pos = q + 2;
+            continue;
+          }
+          pos = q + 1;
+          break;
+        }
+        if (pos < n && data[pos] != o_.delimiter && data[pos] != '\n' &&
+            !(data[pos] == '\r' && pos + 1 < n && data[pos + 1] == '\n'))
+          return Error(line, static_cast<int64_t>(pos - line_start) + 1,
+                       fmt::format("unexpected '{}' after a closing quote", data[pos]));
+      } else {
+        size_t start = pos;
+        while (pos < n && data[pos] != o_.delimiter && data[pos] != '\n') {
+          if (data[pos] == o_.quote)
+            return Error(line, static_cast<int64_t>(pos - line_start) + 1,
+                         "quote inside an unquoted field (quote the whole field and double the quote)");
+          if (data[pos] == '\r' && pos + 1 < n && data[pos + 1] == '\n') break;
+          ++pos;
+        }
+        scratch.append(data.substr(start, pos - start));
+      }
+      f.length = static_cast<uint32_t>(scratch.size() - f.offset);
+      fields.push_back(f);
+      if (pos < n && data[pos] == o_.delimiter) {
+        ++pos;
+        continue;
+      }
+      if (pos < n) {  // end of line
+        pos += data[pos] == '\r' ? 2 : 1;
+        ++line;
+        line_start = pos;
+      }
+      return true;
+    }
+  }
+
+  Status Error(int64_t line, int64_t column, const std::string& what) const {
+    return InvalidArgumentError(fmt::format("{}:{}:{}: {}", name_, line, column, what));
+  }
+
+ private:
+  const CsvOptions& o_;
+  const std::string& name_;
+};
+
+// The end of the last complete record in `block` (0 if none), scanning from a point outside quotes.
+size_t LastRecordEnd(std::string_view block, char quote) {
+  bool in_quotes = false;
+  size_t end = 0;
+  for (size_t i = 0; i < block.size(); ++i) {
+    char c = block[i];
+    if (c == quote) in_quotes = !in_quotes;
+    else if (c == '\n' && !in_quotes) end = i + 1;
+  }
+  return end;
+}
+
+struct Chunk {
+  std::string text;
+  int64_t first_line = 0;
+};
+
+struct ChunkResult {
+  Status status;
+  Batch batch;
+  int64_t bad_rows = 0;
+  std::vector<std::string> errors;
+};
+
+constexpr size_t kKeptErrors = 10;
+
+class Converter {
+ public:
+  Converter(const CsvOptions& o, const std::string& name, const Schema& schema)
+      : o_(o), name_(name), schema_(schema), parser_(o, name), missing_(o.missing.begin(), o.missing.end()) {}
+
+  ChunkResult Convert(const Chunk& chunk) const {
+    ChunkResult r;
+    r.batch.schema = schema_;
+    for (const auto& f : schema_.fields) r.batch.columns.emplace_back(f.type);
+    std::string scratch;
+    std::vector<FieldRef> fields;
+    size_t pos = 0, line_start = 0;
+    int64_t line = chunk.first_line;
+    while (true) {
+      auto more = parser_.Next(chunk.text, pos, line, line_start, scratch, fields);
+      if (!more.ok()) {
+        r.status = more.status();  // malformed quoting: the rest of the chunk cannot be trusted
+        return r;
+      }
+      if (!*more) return r;
+      Status bad = Append(r.batch, scratch, fields);
+      if (bad.ok()) continue;
+      if (o_.bad_rows == CsvOptions::BadRows::kFail) {
+        r.status = bad;
+        return r;
+      }
+      ++r.bad_rows;
+      if (r.errors.size() < kKeptErrors) r.errors.push_back(bad.message());
+    }
+  }
+
+ private:
+  // Appends one record, or nothing if any field is bad.
+  Status Append(Batch& b, const std::string& scratch, const std::vector<FieldRef>& fields) const {
+    const size_t n = schema_.fields.size();
+    if (fields.size() != n)
+      return parser_.Error(fields[0].line, 1, fmt::format("expected {} fields, found {}", n, fields.size()));
+    // Check everything first so that a bad row leaves no partial values behind.
+    thread_local std::vector<int> kinds;  // 0 missing, 1 value
+    kinds.assign(n, 1);
+    for (size_t c = 0; c < n; ++c) {
+      std::string_view v(scratch.data() + fields[c].offset, fields[c].length);
+      if (!IsValidUtf8(v)) return parser_.Error(fields[c].line, fields[c].column, "invalid UTF-8");
+      if ((v.empty() && fields[c].quoted) || (!fields[c].quoted && missing_.count(std::string(v))) ||
+          (fields[c].quoted && v.empty())) {
+        kinds[c] = 0;
+        continue;
+      }
+      ColumnType t = schema_.fields[c].type;
+      bool fits = t == ColumnType::kString || (t == ColumnType::kInt64 && ParseInt64(v)) ||
+                  (t == ColumnType::kDouble && ParseFloat64(v)) || (t == ColumnType::kBool && ParseBoolean(v));
+      if (!fits)
+        return parser_.Error(fields[c].line, fields[c].column,
+                             fmt::format("'{}' is not a valid {} for column '{}' (types are inferred from the first "
+                                         "{} rows; give the column a type to override)",
+                                         v.substr(0, 40), ColumnTypeName(t), schema_.fields[c].name, o_.infer_rows));
+    }
+    for (size_t c = 0; c < n; ++c) {
+      Column& col = b.columns[c];
+      if (kinds[c] == 0) {
+        col.AppendNull();
+        continue;
+      }
+      std::string_view v(scratch.data() + fields[c].offset, fields[c].length);
+      switch (col.type()) {
+        case ColumnType::kInt64: col.AppendInt(*ParseInt64(v)); break;
+        case ColumnType::kDouble: col.AppendDouble(*ParseFloat64(v)); break;
+        case ColumnType::kBool: col.AppendBool(*ParseBoolean(v)); break;
+        case ColumnType::kString: col.AppendString(v); break;
+      }
+    }
+    return Status::Ok();
+  }
+
+  const CsvOptions& o_;
+  const std::string& name_;
+  const Schema& schema_;
+  RecordParser parser_;
+  std::set<std::string, std::less<>> missing_;
+};
+
+// Where the bytes come from: a file read block by block, or text in memory.
+class Source {
+ public:
+  virtual ~Source() = default;
+  // Appends up to `max` bytes to `buf`; false at the end.
+  virtual bool Read(std::string& buf, size_t max) = 0;
+};
+
+class FileSource final : public Source {
+ public:
+  explicit FileSource(std::FILE* f) : f_(f) {}
+  ~FileSource() override { std::fclose(f_); }
+  bool Read(std::string& buf, size_t max) override {
+    size_t old = buf.size();
+    buf.resize(old + max);
+    size_t got = std::fread(buf.data() + old, 1, max, f_);
+    buf.resize(old + got);
+    return got > 0;
+  }
+
+ private:
+  std::FILE* f_;
+};
+
+class TextSource final : public Source {
+ public:
+  explicit TextSource(std::string_view t) : t_(t) {}
+  bool Read(std::string& buf, size_t max) override {
+    if (pos_ >= t_.size()) return false;
+    size_t n = std::min(max, t_.size() - pos_);
+    buf.append(t_.substr(pos_, n));
+    pos_ += n;
+    return true;
+  }
+
+ private:
+  std::string_view t_;
+  size_t pos_ = 0;
+};
+
+ColumnType Infer(const std::vector<std::string_view>& values) {
+  bool any = false, ints = true, doubles = true, bools = true;
+  for (auto v : values) {
+    any = true;
+    ints = ints && ParseInt64(v).has_value();
+    doubles = doubles && ParseFloat64(v).has_value();
+    bools = bools && ParseBoolean(v).has_value() && v != "1" && v != "0";
+  }
+  if (!any) return ColumnType::kString;
+  if (ints) return ColumnType::kInt64;
+  if (doubles) return ColumnType::kDouble;
+  if (bools) return ColumnType::kBool;
+  return ColumnType::kString;
+}
+
+Result<CsvReport> Read(Source& src, const std::string& name, const CsvOptions& o, const BatchCallback& on_batch) {
+  CsvReport report;
+  std::string buf;
+  bool eof = false;
+  // Fill until the buffer holds a complete record (the header) or the input ends.
+  auto fill = [&](size_t at_least) {
+    while (!eof && buf.size() < at_least) eof = !src.Read(buf, o.block_bytes);
+  };
+  fill(o.block_bytes);
+  if (buf.empty()) return InvalidArgumentError(fmt::format("{}: empty file: expected a header row", name));
+  if (buf.compare(0, 3, "\xEF\xBB\xBF") == 0) buf.erase(0, 3);  // a UTF-8 byte order mark
+
+  RecordParser parser(o, name);
+  std::string scratch;
+  std::vector<FieldRef> fields;
+  size_t pos = 0, line_start = 0;
+  int64_t line = 1;
+  while (!eof && LastRecordEnd(buf, o.quote) == 0) fill(buf.size() + o.block_bytes);
+  LATHE_ASSIGN_OR_RETURN(bool has_header, parser.Next(buf, pos, line, line_start, scratch, fields));
+  if (!has_header) return InvalidArgumentError(fmt::format("{}: empty file: expected a header row", name));
+  std::set<std::string> seen;
+  for (const auto& f : fields) {
+    std::string col = scratch.substr(f.offset, f.length);
+    if (!IsValidUtf8(col)) return parser.Error(f.line, f.column, "invalid UTF-8 in the header");
+    if (col.empty()) return parser.Error(f.line, f.column, "empty column name in the header");
+    if (!seen.insert(col).second) return parser.Error(f.line, f.column, fmt::format("duplicate column name '{}'", col));
+    report.schema.fields.push_back({col, ColumnType::kString});
+  }
+  for (const auto& [col, t] : o.types)
+    if (report.schema.Find(col) < 0) return InvalidArgumentError(fmt::format("{}: no column '{}' to give a type", name, col));
+
+  // Types: inferred from the first rows of the first block, unless given.
+  {
+    std::set<std::string, std::less<>> missing(o.missing.begin(), o.missing.end());
+    std::vector<std::vector<std::string>> samples(report.schema.fields.size());
+    size_t p = pos, ls = line_start;
+    int64_t l = line;
+    std::string_view complete(buf.data(), LastRecordEnd(buf, o.quote) > 0 && !eof ? LastRecordEnd(buf, o.quote) : buf.size());
+    for (size_t r = 0; r < o.infer_rows; ++r) {
+      auto more = parser.Next(complete, p, l, ls, scratch, fields);
+      if (!more.ok() || !*more) break;
+      if (fields.size() != samples.size()) continue;
+      for (size_t c = 0; c < fields.size(); ++c) {
+        std::string v = scratch.substr(fields[c].offset, fields[c].length);
+        if (!v.empty() && !(!fields[c].quoted && missing.count(v))) samples[c].push_back(std::move(v));
+      }
+    }
+    for (size_t c = 0; c < samples.size(); ++c) {
+      auto& f = report.schema.fields[c];
+      auto given = o.types.find(f.name);
+      if (given != o.types.end()) {
+        f.type = given->second;
+        continue;
+      }
+      std::vector<std::string_view> views(samples[c].begin(), samples[c].end());
+      f.type = Infer(views);
+    }
+  }
+
+  // The rest: chunks cut at record boundaries, converted in parallel, delivered in order.
+  const Converter converter(o, name, report.schema);
+  const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const size_t max_in_flight = static_cast<size_t>(threads) * 2;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::pair<int64_t, Chunk>> queue;
+  std::map<int64_t, ChunkResult> done;
+  bool closed = false;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t)
+    workers.emplace_back([&] {
+      std::unique_lock lock(mu);
+      while (true) {
+        cv.wait(lock, [&] { return closed || !queue.empty(); });
+        if (queue.empty()) return;
+        auto [index, chunk] = std::move(queue.front());
+        queue.pop_front();
+        lock.unlock();
+        ChunkResult r = converter.Convert(chunk);
+        lock.lock();
+        done.emplace(index, std::move(r));
+        cv.notify_all();
+      }
+    });
+
+  Status failure;
+  int64_t next_to_emit = 0, next_index = 0;
+  // Hands out finished chunks in order; with `all`, waits for every chunk.
+  auto emit = [&](std::unique_lock<std::mutex>& lock, bool all) {
+    while (failure.ok()) {
+      auto it = done.find(next_to_emit);
+      if (it == done.end()) {
+        if (!all || next_to_emit == next_index) return;
+        cv.wait(lock);
+        continue;
+      }
+      ChunkResult r = std::move(it->second);
+      done.erase(it);
+      ++next_to_emit;
+      if (!r.status.ok()) {
+        failure = r.status;
+        return;
+      }
+      report.bad_rows += r.bad_rows;
+      for (auto& e : r.errors)
+        if (report.bad_row_errors.size() < kKeptErrors) report.bad_row_errors.push_back(std::move(e));
+      if (o.max_bad_rows >= 0 && report.bad_rows > o.max_bad_rows) {
+        failure = InvalidArgumentError(fmt::format("{}: more than {} bad rows (first: {})", name, o.max_bad_rows,
+                                                   report.bad_row_errors.front()));
+        return;
+      }
+      report.rows += static_cast<int64_t>(r.batch.rows());
+      if (r.batch.rows() == 0) continue;
+      lock.unlock();
+      Status st = on_batch(std::move(r.batch));
+      lock.lock();
+      if (!st.ok()) failure = st;
+    }
+  };
+
+  buf.erase(0, pos);
+  int64_t chunk_line = line;
+  report.bytes = static_cast<int64_t>(buf.size());
+  while (true) {
+    size_t end = eof ? buf.size() : LastRecordEnd(buf, o.quote);
+    if (end == 0 && !eof) {  // a record longer than the block: read more
+      size_t before = buf.size();
+      eof = !src.Read(buf, o.block_bytes);
+      report.bytes += static_cast<int64_t>(buf.size() - before);
+      continue;
+    }
+    if (end > 0) {
+      Chunk c;
+      c.text.assign(buf, 0, end);
+      c.first_line = chunk_line;
+      chunk_line += std::count(c.text.begin(), c.text.end(), '\n');
+      buf.erase(0, end);
+      std::unique_lock lock(mu);
+      // Bounded memory: at most max_in_flight chunks queued, being parsed or waiting their turn.
+      while (failure.ok() && queue.size() + done.size() >= max_in_flight) {
+        emit(lock, false);
+        if (failure.ok() && queue.size() + done.size() >= max_in_flight) cv.wait(lock);
+      }
+      if (!failure.ok()) break;
+      queue.emplace_back(next_index++, std::move(c));
+      cv.notify_all();
+      emit(lock, false);
+      if (!failure.ok()) break;
+    }
+    if (eof && buf.empty()) break;
+    size_t before = buf.size();
+    eof = !src.Read(buf, o.block_bytes) || eof;
+    report.bytes += static_cast<int64_t>(buf.size() - before);
+  }
+  {
+    std::unique_lock lock(mu);
+    emit(lock, true);
+    closed = true;
+    queue.clear();
+    cv.notify_all();
+  }
+  for (auto& w : workers) w.join();
+  if (!failure.ok()) return failure;
+  return report;
+}
+
+}  // namespace
+
+Result<CsvReport> ReadCsv(const std::string& path, const CsvOptions& options, const BatchCallback& on_batch) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return NotFoundError(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+  FileSource src(f);
+  return Read(src, path, options, on_batch);
+}
+
+Result<CsvReport> ReadCsvText(std::string_view text, const std::string& name, const CsvOptions& options,
+                              const BatchCallback& on_batch) {
+  TextSource src(text);
+  return Read(src, name, options, on_batch);
+}
+
+}  // namespace lathe::data

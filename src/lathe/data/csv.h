@@ -1,0 +1,58 @@
+// Reading CSV (RFC 4180): quoted fields with "" escapes and embedded newlines, a header row,
+// UTF-8 checked, configurable delimiter and missing-value markers, column types inferred from the
+// first rows or given. Streams: the file is read in blocks cut at record boundaries and parsed by
+// several threads, and batches are handed out in file order, so memory stays bounded by
+// (threads + queue) blocks whatever the file size.
+//
+// Errors name file, line and column ("data.csv:12:5: expected 8 fields, found 6"). Bad rows
+// (wrong field count, values that do not fit the column type, bad UTF-8) fail the read, or with
+// BadRows::kSkip are counted and skipped up to a limit. Thread-safe: independent reads may run
+// concurrently; the batch callback is called from one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lathe/core/status.h"
+#include "lathe/data/column.h"
+
+namespace lathe::data {
+
+struct CsvOptions {
+  char delimiter = ',';
+  char quote = '"';
+  // Field text that means "missing" (compared after unquoting; a quoted "" is missing too).
+  std::vector<std::string> missing = {"", "NA", "N/A", "null", "NULL"};
+  std::map<std::string, ColumnType> types;  // overrides of inferred types, by column name
+  size_t infer_rows = 10000;                // rows used to infer column types
+  enum class BadRows { kFail, kSkip };
+  BadRows bad_rows = BadRows::kFail;
+  int64_t max_bad_rows = -1;  // with kSkip: fail once more rows than this are bad; -1: no limit
+  int threads = 0;            // parsing threads; 0: one per core
+  size_t block_bytes = 4 << 20;
+};
+
+struct CsvReport {
+  Schema schema;
+  int64_t rows = 0;      // rows delivered
+  int64_t bad_rows = 0;  // rows skipped
+  std::vector<std::string> bad_row_errors;  // the first few, with locations
+  int64_t bytes = 0;
+};
+
+using BatchCallback = std::function<Status(Batch&& batch)>;
+
+// Reads `path`, calling `on_batch` with consecutive batches in file order.
+Result<CsvReport> ReadCsv(const std::string& path, const CsvOptions& options, const BatchCallback& on_batch);
+// The same over text in memory; `name` is used in error messages.
+Result<CsvReport> ReadCsvText(std::string_view text, const std::string& name, const CsvOptions& options,
+                              const BatchCallback& on_batch);
+
+// True if `s` is well-formed UTF-8.
+bool IsValidUtf8(std::string_view s);
+
+}  // namespace lathe::data

@@ -1,0 +1,165 @@
+// CSV reading: RFC 4180 edge cases, type inference, errors with locations, bad-row policies and
+// streaming over many small blocks with several threads.
+#include "lathe/data/csv.h"
+
+#include <gtest/gtest.h>
+
+namespace lathe::data {
+namespace {
+
+struct Table {
+  Schema schema;
+  std::vector<std::vector<std::string>> rows;  // cell text, "<null>" for missing
+  CsvReport report;
+};
+
+Result<Table> Read(const std::string& text, CsvOptions o = {}) {
+  Table t;
+  auto report = ReadCsvText(text, "t.csv", o, [&](Batch&& b) {
+    for (size_t r = 0; r < b.rows(); ++r) {
+      std::vector<std::string> row;
+      for (const auto& c : b.columns) row.push_back(c.is_null(r) ? "<null>" : c.ToText(r));
+      t.rows.push_back(std::move(row));
+    }
+    return Status::Ok();
+  });
+  if (!report.ok()) return report.status();
+  t.report = *report;
+  t.schema = report->schema;
+  return t;
+}
+
+std::string Types(const Schema& s) {
+  std::string out;
+  for (const auto& f : s.fields) out += (out.empty() ? "" : " ") + f.name + ":" + std::string(ColumnTypeName(f.type));
+  return out;
+}
+
+std::string ErrorOf(const std::string& text, CsvOptions o = {}) {
+  auto t = Read(text, o);
+  return t.ok() ? "(no error)" : t.status().message();
+}
+
+TEST(CsvTest, InfersTypesAndMissingValues) {
+  auto t = Read("id,score,ok,name,empty\n1,2.5,true,ann,\n2,NA,FALSE,,\n-3,1e3,true,\"bob\",NA\n");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(Types(t->schema), "id:int64 score:double ok:bool name:string empty:string");
+  ASSERT_EQ(t->rows.size(), 3u);
+  EXPECT_EQ(t->rows[0], (std::vector<std::string>{"1", "2.5", "true", "ann", "<null>"}));
+  EXPECT_EQ(t->rows[1], (std::vector<std::string>{"2", "<null>", "false", "<null>", "<null>"}));
+  EXPECT_EQ(t->rows[2], (std::vector<std::string>{"-3", "1000", "true", "bob", "<null>"}));
+}
+
+TEST(CsvTest, QuotesEscapesEmbeddedNewlinesAndCrlf) {
+  auto t = Read("a,b\r\n\"x,y\",\"he said \"\"hi\"\"\"\r\n\"line1\nline2\",plain\r\n");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_EQ(t->rows.size(), 2u);
+  EXPECT_EQ(t->rows[0], (std::vector<std::string>{"x,y", "he said \"hi\""}));
+  EXPECT_EQ(t->rows[1], (std::vector<std::string>{"line1\nline2", "plain"}));
+  // A quoted "NA" is text, not missing.
+  auto q = Read("a\n\"NA\"\nNA\n");
+  EXPECT_EQ(q->rows[0][0], "NA");
+  EXPECT_EQ(q->rows[1][0], "<null>");
+}
+
+TEST(CsvTest, DelimiterBomAndBlankLines) {
+  CsvOptions o;
+  o.delimiter = ';';
+  auto t = Read("\xEF\xBB\xBFx;y\n1;2\n\n3;4\n", o);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->schema.fields[0].name, "x");
+  EXPECT_EQ(t->rows.size(), 2u);
+}
+
+TEST(CsvTest, EmptyFileAndHeaderOnly) {
+  EXPECT_EQ(ErrorOf(""), "t.csv: empty file: expected a header row");
+  EXPECT_EQ(ErrorOf("\n\n"), "t.csv: empty file: expected a header row");
+  auto t = Read("a,b\n");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(Types(t->schema), "a:string b:string");
+  EXPECT_TRUE(t->rows.empty());
+  auto no_newline = Read("a,b\n1,2");
+  EXPECT_EQ(no_newline->rows.size(), 1u);
+}
+
+TEST(CsvTest, ErrorsNameLineAndColumn) {
+  EXPECT_EQ(ErrorOf("a,b,c\n1,2,3\n4,5\n"), "t.csv:3:1: expected 3 fields, found 2");
+  EXPECT_EQ(ErrorOf("a,b\n1,\"open\n2,3\n"), "t.csv:2:3: unterminated quoted field");
+  EXPECT_EQ(ErrorOf("a,b\n1,\"x\"y\n"), "t.csv:2:6: unexpected 'y' after a closing quote");
+  EXPECT_EQ(ErrorOf("a,b\n1,x\"y\n"), "t.csv:2:4: quote inside an unquoted field (quote the whole field and double the quote)");
+  EXPECT_EQ(ErrorOf("a,b\n1,ok\n2,\xC3\x28\n"), "t.csv:3:3: invalid UTF-8");
+  // Lines count embedded newlines.
+  EXPECT_EQ(ErrorOf("a,b\n\"x\ny\",1\n2\n"), "t.csv:4:1: expected 2 fields, found 1");
+  EXPECT_EQ(ErrorOf("a,a\n1,2\n"), "t.csv:1:3: duplicate column name 'a'");
+  EXPECT_EQ(ErrorOf("a,,b\n1,2,3\n"), "t.csv:1:3: empty column name in the header");
+  CsvOptions small;
+  small.infer_rows = 2;
+  EXPECT_EQ(ErrorOf("n\n1\n2\nthree\n", small),
+            "t.csv:4:1: 'three' is not a valid int64 for column 'n' (types are inferred from the first 2 rows; give "
+            "the column a type to override)");
+}
+
+TEST(CsvTest, TypeOverrides) {
+  CsvOptions o;
+  o.types = {{"zip", ColumnType::kString}, {"n", ColumnType::kDouble}};
+  auto t = Read("zip,n\n00123,1\n", o);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(Types(t->schema), "zip:string n:double");
+  EXPECT_EQ(t->rows[0][0], "00123");
+  o.types = {{"nope", ColumnType::kString}};
+  EXPECT_EQ(ErrorOf("zip\n1\n", o), "t.csv: no column 'nope' to give a type");
+}
+
+TEST(CsvTest, SkipBadRowsWithALimit) {
+  CsvOptions o;
+  o.bad_rows = CsvOptions::BadRows::kSkip;
+  auto t = Read("a,b\n1,2\n3\n4,5\n6,7,8\n", o);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->rows.size(), 2u);
+  EXPECT_EQ(t->report.bad_rows, 2);
+  EXPECT_EQ(t->report.bad_row_errors[0], "t.csv:3:1: expected 2 fields, found 1");
+  o.max_bad_rows = 1;
+  EXPECT_EQ(ErrorOf("a,b\n1,2\n3\n4,5\n6,7,8\n", o),
+            "t.csv: more than 1 bad rows (first: t.csv:3:1: expected 2 fields, found 1)");
+}
+
+TEST(CsvTest, ManySmallBlocksAndThreadsGiveTheSameResult) {
+  std::string text = "id,label,value\n";
+  for (int i = 0; i < 3000; ++i)
+    text += std::to_string(i) + (i % 7 == 0 ? ",\"multi\nline, quoted\"," : ",plain,") + std::to_string(i * 0.5) + "\n";
+  auto one = Read(text);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  for (int threads : {1, 4}) {
+    CsvOptions o;
+    o.block_bytes = 64;
+    o.threads = threads;
+    auto many = Read(text, o);
+    ASSERT_TRUE(many.ok()) << many.status().ToString();
+    EXPECT_EQ(many->rows, one->rows);
+    EXPECT_EQ(Types(many->schema), "id:int64 label:string value:double");
+  }
+  // An error deep in the file is reported at its place, with small blocks too: line 1 + 3000 rows
+  // + 429 embedded newlines + 1.
+  text += "oops\n";
+  CsvOptions o;
+  o.block_bytes = 64;
+  o.threads = 3;
+  EXPECT_EQ(ErrorOf(text, o), "t.csv:3431:1: expected 3 fields, found 1");
+}
+
+TEST(CsvTest, ValidUtf8) {
+  EXPECT_TRUE(IsValidUtf8("plain ascii"));
+  EXPECT_TRUE(IsValidUtf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // past U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xE2\x82"));          // cut short
+}
+
+TEST(CsvTest, MissingFile) {
+  auto r = ReadCsv("/nonexistent/x.csv", {}, [](Batch&&) { return Status::Ok(); });
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace lathe::data
