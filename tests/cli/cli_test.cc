@@ -314,6 +314,28 @@ nodes:
   EXPECT_EQ(Lathe("store check").exit_code, 0);
 }
 
+TEST_F(CliTest, StatsCompute) {
+  const std::string penguins = std::string(LATHE_SOURCE_DIR) + "/data/penguins.csv";
+  auto table = Lathe("stats compute " + penguins);
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("344 rows, 8 features"), std::string::npos);
+  EXPECT_NE(table.out.find("Adelie (152), Gentoo (124), Chinstrap (68)"), std::string::npos) << table.out;
+  auto j = Json("stats compute " + penguins);
+  EXPECT_EQ(j["rows"], 344);
+  const auto& year = j["features"][7];
+  EXPECT_EQ(year["name"], "year");
+  EXPECT_EQ(year["median"], 2008);
+  EXPECT_EQ(year["min"], 2007);
+  EXPECT_FALSE(year.contains("state"));
+  const auto& mass = j["features"][5];
+  EXPECT_EQ(mass["missing"], 2);
+  EXPECT_NEAR(mass["mean"].get<double>(), 4201.754386, 1e-5);
+  WriteFile(tmp_ / "bad.csv", "a,b\n1,2\n3\n");
+  auto bad = Lathe("stats compute bad.csv");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err, "lathe: error: bad.csv:3:1: expected 2 fields, found 1\n");
+}
+
 TEST_F(CliTest, RunErrors) {
   WriteFile(tmp_ / "bad.yaml",
             "apiVersion: lathe/v1\nkind: Pipeline\nname: bad\nnodes:\n  - name: a\n    component: "

@@ -13,5 +13,6 @@ void AddNodeCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddLineageCommand(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddRecordCommand(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddRunCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
+void AddStatsCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 
 }  // namespace lathe::cli

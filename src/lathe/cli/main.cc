@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   AddLineageCommand(app, g, exit_code);
   AddRecordCommand(app, g, exit_code);
   AddRunCommands(app, g, exit_code);
+  AddStatsCommands(app, g, exit_code);
 
   // Logs go to stderr so that stdout stays clean for tables and --json.
   spdlog::set_default_logger(spdlog::stderr_color_mt("lathe"));

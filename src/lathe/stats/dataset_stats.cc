@@ -1,0 +1,346 @@
+#include "lathe/stats/dataset_stats.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "lathe/core/strings.h"
+#include "lathe/data/columnar.h"
+#include "lathe/data/csv.h"
+
+namespace lathe::stats {
+
+using data::ColumnType;
+
+void NumericStats::Add(double v) {
+  if (std::isnan(v)) return;
+  if (count == 0) min = max = v;
+  min = std::min(min, v);
+  max = std::max(max, v);
+  ++count;
+  zeros += v == 0;
+  double delta = v - mean;  // Welford
+  mean += delta / static_cast<double>(count);
+  m2 += delta * (v - mean);
+  sketch.Add(v);
+  if (exact) {
+    ++values[v];
+    if (values.size() > kExactLimit) {
+      exact = false;
+      values.clear();
+    }
+  }
+}
+
+double NumericStats::Quantile(double q) const {
+  if (count == 0) return std::numeric_limits<double>::quiet_NaN();
+  if (!exact) return std::clamp(sketch.Quantile(q), min, max);
+  uint64_t rank = static_cast<uint64_t>(std::clamp(q, 0.0, 1.0) * static_cast<double>(count - 1));
+  uint64_t seen = 0;
+  for (const auto& [v, c] : values) {
+    seen += c;
+    if (seen > rank) return v;
+  }
+  return max;
+}
+
+uint64_t NumericStats::CountBetween(double lo, double hi) const {
+  if (!exact) return sketch.CountBetween(lo, hi);
+  uint64_t n = 0;
+  for (auto it = values.lower_bound(lo); it != values.end() && it->first < hi; ++it) n += it->second;
+  return n;
+}
+
+Status NumericStats::Merge(const NumericStats& o) {
+  if (o.count == 0) return Status::Ok();
+  LATHE_RETURN_IF_ERROR(sketch.Merge(o.sketch));
+  if (count == 0) {
+    QuantileSketch merged = std::move(sketch);
+    *this = o;
+    sketch = std::move(merged);
+    return Status::Ok();
+  }
+  // Chan et al.: combine counts, means and squared deviations of two parts.
+  double n = static_cast<double>(count), m = static_cast<double>(o.count);
+  double delta = o.mean - mean;
+  mean += delta * m / (n + m);
+  m2 += o.m2 + delta * delta * n * m / (n + m);
+  count += o.count;
+  zeros += o.zeros;
+  exact = exact && o.exact;
+  if (exact) {
+    for (const auto& [v, c] : o.values) values[v] += c;
+    if (values.size() > kExactLimit) exact = false;
+  }
+  if (!exact) values.clear();
+  min = std::min(min, o.min);
+  max = std::max(max, o.max);
+  return Status::Ok();
+}
+
+double NumericStats::stddev() const {
+  return count == 0 ? std::numeric_limits<double>::quiet_NaN() : std::sqrt(m2 / static_cast<double>(count));
+}
+
+std::vector<std::pair<double, uint64_t>> NumericStats::EqualWidthHistogram(int buckets) const {
+  std::vector<std::pair<double, uint64_t>> out;
+  if (count == 0 || buckets < 1) return out;
+  double width = (max - min) / buckets;
+  if (width == 0) return {{min, static_cast<uint64_t>(count)}};
+  uint64_t placed = 0;
+  for (int b = 0; b < buckets; ++b) {
+    double lo = min + b * width;
+    double hi = b + 1 == buckets ? std::numeric_limits<double>::infinity() : min + (b + 1) * width;
+    uint64_t n = CountBetween(b == 0 ? -std::numeric_limits<double>::infinity() : lo, hi);
+    out.emplace_back(lo, n);
+    placed += n;
+  }
+  (void)placed;
+  return out;
+}
+
+std::vector<double> NumericStats::QuantileEdges(int buckets) const {
+  std::vector<double> edges;
+  if (count == 0 || buckets < 1) return edges;
+  for (int b = 0; b <= buckets; ++b) {
+    double q = static_cast<double>(b) / buckets;
+    edges.push_back(b == 0 ? min : b == buckets ? max : sketch.Quantile(q));
+  }
+  return edges;
+}
+
+void CategoricalStats::Add(std::string_view v) {
+  int64_t len = static_cast<int64_t>(v.size());
+  if (count == 0) min_length = max_length = len;
+  min_length = std::min(min_length, len);
+  max_length = std::max(max_length, len);
+  total_length += static_cast<double>(len);
+  ++count;
+  distinct.Add(v);
+  if (exact) {
+    auto it = counts.find(std::string(v));
+    if (it != counts.end()) {
+      ++it->second;
+    } else if (counts.size() < kExactLimit) {
+      counts.emplace(std::string(v), 1);
+    } else {
+      exact = false;  // from here on only values already seen are counted
+    }
+  } else if (auto it = counts.find(std::string(v)); it != counts.end()) {
+    ++it->second;
+  }
+}
+
+void CategoricalStats::Merge(const CategoricalStats& o) {
+  if (o.count == 0) return;
+  if (count == 0) {
+    min_length = o.min_length;
+    max_length = o.max_length;
+  }
+  min_length = std::min(min_length, o.min_length);
+  max_length = std::max(max_length, o.max_length);
+  total_length += o.total_length;
+  count += o.count;
+  distinct.Merge(o.distinct);
+  exact = exact && o.exact;
+  for (const auto& [v, c] : o.counts) {
+    auto it = counts.find(v);
+    if (it != counts.end()) {
+      it->second += c;
+    } else if (counts.size() < kExactLimit) {
+      counts.emplace(v, c);
+    } else {
+      exact = false;
+    }
+  }
+}
+
+double CategoricalStats::Unique() const {
+  return exact ? static_cast<double>(counts.size()) : std::round(distinct.Estimate());
+}
+
+std::vector<std::pair<std::string, int64_t>> CategoricalStats::Top(size_t k) const {
+  std::vector<std::pair<std::string, int64_t>> all(counts.begin(), counts.end());
+  auto by_count = [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; };
+  if (all.size() > k) {
+    std::partial_sort(all.begin(), all.begin() + static_cast<long>(k), all.end(), by_count);
+    all.resize(k);
+  } else {
+    std::sort(all.begin(), all.end(), by_count);
+  }
+  return all;
+}
+
+DatasetStats::DatasetStats(const data::Schema& schema) {
+  for (const auto& f : schema.fields) {
+    FeatureStats s;
+    s.name = f.name;
+    s.type = f.type;
+    features_.push_back(std::move(s));
+  }
+}
+
+const FeatureStats* DatasetStats::Find(std::string_view name) const {
+  for (const auto& f : features_)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+void DatasetStats::Add(const data::Batch& b) {
+  rows_ += static_cast<int64_t>(b.rows());
+  for (size_t c = 0; c < b.columns.size() && c < features_.size(); ++c) {
+    const data::Column& col = b.columns[c];
+    FeatureStats& f = features_[c];
+    for (size_t r = 0; r < col.size(); ++r) {
+      if (col.is_null(r)) {
+        ++f.missing;
+        continue;
+      }
+      switch (col.type()) {
+        case ColumnType::kInt64: f.num.Add(static_cast<double>(col.int_at(r))); break;
+        case ColumnType::kDouble: f.num.Add(col.double_at(r)); break;
+        case ColumnType::kBool: f.cat.Add(col.bool_at(r) ? "true" : "false"); break;
+        case ColumnType::kString: f.cat.Add(col.string_at(r)); break;
+      }
+    }
+  }
+}
+
+Status DatasetStats::Merge(const DatasetStats& o) {
+  if (features_.empty() && rows_ == 0) {
+    *this = o;
+    return Status::Ok();
+  }
+  if (o.features_.size() != features_.size())
+    return FailedPreconditionError("cannot merge statistics of datasets with different features");
+  for (size_t i = 0; i < features_.size(); ++i) {
+    if (features_[i].name != o.features_[i].name || features_[i].type != o.features_[i].type)
+      return FailedPreconditionError(fmt::format("cannot merge statistics: feature '{}' differs", features_[i].name));
+  }
+  rows_ += o.rows_;
+  for (size_t i = 0; i < features_.size(); ++i) {
+    features_[i].missing += o.features_[i].missing;
+    LATHE_RETURN_IF_ERROR(features_[i].num.Merge(o.features_[i].num));
+    features_[i].cat.Merge(o.features_[i].cat);
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+nlohmann::json Number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+}  // namespace
+
+nlohmann::json DatasetStats::ToJson(int buckets, size_t top_k) const {
+  nlohmann::json features = nlohmann::json::array();
+  for (const auto& f : features_) {
+    nlohmann::json j = {{"name", f.name}, {"type", data::ColumnTypeName(f.type)}, {"missing", f.missing}};
+    if (f.numeric()) {
+      const NumericStats& n = f.num;
+      j["count"] = n.count;
+      j["mean"] = Number(n.count ? n.mean : NAN);
+      j["stddev"] = Number(n.stddev());
+      j["min"] = Number(n.count ? n.min : NAN);
+      j["max"] = Number(n.count ? n.max : NAN);
+      j["zeros"] = n.zeros;
+      nlohmann::json q = nlohmann::json::object();
+      for (double p : {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99}) q[fmt::format("{:g}", p)] = Number(n.Quantile(p));
+      j["quantiles"] = q;
+      j["median"] = Number(n.Quantile(0.5));
+      nlohmann::json hist = nlohmann::json::array();
+      for (const auto& [lo, c] : n.EqualWidthHistogram(buckets)) hist.push_back({{"low", lo}, {"count", c}});
+      j["histogram"] = hist;
+      nlohmann::json edges = nlohmann::json::array();
+      for (double e : n.QuantileEdges(buckets)) edges.push_back(Number(e));
+      j["quantile_edges"] = edges;
+      nlohmann::json values = nlohmann::json::array();
+      for (const auto& [v, c] : n.values) values.push_back({v, c});
+      j["quantiles_exact"] = n.exact;
+      j["state"] = {{"count", n.count}, {"zeros", n.zeros}, {"mean", n.mean},   {"m2", n.m2},          {"min", n.min},
+                    {"max", n.max},     {"exact", n.exact}, {"values", values}, {"sketch", n.sketch.ToJson()}};
+    } else {
+      const CategoricalStats& c = f.cat;
+      j["count"] = c.count;
+      j["unique"] = c.Unique();
+      j["unique_exact"] = c.exact;
+      nlohmann::json top = nlohmann::json::array();
+      for (const auto& [v, n] : c.Top(top_k)) top.push_back({{"value", v}, {"count", n}});
+      j["top"] = top;
+      j["length"] = {{"min", c.min_length}, {"max", c.max_length},
+                     {"mean", c.count ? c.total_length / static_cast<double>(c.count) : 0.0}};
+      j["state"] = {{"count", c.count}, {"exact", c.exact}, {"counts", c.counts}, {"distinct", c.distinct.ToJson()},
+                    {"min_length", c.min_length}, {"max_length", c.max_length}, {"total_length", c.total_length}};
+    }
+    features.push_back(std::move(j));
+  }
+  return {{"rows", rows_}, {"features", features}};
+}
+
+Result<DatasetStats> DatasetStats::FromJson(const nlohmann::json& j) {
+  try {
+    DatasetStats s;
+    s.rows_ = j.at("rows").get<int64_t>();
+    for (const auto& fj : j.at("features")) {
+      FeatureStats f;
+      f.name = fj.at("name").get<std::string>();
+      LATHE_ASSIGN_OR_RETURN(f.type, data::ParseColumnType(fj.at("type").get<std::string>()));
+      f.missing = fj.at("missing").get<int64_t>();
+      const auto& st = fj.at("state");
+      if (f.numeric()) {
+        f.num.count = st.at("count").get<int64_t>();
+        f.num.zeros = st.at("zeros").get<int64_t>();
+        f.num.mean = st.at("mean").get<double>();
+        f.num.m2 = st.at("m2").get<double>();
+        f.num.min = st.at("min").get<double>();
+        f.num.max = st.at("max").get<double>();
+        LATHE_ASSIGN_OR_RETURN(f.num.sketch, QuantileSketch::FromJson(st.at("sketch")));
+        f.num.exact = st.at("exact").get<bool>();
+        for (const auto& p : st.at("values")) f.num.values[p[0].get<double>()] = p[1].get<uint64_t>();
+      } else {
+        f.cat.count = st.at("count").get<int64_t>();
+        f.cat.exact = st.at("exact").get<bool>();
+        f.cat.counts = st.at("counts").get<std::unordered_map<std::string, int64_t>>();
+        LATHE_ASSIGN_OR_RETURN(f.cat.distinct, DistinctSketch::FromJson(st.at("distinct")));
+        f.cat.min_length = st.at("min_length").get<int64_t>();
+        f.cat.max_length = st.at("max_length").get<int64_t>();
+        f.cat.total_length = st.at("total_length").get<double>();
+      }
+      s.features_.push_back(std::move(f));
+    }
+    return s;
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidArgumentError(std::string("malformed statistics: ") + e.what());
+  }
+}
+
+Result<DatasetStats> ComputeFileStats(const std::string& path, int threads) {
+  if (path.size() > 5 && path.substr(path.size() - 5) == ".lcol") {
+    LATHE_ASSIGN_OR_RETURN(auto reader, data::ColumnarReader::Open(path));
+    DatasetStats s(reader->schema());
+    for (size_t g = 0; g < reader->row_groups(); ++g) {
+      LATHE_ASSIGN_OR_RETURN(data::Batch b, reader->ReadRowGroup(g));
+      s.Add(b);
+    }
+    return s;
+  }
+  data::CsvOptions o;
+  o.threads = threads;
+  DatasetStats s;
+  bool started = false;
+  auto report = data::ReadCsv(path, o, [&](data::Batch&& b) {
+    if (!started) {
+      s = DatasetStats(b.schema);
+      started = true;
+    }
+    s.Add(b);
+    return Status::Ok();
+  });
+  if (!report.ok()) return report.status();
+  if (!started) s = DatasetStats(report->schema);
+  return s;
+}
+
+}  // namespace lathe::stats

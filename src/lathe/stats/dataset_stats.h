@@ -1,0 +1,103 @@
+// Per-feature statistics of a dataset, built from batches and mergeable: statistics of shards
+// merged equal the statistics of the whole (exactly for counts, moments, extremes and exact
+// categorical counts; within the sketches' stated bounds for quantiles and large distinct counts).
+//
+// Numeric features (int64, double): count, missing, mean, standard deviation (population), min,
+// max, zeros, quantiles and histograms (exact up to 4,096 distinct values, else within a relative
+// error of 0.5%), equal-width and quantile histograms.
+// Categorical features (string, bool): count, missing, distinct values (exact up to 100,000
+// distinct, an estimate with about 0.8% error beyond), top values with counts, string lengths.
+// Not thread-safe: build one per thread and Merge.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lathe/data/column.h"
+#include "lathe/stats/sketch.h"
+
+namespace lathe::stats {
+
+struct NumericStats {
+  // Up to this many distinct values are counted exactly, so quantiles and histograms of
+  // low-cardinality features (years, ratings, small counts) are exact; beyond, the sketch answers.
+  static constexpr size_t kExactLimit = 4096;
+  int64_t count = 0;  // present values
+  int64_t zeros = 0;
+  double mean = 0, m2 = 0;  // running mean and sum of squared deviations
+  double min = 0, max = 0;
+  QuantileSketch sketch;
+  bool exact = true;
+  std::map<double, uint64_t> values;  // every distinct value with its count, while `exact`
+
+  void Add(double v);
+  Status Merge(const NumericStats& other);
+  double stddev() const;  // population standard deviation; NaN when empty
+  // Exact while `exact`; otherwise within the sketch's relative error, clamped to [min, max].
+  double Quantile(double q) const;
+  uint64_t CountBetween(double lo, double hi) const;
+  // `buckets` equal-width buckets over [min, max]: (lower edge, count) pairs.
+  std::vector<std::pair<double, uint64_t>> EqualWidthHistogram(int buckets) const;
+  // Bucket edges at equal quantile steps (buckets + 1 edges).
+  std::vector<double> QuantileEdges(int buckets) const;
+};
+
+struct CategoricalStats {
+  static constexpr size_t kExactLimit = 100000;
+  int64_t count = 0;
+  bool exact = true;  // `counts` holds every distinct value
+  std::unordered_map<std::string, int64_t> counts;
+  DistinctSketch distinct;
+  int64_t min_length = 0, max_length = 0;
+  double total_length = 0;
+
+  void Add(std::string_view v);
+  void Merge(const CategoricalStats& other);
+  double Unique() const;
+  // The k most frequent values (ties by value), with counts.
+  std::vector<std::pair<std::string, int64_t>> Top(size_t k) const;
+};
+
+struct FeatureStats {
+  std::string name;
+  data::ColumnType type = data::ColumnType::kString;
+  int64_t missing = 0;
+  bool numeric() const { return type == data::ColumnType::kInt64 || type == data::ColumnType::kDouble; }
+  NumericStats num;
+  CategoricalStats cat;
+};
+
+class DatasetStats {
+ public:
+  DatasetStats() = default;
+  explicit DatasetStats(const data::Schema& schema);
+
+  void Add(const data::Batch& batch);
+  // FAILED_PRECONDITION if the features differ.
+  Status Merge(const DatasetStats& other);
+
+  int64_t rows() const { return rows_; }
+  const std::vector<FeatureStats>& features() const { return features_; }
+  const FeatureStats* Find(std::string_view name) const;
+
+  // A readable summary per feature plus the mergeable state ("state"), from which FromJson
+  // restores the statistics.
+  nlohmann::json ToJson(int histogram_buckets = 10, size_t top_k = 10) const;
+  static Result<DatasetStats> FromJson(const nlohmann::json& j);
+
+ private:
+  int64_t rows_ = 0;
+  std::vector<FeatureStats> features_;
+};
+
+// Statistics of a file: CSV (by extension .csv, or anything not columnar), JSON Lines later, or a
+// Lathe columnar file (.lcol). `threads` parse the CSV; 0 is one per core.
+Result<DatasetStats> ComputeFileStats(const std::string& path, int threads = 0);
+
+}  // namespace lathe::stats

@@ -1,0 +1,178 @@
+// Statistics against hand-computed values, the sketches' error bounds, and merging shards.
+#include "lathe/stats/dataset_stats.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+namespace lathe::stats {
+namespace {
+
+using data::Batch;
+using data::ColumnType;
+
+Batch Make(const std::vector<std::optional<double>>& nums, const std::vector<std::optional<std::string>>& strs) {
+  Batch b;
+  b.schema.fields = {{"x", ColumnType::kDouble}, {"s", ColumnType::kString}};
+  b.columns.emplace_back(ColumnType::kDouble);
+  b.columns.emplace_back(ColumnType::kString);
+  for (size_t i = 0; i < nums.size(); ++i) {
+    if (nums[i]) b.columns[0].AppendDouble(*nums[i]);
+    else b.columns[0].AppendNull();
+    if (strs[i]) b.columns[1].AppendString(*strs[i]);
+    else b.columns[1].AppendNull();
+  }
+  return b;
+}
+
+TEST(DatasetStatsTest, HandComputedValues) {
+  Batch b = Make({1, 2, 3, 4, 100, std::nullopt}, {"a", "b", "a", "cc", "a", std::nullopt});
+  DatasetStats s(b.schema);
+  s.Add(b);
+  EXPECT_EQ(s.rows(), 6);
+  const FeatureStats& x = *s.Find("x");
+  EXPECT_EQ(x.missing, 1);
+  EXPECT_EQ(x.num.count, 5);
+  EXPECT_DOUBLE_EQ(x.num.mean, 22.0);
+  // Population variance: (21² + 20² + 19² + 18² + 78²) / 5 = 7610 / 5 = 1522.
+  EXPECT_NEAR(x.num.stddev(), std::sqrt(1522.0), 1e-12);
+  EXPECT_EQ(x.num.min, 1);
+  EXPECT_EQ(x.num.max, 100);
+  EXPECT_EQ(x.num.zeros, 0);
+  EXPECT_NEAR(x.num.Quantile(0.5), 3, 3 * 0.005);    // the median, within the sketch's 0.5%
+  EXPECT_NEAR(x.num.Quantile(1.0), 100, 100 * 0.005);
+  EXPECT_NEAR(x.num.Quantile(0.0), 1, 0.005);
+  const FeatureStats& str = *s.Find("s");
+  EXPECT_EQ(str.missing, 1);
+  EXPECT_EQ(str.cat.count, 5);
+  EXPECT_EQ(str.cat.Unique(), 3);
+  auto top = str.cat.Top(2);
+  ASSERT_EQ(top.size(), 2u);
+  EXPECT_EQ(top[0], (std::pair<std::string, int64_t>{"a", 3}));
+  EXPECT_EQ(top[1], (std::pair<std::string, int64_t>{"b", 1}));  // ties by value: b before cc
+  EXPECT_EQ(str.cat.min_length, 1);
+  EXPECT_EQ(str.cat.max_length, 2);
+  EXPECT_DOUBLE_EQ(str.cat.total_length / str.cat.count, 1.2);
+}
+
+TEST(DatasetStatsTest, ZerosNegativesAndHistograms) {
+  std::vector<std::optional<double>> nums;
+  std::vector<std::optional<std::string>> strs;
+  for (int i = -50; i < 50; ++i) {
+    nums.push_back(i == 0 || i == 1 ? 0.0 : static_cast<double>(i));
+    strs.push_back("v");
+  }
+  DatasetStats s(Make(nums, strs).schema);
+  s.Add(Make(nums, strs));
+  const auto& x = s.Find("x")->num;
+  EXPECT_EQ(x.zeros, 2);
+  EXPECT_EQ(x.min, -50);
+  EXPECT_EQ(x.max, 49);
+  auto hist = x.EqualWidthHistogram(4);
+  ASSERT_EQ(hist.size(), 4u);
+  uint64_t total = 0;
+  for (const auto& [lo, c] : hist) total += c;
+  EXPECT_EQ(total, 100u);
+  EXPECT_DOUBLE_EQ(hist[0].first, -50);
+  EXPECT_DOUBLE_EQ(hist[1].first, -25.25);
+  EXPECT_NEAR(static_cast<double>(hist[0].second), 25, 1);  // -50..-25.25: 25 values, ±1 at the edge
+  auto edges = x.QuantileEdges(2);
+  EXPECT_EQ(edges.front(), -50);
+  EXPECT_EQ(edges.back(), 49);
+  EXPECT_NEAR(edges[1], 0, 1);
+}
+
+TEST(QuantileSketchTest, RelativeErrorBound) {
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> dist(0, 2);
+  QuantileSketch sketch(0.01);
+  std::vector<double> values;
+  for (int i = 0; i < 100000; ++i) {
+    double v = dist(rng) * (i % 3 == 0 ? -1 : 1);
+    values.push_back(v);
+    sketch.Add(v);
+  }
+  std::sort(values.begin(), values.end());
+  for (double q : {0.0, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0}) {
+    double exact = values[static_cast<size_t>(q * (values.size() - 1))];
+    EXPECT_LE(std::fabs(sketch.Quantile(q) - exact), 0.01 * std::fabs(exact) + 1e-12) << q;
+  }
+}
+
+TEST(DistinctSketchTest, EstimateWithinThreePercent) {
+  DistinctSketch a, b;
+  for (int i = 0; i < 150000; ++i) a.Add("value-" + std::to_string(i));
+  for (int i = 100000; i < 250000; ++i) b.Add("value-" + std::to_string(i));
+  a.Merge(b);
+  EXPECT_NEAR(a.Estimate(), 250000, 250000 * 0.03);
+  DistinctSketch small;
+  for (int i = 0; i < 100; ++i) small.Add(std::to_string(i % 37));
+  EXPECT_NEAR(small.Estimate(), 37, 1);
+}
+
+TEST(DatasetStatsTest, ManyDistinctValuesFallBackToTheSketch) {
+  NumericStats a, b;
+  std::vector<double> all;
+  for (int i = 1; i <= 6000; ++i) {
+    double v = i * 1.5;
+    (i % 2 ? a : b).Add(v);
+    all.push_back(v);
+  }
+  EXPECT_TRUE(a.exact);  // 3000 distinct each
+  ASSERT_TRUE(a.Merge(b).ok());
+  EXPECT_FALSE(a.exact);  // 6000 together
+  EXPECT_TRUE(a.values.empty());
+  for (double q : {0.0, 0.25, 0.5, 0.9, 1.0}) {
+    double exact = all[static_cast<size_t>(q * (all.size() - 1))];
+    EXPECT_LE(std::fabs(a.Quantile(q) - exact), 0.005 * exact) << q;
+  }
+  EXPECT_EQ(a.Quantile(1.0), 9000);  // clamped to the true maximum
+}
+
+// Shards computed apart and merged give the statistics of one pass.
+TEST(DatasetStatsTest, MergedShardsEqualOnePass) {
+  std::mt19937_64 rng(42);
+  std::normal_distribution<double> dist(10, 3);
+  std::vector<Batch> shards;
+  Batch all = Make({}, {});
+  for (int s = 0; s < 3; ++s) {
+    std::vector<std::optional<double>> nums;
+    std::vector<std::optional<std::string>> strs;
+    for (int i = 0; i < 1000 + 100 * s; ++i) {
+      bool miss = i % 17 == 0;
+      nums.push_back(miss ? std::nullopt : std::optional<double>(std::round(dist(rng) * 100) / 100));
+      strs.push_back(miss ? std::nullopt : std::optional<std::string>("k" + std::to_string(i % 13)));
+    }
+    shards.push_back(Make(nums, strs));
+  }
+  DatasetStats one(all.schema), merged(all.schema);
+  for (const auto& b : shards) one.Add(b);
+  for (const auto& b : shards) {
+    DatasetStats part(b.schema);
+    part.Add(b);
+    ASSERT_TRUE(merged.Merge(part).ok());
+  }
+  EXPECT_EQ(merged.rows(), one.rows());
+  const auto& a = one.Find("x")->num;
+  const auto& m = merged.Find("x")->num;
+  EXPECT_EQ(m.count, a.count);
+  EXPECT_NEAR(m.mean, a.mean, 1e-12 * std::fabs(a.mean));
+  EXPECT_NEAR(m.stddev(), a.stddev(), 1e-9 * a.stddev());
+  EXPECT_EQ(m.min, a.min);
+  EXPECT_EQ(m.max, a.max);
+  for (double q : {0.1, 0.5, 0.9}) EXPECT_EQ(m.Quantile(q), a.Quantile(q));
+  EXPECT_EQ(merged.Find("s")->cat.counts, one.Find("s")->cat.counts);
+  EXPECT_EQ(merged.Find("s")->missing, one.Find("s")->missing);
+  // And through JSON, as statistics artifacts are stored.
+  auto restored = DatasetStats::FromJson(one.ToJson());
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ(restored->ToJson(), one.ToJson());
+  DatasetStats other;
+  other = DatasetStats(data::Schema{{{"y", ColumnType::kDouble}}});
+  EXPECT_EQ(one.Merge(other).code(), StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace lathe::stats
