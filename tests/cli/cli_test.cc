@@ -319,7 +319,8 @@ TEST_F(CliTest, StatsCompute) {
   auto table = Lathe("stats compute " + penguins);
   ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_NE(table.out.find("344 rows, 8 features"), std::string::npos);
-  EXPECT_NE(table.out.find("Adelie (152), Gentoo (124), Chinstrap (68)"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("Adelie (152), Gentoo (124), Chinstrap (68)"), std::string::npos)
+      << table.out;
   auto j = Json("stats compute " + penguins);
   EXPECT_EQ(j["rows"], 344);
   const auto& year = j["features"][7];

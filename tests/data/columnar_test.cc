@@ -11,7 +11,9 @@ namespace {
 
 Batch Sample(int rows, int offset) {
   Batch b;
-  b.schema.fields = {{"i", ColumnType::kInt64}, {"d", ColumnType::kDouble}, {"b", ColumnType::kBool},
+  b.schema.fields = {{"i", ColumnType::kInt64},
+                     {"d", ColumnType::kDouble},
+                     {"b", ColumnType::kBool},
                      {"s", ColumnType::kString}};
   for (const auto& f : b.schema.fields) b.columns.emplace_back(f.type);
   for (int r = offset; r < offset + rows; ++r) {
@@ -66,12 +68,14 @@ TEST(ColumnarTest, DamageIsDetected) {
   ASSERT_TRUE((*w)->Close().ok());
   std::string bytes = testing::ReadFile(path);
 
-  testing::WriteFile(tmp / "flip.lcol", bytes.substr(0, 40) + char(bytes[40] ^ 0x55) + bytes.substr(41));
+  testing::WriteFile(tmp / "flip.lcol",
+                     bytes.substr(0, 40) + char(bytes[40] ^ 0x55) + bytes.substr(41));
   auto flipped = ColumnarReader::Open((tmp / "flip.lcol").string());
   ASSERT_TRUE(flipped.ok());
   auto col = (*flipped)->ReadColumn(0, 0);
   EXPECT_EQ(col.status().code(), StatusCode::kDataLoss);
-  EXPECT_NE(col.status().message().find("checksum mismatch in row group 0 column 'i'"), std::string::npos);
+  EXPECT_NE(col.status().message().find("checksum mismatch in row group 0 column 'i'"),
+            std::string::npos);
 
   testing::WriteFile(tmp / "cut.lcol", bytes.substr(0, bytes.size() - 30));
   auto cut = ColumnarReader::Open((tmp / "cut.lcol").string());
@@ -79,8 +83,10 @@ TEST(ColumnarTest, DamageIsDetected) {
   EXPECT_NE(cut.status().message().find("truncated"), std::string::npos);
 
   testing::WriteFile(tmp / "other.lcol", "PK\x03\x04 this is a zip file, honestly.......");
-  EXPECT_EQ(ColumnarReader::Open((tmp / "other.lcol").string()).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(ColumnarReader::Open((tmp / "none.lcol").string()).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ColumnarReader::Open((tmp / "other.lcol").string()).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ColumnarReader::Open((tmp / "none.lcol").string()).status().code(),
+            StatusCode::kNotFound);
 }
 
 TEST(ColumnarTest, SchemaMismatchIsRejected) {

@@ -31,7 +31,8 @@ Result<Table> Read(const std::string& text, CsvOptions o = {}) {
 
 std::string Types(const Schema& s) {
   std::string out;
-  for (const auto& f : s.fields) out += (out.empty() ? "" : " ") + f.name + ":" + std::string(ColumnTypeName(f.type));
+  for (const auto& f : s.fields)
+    out += (out.empty() ? "" : " ") + f.name + ":" + std::string(ColumnTypeName(f.type));
   return out;
 }
 
@@ -86,7 +87,9 @@ TEST(CsvTest, ErrorsNameLineAndColumn) {
   EXPECT_EQ(ErrorOf("a,b,c\n1,2,3\n4,5\n"), "t.csv:3:1: expected 3 fields, found 2");
   EXPECT_EQ(ErrorOf("a,b\n1,\"open\n2,3\n"), "t.csv:2:3: unterminated quoted field");
   EXPECT_EQ(ErrorOf("a,b\n1,\"x\"y\n"), "t.csv:2:6: unexpected 'y' after a closing quote");
-  EXPECT_EQ(ErrorOf("a,b\n1,x\"y\n"), "t.csv:2:4: quote inside an unquoted field (quote the whole field and double the quote)");
+  EXPECT_EQ(
+      ErrorOf("a,b\n1,x\"y\n"),
+      "t.csv:2:4: quote inside an unquoted field (quote the whole field and double the quote)");
   EXPECT_EQ(ErrorOf("a,b\n1,ok\n2,\xC3\x28\n"), "t.csv:3:3: invalid UTF-8");
   // Lines count embedded newlines.
   EXPECT_EQ(ErrorOf("a,b\n\"x\ny\",1\n2\n"), "t.csv:4:1: expected 2 fields, found 1");
@@ -95,7 +98,8 @@ TEST(CsvTest, ErrorsNameLineAndColumn) {
   CsvOptions small;
   small.infer_rows = 2;
   EXPECT_EQ(ErrorOf("n\n1\n2\nthree\n", small),
-            "t.csv:4:1: 'three' is not a valid int64 for column 'n' (types are inferred from the first 2 rows; give "
+            "t.csv:4:1: 'three' is not a valid int64 for column 'n' (types are inferred from the "
+            "first 2 rows; give "
             "the column a type to override)");
 }
 
@@ -126,7 +130,8 @@ TEST(CsvTest, SkipBadRowsWithALimit) {
 TEST(CsvTest, ManySmallBlocksAndThreadsGiveTheSameResult) {
   std::string text = "id,label,value\n";
   for (int i = 0; i < 3000; ++i)
-    text += std::to_string(i) + (i % 7 == 0 ? ",\"multi\nline, quoted\"," : ",plain,") + std::to_string(i * 0.5) + "\n";
+    text += std::to_string(i) + (i % 7 == 0 ? ",\"multi\nline, quoted\"," : ",plain,") +
+            std::to_string(i * 0.5) + "\n";
   auto one = Read(text);
   ASSERT_TRUE(one.ok()) << one.status().ToString();
   for (int threads : {1, 4}) {

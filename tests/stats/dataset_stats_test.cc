@@ -13,16 +13,21 @@ namespace {
 using data::Batch;
 using data::ColumnType;
 
-Batch Make(const std::vector<std::optional<double>>& nums, const std::vector<std::optional<std::string>>& strs) {
+Batch Make(const std::vector<std::optional<double>>& nums,
+           const std::vector<std::optional<std::string>>& strs) {
   Batch b;
   b.schema.fields = {{"x", ColumnType::kDouble}, {"s", ColumnType::kString}};
   b.columns.emplace_back(ColumnType::kDouble);
   b.columns.emplace_back(ColumnType::kString);
   for (size_t i = 0; i < nums.size(); ++i) {
-    if (nums[i]) b.columns[0].AppendDouble(*nums[i]);
-    else b.columns[0].AppendNull();
-    if (strs[i]) b.columns[1].AppendString(*strs[i]);
-    else b.columns[1].AppendNull();
+    if (nums[i])
+      b.columns[0].AppendDouble(*nums[i]);
+    else
+      b.columns[0].AppendNull();
+    if (strs[i])
+      b.columns[1].AppendString(*strs[i]);
+    else
+      b.columns[1].AppendNull();
   }
   return b;
 }
@@ -41,7 +46,7 @@ TEST(DatasetStatsTest, HandComputedValues) {
   EXPECT_EQ(x.num.min, 1);
   EXPECT_EQ(x.num.max, 100);
   EXPECT_EQ(x.num.zeros, 0);
-  EXPECT_NEAR(x.num.Quantile(0.5), 3, 3 * 0.005);    // the median, within the sketch's 0.5%
+  EXPECT_NEAR(x.num.Quantile(0.5), 3, 3 * 0.005);  // the median, within the sketch's 0.5%
   EXPECT_NEAR(x.num.Quantile(1.0), 100, 100 * 0.005);
   EXPECT_NEAR(x.num.Quantile(0.0), 1, 0.005);
   const FeatureStats& str = *s.Find("s");
@@ -77,7 +82,8 @@ TEST(DatasetStatsTest, ZerosNegativesAndHistograms) {
   EXPECT_EQ(total, 100u);
   EXPECT_DOUBLE_EQ(hist[0].first, -50);
   EXPECT_DOUBLE_EQ(hist[1].first, -25.25);
-  EXPECT_NEAR(static_cast<double>(hist[0].second), 25, 1);  // -50..-25.25: 25 values, ±1 at the edge
+  EXPECT_NEAR(static_cast<double>(hist[0].second), 25,
+              1);  // -50..-25.25: 25 values, ±1 at the edge
   auto edges = x.QuantileEdges(2);
   EXPECT_EQ(edges.front(), -50);
   EXPECT_EQ(edges.back(), 49);
@@ -142,8 +148,10 @@ TEST(DatasetStatsTest, MergedShardsEqualOnePass) {
     std::vector<std::optional<std::string>> strs;
     for (int i = 0; i < 1000 + 100 * s; ++i) {
       bool miss = i % 17 == 0;
-      nums.push_back(miss ? std::nullopt : std::optional<double>(std::round(dist(rng) * 100) / 100));
-      strs.push_back(miss ? std::nullopt : std::optional<std::string>("k" + std::to_string(i % 13)));
+      nums.push_back(miss ? std::nullopt
+                          : std::optional<double>(std::round(dist(rng) * 100) / 100));
+      strs.push_back(miss ? std::nullopt
+                          : std::optional<std::string>("k" + std::to_string(i % 13)));
     }
     shards.push_back(Make(nums, strs));
   }

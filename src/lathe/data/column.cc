@@ -1,10 +1,10 @@
 #include "lathe/data/column.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <charconv>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "lathe/core/strings.h"
 
@@ -12,10 +12,14 @@ namespace lathe::data {
 
 std::string_view ColumnTypeName(ColumnType t) {
   switch (t) {
-    case ColumnType::kInt64: return "int64";
-    case ColumnType::kDouble: return "double";
-    case ColumnType::kBool: return "bool";
-    case ColumnType::kString: return "string";
+    case ColumnType::kInt64:
+      return "int64";
+    case ColumnType::kDouble:
+      return "double";
+    case ColumnType::kBool:
+      return "bool";
+    case ColumnType::kString:
+      return "string";
   }
   return "string";
 }
@@ -26,7 +30,8 @@ Result<ColumnType> ParseColumnType(std::string_view name) {
   if (n == "double" || n == "float") return ColumnType::kDouble;
   if (n == "bool") return ColumnType::kBool;
   if (n == "string") return ColumnType::kString;
-  return InvalidArgumentError(fmt::format("unknown column type '{}' (expected int64, double, bool or string)", name));
+  return InvalidArgumentError(
+      fmt::format("unknown column type '{}' (expected int64, double, bool or string)", name));
 }
 
 int Schema::Find(std::string_view name) const {
@@ -44,10 +49,18 @@ size_t Column::null_count() const {
 void Column::AppendNull() {
   valid_.push_back(0);
   switch (type_) {
-    case ColumnType::kInt64: ints_.push_back(0); break;
-    case ColumnType::kDouble: doubles_.push_back(0); break;
-    case ColumnType::kBool: bools_.push_back(0); break;
-    case ColumnType::kString: offsets_.push_back(static_cast<uint32_t>(chars_.size())); break;
+    case ColumnType::kInt64:
+      ints_.push_back(0);
+      break;
+    case ColumnType::kDouble:
+      doubles_.push_back(0);
+      break;
+    case ColumnType::kBool:
+      bools_.push_back(0);
+      break;
+    case ColumnType::kString:
+      offsets_.push_back(static_cast<uint32_t>(chars_.size()));
+      break;
   }
 }
 
@@ -75,17 +88,21 @@ void Column::AppendString(std::string_view v) {
 std::string Column::ToText(size_t row) const {
   if (is_null(row)) return "";
   switch (type_) {
-    case ColumnType::kInt64: return std::to_string(ints_[row]);
-    case ColumnType::kDouble: return fmt::format("{}", doubles_[row]);
-    case ColumnType::kBool: return bools_[row] ? "true" : "false";
-    case ColumnType::kString: return std::string(string_at(row));
+    case ColumnType::kInt64:
+      return std::to_string(ints_[row]);
+    case ColumnType::kDouble:
+      return fmt::format("{}", doubles_[row]);
+    case ColumnType::kBool:
+      return bools_[row] ? "true" : "false";
+    case ColumnType::kString:
+      return std::string(string_at(row));
   }
   return "";
 }
 
 Column Column::FromStorage(ColumnType type, std::vector<uint8_t> valid, std::vector<int64_t> ints,
-                           std::vector<double> doubles, std::vector<uint8_t> bools, std::vector<uint32_t> offsets,
-                           std::string chars) {
+                           std::vector<double> doubles, std::vector<uint8_t> bools,
+                           std::vector<uint32_t> offsets, std::string chars) {
   Column c(type);
   c.valid_ = std::move(valid);
   c.ints_ = std::move(ints);
@@ -111,7 +128,8 @@ std::optional<double> ParseFloat64(std::string_view s) {
   double v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec == std::errc() && p == s.data() + s.size()) return v;
-  if (ec == std::errc::result_out_of_range && p == s.data() + s.size()) return std::strtod(std::string(s).c_str(), nullptr);
+  if (ec == std::errc::result_out_of_range && p == s.data() + s.size())
+    return std::strtod(std::string(s).c_str(), nullptr);
   return std::nullopt;
 }
 

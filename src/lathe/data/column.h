@@ -20,7 +20,9 @@ Result<ColumnType> ParseColumnType(std::string_view name);
 struct Field {
   std::string name;
   ColumnType type = ColumnType::kString;
-  friend bool operator==(const Field& a, const Field& b) { return a.name == b.name && a.type == b.type; }
+  friend bool operator==(const Field& a, const Field& b) {
+    return a.name == b.name && a.type == b.type;
+  }
 };
 
 struct Schema {

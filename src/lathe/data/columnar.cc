@@ -1,6 +1,7 @@
 #include "lathe/data/columnar.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,8 +9,6 @@
 #include <zstd.h>
 
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace lathe::data {
 
@@ -36,9 +35,15 @@ std::string Encode(const Column& c) {
   Put(out, rows);
   PutVector(out, c.validity());
   switch (c.type()) {
-    case ColumnType::kInt64: PutVector(out, c.ints()); break;
-    case ColumnType::kDouble: PutVector(out, c.doubles()); break;
-    case ColumnType::kBool: PutVector(out, c.bools()); break;
+    case ColumnType::kInt64:
+      PutVector(out, c.ints());
+      break;
+    case ColumnType::kDouble:
+      PutVector(out, c.doubles());
+      break;
+    case ColumnType::kBool:
+      PutVector(out, c.bools());
+      break;
     case ColumnType::kString:
       PutVector(out, c.offsets());
       out += c.chars();
@@ -88,22 +93,26 @@ Result<Column> Decode(std::string_view in, ColumnType type, size_t expected_rows
       break;
   }
   if (!in.empty()) return bad;
-  return Column::FromStorage(type, std::move(valid), std::move(ints), std::move(doubles), std::move(bools),
-                             std::move(offsets), std::move(chars));
+  return Column::FromStorage(type, std::move(valid), std::move(ints), std::move(doubles),
+                             std::move(bools), std::move(offsets), std::move(chars));
 }
 
-std::string Hex64(uint64_t v) { return fmt::format("{:016x}", v); }
+std::string Hex64(uint64_t v) {
+  return fmt::format("{:016x}", v);
+}
 
 }  // namespace
 
-Result<std::unique_ptr<ColumnarWriter>> ColumnarWriter::Create(const std::string& path, const Schema& schema,
+Result<std::unique_ptr<ColumnarWriter>> ColumnarWriter::Create(const std::string& path,
+                                                               const Schema& schema,
                                                                const ColumnarOptions& options) {
   std::unique_ptr<ColumnarWriter> w(new ColumnarWriter());
   w->path_ = path;
   w->schema_ = schema;
   w->options_ = options;
   w->file_ = std::fopen(path.c_str(), "wb");
-  if (w->file_ == nullptr) return DataLossError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+  if (w->file_ == nullptr)
+    return DataLossError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
   std::string header(kMagic, sizeof kMagic);
   Put(header, static_cast<uint32_t>(kColumnarVersion));
   Put(header, uint32_t{0});
@@ -120,7 +129,8 @@ ColumnarWriter::~ColumnarWriter() {
 }
 
 Status ColumnarWriter::Write(const Batch& batch) {
-  if (!(batch.schema == schema_)) return InvalidArgumentError("batch schema differs from the file's schema");
+  if (!(batch.schema == schema_))
+    return InvalidArgumentError("batch schema differs from the file's schema");
   for (size_t row = 0; row < batch.rows(); ++row) {
     for (size_t c = 0; c < batch.columns.size(); ++c) {
       const Column& from = batch.columns[c];
@@ -130,10 +140,18 @@ Status ColumnarWriter::Write(const Batch& batch) {
         continue;
       }
       switch (from.type()) {
-        case ColumnType::kInt64: to.AppendInt(from.int_at(row)); break;
-        case ColumnType::kDouble: to.AppendDouble(from.double_at(row)); break;
-        case ColumnType::kBool: to.AppendBool(from.bool_at(row)); break;
-        case ColumnType::kString: to.AppendString(from.string_at(row)); break;
+        case ColumnType::kInt64:
+          to.AppendInt(from.int_at(row));
+          break;
+        case ColumnType::kDouble:
+          to.AppendDouble(from.double_at(row));
+          break;
+        case ColumnType::kBool:
+          to.AppendBool(from.bool_at(row));
+          break;
+        case ColumnType::kString:
+          to.AppendString(from.string_at(row));
+          break;
       }
     }
     if (pending_.rows() >= options_.row_group_rows) LATHE_RETURN_IF_ERROR(Flush());
@@ -148,11 +166,15 @@ Status ColumnarWriter::Flush() {
   for (auto& col : pending_.columns) {
     std::string raw = Encode(col);
     std::string packed(ZSTD_compressBound(raw.size()), '\0');
-    size_t n = ZSTD_compress(packed.data(), packed.size(), raw.data(), raw.size(), options_.zstd_level);
+    size_t n =
+        ZSTD_compress(packed.data(), packed.size(), raw.data(), raw.size(), options_.zstd_level);
     if (ZSTD_isError(n)) return InternalError(fmt::format("zstd: {}", ZSTD_getErrorName(n)));
     packed.resize(n);
-    if (std::fwrite(packed.data(), 1, n, file_) != n) return DataLossError(fmt::format("cannot write {}", path_));
-    columns.push_back({{"offset", offset_}, {"size", n}, {"raw_size", raw.size()},
+    if (std::fwrite(packed.data(), 1, n, file_) != n)
+      return DataLossError(fmt::format("cannot write {}", path_));
+    columns.push_back({{"offset", offset_},
+                       {"size", n},
+                       {"raw_size", raw.size()},
                        {"xxh3", Hex64(XXH3_64bits(packed.data(), n))}});
     offset_ += n;
     col = Column(col.type());
@@ -165,9 +187,11 @@ Status ColumnarWriter::Flush() {
 Status ColumnarWriter::Close(const nlohmann::json& metadata) {
   LATHE_RETURN_IF_ERROR(Flush());
   nlohmann::json schema = nlohmann::json::array();
-  for (const auto& f : schema_.fields) schema.push_back({{"name", f.name}, {"type", ColumnTypeName(f.type)}});
-  nlohmann::json footer = {{"format", "lathe.columnar"}, {"version", kColumnarVersion}, {"schema", schema},
-                           {"rows", rows_}, {"row_groups", row_groups_}, {"metadata", metadata}};
+  for (const auto& f : schema_.fields)
+    schema.push_back({{"name", f.name}, {"type", ColumnTypeName(f.type)}});
+  nlohmann::json footer = {{"format", "lathe.columnar"}, {"version", kColumnarVersion},
+                           {"schema", schema},           {"rows", rows_},
+                           {"row_groups", row_groups_},  {"metadata", metadata}};
   std::string tail = footer.dump();
   Put(tail, static_cast<uint64_t>(tail.size()));
   tail.append(kMagic, sizeof kMagic);
@@ -190,11 +214,13 @@ Result<std::unique_ptr<ColumnarReader>> ColumnarReader::Open(const std::string& 
   r->size_ = static_cast<size_t>(st.st_size);
   if (r->size_ < kHeaderSize + kTailSize) {
     close(fd);
-    return DataLossError(fmt::format("{} is too short to be a Lathe columnar file (truncated?)", path));
+    return DataLossError(
+        fmt::format("{} is too short to be a Lathe columnar file (truncated?)", path));
   }
   void* map = mmap(nullptr, r->size_, PROT_READ, MAP_PRIVATE, fd, 0);
   close(fd);
-  if (map == MAP_FAILED) return DataLossError(fmt::format("cannot map {}: {}", path, std::strerror(errno)));
+  if (map == MAP_FAILED)
+    return DataLossError(fmt::format("cannot map {}: {}", path, std::strerror(errno)));
   r->data_ = static_cast<const uint8_t*>(map);
   if (std::memcmp(r->data_, kMagic, sizeof kMagic) != 0)
     return InvalidArgumentError(fmt::format("{} is not a Lathe columnar file", path));
@@ -202,15 +228,20 @@ Result<std::unique_ptr<ColumnarReader>> ColumnarReader::Open(const std::string& 
   std::memcpy(&version, r->data_ + 8, sizeof version);
   if (version > kColumnarVersion)
     return InvalidArgumentError(
-        fmt::format("{} has columnar format version {}, newer than {} that this lathe reads", path, version, kColumnarVersion));
+        fmt::format("{} has columnar format version {}, newer than {} that this lathe reads", path,
+                    version, kColumnarVersion));
   if (std::memcmp(r->data_ + r->size_ - sizeof kMagic, kMagic, sizeof kMagic) != 0)
-    return DataLossError(fmt::format("{} has no footer: the file is truncated or was not closed", path));
+    return DataLossError(
+        fmt::format("{} has no footer: the file is truncated or was not closed", path));
   uint64_t footer_len = 0;
   std::memcpy(&footer_len, r->data_ + r->size_ - kTailSize, sizeof footer_len);
-  if (footer_len > r->size_ - kHeaderSize - kTailSize) return DataLossError(fmt::format("{}: damaged footer", path));
-  std::string_view footer(reinterpret_cast<const char*>(r->data_ + r->size_ - kTailSize - footer_len), footer_len);
+  if (footer_len > r->size_ - kHeaderSize - kTailSize)
+    return DataLossError(fmt::format("{}: damaged footer", path));
+  std::string_view footer(
+      reinterpret_cast<const char*>(r->data_ + r->size_ - kTailSize - footer_len), footer_len);
   auto j = nlohmann::json::parse(footer, nullptr, false);
-  if (j.is_discarded() || j.value("format", "") != "lathe.columnar") return DataLossError(fmt::format("{}: damaged footer", path));
+  if (j.is_discarded() || j.value("format", "") != "lathe.columnar")
+    return DataLossError(fmt::format("{}: damaged footer", path));
   try {
     for (const auto& f : j.at("schema")) {
       LATHE_ASSIGN_OR_RETURN(ColumnType t, ParseColumnType(f.at("type").get<std::string>()));
@@ -221,7 +252,8 @@ Result<std::unique_ptr<ColumnarReader>> ColumnarReader::Open(const std::string& 
     r->metadata_ = j.value("metadata", nlohmann::json::object());
     for (const auto& rg : r->row_groups_)
       for (const auto& c : rg.at("columns"))
-        if (c.at("offset").get<uint64_t>() + c.at("size").get<uint64_t>() > r->size_ - kTailSize - footer_len)
+        if (c.at("offset").get<uint64_t>() + c.at("size").get<uint64_t>() >
+            r->size_ - kTailSize - footer_len)
           return DataLossError(fmt::format("{}: a column chunk lies outside the file", path));
   } catch (const nlohmann::json::exception& e) {
     return DataLossError(fmt::format("{}: damaged footer: {}", path, e.what()));
@@ -233,7 +265,9 @@ ColumnarReader::~ColumnarReader() {
   if (data_ != nullptr) munmap(const_cast<uint8_t*>(data_), size_);
 }
 
-size_t ColumnarReader::row_group_rows(size_t rg) const { return row_groups_[rg].at("rows").get<size_t>(); }
+size_t ColumnarReader::row_group_rows(size_t rg) const {
+  return row_groups_[rg].at("rows").get<size_t>();
+}
 
 Result<Column> ColumnarReader::ReadColumn(size_t rg, size_t column) const {
   if (rg >= row_groups_.size() || column >= schema_.fields.size())
@@ -247,7 +281,8 @@ Result<Column> ColumnarReader::ReadColumn(size_t rg, size_t column) const {
   std::string raw(c["raw_size"].get<size_t>(), '\0');
   size_t n = ZSTD_decompress(raw.data(), raw.size(), p, size);
   if (ZSTD_isError(n) || n != raw.size())
-    return DataLossError(fmt::format("{}: cannot decompress row group {} column '{}'", path_, rg, schema_.fields[column].name));
+    return DataLossError(fmt::format("{}: cannot decompress row group {} column '{}'", path_, rg,
+                                     schema_.fields[column].name));
   auto col = Decode(raw, schema_.fields[column].type, row_group_rows(rg));
   if (!col.ok()) return col.status().WithContext(path_);
   return col;

@@ -7,9 +7,8 @@
 
 #include <cstdint>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "lathe/core/status.h"
 #include "lathe/data/column.h"
@@ -25,7 +24,8 @@ struct ColumnarOptions {
 
 class ColumnarWriter {
  public:
-  static Result<std::unique_ptr<ColumnarWriter>> Create(const std::string& path, const Schema& schema,
+  static Result<std::unique_ptr<ColumnarWriter>> Create(const std::string& path,
+                                                        const Schema& schema,
                                                         const ColumnarOptions& options = {});
   ~ColumnarWriter();
   // Appends a batch with the writer's schema.

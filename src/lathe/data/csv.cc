@@ -1,5 +1,7 @@
 #include "lathe/data/csv.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
@@ -9,8 +11,6 @@
 #include <mutex>
 #include <set>
 #include <thread>
-
-#include <fmt/format.h>
 
 namespace lathe::data {
 
@@ -31,8 +31,8 @@ bool IsValidUtf8(std::string_view s) {
       cp = (cp << 6) | (p[i + k] & 0x3F);
     }
     // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
       return false;
     i += len;
   }
@@ -55,19 +55,21 @@ class RecordParser {
   RecordParser(const CsvOptions& o, const std::string& name) : o_(o), name_(name) {}
 
   // Parses the record at data[pos]. Returns false when only blank lines remain.
-  Result<bool> Next(std::string_view data, size_t& pos, int64_t& line, size_t& line_start, std::string& scratch,
-                    std::vector<FieldRef>& fields) const {
+  Result<bool> Next(std::string_view data, size_t& pos, int64_t& line, size_t& line_start,
+                    std::string& scratch, std::vector<FieldRef>& fields) const {
     fields.clear();
     scratch.clear();
     const size_t n = data.size();
-    while (pos < n && (data[pos] == '\n' || (data[pos] == '\r' && pos + 1 < n && data[pos + 1] == '\n'))) {
+    while (pos < n &&
+           (data[pos] == '\n' || (data[pos] == '\r' && pos + 1 < n && data[pos + 1] == '\n'))) {
       pos += data[pos] == '\r' ? 2 : 1;
       ++line;
       line_start = pos;
     }
     if (pos >= n) return false;
     while (true) {
-      FieldRef f{static_cast<uint32_t>(scratch.size()), 0, line, static_cast<int64_t>(pos - line_start) + 1, false};
+      FieldRef f{static_cast<uint32_t>(scratch.size()), 0, line,
+                 static_cast<int64_t>(pos - line_start) + 1, false};
       if (pos < n && data[pos] == o_.quote) {
         f.quoted = true;
         ++pos;
@@ -97,8 +99,9 @@ class RecordParser {
         size_t start = pos;
         while (pos < n && data[pos] != o_.delimiter && data[pos] != '\n') {
           if (data[pos] == o_.quote)
-            return Error(line, static_cast<int64_t>(pos - line_start) + 1,
-                         "quote inside an unquoted field (quote the whole field and double the quote)");
+            return Error(
+                line, static_cast<int64_t>(pos - line_start) + 1,
+                "quote inside an unquoted field (quote the whole field and double the quote)");
           if (data[pos] == '\r' && pos + 1 < n && data[pos + 1] == '\n') break;
           ++pos;
         }
@@ -134,8 +137,10 @@ size_t LastRecordEnd(std::string_view block, char quote) {
   size_t end = 0;
   for (size_t i = 0; i < block.size(); ++i) {
     char c = block[i];
-    if (c == quote) in_quotes = !in_quotes;
-    else if (c == '\n' && !in_quotes) end = i + 1;
+    if (c == quote)
+      in_quotes = !in_quotes;
+    else if (c == '\n' && !in_quotes)
+      end = i + 1;
   }
   return end;
 }
@@ -157,7 +162,11 @@ constexpr size_t kKeptErrors = 10;
 class Converter {
  public:
   Converter(const CsvOptions& o, const std::string& name, const Schema& schema)
-      : o_(o), name_(name), schema_(schema), parser_(o, name), missing_(o.missing.begin(), o.missing.end()) {}
+      : o_(o),
+        name_(name),
+        schema_(schema),
+        parser_(o, name),
+        missing_(o.missing.begin(), o.missing.end()) {}
 
   ChunkResult Convert(const Chunk& chunk) const {
     ChunkResult r;
@@ -190,26 +199,30 @@ class Converter {
   Status Append(Batch& b, const std::string& scratch, const std::vector<FieldRef>& fields) const {
     const size_t n = schema_.fields.size();
     if (fields.size() != n)
-      return parser_.Error(fields[0].line, 1, fmt::format("expected {} fields, found {}", n, fields.size()));
+      return parser_.Error(fields[0].line, 1,
+                           fmt::format("expected {} fields, found {}", n, fields.size()));
     // Check everything first so that a bad row leaves no partial values behind.
     thread_local std::vector<int> kinds;  // 0 missing, 1 value
     kinds.assign(n, 1);
     for (size_t c = 0; c < n; ++c) {
       std::string_view v(scratch.data() + fields[c].offset, fields[c].length);
       if (!IsValidUtf8(v)) return parser_.Error(fields[c].line, fields[c].column, "invalid UTF-8");
-      if ((v.empty() && fields[c].quoted) || (!fields[c].quoted && missing_.count(std::string(v))) ||
+      if ((v.empty() && fields[c].quoted) ||
+          (!fields[c].quoted && missing_.count(std::string(v))) ||
           (fields[c].quoted && v.empty())) {
         kinds[c] = 0;
         continue;
       }
       ColumnType t = schema_.fields[c].type;
       bool fits = t == ColumnType::kString || (t == ColumnType::kInt64 && ParseInt64(v)) ||
-                  (t == ColumnType::kDouble && ParseFloat64(v)) || (t == ColumnType::kBool && ParseBoolean(v));
+                  (t == ColumnType::kDouble && ParseFloat64(v)) ||
+                  (t == ColumnType::kBool && ParseBoolean(v));
       if (!fits)
-        return parser_.Error(fields[c].line, fields[c].column,
-                             fmt::format("'{}' is not a valid {} for column '{}' (types are inferred from the first "
-                                         "{} rows; give the column a type to override)",
-                                         v.substr(0, 40), ColumnTypeName(t), schema_.fields[c].name, o_.infer_rows));
+        return parser_.Error(
+            fields[c].line, fields[c].column,
+            fmt::format("'{}' is not a valid {} for column '{}' (types are inferred from the first "
+                        "{} rows; give the column a type to override)",
+                        v.substr(0, 40), ColumnTypeName(t), schema_.fields[c].name, o_.infer_rows));
     }
     for (size_t c = 0; c < n; ++c) {
       Column& col = b.columns[c];
@@ -219,10 +232,18 @@ class Converter {
       }
       std::string_view v(scratch.data() + fields[c].offset, fields[c].length);
       switch (col.type()) {
-        case ColumnType::kInt64: col.AppendInt(*ParseInt64(v)); break;
-        case ColumnType::kDouble: col.AppendDouble(*ParseFloat64(v)); break;
-        case ColumnType::kBool: col.AppendBool(*ParseBoolean(v)); break;
-        case ColumnType::kString: col.AppendString(v); break;
+        case ColumnType::kInt64:
+          col.AppendInt(*ParseInt64(v));
+          break;
+        case ColumnType::kDouble:
+          col.AppendDouble(*ParseFloat64(v));
+          break;
+        case ColumnType::kBool:
+          col.AppendBool(*ParseBoolean(v));
+          break;
+        case ColumnType::kString:
+          col.AppendString(v);
+          break;
       }
     }
     return Status::Ok();
@@ -290,7 +311,8 @@ ColumnType Infer(const std::vector<std::string_view>& values) {
   return ColumnType::kString;
 }
 
-Result<CsvReport> Read(Source& src, const std::string& name, const CsvOptions& o, const BatchCallback& on_batch) {
+Result<CsvReport> Read(Source& src, const std::string& name, const CsvOptions& o,
+                       const BatchCallback& on_batch) {
   CsvReport report;
   std::string buf;
   bool eof = false;
@@ -299,7 +321,8 @@ Result<CsvReport> Read(Source& src, const std::string& name, const CsvOptions& o
     while (!eof && buf.size() < at_least) eof = !src.Read(buf, o.block_bytes);
   };
   fill(o.block_bytes);
-  if (buf.empty()) return InvalidArgumentError(fmt::format("{}: empty file: expected a header row", name));
+  if (buf.empty())
+    return InvalidArgumentError(fmt::format("{}: empty file: expected a header row", name));
   if (buf.compare(0, 3, "\xEF\xBB\xBF") == 0) buf.erase(0, 3);  // a UTF-8 byte order mark
 
   RecordParser parser(o, name);
@@ -309,17 +332,20 @@ Result<CsvReport> Read(Source& src, const std::string& name, const CsvOptions& o
   int64_t line = 1;
   while (!eof && LastRecordEnd(buf, o.quote) == 0) fill(buf.size() + o.block_bytes);
   LATHE_ASSIGN_OR_RETURN(bool has_header, parser.Next(buf, pos, line, line_start, scratch, fields));
-  if (!has_header) return InvalidArgumentError(fmt::format("{}: empty file: expected a header row", name));
+  if (!has_header)
+    return InvalidArgumentError(fmt::format("{}: empty file: expected a header row", name));
   std::set<std::string> seen;
   for (const auto& f : fields) {
     std::string col = scratch.substr(f.offset, f.length);
     if (!IsValidUtf8(col)) return parser.Error(f.line, f.column, "invalid UTF-8 in the header");
     if (col.empty()) return parser.Error(f.line, f.column, "empty column name in the header");
-    if (!seen.insert(col).second) return parser.Error(f.line, f.column, fmt::format("duplicate column name '{}'", col));
+    if (!seen.insert(col).second)
+      return parser.Error(f.line, f.column, fmt::format("duplicate column name '{}'", col));
     report.schema.fields.push_back({col, ColumnType::kString});
   }
   for (const auto& [col, t] : o.types)
-    if (report.schema.Find(col) < 0) return InvalidArgumentError(fmt::format("{}: no column '{}' to give a type", name, col));
+    if (report.schema.Find(col) < 0)
+      return InvalidArgumentError(fmt::format("{}: no column '{}' to give a type", name, col));
 
   // Types: inferred from the first rows of the first block, unless given.
   {
@@ -327,14 +353,17 @@ Result<CsvReport> Read(Source& src, const std::string& name, const CsvOptions& o
     std::vector<std::vector<std::string>> samples(report.schema.fields.size());
     size_t p = pos, ls = line_start;
     int64_t l = line;
-    std::string_view complete(buf.data(), LastRecordEnd(buf, o.quote) > 0 && !eof ? LastRecordEnd(buf, o.quote) : buf.size());
+    std::string_view complete(buf.data(), LastRecordEnd(buf, o.quote) > 0 && !eof
+                                              ? LastRecordEnd(buf, o.quote)
+                                              : buf.size());
     for (size_t r = 0; r < o.infer_rows; ++r) {
       auto more = parser.Next(complete, p, l, ls, scratch, fields);
       if (!more.ok() || !*more) break;
       if (fields.size() != samples.size()) continue;
       for (size_t c = 0; c < fields.size(); ++c) {
         std::string v = scratch.substr(fields[c].offset, fields[c].length);
-        if (!v.empty() && !(!fields[c].quoted && missing.count(v))) samples[c].push_back(std::move(v));
+        if (!v.empty() && !(!fields[c].quoted && missing.count(v)))
+          samples[c].push_back(std::move(v));
       }
     }
     for (size_t c = 0; c < samples.size(); ++c) {
@@ -351,7 +380,9 @@ Result<CsvReport> Read(Source& src, const std::string& name, const CsvOptions& o
 
   // The rest: chunks cut at record boundaries, converted in parallel, delivered in order.
   const Converter converter(o, name, report.schema);
-  const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = o.threads > 0
+                          ? o.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const size_t max_in_flight = static_cast<size_t>(threads) * 2;
   std::mutex mu;
   std::condition_variable cv;
@@ -395,10 +426,11 @@ Result<CsvReport> Read(Source& src, const std::string& name, const CsvOptions& o
       }
       report.bad_rows += r.bad_rows;
       for (auto& e : r.errors)
-        if (report.bad_row_errors.size() < kKeptErrors) report.bad_row_errors.push_back(std::move(e));
+        if (report.bad_row_errors.size() < kKeptErrors)
+          report.bad_row_errors.push_back(std::move(e));
       if (o.max_bad_rows >= 0 && report.bad_rows > o.max_bad_rows) {
-        failure = InvalidArgumentError(fmt::format("{}: more than {} bad rows (first: {})", name, o.max_bad_rows,
-                                                   report.bad_row_errors.front()));
+        failure = InvalidArgumentError(fmt::format("{}: more than {} bad rows (first: {})", name,
+                                                   o.max_bad_rows, report.bad_row_errors.front()));
         return;
       }
       report.rows += static_cast<int64_t>(r.batch.rows());
@@ -458,15 +490,17 @@ Result<CsvReport> Read(Source& src, const std::string& name, const CsvOptions& o
 
 }  // namespace
 
-Result<CsvReport> ReadCsv(const std::string& path, const CsvOptions& options, const BatchCallback& on_batch) {
+Result<CsvReport> ReadCsv(const std::string& path, const CsvOptions& options,
+                          const BatchCallback& on_batch) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return NotFoundError(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+  if (f == nullptr)
+    return NotFoundError(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
   FileSource src(f);
   return Read(src, path, options, on_batch);
 }
 
-Result<CsvReport> ReadCsvText(std::string_view text, const std::string& name, const CsvOptions& options,
-                              const BatchCallback& on_batch) {
+Result<CsvReport> ReadCsvText(std::string_view text, const std::string& name,
+                              const CsvOptions& options, const BatchCallback& on_batch) {
   TextSource src(text);
   return Read(src, name, options, on_batch);
 }

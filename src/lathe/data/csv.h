@@ -38,8 +38,8 @@ struct CsvOptions {
 
 struct CsvReport {
   Schema schema;
-  int64_t rows = 0;      // rows delivered
-  int64_t bad_rows = 0;  // rows skipped
+  int64_t rows = 0;                         // rows delivered
+  int64_t bad_rows = 0;                     // rows skipped
   std::vector<std::string> bad_row_errors;  // the first few, with locations
   int64_t bytes = 0;
 };
@@ -47,10 +47,11 @@ struct CsvReport {
 using BatchCallback = std::function<Status(Batch&& batch)>;
 
 // Reads `path`, calling `on_batch` with consecutive batches in file order.
-Result<CsvReport> ReadCsv(const std::string& path, const CsvOptions& options, const BatchCallback& on_batch);
+Result<CsvReport> ReadCsv(const std::string& path, const CsvOptions& options,
+                          const BatchCallback& on_batch);
 // The same over text in memory; `name` is used in error messages.
-Result<CsvReport> ReadCsvText(std::string_view text, const std::string& name, const CsvOptions& options,
-                              const BatchCallback& on_batch);
+Result<CsvReport> ReadCsvText(std::string_view text, const std::string& name,
+                              const CsvOptions& options, const BatchCallback& on_batch);
 
 // True if `s` is well-formed UTF-8.
 bool IsValidUtf8(std::string_view s);

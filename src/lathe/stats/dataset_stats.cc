@@ -1,10 +1,10 @@
 #include "lathe/stats/dataset_stats.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "lathe/core/strings.h"
 #include "lathe/data/columnar.h"
@@ -49,7 +49,8 @@ double NumericStats::Quantile(double q) const {
 uint64_t NumericStats::CountBetween(double lo, double hi) const {
   if (!exact) return sketch.CountBetween(lo, hi);
   uint64_t n = 0;
-  for (auto it = values.lower_bound(lo); it != values.end() && it->first < hi; ++it) n += it->second;
+  for (auto it = values.lower_bound(lo); it != values.end() && it->first < hi; ++it)
+    n += it->second;
   return n;
 }
 
@@ -81,7 +82,8 @@ Status NumericStats::Merge(const NumericStats& o) {
 }
 
 double NumericStats::stddev() const {
-  return count == 0 ? std::numeric_limits<double>::quiet_NaN() : std::sqrt(m2 / static_cast<double>(count));
+  return count == 0 ? std::numeric_limits<double>::quiet_NaN()
+                    : std::sqrt(m2 / static_cast<double>(count));
 }
 
 std::vector<std::pair<double, uint64_t>> NumericStats::EqualWidthHistogram(int buckets) const {
@@ -163,7 +165,9 @@ double CategoricalStats::Unique() const {
 
 std::vector<std::pair<std::string, int64_t>> CategoricalStats::Top(size_t k) const {
   std::vector<std::pair<std::string, int64_t>> all(counts.begin(), counts.end());
-  auto by_count = [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; };
+  auto by_count = [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  };
   if (all.size() > k) {
     std::partial_sort(all.begin(), all.begin() + static_cast<long>(k), all.end(), by_count);
     all.resize(k);
@@ -199,10 +203,18 @@ void DatasetStats::Add(const data::Batch& b) {
         continue;
       }
       switch (col.type()) {
-        case ColumnType::kInt64: f.num.Add(static_cast<double>(col.int_at(r))); break;
-        case ColumnType::kDouble: f.num.Add(col.double_at(r)); break;
-        case ColumnType::kBool: f.cat.Add(col.bool_at(r) ? "true" : "false"); break;
-        case ColumnType::kString: f.cat.Add(col.string_at(r)); break;
+        case ColumnType::kInt64:
+          f.num.Add(static_cast<double>(col.int_at(r)));
+          break;
+        case ColumnType::kDouble:
+          f.num.Add(col.double_at(r));
+          break;
+        case ColumnType::kBool:
+          f.cat.Add(col.bool_at(r) ? "true" : "false");
+          break;
+        case ColumnType::kString:
+          f.cat.Add(col.string_at(r));
+          break;
       }
     }
   }
@@ -217,7 +229,8 @@ Status DatasetStats::Merge(const DatasetStats& o) {
     return FailedPreconditionError("cannot merge statistics of datasets with different features");
   for (size_t i = 0; i < features_.size(); ++i) {
     if (features_[i].name != o.features_[i].name || features_[i].type != o.features_[i].type)
-      return FailedPreconditionError(fmt::format("cannot merge statistics: feature '{}' differs", features_[i].name));
+      return FailedPreconditionError(
+          fmt::format("cannot merge statistics: feature '{}' differs", features_[i].name));
   }
   rows_ += o.rows_;
   for (size_t i = 0; i < features_.size(); ++i) {
@@ -230,14 +243,17 @@ Status DatasetStats::Merge(const DatasetStats& o) {
 
 namespace {
 
-nlohmann::json Number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+nlohmann::json Number(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
 
 }  // namespace
 
 nlohmann::json DatasetStats::ToJson(int buckets, size_t top_k) const {
   nlohmann::json features = nlohmann::json::array();
   for (const auto& f : features_) {
-    nlohmann::json j = {{"name", f.name}, {"type", data::ColumnTypeName(f.type)}, {"missing", f.missing}};
+    nlohmann::json j = {
+        {"name", f.name}, {"type", data::ColumnTypeName(f.type)}, {"missing", f.missing}};
     if (f.numeric()) {
       const NumericStats& n = f.num;
       j["count"] = n.count;
@@ -247,11 +263,13 @@ nlohmann::json DatasetStats::ToJson(int buckets, size_t top_k) const {
       j["max"] = Number(n.count ? n.max : NAN);
       j["zeros"] = n.zeros;
       nlohmann::json q = nlohmann::json::object();
-      for (double p : {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99}) q[fmt::format("{:g}", p)] = Number(n.Quantile(p));
+      for (double p : {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99})
+        q[fmt::format("{:g}", p)] = Number(n.Quantile(p));
       j["quantiles"] = q;
       j["median"] = Number(n.Quantile(0.5));
       nlohmann::json hist = nlohmann::json::array();
-      for (const auto& [lo, c] : n.EqualWidthHistogram(buckets)) hist.push_back({{"low", lo}, {"count", c}});
+      for (const auto& [lo, c] : n.EqualWidthHistogram(buckets))
+        hist.push_back({{"low", lo}, {"count", c}});
       j["histogram"] = hist;
       nlohmann::json edges = nlohmann::json::array();
       for (double e : n.QuantileEdges(buckets)) edges.push_back(Number(e));
@@ -259,8 +277,9 @@ nlohmann::json DatasetStats::ToJson(int buckets, size_t top_k) const {
       nlohmann::json values = nlohmann::json::array();
       for (const auto& [v, c] : n.values) values.push_back({v, c});
       j["quantiles_exact"] = n.exact;
-      j["state"] = {{"count", n.count}, {"zeros", n.zeros}, {"mean", n.mean},   {"m2", n.m2},          {"min", n.min},
-                    {"max", n.max},     {"exact", n.exact}, {"values", values}, {"sketch", n.sketch.ToJson()}};
+      j["state"] = {{"count", n.count}, {"zeros", n.zeros}, {"mean", n.mean},
+                    {"m2", n.m2},       {"min", n.min},     {"max", n.max},
+                    {"exact", n.exact}, {"values", values}, {"sketch", n.sketch.ToJson()}};
     } else {
       const CategoricalStats& c = f.cat;
       j["count"] = c.count;
@@ -269,10 +288,16 @@ nlohmann::json DatasetStats::ToJson(int buckets, size_t top_k) const {
       nlohmann::json top = nlohmann::json::array();
       for (const auto& [v, n] : c.Top(top_k)) top.push_back({{"value", v}, {"count", n}});
       j["top"] = top;
-      j["length"] = {{"min", c.min_length}, {"max", c.max_length},
+      j["length"] = {{"min", c.min_length},
+                     {"max", c.max_length},
                      {"mean", c.count ? c.total_length / static_cast<double>(c.count) : 0.0}};
-      j["state"] = {{"count", c.count}, {"exact", c.exact}, {"counts", c.counts}, {"distinct", c.distinct.ToJson()},
-                    {"min_length", c.min_length}, {"max_length", c.max_length}, {"total_length", c.total_length}};
+      j["state"] = {{"count", c.count},
+                    {"exact", c.exact},
+                    {"counts", c.counts},
+                    {"distinct", c.distinct.ToJson()},
+                    {"min_length", c.min_length},
+                    {"max_length", c.max_length},
+                    {"total_length", c.total_length}};
     }
     features.push_back(std::move(j));
   }
@@ -298,7 +323,8 @@ Result<DatasetStats> DatasetStats::FromJson(const nlohmann::json& j) {
         f.num.max = st.at("max").get<double>();
         LATHE_ASSIGN_OR_RETURN(f.num.sketch, QuantileSketch::FromJson(st.at("sketch")));
         f.num.exact = st.at("exact").get<bool>();
-        for (const auto& p : st.at("values")) f.num.values[p[0].get<double>()] = p[1].get<uint64_t>();
+        for (const auto& p : st.at("values"))
+          f.num.values[p[0].get<double>()] = p[1].get<uint64_t>();
       } else {
         f.cat.count = st.at("count").get<int64_t>();
         f.cat.exact = st.at("exact").get<bool>();

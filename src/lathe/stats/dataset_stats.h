@@ -12,12 +12,11 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "lathe/data/column.h"
 #include "lathe/stats/sketch.h"
@@ -68,7 +67,9 @@ struct FeatureStats {
   std::string name;
   data::ColumnType type = data::ColumnType::kString;
   int64_t missing = 0;
-  bool numeric() const { return type == data::ColumnType::kInt64 || type == data::ColumnType::kDouble; }
+  bool numeric() const {
+    return type == data::ColumnType::kInt64 || type == data::ColumnType::kDouble;
+  }
   NumericStats num;
   CategoricalStats cat;
 };

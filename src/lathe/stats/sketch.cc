@@ -1,12 +1,11 @@
 #include "lathe/stats/sketch.h"
 
+#include <fmt/format.h>
 #include <xxhash.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "lathe/core/strings.h"
 
@@ -18,11 +17,17 @@ constexpr int kRegisterBits = 14;
 }  // namespace
 
 QuantileSketch::QuantileSketch(double alpha)
-    : alpha_(alpha), gamma_((1 + alpha) / (1 - alpha)), log_gamma_(std::log((1 + alpha) / (1 - alpha))) {}
+    : alpha_(alpha),
+      gamma_((1 + alpha) / (1 - alpha)),
+      log_gamma_(std::log((1 + alpha) / (1 - alpha))) {}
 
-int QuantileSketch::Index(double v) const { return static_cast<int>(std::ceil(std::log(v) / log_gamma_)); }
+int QuantileSketch::Index(double v) const {
+  return static_cast<int>(std::ceil(std::log(v) / log_gamma_));
+}
 
-double QuantileSketch::Value(int index) const { return 2 * std::pow(gamma_, index) / (gamma_ + 1); }
+double QuantileSketch::Value(int index) const {
+  return 2 * std::pow(gamma_, index) / (gamma_ + 1);
+}
 
 void QuantileSketch::Add(double v, uint64_t count) {
   if (std::isnan(v) || count == 0) return;
@@ -38,7 +43,8 @@ void QuantileSketch::Add(double v, uint64_t count) {
 
 Status QuantileSketch::Merge(const QuantileSketch& other) {
   if (other.alpha_ != alpha_)
-    return FailedPreconditionError(fmt::format("cannot merge quantile sketches of accuracy {} and {}", alpha_, other.alpha_));
+    return FailedPreconditionError(
+        fmt::format("cannot merge quantile sketches of accuracy {} and {}", alpha_, other.alpha_));
   for (const auto& [i, c] : other.positive_) positive_[i] += c;
   for (const auto& [i, c] : other.negative_) negative_[i] += c;
   zeros_ += other.zeros_;
@@ -82,7 +88,10 @@ nlohmann::json QuantileSketch::ToJson() const {
     for (const auto& [i, c] : m) j.push_back({i, c});
     return j;
   };
-  return {{"alpha", alpha_}, {"zeros", zeros_}, {"positive", store(positive_)}, {"negative", store(negative_)}};
+  return {{"alpha", alpha_},
+          {"zeros", zeros_},
+          {"positive", store(positive_)},
+          {"negative", store(negative_)}};
 }
 
 Result<QuantileSketch> QuantileSketch::FromJson(const nlohmann::json& j) {
@@ -115,7 +124,8 @@ void DistinctSketch::Add(std::string_view value) {
 }
 
 void DistinctSketch::Merge(const DistinctSketch& other) {
-  for (size_t i = 0; i < registers_.size(); ++i) registers_[i] = std::max(registers_[i], other.registers_[i]);
+  for (size_t i = 0; i < registers_.size(); ++i)
+    registers_[i] = std::max(registers_[i], other.registers_[i]);
 }
 
 double DistinctSketch::Estimate() const {
@@ -127,13 +137,15 @@ double DistinctSketch::Estimate() const {
     zeros += r == 0;
   }
   double estimate = (0.7213 / (1 + 1.079 / m)) * m * m / sum;
-  if (estimate <= 2.5 * m && zeros > 0) estimate = m * std::log(m / zeros);  // small ranges: linear counting
+  if (estimate <= 2.5 * m && zeros > 0)
+    estimate = m * std::log(m / zeros);  // small ranges: linear counting
   return estimate;
 }
 
 nlohmann::json DistinctSketch::ToJson() const {
   return {{"hll_bits", kRegisterBits},
-          {"registers", Base64Encode(std::string_view(reinterpret_cast<const char*>(registers_.data()), registers_.size()))}};
+          {"registers", Base64Encode(std::string_view(
+                            reinterpret_cast<const char*>(registers_.data()), registers_.size()))}};
 }
 
 Result<DistinctSketch> DistinctSketch::FromJson(const nlohmann::json& j) {

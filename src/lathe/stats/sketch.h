@@ -5,10 +5,9 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "lathe/core/status.h"
 
@@ -35,8 +34,8 @@ class QuantileSketch {
   static Result<QuantileSketch> FromJson(const nlohmann::json& j);
 
  private:
-  int Index(double v) const;          // bucket of |v|
-  double Value(int index) const;      // representative |value| of a bucket
+  int Index(double v) const;      // bucket of |v|
+  double Value(int index) const;  // representative |value| of a bucket
   double alpha_, gamma_, log_gamma_;
   std::map<int, uint64_t> positive_, negative_;
   uint64_t zeros_ = 0, count_ = 0;
