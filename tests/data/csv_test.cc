@@ -152,6 +152,29 @@ TEST(CsvTest, ManySmallBlocksAndThreadsGiveTheSameResult) {
   EXPECT_EQ(ErrorOf(text, o), "t.csv:3431:1: expected 3 fields, found 1");
 }
 
+TEST(CsvTest, WorkerCallbackSeesEveryRowOnce) {
+  std::string text = "id\n";
+  int64_t expected = 0;
+  for (int i = 0; i < 5000; ++i) {
+    text += std::to_string(i) + "\n";
+    expected += i;
+  }
+  CsvOptions o;
+  o.block_bytes = 100;
+  o.threads = 3;
+  std::vector<int64_t> sums(static_cast<size_t>(CsvThreads(o)), 0);
+  auto r = ReadCsvText(
+      text, "t.csv", o, [](Batch&&) { return Status::Ok(); },
+      [&](int worker, const Batch& b) {
+        for (size_t i = 0; i < b.rows(); ++i)
+          sums[static_cast<size_t>(worker)] += b.columns[0].int_at(i);
+        return Status::Ok();
+      });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(sums[0] + sums[1] + sums[2], expected);
+  EXPECT_EQ(r->rows, 5000);
+}
+
 TEST(CsvTest, ValidUtf8) {
   EXPECT_TRUE(IsValidUtf8("plain ascii"));
   EXPECT_TRUE(IsValidUtf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));

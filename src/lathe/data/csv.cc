@@ -312,7 +312,7 @@ ColumnType Infer(const std::vector<std::string_view>& values) {
 }
 
 Result<CsvReport> Read(Source& src, const std::string& name, const CsvOptions& o,
-                       const BatchCallback& on_batch) {
+                       const BatchCallback& on_batch, const WorkerCallback& in_worker) {
   CsvReport report;
   std::string buf;
   bool eof = false;
@@ -380,9 +380,7 @@ Result<CsvReport> Read(Source& src, const std::string& name, const CsvOptions& o
 
   // The rest: chunks cut at record boundaries, converted in parallel, delivered in order.
   const Converter converter(o, name, report.schema);
-  const int threads = o.threads > 0
-                          ? o.threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = CsvThreads(o);
   const size_t max_in_flight = static_cast<size_t>(threads) * 2;
   std::mutex mu;
   std::condition_variable cv;
@@ -391,7 +389,7 @@ Result<CsvReport> Read(Source& src, const std::string& name, const CsvOptions& o
   bool closed = false;
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t)
-    workers.emplace_back([&] {
+    workers.emplace_back([&, t] {
       std::unique_lock lock(mu);
       while (true) {
         cv.wait(lock, [&] { return closed || !queue.empty(); });
@@ -400,6 +398,7 @@ Result<CsvReport> Read(Source& src, const std::string& name, const CsvOptions& o
         queue.pop_front();
         lock.unlock();
         ChunkResult r = converter.Convert(chunk);
+        if (r.status.ok() && in_worker && r.batch.rows() > 0) r.status = in_worker(t, r.batch);
         lock.lock();
         done.emplace(index, std::move(r));
         cv.notify_all();
@@ -490,19 +489,25 @@ Result<CsvReport> Read(Source& src, const std::string& name, const CsvOptions& o
 
 }  // namespace
 
+int CsvThreads(const CsvOptions& options) {
+  return options.threads > 0 ? options.threads
+                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 Result<CsvReport> ReadCsv(const std::string& path, const CsvOptions& options,
-                          const BatchCallback& on_batch) {
+                          const BatchCallback& on_batch, const WorkerCallback& in_worker) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr)
     return NotFoundError(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
   FileSource src(f);
-  return Read(src, path, options, on_batch);
+  return Read(src, path, options, on_batch, in_worker);
 }
 
 Result<CsvReport> ReadCsvText(std::string_view text, const std::string& name,
-                              const CsvOptions& options, const BatchCallback& on_batch) {
+                              const CsvOptions& options, const BatchCallback& on_batch,
+                              const WorkerCallback& in_worker) {
   TextSource src(text);
-  return Read(src, name, options, on_batch);
+  return Read(src, name, options, on_batch, in_worker);
 }
 
 }  // namespace lathe::data

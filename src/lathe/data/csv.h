@@ -45,13 +45,21 @@ struct CsvReport {
 };
 
 using BatchCallback = std::function<Status(Batch&& batch)>;
+// Called in the parsing thread that made the batch (worker is 0 .. threads-1), before the batch is
+// handed out in order: lets callers fold batches into per-thread accumulators in parallel. Only
+// batches of a read that succeeds so far are passed.
+using WorkerCallback = std::function<Status(int worker, const Batch& batch)>;
+
+// The number of parsing threads `options` asks for (0 means one per core).
+int CsvThreads(const CsvOptions& options);
 
 // Reads `path`, calling `on_batch` with consecutive batches in file order.
 Result<CsvReport> ReadCsv(const std::string& path, const CsvOptions& options,
-                          const BatchCallback& on_batch);
+                          const BatchCallback& on_batch, const WorkerCallback& in_worker = nullptr);
 // The same over text in memory; `name` is used in error messages.
 Result<CsvReport> ReadCsvText(std::string_view text, const std::string& name,
-                              const CsvOptions& options, const BatchCallback& on_batch);
+                              const CsvOptions& options, const BatchCallback& on_batch,
+                              const WorkerCallback& in_worker = nullptr);
 
 // True if `s` is well-formed UTF-8.
 bool IsValidUtf8(std::string_view s);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "lathe/core/strings.h"
 #include "lathe/data/columnar.h"
@@ -24,22 +25,35 @@ void NumericStats::Add(double v) {
   double delta = v - mean;  // Welford
   mean += delta / static_cast<double>(count);
   m2 += delta * (v - mean);
-  sketch.Add(v);
-  if (exact) {
-    ++values[v];
-    if (values.size() > kExactLimit) {
-      exact = false;
-      values.clear();
-    }
+  if (!exact) {
+    sketch.Add(v);
+    return;
   }
+  ++values[v];
+  if (values.size() > kExactLimit) SpillToSketch();
 }
+
+void NumericStats::SpillToSketch() {
+  for (const auto& [v, c] : values) sketch.Add(v, c);
+  values.clear();
+  exact = false;
+}
+
+namespace {
+std::vector<std::pair<double, uint64_t>> Sorted(
+    const std::unordered_map<double, uint64_t>& values) {
+  std::vector<std::pair<double, uint64_t>> out(values.begin(), values.end());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+}  // namespace
 
 double NumericStats::Quantile(double q) const {
   if (count == 0) return std::numeric_limits<double>::quiet_NaN();
   if (!exact) return std::clamp(sketch.Quantile(q), min, max);
   uint64_t rank = static_cast<uint64_t>(std::clamp(q, 0.0, 1.0) * static_cast<double>(count - 1));
   uint64_t seen = 0;
-  for (const auto& [v, c] : values) {
+  for (const auto& [v, c] : Sorted(values)) {
     seen += c;
     if (seen > rank) return v;
   }
@@ -49,18 +63,18 @@ double NumericStats::Quantile(double q) const {
 uint64_t NumericStats::CountBetween(double lo, double hi) const {
   if (!exact) return sketch.CountBetween(lo, hi);
   uint64_t n = 0;
-  for (auto it = values.lower_bound(lo); it != values.end() && it->first < hi; ++it)
-    n += it->second;
+  for (auto it = values.begin(); it != values.end(); ++it)
+    if (it->first >= lo && it->first < hi) n += it->second;
   return n;
 }
 
 Status NumericStats::Merge(const NumericStats& o) {
   if (o.count == 0) return Status::Ok();
-  LATHE_RETURN_IF_ERROR(sketch.Merge(o.sketch));
+  if (!o.exact && !exact && o.sketch.alpha() != sketch.alpha())
+    return FailedPreconditionError(
+        "cannot merge statistics with quantile sketches of different accuracy");
   if (count == 0) {
-    QuantileSketch merged = std::move(sketch);
     *this = o;
-    sketch = std::move(merged);
     return Status::Ok();
   }
   // Chan et al.: combine counts, means and squared deviations of two parts.
@@ -70,15 +84,19 @@ Status NumericStats::Merge(const NumericStats& o) {
   m2 += o.m2 + delta * delta * n * m / (n + m);
   count += o.count;
   zeros += o.zeros;
-  exact = exact && o.exact;
-  if (exact) {
-    for (const auto& [v, c] : o.values) values[v] += c;
-    if (values.size() > kExactLimit) exact = false;
-  }
-  if (!exact) values.clear();
   min = std::min(min, o.min);
   max = std::max(max, o.max);
-  return Status::Ok();
+  if (exact && o.exact) {
+    for (const auto& [v, c] : o.values) values[v] += c;
+    if (values.size() > kExactLimit) SpillToSketch();
+    return Status::Ok();
+  }
+  if (exact) SpillToSketch();
+  if (o.exact) {
+    for (const auto& [v, c] : o.values) sketch.Add(v, c);
+    return Status::Ok();
+  }
+  return sketch.Merge(o.sketch);
 }
 
 double NumericStats::stddev() const {
@@ -108,7 +126,7 @@ std::vector<double> NumericStats::QuantileEdges(int buckets) const {
   if (count == 0 || buckets < 1) return edges;
   for (int b = 0; b <= buckets; ++b) {
     double q = static_cast<double>(b) / buckets;
-    edges.push_back(b == 0 ? min : b == buckets ? max : sketch.Quantile(q));
+    edges.push_back(b == 0 ? min : b == buckets ? max : Quantile(q));
   }
   return edges;
 }
@@ -122,7 +140,7 @@ void CategoricalStats::Add(std::string_view v) {
   ++count;
   distinct.Add(v);
   if (exact) {
-    auto it = counts.find(std::string(v));
+    auto it = counts.find(v);
     if (it != counts.end()) {
       ++it->second;
     } else if (counts.size() < kExactLimit) {
@@ -130,7 +148,7 @@ void CategoricalStats::Add(std::string_view v) {
     } else {
       exact = false;  // from here on only values already seen are counted
     }
-  } else if (auto it = counts.find(std::string(v)); it != counts.end()) {
+  } else if (auto it = counts.find(v); it != counts.end()) {
     ++it->second;
   }
 }
@@ -275,7 +293,7 @@ nlohmann::json DatasetStats::ToJson(int buckets, size_t top_k) const {
       for (double e : n.QuantileEdges(buckets)) edges.push_back(Number(e));
       j["quantile_edges"] = edges;
       nlohmann::json values = nlohmann::json::array();
-      for (const auto& [v, c] : n.values) values.push_back({v, c});
+      for (const auto& [v, c] : Sorted(n.values)) values.push_back({v, c});
       j["quantiles_exact"] = n.exact;
       j["state"] = {{"count", n.count}, {"zeros", n.zeros}, {"mean", n.mean},
                     {"m2", n.m2},       {"min", n.min},     {"max", n.max},
@@ -328,7 +346,8 @@ Result<DatasetStats> DatasetStats::FromJson(const nlohmann::json& j) {
       } else {
         f.cat.count = st.at("count").get<int64_t>();
         f.cat.exact = st.at("exact").get<bool>();
-        f.cat.counts = st.at("counts").get<std::unordered_map<std::string, int64_t>>();
+        for (const auto& [v, c] : st.at("counts").items())
+          f.cat.counts.emplace(v, c.get<int64_t>());
         LATHE_ASSIGN_OR_RETURN(f.cat.distinct, DistinctSketch::FromJson(st.at("distinct")));
         f.cat.min_length = st.at("min_length").get<int64_t>();
         f.cat.max_length = st.at("max_length").get<int64_t>();
@@ -352,20 +371,22 @@ Result<DatasetStats> ComputeFileStats(const std::string& path, int threads) {
     }
     return s;
   }
+  // Each parsing thread folds its batches into its own statistics; they merge at the end.
   data::CsvOptions o;
   o.threads = threads;
-  DatasetStats s;
-  bool started = false;
-  auto report = data::ReadCsv(path, o, [&](data::Batch&& b) {
-    if (!started) {
-      s = DatasetStats(b.schema);
-      started = true;
-    }
-    s.Add(b);
-    return Status::Ok();
-  });
+  std::vector<std::optional<DatasetStats>> parts(static_cast<size_t>(data::CsvThreads(o)));
+  auto report = data::ReadCsv(
+      path, o, [](data::Batch&&) { return Status::Ok(); },
+      [&](int worker, const data::Batch& b) {
+        auto& part = parts[static_cast<size_t>(worker)];
+        if (!part) part.emplace(b.schema);
+        part->Add(b);
+        return Status::Ok();
+      });
   if (!report.ok()) return report.status();
-  if (!started) s = DatasetStats(report->schema);
+  DatasetStats s(report->schema);
+  for (auto& part : parts)
+    if (part) LATHE_RETURN_IF_ERROR(s.Merge(*part));
   return s;
 }
 

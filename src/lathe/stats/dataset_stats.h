@@ -11,7 +11,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
@@ -31,9 +30,10 @@ struct NumericStats {
   int64_t zeros = 0;
   double mean = 0, m2 = 0;  // running mean and sum of squared deviations
   double min = 0, max = 0;
-  QuantileSketch sketch;
+  QuantileSketch sketch;  // filled once `exact` ends
   bool exact = true;
-  std::map<double, uint64_t> values;  // every distinct value with its count, while `exact`
+  std::unordered_map<double, uint64_t>
+      values;  // every distinct value with its count, while `exact`
 
   void Add(double v);
   Status Merge(const NumericStats& other);
@@ -41,17 +41,25 @@ struct NumericStats {
   // Exact while `exact`; otherwise within the sketch's relative error, clamped to [min, max].
   double Quantile(double q) const;
   uint64_t CountBetween(double lo, double hi) const;
+  // Ends exact counting: the values move into the sketch.
+  void SpillToSketch();
   // `buckets` equal-width buckets over [min, max]: (lower edge, count) pairs.
   std::vector<std::pair<double, uint64_t>> EqualWidthHistogram(int buckets) const;
   // Bucket edges at equal quantile steps (buckets + 1 edges).
   std::vector<double> QuantileEdges(int buckets) const;
 };
 
+// Hashes std::string and std::string_view alike, so lookups by view allocate nothing.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 struct CategoricalStats {
   static constexpr size_t kExactLimit = 100000;
   int64_t count = 0;
   bool exact = true;  // `counts` holds every distinct value
-  std::unordered_map<std::string, int64_t> counts;
+  std::unordered_map<std::string, int64_t, StringHash, std::equal_to<>> counts;
   DistinctSketch distinct;
   int64_t min_length = 0, max_length = 0;
   double total_length = 0;
