@@ -337,6 +337,36 @@ TEST_F(CliTest, StatsCompute) {
   EXPECT_EQ(bad.err, "lathe: error: bad.csv:3:1: expected 2 fields, found 1\n");
 }
 
+TEST_F(CliTest, StatsCompareReportsDrift) {
+  std::string a = "x,c\n", b = "x,c\n";
+  for (int i = 0; i < 200; ++i) {
+    a += std::to_string(i % 50) + "," + (i % 4 ? "u" : "v") + "\n";
+    b += std::to_string(30 + i % 50) + "," + (i % 4 ? "u" : "v") + "\n";
+  }
+  WriteFile(tmp_ / "a.csv", a);
+  WriteFile(tmp_ / "b.csv", b);
+  auto j = Json("stats compare a.csv b.csv");
+  ASSERT_EQ(j["drift"].size(), 3u);
+  EXPECT_EQ(j["drift"][0]["feature"], "x");
+  EXPECT_EQ(j["drift"][0]["measure"], "js");
+  EXPECT_EQ(j["drift"][0]["exceeded"], true);
+  EXPECT_EQ(j["drift"][2]["feature"], "c");
+  EXPECT_EQ(j["drift"][2]["value"], 0.0);
+  EXPECT_EQ(j["drift"][2]["exceeded"], false);
+  EXPECT_EQ(j["exceeded"], 2);
+  EXPECT_EQ(Lathe("stats compare a.csv b.csv").exit_code, 0);
+  EXPECT_EQ(Lathe("stats compare a.csv b.csv --fail-on-drift").exit_code, 1);
+  EXPECT_EQ(
+      Lathe("stats compare a.csv b.csv --fail-on-drift --threshold js=1 --threshold x.psi=100")
+          .exit_code,
+      0);
+  EXPECT_EQ(Lathe("stats compare a.csv b.csv --threshold js=lots").exit_code, 2);
+  // Saved statistics compare like the data they came from.
+  auto saved = Lathe("--json stats compute a.csv --full");
+  WriteFile(tmp_ / "a.json", saved.out);
+  EXPECT_EQ(Json("stats compare a.json b.csv")["drift"], j["drift"]);
+}
+
 TEST_F(CliTest, RunErrors) {
   WriteFile(tmp_ / "bad.yaml",
             "apiVersion: lathe/v1\nkind: Pipeline\nname: bad\nnodes:\n  - name: a\n    component: "

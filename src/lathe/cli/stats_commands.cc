@@ -2,10 +2,13 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <fstream>
 
 #include "lathe/cli/commands.h"
 #include "lathe/cli/table.h"
+#include "lathe/core/strings.h"
 #include "lathe/stats/dataset_stats.h"
+#include "lathe/stats/drift.h"
 
 namespace lathe::cli {
 
@@ -27,12 +30,29 @@ std::string Num(double v) {
   return fmt::format("{:.6g}", v);
 }
 
-int StatsCompute(const GlobalOptions& g, const std::string& path, int threads) {
-  auto stats = stats::ComputeFileStats(path, threads);
+// Statistics of a data file, or statistics saved by `stats compute --json --full`.
+Result<stats::DatasetStats> LoadStats(const std::string& path, int threads) {
+  if (path.size() > 5 && path.substr(path.size() - 5) == ".json") {
+    std::ifstream in(path);
+    if (!in) return NotFoundError(fmt::format("cannot read {}", path));
+    auto j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded()) return InvalidArgumentError(fmt::format("{} is not valid JSON", path));
+    auto s = stats::DatasetStats::FromJson(j);
+    if (!s.ok())
+      return s.status().WithContext(path +
+                                    " (save statistics with `lathe stats compute --json --full`)");
+    return s;
+  }
+  return stats::ComputeFileStats(path, threads);
+}
+
+int StatsCompute(const GlobalOptions& g, const std::string& path, int threads, bool full) {
+  auto stats = LoadStats(path, threads);
   if (!stats.ok()) return ReportError(stats.status());
   if (g.json) {
     nlohmann::json j = stats->ToJson();
-    for (auto& f : j["features"]) f.erase("state");
+    if (!full)
+      for (auto& f : j["features"]) f.erase("state");
     PrintJson(j);
     return kExitOk;
   }
@@ -69,6 +89,71 @@ int StatsCompute(const GlobalOptions& g, const std::string& path, int threads) {
   return kExitOk;
 }
 
+std::string Center(const stats::FeatureStats& f) {
+  if (f.numeric()) return f.num.count ? fmt::format("mean {:.4g}", f.num.mean) : "";
+  auto top = f.cat.Top(1);
+  return top.empty() ? ""
+                     : fmt::format("{} {:.0f}%", top[0].first,
+                                   100.0 * top[0].second / std::max<int64_t>(1, f.cat.count));
+}
+
+int StatsCompare(const GlobalOptions& g, const std::string& a_path, const std::string& b_path,
+                 const std::vector<std::string>& thresholds, bool fail_on_drift, int threads) {
+  stats::DriftOptions o;
+  for (const auto& t : thresholds) {
+    auto kv = SplitAssignment(t, "--threshold");
+    if (!kv.ok()) return ReportError(kv.status());
+    auto v = ParseDouble(kv->second);
+    if (!v)
+      return ReportError(
+          InvalidArgumentError(fmt::format("--threshold {}: '{}' is not a number", t, kv->second)));
+    const std::string& key = kv->first;
+    if (key == "linf" || key == "js" || key == "psi") {
+      o.thresholds[key] = *v;
+    } else if (key.find('.') != std::string::npos) {
+      o.feature_thresholds[key] = *v;
+    } else {
+      return ReportError(InvalidArgumentError(
+          fmt::format("--threshold {}: expected linf|js|psi=VALUE or FEATURE.MEASURE=VALUE", t)));
+    }
+  }
+  auto a = LoadStats(a_path, threads);
+  if (!a.ok()) return ReportError(a.status());
+  auto b = LoadStats(b_path, threads);
+  if (!b.ok()) return ReportError(b.status());
+  auto drift = stats::CompareStats(*a, *b, o);
+  int exceeded = 0;
+  for (const auto& d : drift) exceeded += d.exceeded();
+  if (g.json) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& d : drift)
+      items.push_back({{"feature", d.feature},
+                       {"measure", d.measure},
+                       {"value", d.value},
+                       {"threshold", d.threshold},
+                       {"exceeded", d.exceeded()}});
+    PrintJson({{"baseline", a_path},
+               {"current", b_path},
+               {"baseline_rows", a->rows()},
+               {"current_rows", b->rows()},
+               {"drift", items},
+               {"exceeded", exceeded}});
+  } else {
+    fmt::print("baseline {} ({} rows) vs current {} ({} rows)\n\n", a_path, a->rows(), b_path,
+               b->rows());
+    Table t({"FEATURE", "BASELINE", "CURRENT", "MEASURE", "VALUE", "THRESHOLD", "RESULT"});
+    for (const auto& d : drift) {
+      const auto* fa = a->Find(d.feature);
+      const auto* fb = b->Find(d.feature);
+      t.AddRow({d.feature, Center(*fa), Center(*fb), d.measure, fmt::format("{:.4f}", d.value),
+                fmt::format("{:g}", d.threshold), d.exceeded() ? "DRIFT" : "ok"});
+    }
+    t.Print(stdout, TerminalWidth(stdout));
+    fmt::print("\n{} of {} measures over their threshold\n", exceeded, drift.size());
+  }
+  return fail_on_drift && exceeded > 0 ? kExitFailure : kExitOk;
+}
+
 }  // namespace
 
 void AddStatsCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
@@ -81,8 +166,32 @@ void AddStatsCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
   compute->add_option("DATA", *path, "a CSV file or an .lcol file")->required();
   compute->add_option("--threads", *threads, "parsing threads (default: one per core)")
       ->check(CLI::Range(1, 256));
-  compute->callback(
-      [&g, &exit_code, path, threads] { exit_code = StatsCompute(g, *path, *threads); });
+  auto full = std::make_shared<bool>(false);
+  compute->add_flag("--full", *full,
+                    "with --json, include the mergeable state (for `stats compare`)");
+  compute->callback([&g, &exit_code, path, threads, full] {
+    exit_code = StatsCompute(g, *path, *threads, *full);
+  });
+
+  auto* compare = stats->add_subcommand(
+      "compare",
+      "drift between two datasets: L-infinity (categorical), Jensen-Shannon and PSI (numeric)");
+  auto a = std::make_shared<std::string>(), b = std::make_shared<std::string>();
+  auto thresholds = std::make_shared<std::vector<std::string>>();
+  auto fail = std::make_shared<bool>(false);
+  compare
+      ->add_option("BASELINE", *a, "data file (CSV, .lcol) or statistics saved with --json --full")
+      ->required();
+  compare->add_option("CURRENT", *b, "data file or statistics")->required();
+  compare->add_option(
+      "--threshold", *thresholds,
+      "MEASURE=VALUE (linf, js, psi; defaults 0.1, 0.1, 0.2) or FEATURE.MEASURE=VALUE");
+  compare->add_flag("--fail-on-drift", *fail, "exit 1 when a measure is over its threshold");
+  compare->add_option("--threads", *threads, "parsing threads (default: one per core)")
+      ->check(CLI::Range(1, 256));
+  compare->callback([&g, &exit_code, a, b, thresholds, fail, threads] {
+    exit_code = StatsCompare(g, *a, *b, *thresholds, *fail, *threads);
+  });
 }
 
 }  // namespace lathe::cli
