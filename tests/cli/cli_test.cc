@@ -367,6 +367,30 @@ TEST_F(CliTest, StatsCompareReportsDrift) {
   EXPECT_EQ(Json("stats compare a.json b.csv")["drift"], j["drift"]);
 }
 
+TEST_F(CliTest, SchemaInferShowAndValidate) {
+  WriteFile(tmp_ / "train.csv", "kind,size\na,1.5\nb,2.5\na,4\n");
+  WriteFile(tmp_ / "new.csv", "kind,size\na,1.5\nz,9\n");
+  ASSERT_EQ(Lathe("schema infer train.csv -o schema.yaml").exit_code, 0);
+  auto yaml = testing::ReadFile(tmp_ / "schema.yaml");
+  EXPECT_NE(yaml.find("domain: [a, b]"), std::string::npos) << yaml;
+  auto show = Lathe("schema show schema.yaml");
+  EXPECT_NE(show.out.find("kind     string  required  a, b"), std::string::npos) << show.out;
+  EXPECT_EQ(Lathe("validate train.csv --schema schema.yaml").exit_code, 0);
+  auto v = Lathe("--json validate new.csv --schema schema.yaml --baseline train.csv");
+  EXPECT_EQ(v.exit_code, 1);
+  auto j = nlohmann::json::parse(v.out);
+  ASSERT_GE(j["anomalies"].size(), 2u);
+  EXPECT_EQ(j["anomalies"][0]["kind"], "out_of_domain");
+  EXPECT_EQ(j["anomalies"][0]["description"], "unexpected values: 'z' (1)");
+  EXPECT_EQ(j["anomalies"][1]["kind"], "out_of_range");
+  EXPECT_EQ(j["anomalies"][1]["value"], 9);
+  EXPECT_EQ(j["anomalies"][1]["threshold"], 4);
+  WriteFile(tmp_ / "bad.yaml", "features:\n  - name: a\n    type: text\n");
+  auto bad = Lathe("validate train.csv --schema bad.yaml");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("bad.yaml:3:11: features[0].type"), std::string::npos) << bad.err;
+}
+
 TEST_F(CliTest, RunErrors) {
   WriteFile(tmp_ / "bad.yaml",
             "apiVersion: lathe/v1\nkind: Pipeline\nname: bad\nnodes:\n  - name: a\n    component: "

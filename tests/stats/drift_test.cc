@@ -50,14 +50,16 @@ TEST(DriftTest, CompareStatsFlagsWhatMoved) {
     cats_base.push_back(i % 4 == 0 ? "a" : "b");  // a 25%, b 75%
     cats_new.push_back(i % 2 == 0 ? "a" : "b");   // a 50%, b 50%
   }
-  DatasetStats a(Column(base, cats_base).schema), b(Column(same, cats_base).schema), c(Column(shifted, cats_new).schema);
+  DatasetStats a(Column(base, cats_base).schema), b(Column(same, cats_base).schema),
+      c(Column(shifted, cats_new).schema);
   a.Add(Column(base, cats_base));
   b.Add(Column(same, cats_base));
   c.Add(Column(shifted, cats_new));
 
   auto none = CompareStats(a, b);
   ASSERT_EQ(none.size(), 3u);  // x: js, psi; c: linf
-  for (const auto& d : none) EXPECT_FALSE(d.exceeded()) << d.feature << " " << d.measure << " " << d.value;
+  for (const auto& d : none)
+    EXPECT_FALSE(d.exceeded()) << d.feature << " " << d.measure << " " << d.value;
 
   auto moved = CompareStats(a, c);
   ASSERT_EQ(moved.size(), 3u);

@@ -14,5 +14,6 @@ void AddLineageCommand(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddRecordCommand(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddRunCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddStatsCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
+void AddSchemaCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 
 }  // namespace lathe::cli

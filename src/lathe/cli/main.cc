@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   AddRecordCommand(app, g, exit_code);
   AddRunCommands(app, g, exit_code);
   AddStatsCommands(app, g, exit_code);
+  AddSchemaCommands(app, g, exit_code);
 
   // Logs go to stderr so that stdout stays clean for tables and --json.
   spdlog::set_default_logger(spdlog::stderr_color_mt("lathe"));

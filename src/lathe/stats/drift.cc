@@ -22,7 +22,8 @@ constexpr double kFloor = 1e-4;
 
 }  // namespace
 
-double LInfinityDistance(const std::map<std::string, double>& p, const std::map<std::string, double>& q) {
+double LInfinityDistance(const std::map<std::string, double>& p,
+                         const std::map<std::string, double>& q) {
   double tp = 0, tq = 0;
   for (const auto& [k, v] : p) tp += v;
   for (const auto& [k, v] : q) tq += v;
@@ -47,7 +48,8 @@ double JensenShannonDivergence(const std::vector<double>& p_in, const std::vecto
   return std::clamp(js, 0.0, 1.0);
 }
 
-double PopulationStabilityIndex(const std::vector<double>& expected, const std::vector<double>& actual) {
+double PopulationStabilityIndex(const std::vector<double>& expected,
+                                const std::vector<double>& actual) {
   auto e = Normalised(expected), a = Normalised(actual);
   double psi = 0;
   for (size_t i = 0; i < e.size() && i < a.size(); ++i) {

@@ -2,8 +2,8 @@
 // data): per categorical feature the L-infinity distance between value frequencies; per numeric
 // feature the Jensen-Shannon divergence (base 2, in [0, 1]) and the population stability index,
 // both over bins cut at the baseline's deciles, plus one bin below its minimum and one above its
-// maximum (so that values outside the baseline's range always count as drift). Each measure has a threshold (defaults below,
-// overridable per measure and per feature). Pure functions; thread-safe.
+// maximum (so that values outside the baseline's range always count as drift). Each measure has a
+// threshold (defaults below, overridable per measure and per feature). Pure functions; thread-safe.
 #pragma once
 
 #include <map>
@@ -35,8 +35,10 @@ std::vector<FeatureDrift> CompareStats(const DatasetStats& baseline, const Datas
 
 // The measures on explicit distributions (counts or frequencies; normalised here), for tests and
 // for callers with their own bins.
-double LInfinityDistance(const std::map<std::string, double>& p, const std::map<std::string, double>& q);
+double LInfinityDistance(const std::map<std::string, double>& p,
+                         const std::map<std::string, double>& q);
 double JensenShannonDivergence(const std::vector<double>& p, const std::vector<double>& q);
-double PopulationStabilityIndex(const std::vector<double>& expected, const std::vector<double>& actual);
+double PopulationStabilityIndex(const std::vector<double>& expected,
+                                const std::vector<double>& actual);
 
 }  // namespace lathe::stats

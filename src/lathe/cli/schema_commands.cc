@@ -1,0 +1,134 @@
+// lathe schema infer|show · lathe validate
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "lathe/cli/commands.h"
+#include "lathe/cli/table.h"
+#include "lathe/stats/drift.h"
+#include "lathe/stats/feature_schema.h"
+
+namespace lathe::cli {
+
+namespace {
+
+int SchemaInfer(const GlobalOptions& g, const std::string& data_path, const std::string& out,
+                int max_domain) {
+  auto stats = stats::ComputeFileStats(data_path);
+  if (!stats.ok()) return ReportError(stats.status());
+  stats::FeatureSchema schema =
+      stats::InferSchema(*stats, {.max_domain_size = static_cast<size_t>(max_domain)});
+  std::string text = g.json ? schema.ToJson().dump(2) + "\n" : schema.ToYaml();
+  if (out.empty()) {
+    fmt::print("{}", text);
+    return kExitOk;
+  }
+  std::ofstream f(out);
+  f << text;
+  if (!f) return ReportError(DataLossError(fmt::format("cannot write {}", out)));
+  fmt::print(stderr, "wrote the schema of {} features to {}\n", schema.features.size(), out);
+  return kExitOk;
+}
+
+int SchemaShow(const GlobalOptions& g, const std::string& path) {
+  auto schema = stats::LoadFeatureSchema(path);
+  if (!schema.ok()) return ReportError(schema.status());
+  if (g.json) {
+    PrintJson(schema->ToJson());
+    return kExitOk;
+  }
+  Table t({"FEATURE", "TYPE", "PRESENCE", "DOMAIN / RANGE"});
+  for (const auto& f : schema->features) {
+    std::string presence = f.required ? "required"
+                           : f.max_missing_fraction
+                               ? fmt::format("optional, missing <= {:g}", *f.max_missing_fraction)
+                               : "optional";
+    std::string domain;
+    if (!f.domain.empty()) {
+      for (size_t i = 0; i < f.domain.size() && i < 8; ++i)
+        domain += (domain.empty() ? "" : ", ") + f.domain[i];
+      if (f.domain.size() > 8) domain += fmt::format(", ... ({} values)", f.domain.size());
+    } else if (f.min || f.max) {
+      domain = fmt::format("[{}, {}]", f.min ? fmt::format("{:g}", *f.min) : "",
+                           f.max ? fmt::format("{:g}", *f.max) : "");
+    }
+    t.AddRow({f.name, std::string(data::ColumnTypeName(f.type)), presence, domain});
+  }
+  t.Print(stdout, TerminalWidth(stdout));
+  return kExitOk;
+}
+
+int Validate(const GlobalOptions& g, const std::string& data_path, const std::string& schema_path,
+             const std::string& baseline_path) {
+  auto schema = stats::LoadFeatureSchema(schema_path);
+  if (!schema.ok()) return ReportError(schema.status());
+  auto stats = stats::ComputeFileStats(data_path);
+  if (!stats.ok()) return ReportError(stats.status());
+  std::vector<stats::Anomaly> anomalies = stats::Validate(*stats, *schema);
+  if (!baseline_path.empty()) {
+    auto baseline = stats::ComputeFileStats(baseline_path);
+    if (!baseline.ok()) return ReportError(baseline.status());
+    for (const auto& d : stats::CompareStats(*baseline, *stats))
+      if (d.exceeded())
+        anomalies.push_back({d.feature, "drift",
+                             fmt::format("{} {:.4f} over {:g}", d.measure, d.value, d.threshold),
+                             d.value, d.threshold});
+  }
+  if (g.json) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& a : anomalies)
+      items.push_back({{"feature", a.feature},
+                       {"kind", a.kind},
+                       {"description", a.description},
+                       {"value", a.value},
+                       {"threshold", a.threshold}});
+    PrintJson({{"data", data_path},
+               {"schema", schema_path},
+               {"rows", stats->rows()},
+               {"anomalies", items}});
+  } else if (anomalies.empty()) {
+    fmt::print("{}: {} rows, no anomalies\n", data_path, stats->rows());
+  } else {
+    Table t({"FEATURE", "ANOMALY", "DETAILS"});
+    for (const auto& a : anomalies) t.AddRow({a.feature, a.kind, a.description});
+    t.Print(stdout, TerminalWidth(stdout));
+    fmt::print("{}: {} rows, {} anomalies\n", data_path, stats->rows(), anomalies.size());
+  }
+  return anomalies.empty() ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+void AddSchemaCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
+  auto* schema = app.add_subcommand("schema", "feature schemas: infer from data, show");
+  schema->require_subcommand(1);
+  auto* infer = schema->add_subcommand("infer", "infer a schema (YAML) from a CSV or .lcol file");
+  auto data = std::make_shared<std::string>(), out = std::make_shared<std::string>();
+  auto max_domain = std::make_shared<int>(100);
+  infer->add_option("DATA", *data, "data file")->required();
+  infer->add_option("-o,--output", *out, "write the schema here instead of printing it");
+  infer->add_option("--max-domain", *max_domain, "largest categorical domain to record")
+      ->check(CLI::Range(0, 100000));
+  infer->callback([&g, &exit_code, data, out, max_domain] {
+    exit_code = SchemaInfer(g, *data, *out, *max_domain);
+  });
+  auto* show = schema->add_subcommand("show", "show a schema file");
+  auto path = std::make_shared<std::string>();
+  show->add_option("SCHEMA", *path, "schema file (YAML)")->required();
+  show->callback([&g, &exit_code, path] { exit_code = SchemaShow(g, *path); });
+
+  auto* validate = app.add_subcommand(
+      "validate",
+      "anomalies of a dataset against a schema, and drift against a baseline; exit 1 if any");
+  auto vdata = std::make_shared<std::string>(), vschema = std::make_shared<std::string>();
+  auto baseline = std::make_shared<std::string>();
+  validate->add_option("DATA", *vdata, "data file")->required();
+  validate->add_option("--schema", *vschema, "schema file (YAML)")->required();
+  validate->add_option("--baseline", *baseline,
+                       "data to measure drift against (e.g. the previous span)");
+  validate->callback([&g, &exit_code, vdata, vschema, baseline] {
+    exit_code = Validate(g, *vdata, *vschema, *baseline);
+  });
+}
+
+}  // namespace lathe::cli

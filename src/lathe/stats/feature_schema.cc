@@ -1,0 +1,211 @@
+#include "lathe/stats/feature_schema.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace lathe::stats {
+
+using data::ColumnType;
+
+const FeatureSpec* FeatureSchema::Find(std::string_view name) const {
+  for (const auto& f : features)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+FeatureSchema InferSchema(const DatasetStats& stats, const InferOptions& o) {
+  FeatureSchema schema;
+  for (const auto& f : stats.features()) {
+    FeatureSpec& spec = schema.features.emplace_back();
+    spec.name = f.name;
+    spec.type = f.type;
+    spec.required = f.missing == 0;
+    if (f.numeric() && f.num.count > 0) {
+      spec.min = f.num.min;
+      spec.max = f.num.max;
+    } else if (!f.numeric() && f.cat.exact && f.cat.counts.size() <= o.max_domain_size) {
+      for (const auto& [v, n] : f.cat.counts) spec.domain.push_back(v);
+      std::sort(spec.domain.begin(), spec.domain.end());
+    }
+  }
+  return schema;
+}
+
+std::string FeatureSchema::ToYaml() const {
+  YAML::Emitter out;
+  out.SetDoublePrecision(15);  // 34.1, not 34.100000000000001
+  out << YAML::BeginMap << YAML::Key << "features" << YAML::Value << YAML::BeginSeq;
+  for (const auto& f : features) {
+    out << YAML::BeginMap;
+    out << YAML::Key << "name" << YAML::Value << f.name;
+    out << YAML::Key << "type" << YAML::Value << std::string(data::ColumnTypeName(f.type));
+    out << YAML::Key << "required" << YAML::Value << f.required;
+    if (f.max_missing_fraction)
+      out << YAML::Key << "max_missing_fraction" << YAML::Value << *f.max_missing_fraction;
+    if (!f.domain.empty()) {
+      out << YAML::Key << "domain" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+      for (const auto& v : f.domain) out << v;
+      out << YAML::EndSeq;
+    }
+    if (f.min) out << YAML::Key << "min" << YAML::Value << *f.min;
+    if (f.max) out << YAML::Key << "max" << YAML::Value << *f.max;
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+nlohmann::json FeatureSchema::ToJson() const {
+  nlohmann::json fs = nlohmann::json::array();
+  for (const auto& f : features) {
+    nlohmann::json j = {
+        {"name", f.name}, {"type", data::ColumnTypeName(f.type)}, {"required", f.required}};
+    if (f.max_missing_fraction) j["max_missing_fraction"] = *f.max_missing_fraction;
+    if (!f.domain.empty()) j["domain"] = f.domain;
+    if (f.min) j["min"] = *f.min;
+    if (f.max) j["max"] = *f.max;
+    fs.push_back(std::move(j));
+  }
+  return {{"features", fs}};
+}
+
+Result<FeatureSchema> ParseFeatureSchema(const std::string& yaml, const std::string& name) {
+  auto error = [&](const YAML::Node& n, const std::string& field, const std::string& what) {
+    return InvalidArgumentError(
+        fmt::format("{}:{}:{}: {}: {}", name, n.Mark().line + 1, n.Mark().column + 1, field, what));
+  };
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::ParserException& e) {
+    return InvalidArgumentError(fmt::format("{}:{}:{}: malformed YAML: {}", name, e.mark.line + 1,
+                                            e.mark.column + 1, e.msg));
+  }
+  if (!root.IsMap() || !root["features"] || !root["features"].IsSequence())
+    return InvalidArgumentError(
+        fmt::format("{}: a schema is a mapping with a list `features`", name));
+  FeatureSchema schema;
+  std::set<std::string> seen;
+  try {
+    const auto& list = root["features"];
+    for (size_t i = 0; i < list.size(); ++i) {
+      const auto& n = list[i];
+      std::string field = fmt::format("features[{}]", i);
+      if (!n.IsMap()) return error(n, field, "expected a mapping");
+      for (const auto& kv : n) {
+        static const std::set<std::string> kKeys = {
+            "name", "type", "required", "max_missing_fraction", "domain", "min", "max"};
+        if (!kKeys.count(kv.first.Scalar()))
+          return error(kv.first, field + "." + kv.first.Scalar(),
+                       "unknown field (expected name, type, required, max_missing_fraction, "
+                       "domain, min, max)");
+      }
+      FeatureSpec f;
+      if (!n["name"] || !n["name"].IsScalar()) return error(n, field, "missing field 'name'");
+      f.name = n["name"].Scalar();
+      if (!seen.insert(f.name).second)
+        return error(n["name"], field + ".name", fmt::format("feature '{}' twice", f.name));
+      if (!n["type"]) return error(n, field, "missing field 'type'");
+      auto t = data::ParseColumnType(n["type"].Scalar());
+      if (!t.ok()) return error(n["type"], field + ".type", t.status().message());
+      f.type = *t;
+      if (n["required"]) f.required = n["required"].as<bool>();
+      if (n["max_missing_fraction"])
+        f.max_missing_fraction = n["max_missing_fraction"].as<double>();
+      if (n["domain"]) {
+        if (!n["domain"].IsSequence())
+          return error(n["domain"], field + ".domain", "expected a list of values");
+        for (const auto& v : n["domain"]) f.domain.push_back(v.Scalar());
+      }
+      if (n["min"]) f.min = n["min"].as<double>();
+      if (n["max"]) f.max = n["max"].as<double>();
+      schema.features.push_back(std::move(f));
+    }
+  } catch (const YAML::BadConversion& e) {
+    return InvalidArgumentError(fmt::format(
+        "{}:{}:{}: {}", name, e.mark.line + 1, e.mark.column + 1,
+        "value of the wrong type (required: true/false; fractions, min, max: numbers)"));
+  }
+  return schema;
+}
+
+Result<FeatureSchema> LoadFeatureSchema(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFoundError(fmt::format("cannot read schema {}", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseFeatureSchema(ss.str(), path);
+}
+
+std::vector<Anomaly> Validate(const DatasetStats& stats, const FeatureSchema& schema) {
+  std::vector<Anomaly> out;
+  const double rows = static_cast<double>(std::max<int64_t>(1, stats.rows()));
+  for (const auto& spec : schema.features) {
+    const FeatureStats* f = stats.Find(spec.name);
+    if (f == nullptr) {
+      out.push_back(
+          {spec.name, "missing_feature", "the feature is in the schema but not in the data", 0, 0});
+      continue;
+    }
+    if (f->type != spec.type) {
+      out.push_back({spec.name, "type_mismatch",
+                     fmt::format("the data has type {}, the schema {}",
+                                 data::ColumnTypeName(f->type), data::ColumnTypeName(spec.type)),
+                     0, 0});
+      continue;
+    }
+    double missing = static_cast<double>(f->missing) / rows;
+    if (spec.required && f->missing > 0) {
+      out.push_back({spec.name, "missing_values",
+                     fmt::format("{} rows lack a required feature", f->missing), missing, 0});
+    } else if (spec.max_missing_fraction && missing > *spec.max_missing_fraction) {
+      out.push_back({spec.name, "missing_values",
+                     fmt::format("{:.2f}% of rows lack the feature", 100 * missing), missing,
+                     *spec.max_missing_fraction});
+    }
+    if (f->numeric()) {
+      if (spec.min && f->num.count > 0 && f->num.min < *spec.min)
+        out.push_back({spec.name, "out_of_range",
+                       fmt::format("minimum {:g} is below {:g}", f->num.min, *spec.min), f->num.min,
+                       *spec.min});
+      if (spec.max && f->num.count > 0 && f->num.max > *spec.max)
+        out.push_back({spec.name, "out_of_range",
+                       fmt::format("maximum {:g} is above {:g}", f->num.max, *spec.max), f->num.max,
+                       *spec.max});
+    } else if (!spec.domain.empty()) {
+      std::set<std::string, std::less<>> allowed(spec.domain.begin(), spec.domain.end());
+      std::vector<std::pair<std::string, int64_t>> unexpected;
+      int64_t n = 0;
+      for (const auto& [v, c] : f->cat.counts)
+        if (!allowed.count(v)) {
+          unexpected.emplace_back(v, c);
+          n += c;
+        }
+      if (!unexpected.empty()) {
+        std::sort(unexpected.begin(), unexpected.end(), [](const auto& a, const auto& b) {
+          return a.second != b.second ? a.second > b.second : a.first < b.first;
+        });
+        std::string list;
+        for (size_t i = 0; i < unexpected.size() && i < 10; ++i)
+          list += (list.empty() ? "" : ", ") +
+                  fmt::format("'{}' ({})", unexpected[i].first, unexpected[i].second);
+        if (unexpected.size() > 10) list += fmt::format(", and {} more", unexpected.size() - 10);
+        out.push_back({spec.name, "out_of_domain", fmt::format("unexpected values: {}", list),
+                       static_cast<double>(n) / rows, 0});
+      }
+    }
+  }
+  for (const auto& f : stats.features())
+    if (schema.Find(f.name) == nullptr)
+      out.push_back(
+          {f.name, "new_feature", "the feature is in the data but not in the schema", 0, 0});
+  return out;
+}
+
+}  // namespace lathe::stats
