@@ -49,6 +49,8 @@ struct ExecutionRequest {
 struct ExecutionResult {
   // Components that select existing artifacts (resolvers) return them here instead of files.
   std::map<std::string, std::vector<int64_t>> existing_outputs;
+  // Custom properties for the output artifacts, by output name (span, split names, ...).
+  std::map<std::string, metadata::Properties> output_properties;
 };
 
 class Component {

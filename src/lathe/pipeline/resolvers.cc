@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "lathe/metadata/filter.h"
+#include "lathe/pipeline/params.h"
 
 namespace lathe::pipeline {
 
@@ -13,50 +14,12 @@ using metadata::QuoteFilterString;
 
 namespace {
 
-struct ParamRule {
-  const char* name;
-  nlohmann::json::value_t kind;  // string or number_integer
-  bool required;
-  nlohmann::json default_value;
-};
-
-// Checks the node's parameters against `rules` and fills defaults.
-Status CheckParams(NodeSpec& node, const SourceMap& source, const std::string& field,
-                   const std::vector<ParamRule>& rules) {
-  for (auto it = node.parameters.begin(); it != node.parameters.end(); ++it) {
-    bool known = false;
-    for (const auto& r : rules) known = known || it.key() == r.name;
-    if (!known) {
-      std::string names;
-      for (const auto& r : rules) names += (names.empty() ? "" : ", ") + std::string(r.name);
-      return source.Error(field + ".parameters." + it.key(),
-                          fmt::format("{} has no parameter '{}' (parameters: {})", node.component,
-                                      it.key(), names));
-    }
-  }
-  for (const auto& r : rules) {
-    std::string pfield = field + ".parameters." + r.name;
-    if (!node.parameters.contains(r.name)) {
-      if (r.required)
-        return source.Error(field, fmt::format("{} needs parameter '{}'", node.component, r.name));
-      if (!r.default_value.is_null()) node.parameters[r.name] = r.default_value;
-      continue;
-    }
-    const auto& v = node.parameters[r.name];
-    bool ok = r.kind == nlohmann::json::value_t::string
-                  ? v.is_string()
-                  : v.is_number_integer() && v.get<int64_t>() > 0;
-    if (!ok)
-      return source.Error(
-          pfield, fmt::format("expected {}, got {}",
-                              r.kind == nlohmann::json::value_t::string ? "text"
-                                                                        : "a positive whole number",
-                              v.dump()));
-  }
-  if (!node.command.empty() || !node.code.empty() || !node.env.empty())
-    return source.Error(field, fmt::format("{} takes no command, code or env", node.component));
-  if (!node.inputs.empty())
-    return source.Error(field + ".inputs", fmt::format("{} takes no inputs", node.component));
+// Resolvers take parameters only: no command, code, env or inputs.
+Status CheckResolver(NodeSpec& node, const SourceMap& source, const std::string& field,
+                     const std::vector<ParamRule>& rules) {
+  LATHE_RETURN_IF_ERROR(CheckParams(node, source, field, rules));
+  LATHE_RETURN_IF_ERROR(RejectCommandFields(node, source, field));
+  if (!node.inputs.empty()) return source.Error(field + ".inputs", fmt::format("{} takes no inputs", node.component));
   return Status::Ok();
 }
 
@@ -87,9 +50,9 @@ class LatestArtifact final : public ResolverBase {
   Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
     LATHE_RETURN_IF_ERROR(
         CheckParams(node, source, field,
-                    {{"type", nlohmann::json::value_t::string, true, nullptr},
-                     {"context", nlohmann::json::value_t::string, false, nullptr},
-                     {"count", nlohmann::json::value_t::number_integer, false, 1}}));
+                    {{"type", ParamKind::kString, true, nullptr},
+                     {"context", ParamKind::kString, false, nullptr},
+                     {"count", ParamKind::kPositiveInt, false, 1}}));
     node.outputs = {{"result", node.parameters["type"].get<std::string>()}};
     return Status::Ok();
   }
@@ -114,9 +77,9 @@ class LatestBlessedModel final : public ResolverBase {
   Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
     LATHE_RETURN_IF_ERROR(
         CheckParams(node, source, field,
-                    {{"type", nlohmann::json::value_t::string, false, "Model"},
-                     {"blessing_type", nlohmann::json::value_t::string, false, "ModelBlessing"},
-                     {"context", nlohmann::json::value_t::string, false, nullptr}}));
+                    {{"type", ParamKind::kString, false, "Model"},
+                     {"blessing_type", ParamKind::kString, false, "ModelBlessing"},
+                     {"context", ParamKind::kString, false, nullptr}}));
     node.outputs = {{"result", node.parameters["type"].get<std::string>()}};
     return Status::Ok();
   }
@@ -156,9 +119,9 @@ class LatestSpans final : public ResolverBase {
   Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
     LATHE_RETURN_IF_ERROR(
         CheckParams(node, source, field,
-                    {{"type", nlohmann::json::value_t::string, true, nullptr},
-                     {"n", nlohmann::json::value_t::number_integer, false, 1},
-                     {"context", nlohmann::json::value_t::string, false, nullptr}}));
+                    {{"type", ParamKind::kString, true, nullptr},
+                     {"n", ParamKind::kPositiveInt, false, 1},
+                     {"context", ParamKind::kString, false, nullptr}}));
     node.outputs = {{"result", node.parameters["type"].get<std::string>()}};
     return Status::Ok();
   }

@@ -1,0 +1,31 @@
+// Checking a node's parameters against what a component accepts, with defaults; shared by the
+// built-in components. Errors name the field ("nodes[2].parameters.n: expected ...").
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lathe/core/status.h"
+#include "lathe/pipeline/spec.h"
+
+namespace lathe::pipeline {
+
+enum class ParamKind { kString, kPositiveInt, kNumber, kBool, kObject, kStringList };
+
+struct ParamRule {
+  const char* name;
+  ParamKind kind;
+  bool required = false;
+  nlohmann::json default_value = nullptr;  // filled in when absent (null: left absent)
+};
+
+// Unknown parameters, missing required ones and values of the wrong kind are errors.
+Status CheckParams(NodeSpec& node, const SourceMap& source, const std::string& field,
+                   const std::vector<ParamRule>& rules);
+
+// Components that are not commands take no command, code or env.
+Status RejectCommandFields(const NodeSpec& node, const SourceMap& source, const std::string& field);
+
+}  // namespace lathe::pipeline
