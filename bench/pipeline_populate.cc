@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "lathe/components/data_components.h"
 #include "lathe/metadata/metadata_store.h"
 #include "lathe/orchestrate/local_runner.h"
 #include "lathe/pipeline/graph.h"
@@ -23,7 +24,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "{}\n", (!store.ok() ? store.status() : spec.status()).ToString());
     return 1;
   }
-  auto graph = pipeline::BuildGraph(*spec, {});
+  auto graph = pipeline::BuildGraph(*spec, {}, components::AllComponents());
   if (!graph.ok()) {
     fmt::print(stderr, "{}\n", graph.status().ToString());
     return 1;

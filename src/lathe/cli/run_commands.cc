@@ -9,6 +9,7 @@
 
 #include "lathe/cli/commands.h"
 #include "lathe/cli/table.h"
+#include "lathe/components/data_components.h"
 #include "lathe/orchestrate/local_runner.h"
 #include "lathe/orchestrate/repro.h"
 #include "lathe/pipeline/run_record.h"
@@ -91,7 +92,7 @@ int RunCommand(const GlobalOptions& g, const RunArgs& a) {
   }
   auto spec = pipeline::LoadPipelineSpec(a.spec);
   if (!spec.ok()) return ReportError(spec.status());
-  auto graph = pipeline::BuildGraph(*spec, overrides);
+  auto graph = pipeline::BuildGraph(*spec, overrides, components::AllComponents());
   if (!graph.ok()) return ReportError(graph.status());
   auto store = OpenStore(g, true);
   if (!store.ok()) return ReportError(store.status());

@@ -32,7 +32,7 @@ class ColumnarWriter {
   Status Write(const Batch& batch);
   // Writes the last row group and the footer; the file is complete only after this.
   Status Close(const nlohmann::json& metadata = nlohmann::json::object());
-  int64_t rows() const { return rows_; }
+  int64_t rows() const { return rows_ + static_cast<int64_t>(pending_.rows()); }  // written so far
 
  private:
   ColumnarWriter() = default;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "lathe/components/data_components.h"
 #include "lathe/pipeline/graph.h"
 #include "lathe/pipeline/run_record.h"
 
@@ -67,7 +68,8 @@ Result<ReproReport> ReproduceRun(metadata::MetadataStore& store, const std::stri
     return FailedPreconditionError(fmt::format("run '{}' has no recorded spec", run_id));
   const nlohmann::json& recorded = spec_prop->second.as_struct();
   LATHE_ASSIGN_OR_RETURN(pipeline::PipelineSpec spec, pipeline::SpecFromGraphJson(recorded));
-  LATHE_ASSIGN_OR_RETURN(pipeline::PipelineGraph graph, pipeline::BuildGraph(spec, {}));
+  LATHE_ASSIGN_OR_RETURN(pipeline::PipelineGraph graph,
+                         pipeline::BuildGraph(spec, {}, components::AllComponents()));
   graph.parameters = recorded.value("parameters", nlohmann::json::object());
 
   ReproReport report;

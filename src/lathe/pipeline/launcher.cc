@@ -400,7 +400,8 @@ NodeOutcome LaunchNode(MetadataStore& store, const PipelineGraph& graph, size_t 
       a.fingerprint = *fp;
       a.properties["stat"] = StatSignature(a.uri);
       a.state = ArtifactState::kLive;
-      if (auto props = exec_result.output_properties.find(name); props != exec_result.output_properties.end())
+      if (auto props = exec_result.output_properties.find(name);
+          props != exec_result.output_properties.end())
         for (const auto& [k, v] : props->second) a.custom_properties[k] = v;
     }
   }

@@ -2,10 +2,9 @@
 // built-in components. Errors name the field ("nodes[2].parameters.n: expected ...").
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "lathe/core/status.h"
 #include "lathe/pipeline/spec.h"

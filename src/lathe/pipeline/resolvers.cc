@@ -19,7 +19,8 @@ Status CheckResolver(NodeSpec& node, const SourceMap& source, const std::string&
                      const std::vector<ParamRule>& rules) {
   LATHE_RETURN_IF_ERROR(CheckParams(node, source, field, rules));
   LATHE_RETURN_IF_ERROR(RejectCommandFields(node, source, field));
-  if (!node.inputs.empty()) return source.Error(field + ".inputs", fmt::format("{} takes no inputs", node.component));
+  if (!node.inputs.empty())
+    return source.Error(field + ".inputs", fmt::format("{} takes no inputs", node.component));
   return Status::Ok();
 }
 
@@ -48,11 +49,10 @@ class LatestArtifact final : public ResolverBase {
  public:
   std::string type() const override { return "resolver.latest_artifact"; }
   Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
-    LATHE_RETURN_IF_ERROR(
-        CheckParams(node, source, field,
-                    {{"type", ParamKind::kString, true, nullptr},
-                     {"context", ParamKind::kString, false, nullptr},
-                     {"count", ParamKind::kPositiveInt, false, 1}}));
+    LATHE_RETURN_IF_ERROR(CheckParams(node, source, field,
+                                      {{"type", ParamKind::kString, true, nullptr},
+                                       {"context", ParamKind::kString, false, nullptr},
+                                       {"count", ParamKind::kPositiveInt, false, 1}}));
     node.outputs = {{"result", node.parameters["type"].get<std::string>()}};
     return Status::Ok();
   }
@@ -117,11 +117,10 @@ class LatestSpans final : public ResolverBase {
  public:
   std::string type() const override { return "resolver.latest_spans"; }
   Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
-    LATHE_RETURN_IF_ERROR(
-        CheckParams(node, source, field,
-                    {{"type", ParamKind::kString, true, nullptr},
-                     {"n", ParamKind::kPositiveInt, false, 1},
-                     {"context", ParamKind::kString, false, nullptr}}));
+    LATHE_RETURN_IF_ERROR(CheckParams(node, source, field,
+                                      {{"type", ParamKind::kString, true, nullptr},
+                                       {"n", ParamKind::kPositiveInt, false, 1},
+                                       {"context", ParamKind::kString, false, nullptr}}));
     node.outputs = {{"result", node.parameters["type"].get<std::string>()}};
     return Status::Ok();
   }

@@ -1,0 +1,446 @@
+#include "lathe/components/data_components.h"
+
+#include <fmt/format.h>
+#include <xxhash.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <regex>
+
+#include "lathe/data/columnar.h"
+#include "lathe/data/csv.h"
+#include "lathe/pipeline/command_component.h"
+#include "lathe/pipeline/params.h"
+#include "lathe/pipeline/resolvers.h"
+#include "lathe/stats/dataset_stats.h"
+#include "lathe/stats/drift.h"
+#include "lathe/stats/feature_schema.h"
+
+namespace lathe::components {
+
+namespace fs = std::filesystem;
+using pipeline::ExecutionRequest;
+using pipeline::ExecutionResult;
+using pipeline::NodeSpec;
+using pipeline::ParamKind;
+using pipeline::SourceMap;
+
+Result<InputFile> ResolveInputPattern(const std::string& base_dir, const std::string& pattern,
+                                      std::optional<int64_t> span) {
+  fs::path full =
+      fs::path(pattern).is_absolute() ? fs::path(pattern) : fs::path(base_dir) / pattern;
+  std::string text = full.lexically_normal().generic_string();
+  if (text.find('{') == std::string::npos) {
+    if (!fs::exists(text)) return NotFoundError(fmt::format("input {} does not exist", text));
+    return InputFile{text, 0, 0};
+  }
+  // The directory above the first placeholder is walked; the rest is matched as a regex.
+  size_t brace = text.find('{');
+  size_t slash = text.rfind('/', brace);
+  std::string root = text.substr(0, slash);
+  std::string regex;
+  std::vector<std::string> groups;
+  for (size_t i = slash + 1; i < text.size(); ++i) {
+    if (text[i] == '{') {
+      size_t end = text.find('}', i);
+      std::string name = text.substr(i + 1, end - i - 1);
+      static const std::map<std::string, std::string> kParts = {{"SPAN", "(\\d+)"},
+                                                                {"VERSION", "(\\d+)"},
+                                                                {"YYYY", "(\\d{4})"},
+                                                                {"MM", "(\\d{2})"},
+                                                                {"DD", "(\\d{2})"}};
+      auto it = kParts.find(name);
+      if (end == std::string::npos || it == kParts.end())
+        return InvalidArgumentError(
+            fmt::format("input pattern {}: unknown placeholder {{{}}} (use SPAN, VERSION, "
+                        "YYYY, MM, DD)",
+                        pattern, name));
+      regex += it->second;
+      groups.push_back(name);
+      i = end;
+    } else {
+      if (std::string("\\^$.|?*+()[]").find(text[i]) != std::string::npos) regex += '\\';
+      regex += text[i];
+    }
+  }
+  std::regex re(regex);
+  std::optional<InputFile> best;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    std::string rel = fs::relative(it->path(), root).generic_string();
+    std::smatch m;
+    if (!std::regex_match(rel, m, re)) continue;
+    InputFile f{it->path().string(), 0, 0};
+    int64_t y = 0, mo = 0, d = 0;
+    for (size_t g = 0; g < groups.size(); ++g) {
+      int64_t v = std::stoll(m[g + 1].str());
+      if (groups[g] == "SPAN") f.span = v;
+      if (groups[g] == "VERSION") f.version = v;
+      if (groups[g] == "YYYY") y = v;
+      if (groups[g] == "MM") mo = v;
+      if (groups[g] == "DD") d = v;
+    }
+    if (y > 0) f.span = y * 10000 + mo * 100 + d;
+    if (span && f.span != *span) continue;
+    if (!best || f.span > best->span || (f.span == best->span && f.version > best->version))
+      best = f;
+  }
+  if (!best) {
+    return NotFoundError(
+        span ? fmt::format("no file matches input pattern {} for span {}", pattern, *span)
+             : fmt::format("no file matches input pattern {} (under {})", pattern, root));
+  }
+  return *best;
+}
+
+namespace {
+
+Status NoCommand(const NodeSpec& node, const SourceMap& source, const std::string& field) {
+  return pipeline::RejectCommandFields(node, source, field);
+}
+
+Status RequireInputs(const NodeSpec& node, const SourceMap& source, const std::string& field,
+                     std::initializer_list<const char*> required,
+                     std::initializer_list<const char*> optional = {}) {
+  for (const char* name : required)
+    if (!node.inputs.count(name))
+      return source.Error(field + ".inputs",
+                          fmt::format("{} needs input '{}'", node.component, name));
+  for (const auto& [name, refs] : node.inputs) {
+    bool known = false;
+    for (const char* r : required) known = known || name == r;
+    for (const char* o : optional) known = known || name == o;
+    if (!known)
+      return source.Error(field + ".inputs." + name,
+                          fmt::format("{} has no input '{}'", node.component, name));
+  }
+  return Status::Ok();
+}
+
+// The single directory of an input (Examples, Statistics, Schema artifacts are directories).
+Result<fs::path> OneInput(const ExecutionRequest& r, const std::string& name) {
+  auto it = r.inputs.find(name);
+  if (it == r.inputs.end() || it->second.size() != 1)
+    return InvalidArgumentError(fmt::format("input '{}' needs exactly one artifact", name));
+  return fs::path(it->second[0].uri);
+}
+
+// Split files (<split>.<ext>) of an artifact directory, by split name.
+std::map<std::string, fs::path> SplitFiles(const fs::path& dir, const std::string& ext) {
+  std::map<std::string, fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().extension() == ext) out[e.path().stem().string()] = e.path();
+  return out;
+}
+
+class ExampleGen final : public pipeline::Component {
+ public:
+  std::string type() const override { return "ExampleGen"; }
+  std::string version() const override { return "1"; }
+  Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
+    LATHE_RETURN_IF_ERROR(NoCommand(node, source, field));
+    LATHE_RETURN_IF_ERROR(
+        pipeline::CheckParams(node, source, field,
+                              {{"input", ParamKind::kString, true},
+                               {"span", ParamKind::kPositiveInt},
+                               {"splits", ParamKind::kObject, false, {{"train", 4}, {"eval", 1}}},
+                               {"split_key", ParamKind::kString},
+                               {"delimiter", ParamKind::kString, false, ","},
+                               {"missing", ParamKind::kStringList},
+                               {"types", ParamKind::kObject},
+                               {"bad_rows", ParamKind::kString, false, "fail"},
+                               {"max_bad_rows", ParamKind::kPositiveInt}}));
+    for (auto it = node.parameters["splits"].begin(); it != node.parameters["splits"].end(); ++it)
+      if (!it.value().is_number_integer() || it.value().get<int64_t>() < 1 || it.key().empty() ||
+          it.key().find_first_of("/.") != std::string::npos)
+        return source.Error(field + ".parameters.splits." + it.key(),
+                            "expected a split name with a positive bucket count");
+    if (node.parameters["delimiter"].get<std::string>().size() != 1)
+      return source.Error(field + ".parameters.delimiter", "expected one character");
+    std::string bad = node.parameters["bad_rows"].get<std::string>();
+    if (bad != "fail" && bad != "skip")
+      return source.Error(field + ".parameters.bad_rows", "expected fail or skip");
+    if (node.parameters.contains("types"))
+      for (auto it = node.parameters["types"].begin(); it != node.parameters["types"].end(); ++it)
+        if (!it.value().is_string() || !data::ParseColumnType(it.value().get<std::string>()).ok())
+          return source.Error(field + ".parameters.types." + it.key(),
+                              "expected int64, double, bool or string");
+    if (!node.inputs.empty())
+      return source.Error(field + ".inputs", "ExampleGen reads files, not inputs");
+    node.outputs = {{"examples", "Examples"}};
+    return Status::Ok();
+  }
+
+  Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
+    const auto& p = r.parameters;
+    std::optional<int64_t> span;
+    if (p.contains("span")) span = p["span"].get<int64_t>();
+    LATHE_ASSIGN_OR_RETURN(
+        InputFile input,
+        ResolveInputPattern(r.base_dir.string(), p["input"].get<std::string>(), span));
+    data::CsvOptions o;
+    o.delimiter = p["delimiter"].get<std::string>()[0];
+    if (p.contains("missing")) o.missing = p["missing"].get<std::vector<std::string>>();
+    if (p.contains("types"))
+      for (auto it = p["types"].begin(); it != p["types"].end(); ++it)
+        o.types[it.key()] = *data::ParseColumnType(it.value().get<std::string>());
+    o.bad_rows = p["bad_rows"] == "skip" ? data::CsvOptions::BadRows::kSkip
+                                         : data::CsvOptions::BadRows::kFail;
+    if (p.contains("max_bad_rows")) o.max_bad_rows = p["max_bad_rows"].get<int64_t>();
+    // Splits by hash buckets: a row goes to the split owning bucket hash(key) mod total.
+    std::vector<std::pair<std::string, int64_t>> splits;
+    int64_t total = 0;
+    for (auto it = p["splits"].begin(); it != p["splits"].end(); ++it) {
+      splits.emplace_back(it.key(), it.value().get<int64_t>());
+      total += it.value().get<int64_t>();
+    }
+    const fs::path out = r.output_dirs.at("examples");
+    std::vector<std::unique_ptr<data::ColumnarWriter>> writers;
+    std::vector<data::Batch> parts;
+    int key = -1;
+    auto report = data::ReadCsv(input.path, o, [&](data::Batch&& b) -> Status {
+      if (writers.empty()) {
+        if (p.contains("split_key")) {
+          key = b.schema.Find(p["split_key"].get<std::string>());
+          if (key < 0)
+            return InvalidArgumentError(fmt::format("split_key: {} has no column '{}'", input.path,
+                                                    p["split_key"].get<std::string>()));
+        }
+        for (const auto& [name, buckets] : splits) {
+          LATHE_ASSIGN_OR_RETURN(
+              auto w, data::ColumnarWriter::Create((out / (name + ".lcol")).string(), b.schema));
+          writers.push_back(std::move(w));
+        }
+      }
+      parts.assign(splits.size(), data::Batch{});
+      for (auto& part : parts) {
+        part.schema = b.schema;
+        for (const auto& f : b.schema.fields) part.columns.emplace_back(f.type);
+      }
+      for (size_t row = 0; row < b.rows(); ++row) {
+        std::string text;
+        if (key >= 0) {
+          text = b.columns[static_cast<size_t>(key)].ToText(row);
+        } else {
+          for (const auto& c : b.columns) text += c.ToText(row) + '\x1f';
+        }
+        int64_t bucket = static_cast<int64_t>(XXH3_64bits(text.data(), text.size()) %
+                                              static_cast<uint64_t>(total));
+        size_t s = 0;
+        for (int64_t acc = splits[0].second; bucket >= acc; acc += splits[++s].second) {
+        }
+        for (size_t c = 0; c < b.columns.size(); ++c) {
+          const data::Column& from = b.columns[c];
+          data::Column& to = parts[s].columns[c];
+          if (from.is_null(row))
+            to.AppendNull();
+          else if (from.type() == data::ColumnType::kInt64)
+            to.AppendInt(from.int_at(row));
+          else if (from.type() == data::ColumnType::kDouble)
+            to.AppendDouble(from.double_at(row));
+          else if (from.type() == data::ColumnType::kBool)
+            to.AppendBool(from.bool_at(row));
+          else
+            to.AppendString(from.string_at(row));
+        }
+      }
+      for (size_t s = 0; s < parts.size(); ++s) LATHE_RETURN_IF_ERROR(writers[s]->Write(parts[s]));
+      return Status::Ok();
+    });
+    if (!report.ok()) return report.status();
+    if (writers.empty())  // header only: empty splits with the header's schema
+      for (const auto& [name, buckets] : splits) {
+        LATHE_ASSIGN_OR_RETURN(auto w, data::ColumnarWriter::Create(
+                                           (out / (name + ".lcol")).string(), report->schema));
+        writers.push_back(std::move(w));
+      }
+    metadata::Properties props = {{"span", input.span},
+                                  {"version", input.version},
+                                  {"source", input.path},
+                                  {"bad_rows", report->bad_rows}};
+    std::string names;
+    for (size_t s = 0; s < splits.size(); ++s) {
+      props["rows_" + splits[s].first] = writers[s]->rows();
+      names += (names.empty() ? "" : ",") + splits[s].first;
+      LATHE_RETURN_IF_ERROR(writers[s]->Close(
+          {{"split", splits[s].first}, {"span", input.span}, {"version", input.version}}));
+    }
+    props["splits"] = names;
+    result.output_properties["examples"] = props;
+    std::ofstream(r.log_path, std::ios::app)
+        << fmt::format("read {} rows from {} (span {}, version {}), {} bad rows skipped\n",
+                       report->rows, input.path, input.span, input.version, report->bad_rows);
+    return Status::Ok();
+  }
+};
+
+class StatisticsGen final : public pipeline::Component {
+ public:
+  std::string type() const override { return "StatisticsGen"; }
+  std::string version() const override { return "1"; }
+  Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
+    LATHE_RETURN_IF_ERROR(NoCommand(node, source, field));
+    LATHE_RETURN_IF_ERROR(pipeline::CheckParams(node, source, field, {}));
+    LATHE_RETURN_IF_ERROR(RequireInputs(node, source, field, {"examples"}));
+    node.outputs = {{"statistics", "ExampleStatistics"}};
+    return Status::Ok();
+  }
+  Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
+    LATHE_ASSIGN_OR_RETURN(fs::path examples, OneInput(r, "examples"));
+    std::string names;
+    for (const auto& [split, file] : SplitFiles(examples, ".lcol")) {
+      LATHE_ASSIGN_OR_RETURN(auto s, stats::ComputeFileStats(file.string()));
+      std::ofstream(r.output_dirs.at("statistics") / (split + ".json"))
+          << s.ToJson().dump() << "\n";
+      names += (names.empty() ? "" : ",") + split;
+      result.output_properties["statistics"]["rows_" + split] = s.rows();
+    }
+    if (names.empty())
+      return FailedPreconditionError(fmt::format("{} holds no split files", examples.string()));
+    result.output_properties["statistics"]["splits"] = names;
+    return Status::Ok();
+  }
+};
+
+Result<stats::DatasetStats> ReadStats(const fs::path& file) {
+  std::ifstream in(file);
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded()) return DataLossError(fmt::format("{} is not valid JSON", file.string()));
+  return stats::DatasetStats::FromJson(j);
+}
+
+class SchemaGen final : public pipeline::Component {
+ public:
+  std::string type() const override { return "SchemaGen"; }
+  std::string version() const override { return "1"; }
+  Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
+    LATHE_RETURN_IF_ERROR(NoCommand(node, source, field));
+    LATHE_RETURN_IF_ERROR(
+        pipeline::CheckParams(node, source, field,
+                              {{"split", ParamKind::kString, false, "train"},
+                               {"schema_file", ParamKind::kString},
+                               {"max_domain", ParamKind::kPositiveInt, false, 100}}));
+    LATHE_RETURN_IF_ERROR(RequireInputs(node, source, field, {"statistics"}));
+    // A curated schema file is part of the node's definition: declare it as code so that editing
+    // it invalidates the cache.
+    if (node.parameters.contains("schema_file"))
+      node.code.push_back(node.parameters["schema_file"].get<std::string>());
+    node.outputs = {{"schema", "Schema"}};
+    return Status::Ok();
+  }
+  Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
+    const fs::path out = r.output_dirs.at("schema") / "schema.yaml";
+    if (r.parameters.contains("schema_file")) {
+      fs::path curated = r.base_dir / r.parameters["schema_file"].get<std::string>();
+      LATHE_ASSIGN_OR_RETURN(auto schema, stats::LoadFeatureSchema(curated.string()));
+      std::ofstream(out) << schema.ToYaml();
+      result.output_properties["schema"]["curated"] = true;
+      return Status::Ok();
+    }
+    LATHE_ASSIGN_OR_RETURN(fs::path dir, OneInput(r, "statistics"));
+    std::string split = r.parameters["split"].get<std::string>();
+    LATHE_ASSIGN_OR_RETURN(auto s, ReadStats(dir / (split + ".json")));
+    auto schema =
+        stats::InferSchema(s, {.max_domain_size = r.parameters["max_domain"].get<size_t>()});
+    std::ofstream(out) << schema.ToYaml();
+    result.output_properties["schema"]["curated"] = false;
+    return Status::Ok();
+  }
+};
+
+class ExampleValidator final : public pipeline::Component {
+ public:
+  std::string type() const override { return "ExampleValidator"; }
+  std::string version() const override { return "1"; }
+  Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
+    LATHE_RETURN_IF_ERROR(NoCommand(node, source, field));
+    LATHE_RETURN_IF_ERROR(
+        pipeline::CheckParams(node, source, field,
+                              {{"stop_on_anomalies", ParamKind::kBool, false, false},
+                               {"thresholds", ParamKind::kObject}}));
+    LATHE_RETURN_IF_ERROR(
+        RequireInputs(node, source, field, {"statistics", "schema"}, {"baseline"}));
+    node.outputs = {{"anomalies", "ExampleAnomalies"}};
+    return Status::Ok();
+  }
+  Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
+    LATHE_ASSIGN_OR_RETURN(fs::path stats_dir, OneInput(r, "statistics"));
+    LATHE_ASSIGN_OR_RETURN(fs::path schema_dir, OneInput(r, "schema"));
+    LATHE_ASSIGN_OR_RETURN(auto schema,
+                           stats::LoadFeatureSchema((schema_dir / "schema.yaml").string()));
+    std::optional<fs::path> baseline_dir;
+    if (r.inputs.count("baseline")) {
+      LATHE_ASSIGN_OR_RETURN(baseline_dir, OneInput(r, "baseline"));
+    }
+    stats::DriftOptions drift;
+    if (r.parameters.contains("thresholds"))
+      for (auto it = r.parameters["thresholds"].begin(); it != r.parameters["thresholds"].end();
+           ++it)
+        (it.key().find('.') == std::string::npos ? drift.thresholds
+                                                 : drift.feature_thresholds)[it.key()] =
+            it.value().get<double>();
+    nlohmann::json report = {{"splits", nlohmann::json::object()}};
+    int64_t count = 0;
+    std::string first;
+    for (const auto& [split, file] : SplitFiles(stats_dir, ".json")) {
+      LATHE_ASSIGN_OR_RETURN(auto s, ReadStats(file));
+      auto anomalies = stats::Validate(s, schema);
+      if (baseline_dir && fs::exists(*baseline_dir / (split + ".json"))) {
+        LATHE_ASSIGN_OR_RETURN(auto base, ReadStats(*baseline_dir / (split + ".json")));
+        for (const auto& d : stats::CompareStats(base, s, drift))
+          if (d.exceeded())
+            anomalies.push_back(
+                {d.feature, "drift",
+                 fmt::format("{} {:.4f} over {:g}", d.measure, d.value, d.threshold), d.value,
+                 d.threshold});
+      }
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& a : anomalies) {
+        list.push_back({{"feature", a.feature},
+                        {"kind", a.kind},
+                        {"description", a.description},
+                        {"value", a.value},
+                        {"threshold", a.threshold}});
+        if (first.empty())
+          first = fmt::format("{} split, {}: {} ({})", split, a.feature, a.kind, a.description);
+      }
+      count += static_cast<int64_t>(anomalies.size());
+      report["splits"][split] = list;
+    }
+    report["count"] = count;
+    std::ofstream(r.output_dirs.at("anomalies") / "anomalies.json") << report.dump(2) << "\n";
+    std::ofstream(r.log_path, std::ios::app)
+        << fmt::format("{} anomalies{}{}\n", count, first.empty() ? "" : "; first: ", first);
+    result.output_properties["anomalies"]["count"] = count;
+    if (count > 0 && r.parameters["stop_on_anomalies"].get<bool>())
+      return FailedPreconditionError(
+          fmt::format("{} anomalies (first: {}); see the Anomalies output", count, first));
+    return Status::Ok();
+  }
+};
+
+}  // namespace
+
+void RegisterDataComponents(pipeline::ComponentRegistry& registry) {
+  registry.Register(std::make_unique<ExampleGen>());
+  registry.Register(std::make_unique<StatisticsGen>());
+  registry.Register(std::make_unique<SchemaGen>());
+  registry.Register(std::make_unique<ExampleValidator>());
+}
+
+const pipeline::ComponentRegistry& AllComponents() {
+  static const pipeline::ComponentRegistry* registry = [] {
+    auto* r = new pipeline::ComponentRegistry();
+    r->Register(std::make_unique<pipeline::CommandComponent>());
+    pipeline::RegisterResolvers(*r);
+    RegisterDataComponents(*r);
+    return r;
+  }();
+  return *registry;
+}
+
+}  // namespace lathe::components

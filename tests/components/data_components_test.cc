@@ -1,0 +1,170 @@
+// The data components in pipelines: input patterns, deterministic splits, statistics, schema,
+// validation, and stopping at anomalies.
+#include "lathe/components/data_components.h"
+
+#include <gtest/gtest.h>
+
+#include "lathe/orchestrate/local_runner.h"
+#include "lathe/pipeline/graph.h"
+#include "lathe/stats/feature_schema.h"
+#include "testing/temp_dir.h"
+
+namespace lathe::components {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::WriteFile;
+
+TEST(InputPatternTest, SpansVersionsAndDates) {
+  testing::TempDir tmp;
+  for (const char* f : {"data/span-1/v-1/a.csv", "data/span-2/v-1/a.csv", "data/span-2/v-3/a.csv",
+                        "data/span-10/v-2/a.csv", "data/other.txt"})
+    WriteFile(tmp / f, "x\n1\n");
+  auto latest =
+      ResolveInputPattern(tmp.path().string(), "data/span-{SPAN}/v-{VERSION}/a.csv", std::nullopt);
+  ASSERT_TRUE(latest.ok()) << latest.status().ToString();
+  EXPECT_EQ(latest->span, 10);
+  EXPECT_EQ(latest->version, 2);
+  auto two = ResolveInputPattern(tmp.path().string(), "data/span-{SPAN}/v-{VERSION}/a.csv", 2);
+  EXPECT_EQ(two->version, 3);
+  EXPECT_EQ(two->path, (tmp / "data/span-2/v-3/a.csv").string());
+  EXPECT_EQ(ResolveInputPattern(tmp.path().string(), "data/span-{SPAN}/v-{VERSION}/a.csv", 7)
+                .status()
+                .code(),
+            StatusCode::kNotFound);
+  WriteFile(tmp / "days/2001-05-31.csv", "x\n");
+  WriteFile(tmp / "days/2001-06-01.csv", "x\n");
+  auto day = ResolveInputPattern(tmp.path().string(), "days/{YYYY}-{MM}-{DD}.csv", std::nullopt);
+  EXPECT_EQ(day->span, 20010601);
+  EXPECT_EQ(
+      ResolveInputPattern(tmp.path().string(), "days/{WEEK}.csv", std::nullopt).status().code(),
+      StatusCode::kInvalidArgument);
+}
+
+class DataPipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string csv = "id,kind,size\n";
+    for (int i = 0; i < 500; ++i)
+      csv += std::to_string(i) + "," + (i % 3 ? "a" : "b") + "," + std::to_string(i % 50) + "\n";
+    WriteFile(tmp_ / "train.csv", csv);
+    auto s = metadata::MetadataStore::Open("sqlite://" + (tmp_ / "m.db").string());
+    ASSERT_TRUE(s.ok());
+    store_ = std::move(*s);
+  }
+
+  orchestrate::RunReport Run(const std::string& yaml,
+                             std::map<std::string, std::string> params = {}) {
+    WriteFile(tmp_ / "p.yaml", yaml);
+    auto spec = pipeline::LoadPipelineSpec((tmp_ / "p.yaml").string());
+    EXPECT_TRUE(spec.ok()) << spec.status().ToString();
+    auto g = pipeline::BuildGraph(*spec, params, AllComponents());
+    EXPECT_TRUE(g.ok()) << g.status().ToString();
+    graph_ = *g;
+    orchestrate::RunOptions o;
+    o.artifact_root = tmp_ / "artifacts";
+    auto r = orchestrate::RunPipeline(*store_, graph_, o, nullptr);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return *r;
+  }
+
+  const pipeline::NodeOutcome& Node(const orchestrate::RunReport& r, const std::string& name) {
+    return r.nodes[static_cast<size_t>(graph_.Find(name))];
+  }
+
+  testing::TempDir tmp_;
+  std::unique_ptr<metadata::MetadataStore> store_;
+  pipeline::PipelineGraph graph_;
+};
+
+const char* kPipeline = R"(apiVersion: lathe/v1
+kind: Pipeline
+name: data
+parameters: {input: train.csv, stop: false}
+nodes:
+  - name: ingest
+    component: ExampleGen
+    parameters: {input: "${input}", splits: {train: 3, eval: 1}, split_key: id}
+  - name: statistics
+    component: StatisticsGen
+    inputs: {examples: ingest.examples}
+  - name: schema
+    component: SchemaGen
+    inputs: {statistics: statistics.statistics}
+  - name: validate
+    component: ExampleValidator
+    parameters: {stop_on_anomalies: "${stop}"}
+    inputs: {statistics: statistics.statistics, schema: schema.schema}
+  - name: after
+    component: command
+    command: [sh, -c, "cat ${inputs.anomalies}/anomalies.json > ${outputs.out}/copy.json"]
+    inputs: {anomalies: validate.anomalies}
+    outputs: [out]
+)";
+
+TEST_F(DataPipelineTest, IngestSplitDescribeAndValidate) {
+  auto r = Run(kPipeline);
+  ASSERT_EQ(r.state, "COMPLETE");
+  const auto& examples = Node(r, "ingest").outputs.at("examples")[0];
+  EXPECT_EQ(examples.type, "Examples");
+  int64_t train = examples.custom_properties.at("rows_train").as_int();
+  int64_t eval = examples.custom_properties.at("rows_eval").as_int();
+  EXPECT_EQ(train + eval, 500);
+  EXPECT_NEAR(static_cast<double>(eval) / 500, 0.25, 0.06);  // hash buckets 3:1
+  EXPECT_EQ(examples.custom_properties.at("splits").as_string(), "eval,train");
+  EXPECT_TRUE(fs::exists(fs::path(examples.uri) / "train.lcol"));
+  // The schema comes from the train split: every id seen in training.
+  auto schema =
+      stats::LoadFeatureSchema(Node(r, "schema").outputs.at("schema")[0].uri + "/schema.yaml");
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  EXPECT_EQ(schema->Find("kind")->domain, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(schema->Find("size")->max, 49);
+  EXPECT_EQ(Node(r, "validate").outputs.at("anomalies")[0].custom_properties.at("count").as_int(),
+            0);
+  // Splits are deterministic: the same data gives the same Examples (a cache hit downstream too).
+  auto again = Run(kPipeline);
+  EXPECT_EQ(Node(again, "ingest").state, pipeline::NodeState::kCached);
+}
+
+TEST_F(DataPipelineTest, AnomaliesWarnOrStopThePipeline) {
+  Run(kPipeline);
+  std::string odd = "id,kind,size\n1,a,5\n2,z,500\n3,b,7\n4,b,\n";
+  WriteFile(tmp_ / "odd.csv", odd);
+  // A curated schema from the first data, then new data with a new value and an outlier.
+  auto first = Run(kPipeline);
+  std::string schema_dir = Node(first, "schema").outputs.at("schema")[0].uri;
+  fs::copy_file(schema_dir + "/schema.yaml", tmp_ / "schema.yaml");
+  std::string curated = std::string(kPipeline);
+  curated.replace(
+      curated.find("inputs: {statistics: statistics.statistics}\n  - name: validate"),
+      std::string("inputs: {statistics: statistics.statistics}\n  - name: validate").size(),
+      "inputs: {statistics: statistics.statistics}\n    parameters: {schema_file: schema.yaml}\n  "
+      "- name: validate");
+  auto warned = Run(curated, {{"input", "odd.csv"}});
+  EXPECT_EQ(warned.state, "COMPLETE");
+  EXPECT_GE(
+      Node(warned, "validate").outputs.at("anomalies")[0].custom_properties.at("count").as_int(),
+      2);
+  auto stopped = Run(curated, {{"input", "odd.csv"}, {"stop", "true"}});
+  EXPECT_EQ(stopped.state, "FAILED");
+  EXPECT_EQ(Node(stopped, "validate").state, pipeline::NodeState::kFailed);
+  EXPECT_NE(Node(stopped, "validate").error.find("anomalies (first: "), std::string::npos)
+      << Node(stopped, "validate").error;
+  EXPECT_EQ(Node(stopped, "after").state, pipeline::NodeState::kSkipped);
+}
+
+TEST_F(DataPipelineTest, BadInputNamesFileAndLine) {
+  WriteFile(tmp_ / "broken.csv", "id,kind,size\n1,a,5\n2,b\n");
+  auto r = Run(kPipeline, {{"input", "broken.csv"}});
+  EXPECT_EQ(r.state, "FAILED");
+  EXPECT_NE(Node(r, "ingest").error.find("broken.csv:3:1: expected 3 fields, found 2"),
+            std::string::npos)
+      << Node(r, "ingest").error;
+  // Nothing half-written became LIVE.
+  metadata::ListOptions o;
+  o.filter = "type = 'Examples' AND state = 'LIVE'";
+  EXPECT_TRUE(store_->ListArtifacts(o)->items.empty());
+}
+
+}  // namespace
+}  // namespace lathe::components
