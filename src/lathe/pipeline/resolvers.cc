@@ -49,10 +49,10 @@ class LatestArtifact final : public ResolverBase {
  public:
   std::string type() const override { return "resolver.latest_artifact"; }
   Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
-    LATHE_RETURN_IF_ERROR(CheckParams(node, source, field,
-                                      {{"type", ParamKind::kString, true, nullptr},
-                                       {"context", ParamKind::kString, false, nullptr},
-                                       {"count", ParamKind::kPositiveInt, false, 1}}));
+    LATHE_RETURN_IF_ERROR(CheckResolver(node, source, field,
+                                        {{"type", ParamKind::kString, true, nullptr},
+                                         {"context", ParamKind::kString, false, nullptr},
+                                         {"count", ParamKind::kPositiveInt, false, 1}}));
     node.outputs = {{"result", node.parameters["type"].get<std::string>()}};
     return Status::Ok();
   }
@@ -76,10 +76,10 @@ class LatestBlessedModel final : public ResolverBase {
   std::string type() const override { return "resolver.latest_blessed_model"; }
   Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
     LATHE_RETURN_IF_ERROR(
-        CheckParams(node, source, field,
-                    {{"type", ParamKind::kString, false, "Model"},
-                     {"blessing_type", ParamKind::kString, false, "ModelBlessing"},
-                     {"context", ParamKind::kString, false, nullptr}}));
+        CheckResolver(node, source, field,
+                      {{"type", ParamKind::kString, false, "Model"},
+                       {"blessing_type", ParamKind::kString, false, "ModelBlessing"},
+                       {"context", ParamKind::kString, false, nullptr}}));
     node.outputs = {{"result", node.parameters["type"].get<std::string>()}};
     return Status::Ok();
   }
@@ -117,10 +117,10 @@ class LatestSpans final : public ResolverBase {
  public:
   std::string type() const override { return "resolver.latest_spans"; }
   Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
-    LATHE_RETURN_IF_ERROR(CheckParams(node, source, field,
-                                      {{"type", ParamKind::kString, true, nullptr},
-                                       {"n", ParamKind::kPositiveInt, false, 1},
-                                       {"context", ParamKind::kString, false, nullptr}}));
+    LATHE_RETURN_IF_ERROR(CheckResolver(node, source, field,
+                                        {{"type", ParamKind::kString, true, nullptr},
+                                         {"n", ParamKind::kPositiveInt, false, 1},
+                                         {"context", ParamKind::kString, false, nullptr}}));
     node.outputs = {{"result", node.parameters["type"].get<std::string>()}};
     return Status::Ok();
   }
