@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # Quick start, command 2: installs what is missing, builds Lathe and runs every test, then runs
 # them again in an AddressSanitizer + UndefinedBehaviorSanitizer build (skip: LATHE_SKIP_SANITIZE=1),
-# and fuzzes the CSV reader for LATHE_FUZZ_SECONDS (default 60; 0 skips).
+# and fuzzes the CSV reader for LATHE_FUZZ_SECONDS (default 60; 0 skips). The last line sums up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 
 scripts/setup.sh
-ctest --test-dir build -j2 --output-on-failure --timeout 600
+ctest --test-dir build -j2 --output-on-failure --timeout 600 | tee -a "$log"
 
 if [ "${LATHE_SKIP_SANITIZE:-0}" != 1 ]; then
   echo "== sanitizer build (ASan + UBSan)"
   LATHE_BUILD_DIR=build-asan LATHE_BUILD_TYPE=Debug scripts/setup.sh -DLATHE_SANITIZE=ON -DLATHE_BUILD_BENCH=OFF
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-asan -j2 --output-on-failure --timeout 600
+    ctest --test-dir build-asan -j2 --output-on-failure --timeout 600 | tee -a "$log"
 fi
 
 if [ "${LATHE_FUZZ_SECONDS:-60}" != 0 ]; then
   echo "== fuzzing the CSV reader for ${LATHE_FUZZ_SECONDS:-60} s"
   scripts/fuzz.sh
 fi
+
+# "N tests passed, 0 tests failed out of M" per build, summed into one closing line.
+awk '/tests passed, [0-9]+ tests failed out of/ {
+       total += $NF; failed += $(NF - 4)
+     } END { printf "tests: %d passed, %d failed\n", total - failed, failed }' "$log"
