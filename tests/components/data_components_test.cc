@@ -153,6 +153,18 @@ TEST_F(DataPipelineTest, AnomaliesWarnOrStopThePipeline) {
   EXPECT_EQ(Node(stopped, "after").state, pipeline::NodeState::kSkipped);
 }
 
+TEST_F(DataPipelineTest, JsonLinesInput) {
+  std::string jsonl;
+  for (int i = 0; i < 40; ++i)
+    jsonl += "{\"id\": " + std::to_string(i) + ", \"kind\": \"" + (i % 2 ? "a" : "b") +
+             "\", \"size\": " + std::to_string(i) + "}\n";
+  WriteFile(tmp_ / "data.jsonl", jsonl);
+  auto r = Run(kPipeline, {{"input", "data.jsonl"}});
+  ASSERT_EQ(r.state, "COMPLETE") << Node(r, "ingest").error;
+  const auto& props = Node(r, "ingest").outputs.at("examples")[0].custom_properties;
+  EXPECT_EQ(props.at("rows_train").as_int() + props.at("rows_eval").as_int(), 40);
+}
+
 TEST_F(DataPipelineTest, BadInputNamesFileAndLine) {
   WriteFile(tmp_ / "broken.csv", "id,kind,size\n1,a,5\n2,b\n");
   auto r = Run(kPipeline, {{"input", "broken.csv"}});

@@ -10,6 +10,7 @@
 
 #include "lathe/data/columnar.h"
 #include "lathe/data/csv.h"
+#include "lathe/data/jsonl.h"
 #include "lathe/pipeline/command_component.h"
 #include "lathe/pipeline/params.h"
 #include "lathe/pipeline/resolvers.h"
@@ -202,7 +203,7 @@ class ExampleGen final : public pipeline::Component {
     std::vector<std::unique_ptr<data::ColumnarWriter>> writers;
     std::vector<data::Batch> parts;
     int key = -1;
-    auto report = data::ReadCsv(input.path, o, [&](data::Batch&& b) -> Status {
+    auto on_batch = [&](data::Batch&& b) -> Status {
       if (writers.empty()) {
         if (p.contains("split_key")) {
           key = b.schema.Find(p["split_key"].get<std::string>());
@@ -250,7 +251,21 @@ class ExampleGen final : public pipeline::Component {
       }
       for (size_t s = 0; s < parts.size(); ++s) LATHE_RETURN_IF_ERROR(writers[s]->Write(parts[s]));
       return Status::Ok();
-    });
+    };
+    // JSON Lines by extension; anything else is CSV.
+    const std::string& in = input.path;
+    bool jsonl = (in.size() > 6 && in.substr(in.size() - 6) == ".jsonl") ||
+                 (in.size() > 7 && in.substr(in.size() - 7) == ".ndjson");
+    Result<data::CsvReport> report = data::CsvReport{};
+    if (jsonl) {
+      data::JsonLinesOptions jo;
+      jo.types = o.types;
+      jo.bad_rows = o.bad_rows;
+      jo.max_bad_rows = o.max_bad_rows;
+      report = data::ReadJsonLines(in, jo, on_batch);
+    } else {
+      report = data::ReadCsv(in, o, on_batch);
+    }
     if (!report.ok()) return report.status();
     if (writers.empty())  // header only: empty splits with the header's schema
       for (const auto& [name, buckets] : splits) {

@@ -10,6 +10,7 @@
 #include "lathe/core/strings.h"
 #include "lathe/data/columnar.h"
 #include "lathe/data/csv.h"
+#include "lathe/data/jsonl.h"
 
 namespace lathe::stats {
 
@@ -369,6 +370,23 @@ Result<DatasetStats> ComputeFileStats(const std::string& path, int threads) {
       LATHE_ASSIGN_OR_RETURN(data::Batch b, reader->ReadRowGroup(g));
       s.Add(b);
     }
+    return s;
+  }
+  auto ends = [&](std::string_view ext) {
+    return path.size() >= ext.size() &&
+           path.compare(path.size() - ext.size(), ext.size(), ext) == 0;
+  };
+  if (ends(".jsonl") || ends(".ndjson")) {
+    DatasetStats s;
+    bool started = false;
+    auto report = data::ReadJsonLines(path, {}, [&](data::Batch&& b) {
+      if (!started) s = DatasetStats(b.schema);
+      started = true;
+      s.Add(b);
+      return Status::Ok();
+    });
+    if (!report.ok()) return report.status();
+    if (!started) s = DatasetStats(report->schema);
     return s;
   }
   // Each parsing thread folds its batches into its own statistics; they merge at the end.

@@ -105,8 +105,8 @@ class DatasetStats {
   std::vector<FeatureStats> features_;
 };
 
-// Statistics of a file: CSV (by extension .csv, or anything not columnar), JSON Lines later, or a
-// Lathe columnar file (.lcol). `threads` parse the CSV; 0 is one per core.
+// Statistics of a file: a Lathe columnar file (.lcol), JSON Lines (.jsonl, .ndjson) or CSV
+// (anything else). `threads` parse the CSV; 0 is one per core.
 Result<DatasetStats> ComputeFileStats(const std::string& path, int threads = 0);
 
 }  // namespace lathe::stats

@@ -1,0 +1,28 @@
+// Reading JSON Lines: one JSON object per line. Columns are the keys, in order of first
+// appearance within the first `infer_rows` lines; their types are inferred there (int64, double,
+// bool, string; nested values are kept as JSON text) unless given. A missing key or null is a
+// missing value; keys first seen later are an error naming the line. Streams in batches.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "lathe/core/status.h"
+#include "lathe/data/csv.h"
+
+namespace lathe::data {
+
+struct JsonLinesOptions {
+  std::map<std::string, ColumnType> types;
+  size_t infer_rows = 10000;
+  size_t batch_rows = 65536;
+  CsvOptions::BadRows bad_rows = CsvOptions::BadRows::kFail;
+  int64_t max_bad_rows = -1;
+};
+
+Result<CsvReport> ReadJsonLines(const std::string& path, const JsonLinesOptions& options,
+                                const BatchCallback& on_batch);
+Result<CsvReport> ReadJsonLinesText(std::string_view text, const std::string& name,
+                                    const JsonLinesOptions& options, const BatchCallback& on_batch);
+
+}  // namespace lathe::data

@@ -1,0 +1,66 @@
+#include "lathe/data/jsonl.h"
+
+#include <gtest/gtest.h>
+
+namespace lathe::data {
+namespace {
+
+struct Rows {
+  Schema schema;
+  std::vector<std::vector<std::string>> rows;
+  CsvReport report;
+};
+
+Result<Rows> Read(const std::string& text, JsonLinesOptions o = {}) {
+  Rows out;
+  auto r = ReadJsonLinesText(text, "t.jsonl", o, [&](Batch&& b) {
+    for (size_t i = 0; i < b.rows(); ++i) {
+      std::vector<std::string> row;
+      for (const auto& c : b.columns) row.push_back(c.is_null(i) ? "<null>" : c.ToText(i));
+      out.rows.push_back(row);
+    }
+    return Status::Ok();
+  });
+  if (!r.ok()) return r.status();
+  out.report = *r;
+  out.schema = r->schema;
+  return out;
+}
+
+TEST(JsonLinesTest, KeysTypesAndMissing) {
+  auto r = Read(
+      "{\"a\": 1, \"b\": \"x\", \"c\": true}\n\n{\"a\": 2.5, \"c\": false, \"d\": [1, 2]}\n{\"a\": "
+      "null}\n");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->schema.fields.size(), 4u);
+  EXPECT_EQ(r->schema.fields[0].type, ColumnType::kDouble);  // 1 and 2.5
+  EXPECT_EQ(r->schema.fields[1].type, ColumnType::kString);
+  EXPECT_EQ(r->schema.fields[2].type, ColumnType::kBool);
+  EXPECT_EQ(r->schema.fields[3].type, ColumnType::kString);  // nested JSON kept as text
+  ASSERT_EQ(r->rows.size(), 3u);
+  EXPECT_EQ(r->rows[0], (std::vector<std::string>{"1", "x", "true", "<null>"}));
+  EXPECT_EQ(r->rows[1], (std::vector<std::string>{"2.5", "<null>", "false", "[1,2]"}));
+  EXPECT_EQ(r->rows[2], (std::vector<std::string>{"<null>", "<null>", "<null>", "<null>"}));
+}
+
+TEST(JsonLinesTest, ErrorsNameTheLine) {
+  EXPECT_EQ(Read("{\"a\": 1}\n{\"a\": }\n").status().message(), "t.jsonl:2:7: malformed JSON");
+  EXPECT_EQ(Read("{\"a\": 1}\n[1]\n").status().message(), "t.jsonl:2:1: expected a JSON object");
+  JsonLinesOptions small;
+  small.infer_rows = 1;
+  EXPECT_EQ(Read("{\"a\": 1}\n{\"a\": \"x\"}\n", small).status().message(),
+            "t.jsonl:2: key 'a': \"x\" is not an int64");
+  EXPECT_EQ(Read("{\"a\": 1}\n{\"b\": 2}\n", small).status().message(),
+            "t.jsonl:2: key 'b' was not in the first 1 lines");
+  EXPECT_EQ(Read("").status().message(),
+            "t.jsonl: empty file: expected JSON objects, one per line");
+  JsonLinesOptions skip;
+  skip.bad_rows = CsvOptions::BadRows::kSkip;
+  auto r = Read("{\"a\": 1}\nnot json\n{\"a\": 3}\n", skip);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->rows.size(), 2u);
+  EXPECT_EQ(r->report.bad_rows, 1);
+}
+
+}  // namespace
+}  // namespace lathe::data
