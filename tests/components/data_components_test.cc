@@ -153,6 +153,31 @@ TEST_F(DataPipelineTest, AnomaliesWarnOrStopThePipeline) {
   EXPECT_EQ(Node(stopped, "after").state, pipeline::NodeState::kSkipped);
 }
 
+TEST_F(DataPipelineTest, SplitsByFeatureRange) {
+  std::string ranged = kPipeline;
+  std::string from = "splits: {train: 3, eval: 1}, split_key: id}";
+  ranged.replace(
+      ranged.find(from), from.size(),
+      "split_ranges: {feature: id, ranges: {train: {to: 300}, eval: {from: 300, to: 450}}}}");
+  auto r = Run(ranged);
+  ASSERT_EQ(r.state, "COMPLETE") << Node(r, "ingest").error;
+  const auto& props = Node(r, "ingest").outputs.at("examples")[0].custom_properties;
+  EXPECT_EQ(props.at("rows_train").as_int(), 300);
+  EXPECT_EQ(props.at("rows_eval").as_int(), 150);
+  EXPECT_EQ(props.at("rows_outside_ranges").as_int(), 50);
+  std::string bad = kPipeline;
+  bad.replace(bad.find(from), from.size(),
+              "split_ranges: {feature: id, ranges: {train: {upto: 3}}}}");
+  WriteFile(tmp_ / "p.yaml", bad);
+  auto spec = pipeline::LoadPipelineSpec((tmp_ / "p.yaml").string());
+  auto g = pipeline::BuildGraph(*spec, {}, AllComponents());
+  ASSERT_FALSE(g.ok());
+  EXPECT_NE(g.status().message().find(
+                "nodes[0].parameters.split_ranges.ranges.train: expected {from: VALUE, to: VALUE}"),
+            std::string::npos)
+      << g.status().message();
+}
+
 TEST_F(DataPipelineTest, JsonLinesInput) {
   std::string jsonl;
   for (int i = 0; i < 40; ++i)

@@ -150,6 +150,7 @@ class ExampleGen final : public pipeline::Component {
                                {"span", ParamKind::kPositiveInt},
                                {"splits", ParamKind::kObject, false, {{"train", 4}, {"eval", 1}}},
                                {"split_key", ParamKind::kString},
+                               {"split_ranges", ParamKind::kObject},
                                {"delimiter", ParamKind::kString, false, ","},
                                {"missing", ParamKind::kStringList},
                                {"types", ParamKind::kObject},
@@ -160,6 +161,23 @@ class ExampleGen final : public pipeline::Component {
           it.key().find_first_of("/.") != std::string::npos)
         return source.Error(field + ".parameters.splits." + it.key(),
                             "expected a split name with a positive bucket count");
+    if (node.parameters.contains("split_ranges")) {
+      const auto& sr = node.parameters["split_ranges"];
+      std::string sfield = field + ".parameters.split_ranges";
+      if (!sr.contains("feature") || !sr["feature"].is_string() || !sr.contains("ranges") ||
+          !sr["ranges"].is_object() || sr["ranges"].empty())
+        return source.Error(
+            sfield, "expected {feature: NAME, ranges: {SPLIT: {from: VALUE, to: VALUE}, ...}}");
+      for (auto it = sr["ranges"].begin(); it != sr["ranges"].end(); ++it) {
+        bool ok = it.value().is_object();
+        for (auto b = ok ? it.value().begin() : it.value().end(); ok && b != it.value().end(); ++b)
+          ok = (b.key() == "from" || b.key() == "to") &&
+               (b.value().is_string() || b.value().is_number());
+        if (!ok || it.key().empty() || it.key().find_first_of("/.") != std::string::npos)
+          return source.Error(sfield + ".ranges." + it.key(),
+                              "expected {from: VALUE, to: VALUE} (either may be left out)");
+      }
+    }
     if (node.parameters["delimiter"].get<std::string>().size() != 1)
       return source.Error(field + ".parameters.delimiter", "expected one character");
     std::string bad = node.parameters["bad_rows"].get<std::string>();
@@ -192,19 +210,52 @@ class ExampleGen final : public pipeline::Component {
     o.bad_rows = p["bad_rows"] == "skip" ? data::CsvOptions::BadRows::kSkip
                                          : data::CsvOptions::BadRows::kFail;
     if (p.contains("max_bad_rows")) o.max_bad_rows = p["max_bad_rows"].get<int64_t>();
-    // Splits by hash buckets: a row goes to the split owning bucket hash(key) mod total.
+    // Splits by hash buckets (a row goes to the split owning bucket hash(key) mod total), or by
+    // ranges of one feature ([from, to), the first matching split wins; other rows are dropped).
     std::vector<std::pair<std::string, int64_t>> splits;
     int64_t total = 0;
-    for (auto it = p["splits"].begin(); it != p["splits"].end(); ++it) {
-      splits.emplace_back(it.key(), it.value().get<int64_t>());
-      total += it.value().get<int64_t>();
+    const bool by_range = p.contains("split_ranges");
+    const nlohmann::json ranges = by_range ? p["split_ranges"]["ranges"] : nlohmann::json::object();
+    for (auto it = (by_range ? ranges : p["splits"]).begin();
+         it != (by_range ? ranges : p["splits"]).end(); ++it) {
+      splits.emplace_back(it.key(), by_range ? 1 : it.value().get<int64_t>());
+      total += splits.back().second;
     }
+    int range_column = -1;
+    int64_t outside = 0;
+    // The split of a row by range, or -1.
+    auto range_split = [&](const data::Column& c, size_t row) -> int {
+      if (c.is_null(row)) return -1;
+      bool numeric = c.type() == data::ColumnType::kInt64 || c.type() == data::ColumnType::kDouble;
+      double x = c.type() == data::ColumnType::kInt64    ? static_cast<double>(c.int_at(row))
+                 : c.type() == data::ColumnType::kDouble ? c.double_at(row)
+                                                         : 0;
+      std::string text = numeric ? "" : c.ToText(row);
+      for (size_t s = 0; s < splits.size(); ++s) {
+        const auto& r = ranges[splits[s].first];
+        auto below = [&](const nlohmann::json& bound) {  // value < bound
+          return numeric ? bound.is_number() && x < bound.get<double>()
+                         : bound.is_string() && text < bound.get<std::string>();
+        };
+        if (r.contains("from") && below(r["from"])) continue;
+        if (r.contains("to") && !below(r["to"])) continue;
+        return static_cast<int>(s);
+      }
+      return -1;
+    };
     const fs::path out = r.output_dirs.at("examples");
     std::vector<std::unique_ptr<data::ColumnarWriter>> writers;
     std::vector<data::Batch> parts;
     int key = -1;
     auto on_batch = [&](data::Batch&& b) -> Status {
       if (writers.empty()) {
+        if (by_range) {
+          range_column = b.schema.Find(p["split_ranges"]["feature"].get<std::string>());
+          if (range_column < 0)
+            return InvalidArgumentError(
+                fmt::format("split_ranges: {} has no column '{}'", input.path,
+                            p["split_ranges"]["feature"].get<std::string>()));
+        }
         if (p.contains("split_key")) {
           key = b.schema.Find(p["split_key"].get<std::string>());
           if (key < 0)
@@ -223,16 +274,25 @@ class ExampleGen final : public pipeline::Component {
         for (const auto& f : b.schema.fields) part.columns.emplace_back(f.type);
       }
       for (size_t row = 0; row < b.rows(); ++row) {
-        std::string text;
-        if (key >= 0) {
-          text = b.columns[static_cast<size_t>(key)].ToText(row);
-        } else {
-          for (const auto& c : b.columns) text += c.ToText(row) + '\x1f';
-        }
-        int64_t bucket = static_cast<int64_t>(XXH3_64bits(text.data(), text.size()) %
-                                              static_cast<uint64_t>(total));
         size_t s = 0;
-        for (int64_t acc = splits[0].second; bucket >= acc; acc += splits[++s].second) {
+        if (by_range) {
+          int chosen = range_split(b.columns[static_cast<size_t>(range_column)], row);
+          if (chosen < 0) {
+            ++outside;
+            continue;
+          }
+          s = static_cast<size_t>(chosen);
+        } else {
+          std::string text;
+          if (key >= 0) {
+            text = b.columns[static_cast<size_t>(key)].ToText(row);
+          } else {
+            for (const auto& c : b.columns) text += c.ToText(row) + '\x1f';
+          }
+          int64_t bucket = static_cast<int64_t>(XXH3_64bits(text.data(), text.size()) %
+                                                static_cast<uint64_t>(total));
+          for (int64_t acc = splits[0].second; bucket >= acc; acc += splits[++s].second) {
+          }
         }
         for (size_t c = 0; c < b.columns.size(); ++c) {
           const data::Column& from = b.columns[c];
@@ -277,6 +337,7 @@ class ExampleGen final : public pipeline::Component {
                                   {"version", input.version},
                                   {"source", input.path},
                                   {"bad_rows", report->bad_rows}};
+    if (by_range) props["rows_outside_ranges"] = outside;
     std::string names;
     for (size_t s = 0; s < splits.size(); ++s) {
       props["rows_" + splits[s].first] = writers[s]->rows();
