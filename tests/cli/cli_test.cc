@@ -331,6 +331,13 @@ TEST_F(CliTest, StatsCompute) {
   const auto& mass = j["features"][5];
   EXPECT_EQ(mass["missing"], 2);
   EXPECT_NEAR(mass["mean"].get<double>(), 4201.754386, 1e-5);
+  auto sliced = Json("stats compute " + penguins + " --slice-by species");
+  EXPECT_EQ(sliced["feature"], "species");
+  EXPECT_EQ(sliced["all"]["rows"], 344);
+  EXPECT_EQ(sliced["slices"]["Adelie"]["rows"], 152);
+  EXPECT_NEAR(sliced["slices"]["Adelie"]["features"][2]["mean"].get<double>(), 38.791391, 1e-5);
+  EXPECT_FALSE(sliced["slices"]["Adelie"]["features"][2].contains("state"));
+  EXPECT_EQ(Lathe("stats compute " + penguins + " --slice-by colour").exit_code, 2);
   WriteFile(tmp_ / "bad.csv", "a,b\n1,2\n3\n");
   auto bad = Lathe("stats compute bad.csv");
   EXPECT_EQ(bad.exit_code, 2);

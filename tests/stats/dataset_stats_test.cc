@@ -137,6 +137,21 @@ TEST(DatasetStatsTest, ManyDistinctValuesFallBackToTheSketch) {
   EXPECT_EQ(a.Quantile(1.0), 9000);  // clamped to the true maximum
 }
 
+TEST(SlicedStatsTest, PerValueAndPooled) {
+  Batch b = Make({1, 2, 3, 10, 20, std::nullopt}, {"a", "a", "a", "b", "c", std::nullopt});
+  SlicedStats s(b.schema, "s", /*max_slices=*/2);
+  ASSERT_TRUE(s.Add(b).ok());
+  EXPECT_EQ(s.all().rows(), 6);
+  ASSERT_EQ(s.slices().size(), 4u);  // a and b, then c pooled as (other), and (missing)
+  EXPECT_EQ(s.slices().at("a").rows(), 3);
+  EXPECT_DOUBLE_EQ(s.slices().at("a").Find("x")->num.mean, 2.0);
+  EXPECT_EQ(s.slices().at("b").rows(), 1);
+  EXPECT_DOUBLE_EQ(s.slices().at("(other)").Find("x")->num.mean, 20.0);
+  EXPECT_EQ(s.slices().at("(missing)").rows(), 1);
+  SlicedStats bad(b.schema, "nope");
+  EXPECT_EQ(bad.Add(b).code(), StatusCode::kInvalidArgument);
+}
+
 // Shards computed apart and merged give the statistics of one pass.
 TEST(DatasetStatsTest, MergedShardsEqualOnePass) {
   std::mt19937_64 rng(42);

@@ -46,22 +46,12 @@ Result<stats::DatasetStats> LoadStats(const std::string& path, int threads) {
   return stats::ComputeFileStats(path, threads);
 }
 
-int StatsCompute(const GlobalOptions& g, const std::string& path, int threads, bool full) {
-  auto stats = LoadStats(path, threads);
-  if (!stats.ok()) return ReportError(stats.status());
-  if (g.json) {
-    nlohmann::json j = stats->ToJson();
-    if (!full)
-      for (auto& f : j["features"]) f.erase("state");
-    PrintJson(j);
-    return kExitOk;
-  }
-  fmt::print("{}: {} rows, {} features\n\n", path, stats->rows(), stats->features().size());
+void PrintStats(const stats::DatasetStats& stats) {
   Table numeric({"FEATURE", "TYPE", "COUNT", "MISSING", "MEAN", "STDDEV", "MIN", "MEDIAN", "MAX",
                  "ZEROS", "HISTOGRAM"});
   Table categorical({"FEATURE", "TYPE", "COUNT", "MISSING", "UNIQUE", "TOP VALUES", "LENGTH"});
-  for (const auto& f : stats->features()) {
-    double rows = static_cast<double>(std::max<int64_t>(1, stats->rows()));
+  for (const auto& f : stats.features()) {
+    double rows = static_cast<double>(std::max<int64_t>(1, stats.rows()));
     std::string missing = fmt::format("{:.1f}%", 100.0 * static_cast<double>(f.missing) / rows);
     if (f.numeric()) {
       const auto& n = f.num;
@@ -81,11 +71,45 @@ int StatsCompute(const GlobalOptions& g, const std::string& path, int threads, b
     }
   }
   size_t width = TerminalWidth(stdout);
-  if (numeric.size() > 0) {
-    numeric.Print(stdout, width);
-    fmt::print("\n");
-  }
+  if (numeric.size() > 0) numeric.Print(stdout, width);
+  if (numeric.size() > 0 && categorical.size() > 0) fmt::print("\n");
   if (categorical.size() > 0) categorical.Print(stdout, width);
+}
+
+// Drops the mergeable state from statistics JSON (recursively through slices).
+void DropState(nlohmann::json& j) {
+  if (j.is_object()) {
+    j.erase("state");
+    for (auto& [k, v] : j.items()) DropState(v);
+  } else if (j.is_array()) {
+    for (auto& v : j) DropState(v);
+  }
+}
+
+int StatsCompute(const GlobalOptions& g, const std::string& path, int threads, bool full,
+                 const std::string& slice_by) {
+  Result<stats::SlicedStats> sliced = stats::SlicedStats(stats::DatasetStats());
+  if (slice_by.empty()) {
+    auto s = LoadStats(path, threads);
+    if (!s.ok()) return ReportError(s.status());
+    sliced = stats::SlicedStats(std::move(*s));
+  } else {
+    sliced = stats::ComputeFileSlicedStats(path, slice_by, threads);
+    if (!sliced.ok()) return ReportError(sliced.status());
+  }
+  const stats::DatasetStats& all = sliced->all();
+  if (g.json) {
+    nlohmann::json j = slice_by.empty() ? all.ToJson() : sliced->ToJson();
+    if (!full) DropState(j);
+    PrintJson(j);
+    return kExitOk;
+  }
+  fmt::print("{}: {} rows, {} features\n\n", path, all.rows(), all.features().size());
+  PrintStats(all);
+  for (const auto& [value, s] : sliced->slices()) {
+    fmt::print("\n-- slice {} = {} ({} rows)\n", slice_by, value, s.rows());
+    PrintStats(s);
+  }
   return kExitOk;
 }
 
@@ -169,8 +193,10 @@ void AddStatsCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
   auto full = std::make_shared<bool>(false);
   compute->add_flag("--full", *full,
                     "with --json, include the mergeable state (for `stats compare`)");
-  compute->callback([&g, &exit_code, path, threads, full] {
-    exit_code = StatsCompute(g, *path, *threads, *full);
+  auto slice_by = std::make_shared<std::string>();
+  compute->add_option("--slice-by", *slice_by, "also statistics per value of this feature");
+  compute->callback([&g, &exit_code, path, threads, full, slice_by] {
+    exit_code = StatsCompute(g, *path, *threads, *full, *slice_by);
   });
 
   auto* compare = stats->add_subcommand(

@@ -360,7 +360,8 @@ class StatisticsGen final : public pipeline::Component {
   std::string version() const override { return "1"; }
   Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
     LATHE_RETURN_IF_ERROR(NoCommand(node, source, field));
-    LATHE_RETURN_IF_ERROR(pipeline::CheckParams(node, source, field, {}));
+    LATHE_RETURN_IF_ERROR(
+        pipeline::CheckParams(node, source, field, {{"slice_by", ParamKind::kString}}));
     LATHE_RETURN_IF_ERROR(RequireInputs(node, source, field, {"examples"}));
     node.outputs = {{"statistics", "ExampleStatistics"}};
     return Status::Ok();
@@ -369,9 +370,14 @@ class StatisticsGen final : public pipeline::Component {
     LATHE_ASSIGN_OR_RETURN(fs::path examples, OneInput(r, "examples"));
     std::string names;
     for (const auto& [split, file] : SplitFiles(examples, ".lcol")) {
-      LATHE_ASSIGN_OR_RETURN(auto s, stats::ComputeFileStats(file.string()));
+      std::string slice_by = r.parameters.value("slice_by", "");
+      LATHE_ASSIGN_OR_RETURN(auto sliced, stats::ComputeFileSlicedStats(file.string(), slice_by));
+      const stats::DatasetStats& s = sliced.all();
       std::ofstream(r.output_dirs.at("statistics") / (split + ".json"))
           << s.ToJson().dump() << "\n";
+      if (!slice_by.empty())  // per slice, beside the split's statistics
+        std::ofstream(r.output_dirs.at("statistics") / (split + ".slices"))
+            << sliced.ToJson().dump() << "\n";
       names += (names.empty() ? "" : ",") + split;
       result.output_properties["statistics"]["rows_" + split] = s.rows();
     }

@@ -212,11 +212,17 @@ const FeatureStats* DatasetStats::Find(std::string_view name) const {
 }
 
 void DatasetStats::Add(const data::Batch& b) {
-  rows_ += static_cast<int64_t>(b.rows());
+  std::vector<uint32_t> all(b.rows());
+  for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
+  Add(b, all);
+}
+
+void DatasetStats::Add(const data::Batch& b, const std::vector<uint32_t>& rows) {
+  rows_ += static_cast<int64_t>(rows.size());
   for (size_t c = 0; c < b.columns.size() && c < features_.size(); ++c) {
     const data::Column& col = b.columns[c];
     FeatureStats& f = features_[c];
-    for (size_t r = 0; r < col.size(); ++r) {
+    for (uint32_t r : rows) {
       if (col.is_null(r)) {
         ++f.missing;
         continue;
@@ -360,6 +366,96 @@ Result<DatasetStats> DatasetStats::FromJson(const nlohmann::json& j) {
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgumentError(std::string("malformed statistics: ") + e.what());
   }
+}
+
+SlicedStats::SlicedStats(const data::Schema& schema, std::string feature, size_t max_slices)
+    : schema_(schema), feature_(std::move(feature)), max_slices_(max_slices), all_(schema) {}
+
+SlicedStats::SlicedStats(DatasetStats all) : max_slices_(0), all_(std::move(all)) {
+  for (const auto& f : all_.features()) schema_.fields.push_back({f.name, f.type});
+}
+
+Status SlicedStats::Add(const data::Batch& b) {
+  all_.Add(b);
+  if (feature_.empty()) return Status::Ok();
+  int col = b.schema.Find(feature_);
+  if (col < 0) return InvalidArgumentError(fmt::format("no feature '{}' to slice by", feature_));
+  std::map<std::string, std::vector<uint32_t>> groups;
+  const data::Column& c = b.columns[static_cast<size_t>(col)];
+  size_t known = slices_.size();
+  for (uint32_t r = 0; r < b.rows(); ++r) {
+    std::string key = c.is_null(r) ? "(missing)" : c.ToText(r);
+    if (key != "(missing)" && !slices_.count(key) && !groups.count(key)) {
+      if (known >= max_slices_)
+        key = "(other)";
+      else
+        ++known;
+    }
+    groups[key].push_back(r);
+  }
+  for (const auto& [key, rows] : groups) {
+    auto it = slices_.try_emplace(key, schema_).first;
+    it->second.Add(b, rows);
+  }
+  return Status::Ok();
+}
+
+Status SlicedStats::Merge(const SlicedStats& o) {
+  LATHE_RETURN_IF_ERROR(all_.Merge(o.all_));
+  for (const auto& [key, s] : o.slices_) {
+    auto it = slices_.find(key);
+    if (it != slices_.end()) {
+      LATHE_RETURN_IF_ERROR(it->second.Merge(s));
+    } else if (slices_.size() < max_slices_ || key == "(other)" || key == "(missing)") {
+      slices_.emplace(key, s);
+    } else {
+      LATHE_RETURN_IF_ERROR(slices_.try_emplace("(other)", schema_).first->second.Merge(s));
+    }
+  }
+  return Status::Ok();
+}
+
+nlohmann::json SlicedStats::ToJson() const {
+  nlohmann::json slices = nlohmann::json::object();
+  for (const auto& [key, s] : slices_) slices[key] = s.ToJson();
+  return {{"feature", feature_}, {"all", all_.ToJson()}, {"slices", slices}};
+}
+
+Result<SlicedStats> ComputeFileSlicedStats(const std::string& path, const std::string& slice_by,
+                                           int threads) {
+  if (slice_by.empty()) {
+    LATHE_ASSIGN_OR_RETURN(DatasetStats all, ComputeFileStats(path, threads));
+    return SlicedStats(std::move(all));
+  }
+  // Batches in file order through one accumulator (slices need no per-thread merge here).
+  std::optional<SlicedStats> s;
+  auto add = [&](const data::Batch& b) -> Status {
+    if (!s) s.emplace(b.schema, slice_by);
+    return s->Add(b);
+  };
+  auto ends = [&](std::string_view ext) {
+    return path.size() >= ext.size() &&
+           path.compare(path.size() - ext.size(), ext.size(), ext) == 0;
+  };
+  if (ends(".lcol")) {
+    LATHE_ASSIGN_OR_RETURN(auto reader, data::ColumnarReader::Open(path));
+    for (size_t g = 0; g < reader->row_groups(); ++g) {
+      LATHE_ASSIGN_OR_RETURN(data::Batch b, reader->ReadRowGroup(g));
+      LATHE_RETURN_IF_ERROR(add(b));
+    }
+    if (!s) s.emplace(reader->schema(), slice_by);
+  } else {
+    data::CsvOptions o;
+    o.threads = threads;
+    auto on_batch = [&](data::Batch&& b) { return add(b); };
+    auto report = ends(".jsonl") || ends(".ndjson") ? data::ReadJsonLines(path, {}, on_batch)
+                                                    : data::ReadCsv(path, o, on_batch);
+    if (!report.ok()) return report.status();
+    if (!s) s.emplace(report->schema, slice_by);
+  }
+  if (s->all().features().size() > 0 && s->all().Find(slice_by) == nullptr)
+    return InvalidArgumentError(fmt::format("{} has no feature '{}' to slice by", path, slice_by));
+  return std::move(*s);
 }
 
 Result<DatasetStats> ComputeFileStats(const std::string& path, int threads) {

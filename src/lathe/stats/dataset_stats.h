@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
@@ -88,6 +89,8 @@ class DatasetStats {
   explicit DatasetStats(const data::Schema& schema);
 
   void Add(const data::Batch& batch);
+  // Adds only the given rows of the batch.
+  void Add(const data::Batch& batch, const std::vector<uint32_t>& rows);
   // FAILED_PRECONDITION if the features differ.
   Status Merge(const DatasetStats& other);
 
@@ -104,6 +107,34 @@ class DatasetStats {
   int64_t rows_ = 0;
   std::vector<FeatureStats> features_;
 };
+
+// Statistics per value of one feature (a slice), besides the statistics of all rows. At most
+// `max_slices` distinct values get slices of their own; the rest are pooled under "(other)", and
+// missing values under "(missing)".
+class SlicedStats {
+ public:
+  SlicedStats(const data::Schema& schema, std::string feature, size_t max_slices = 100);
+  // Statistics without slices.
+  explicit SlicedStats(DatasetStats all);
+  // INVALID_ARGUMENT if the batch has no such feature.
+  Status Add(const data::Batch& batch);
+  Status Merge(const SlicedStats& other);
+  const DatasetStats& all() const { return all_; }
+  const std::map<std::string, DatasetStats>& slices() const { return slices_; }
+  const std::string& feature() const { return feature_; }
+  nlohmann::json ToJson() const;  // {"feature", "all", "slices": {value: stats}}
+
+ private:
+  data::Schema schema_;
+  std::string feature_;
+  size_t max_slices_;
+  DatasetStats all_;
+  std::map<std::string, DatasetStats> slices_;
+};
+
+// Statistics of a file, optionally sliced by one feature (`slice_by`, empty for none).
+Result<SlicedStats> ComputeFileSlicedStats(const std::string& path, const std::string& slice_by,
+                                           int threads = 0);
 
 // Statistics of a file: a Lathe columnar file (.lcol), JSON Lines (.jsonl, .ndjson) or CSV
 // (anything else). `threads` parse the CSV; 0 is one per core.
