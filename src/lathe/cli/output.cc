@@ -1,8 +1,10 @@
 #include "lathe/cli/output.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "lathe/core/clock.h"
 
@@ -25,6 +27,27 @@ void PrintJson(const nlohmann::json& j) {
 
 std::string FormatTime(int64_t millis) {
   return FormatMillisUtc(millis);
+}
+
+FileProgress::FileProgress(const std::string& path) : path_(path) {
+  std::error_code ec;
+  size_ = static_cast<int64_t>(std::filesystem::file_size(path, ec));
+  active_ = !ec && size_ > (32 << 20) && isatty(fileno(stderr));
+}
+
+std::function<void(int64_t)> FileProgress::callback() {
+  if (!active_) return nullptr;
+  return [this](int64_t bytes) {
+    shown_ = true;
+    std::fprintf(stderr, "\r\x1b[2Kreading %s: %3.0f%% (%lld of %lld MB)", path_.c_str(),
+                 100.0 * static_cast<double>(bytes) / static_cast<double>(size_),
+                 static_cast<long long>(bytes >> 20), static_cast<long long>(size_ >> 20));
+  };
+}
+
+void FileProgress::Done() {
+  if (shown_) std::fprintf(stderr, "\r\x1b[2K");
+  shown_ = false;
 }
 
 Result<std::pair<std::string, std::string>> SplitAssignment(const std::string& item,

@@ -1,6 +1,7 @@
 // What every command shares: global options, opening the store, printing results and errors.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -34,6 +35,22 @@ void PrintJson(const nlohmann::json& j);
 
 // "2026-11-27 04:43:19" (UTC) for milliseconds since the epoch.
 std::string FormatTime(int64_t millis);
+
+// Progress of reading `path` on stderr when it is a terminal and the file is large (over 32 MB);
+// nothing otherwise. Call the returned function with bytes read; Done() clears the line.
+class FileProgress {
+ public:
+  explicit FileProgress(const std::string& path);
+  ~FileProgress() { Done(); }
+  std::function<void(int64_t)> callback();
+  void Done();
+
+ private:
+  std::string path_;
+  int64_t size_ = 0;
+  bool active_ = false;
+  bool shown_ = false;
+};
 
 // Parses "--property k=v" items: INVALID_ARGUMENT without '='.
 Result<std::pair<std::string, std::string>> SplitAssignment(const std::string& item,

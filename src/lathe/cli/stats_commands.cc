@@ -43,7 +43,8 @@ Result<stats::DatasetStats> LoadStats(const std::string& path, int threads) {
                                     " (save statistics with `lathe stats compute --json --full`)");
     return s;
   }
-  return stats::ComputeFileStats(path, threads);
+  FileProgress progress(path);
+  return stats::ComputeFileStats(path, threads, progress.callback());
 }
 
 void PrintStats(const stats::DatasetStats& stats) {

@@ -474,6 +474,7 @@ Result<CsvReport> Read(Source& src, const std::string& name, const CsvOptions& o
     size_t before = buf.size();
     eof = !src.Read(buf, o.block_bytes) || eof;
     report.bytes += static_cast<int64_t>(buf.size() - before);
+    if (o.on_progress) o.on_progress(report.bytes);
   }
   {
     std::unique_lock lock(mu);

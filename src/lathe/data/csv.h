@@ -34,6 +34,8 @@ struct CsvOptions {
   int64_t max_bad_rows = -1;  // with kSkip: fail once more rows than this are bad; -1: no limit
   int threads = 0;            // parsing threads; 0: one per core
   size_t block_bytes = 4 << 20;
+  // Called from the reading thread with the bytes read so far, once per block (for progress).
+  std::function<void(int64_t bytes)> on_progress;
 };
 
 struct CsvReport {

@@ -458,7 +458,8 @@ Result<SlicedStats> ComputeFileSlicedStats(const std::string& path, const std::s
   return std::move(*s);
 }
 
-Result<DatasetStats> ComputeFileStats(const std::string& path, int threads) {
+Result<DatasetStats> ComputeFileStats(const std::string& path, int threads,
+                                      const std::function<void(int64_t)>& progress) {
   if (path.size() > 5 && path.substr(path.size() - 5) == ".lcol") {
     LATHE_ASSIGN_OR_RETURN(auto reader, data::ColumnarReader::Open(path));
     DatasetStats s(reader->schema());
@@ -488,6 +489,7 @@ Result<DatasetStats> ComputeFileStats(const std::string& path, int threads) {
   // Each parsing thread folds its batches into its own statistics; they merge at the end.
   data::CsvOptions o;
   o.threads = threads;
+  o.on_progress = progress;
   std::vector<std::optional<DatasetStats>> parts(static_cast<size_t>(data::CsvThreads(o)));
   auto report = data::ReadCsv(
       path, o, [](data::Batch&&) { return Status::Ok(); },

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -138,6 +139,8 @@ Result<SlicedStats> ComputeFileSlicedStats(const std::string& path, const std::s
 
 // Statistics of a file: a Lathe columnar file (.lcol), JSON Lines (.jsonl, .ndjson) or CSV
 // (anything else). `threads` parse the CSV; 0 is one per core.
-Result<DatasetStats> ComputeFileStats(const std::string& path, int threads = 0);
+// `progress`, if set, is called with the bytes read so far (CSV).
+Result<DatasetStats> ComputeFileStats(const std::string& path, int threads = 0,
+                                      const std::function<void(int64_t)>& progress = nullptr);
 
 }  // namespace lathe::stats
