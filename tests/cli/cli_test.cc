@@ -374,6 +374,22 @@ TEST_F(CliTest, StatsCompareReportsDrift) {
   EXPECT_EQ(Json("stats compare a.json b.csv")["drift"], j["drift"]);
 }
 
+TEST_F(CliTest, DataCommandsReadArtifactDirectories) {
+  const std::string spec = std::string(LATHE_SOURCE_DIR) + "/examples/penguins/pipeline.yaml";
+  auto run = Lathe("--json run " + spec);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::string examples =
+      nlohmann::json::parse(run.out)["nodes"][0]["outputs"]["examples"][0]["uri"];
+  auto j = Json("stats compute " + examples);
+  EXPECT_EQ(j["splits"]["train"]["rows"].get<int>() + j["splits"]["eval"]["rows"].get<int>(), 344);
+  auto dir = Lathe("stats compare " + examples + " " + examples);
+  EXPECT_EQ(dir.exit_code, 2);
+  EXPECT_NE(dir.err.find("is a directory; name one of its split files (eval.lcol, train.lcol)"),
+            std::string::npos);
+  EXPECT_EQ(Lathe("stats compare " + examples + "/train.lcol " + examples + "/eval.lcol").exit_code,
+            0);
+}
+
 TEST_F(CliTest, SchemaInferShowAndValidate) {
   WriteFile(tmp_ / "train.csv", "kind,size\na,1.5\nb,2.5\na,4\n");
   WriteFile(tmp_ / "new.csv", "kind,size\na,1.5\nz,9\n");

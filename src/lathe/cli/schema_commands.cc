@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "lathe/cli/commands.h"
+#include "lathe/cli/data_input.h"
 #include "lathe/cli/table.h"
 #include "lathe/stats/drift.h"
 #include "lathe/stats/feature_schema.h"
@@ -14,7 +15,7 @@ namespace {
 
 int SchemaInfer(const GlobalOptions& g, const std::string& data_path, const std::string& out,
                 int max_domain) {
-  auto stats = stats::ComputeFileStats(data_path);
+  auto stats = LoadStats(data_path);
   if (!stats.ok()) return ReportError(stats.status());
   stats::FeatureSchema schema =
       stats::InferSchema(*stats, {.max_domain_size = static_cast<size_t>(max_domain)});
@@ -62,11 +63,11 @@ int Validate(const GlobalOptions& g, const std::string& data_path, const std::st
              const std::string& baseline_path) {
   auto schema = stats::LoadFeatureSchema(schema_path);
   if (!schema.ok()) return ReportError(schema.status());
-  auto stats = stats::ComputeFileStats(data_path);
+  auto stats = LoadStats(data_path);
   if (!stats.ok()) return ReportError(stats.status());
   std::vector<stats::Anomaly> anomalies = stats::Validate(*stats, *schema);
   if (!baseline_path.empty()) {
-    auto baseline = stats::ComputeFileStats(baseline_path);
+    auto baseline = LoadStats(baseline_path);
     if (!baseline.ok()) return ReportError(baseline.status());
     for (const auto& d : stats::CompareStats(*baseline, *stats))
       if (d.exceeded())

@@ -2,9 +2,11 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 
 #include "lathe/cli/commands.h"
+#include "lathe/cli/data_input.h"
 #include "lathe/cli/table.h"
 #include "lathe/core/strings.h"
 #include "lathe/stats/dataset_stats.h"
@@ -28,23 +30,6 @@ std::string Sparkline(const std::vector<std::pair<double, uint64_t>>& hist) {
 std::string Num(double v) {
   if (std::isnan(v)) return "";
   return fmt::format("{:.6g}", v);
-}
-
-// Statistics of a data file, or statistics saved by `stats compute --json --full`.
-Result<stats::DatasetStats> LoadStats(const std::string& path, int threads) {
-  if (path.size() > 5 && path.substr(path.size() - 5) == ".json") {
-    std::ifstream in(path);
-    if (!in) return NotFoundError(fmt::format("cannot read {}", path));
-    auto j = nlohmann::json::parse(in, nullptr, false);
-    if (j.is_discarded()) return InvalidArgumentError(fmt::format("{} is not valid JSON", path));
-    auto s = stats::DatasetStats::FromJson(j);
-    if (!s.ok())
-      return s.status().WithContext(path +
-                                    " (save statistics with `lathe stats compute --json --full`)");
-    return s;
-  }
-  FileProgress progress(path);
-  return stats::ComputeFileStats(path, threads, progress.callback());
 }
 
 void PrintStats(const stats::DatasetStats& stats) {
@@ -89,6 +74,26 @@ void DropState(nlohmann::json& j) {
 
 int StatsCompute(const GlobalOptions& g, const std::string& path, int threads, bool full,
                  const std::string& slice_by) {
+  if (auto splits = SplitFiles(path); !splits.empty()) {  // an artifact: every split
+    nlohmann::json all = nlohmann::json::object();
+    for (const auto& file : splits) {
+      std::string split = std::filesystem::path(file).stem().string();
+      auto s = LoadStats(file, threads);
+      if (!s.ok()) return ReportError(s.status());
+      if (g.json) {
+        nlohmann::json j = s->ToJson();
+        if (!full) DropState(j);
+        all[split] = j;
+        continue;
+      }
+      fmt::print("{}split {}: {} rows, {} features\n\n",
+                 all.empty() && file == splits.front() ? "" : "\n", split, s->rows(),
+                 s->features().size());
+      PrintStats(*s);
+    }
+    if (g.json) PrintJson({{"splits", all}});
+    return kExitOk;
+  }
   Result<stats::SlicedStats> sliced = stats::SlicedStats(stats::DatasetStats());
   if (slice_by.empty()) {
     auto s = LoadStats(path, threads);
