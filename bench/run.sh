@@ -16,25 +16,9 @@ LATHE_BUILD_DIR=build-bench LATHE_BUILD_TYPE=Release scripts/setup.sh -DLATHE_BU
 case "$name" in
   store) exec build-bench/bin/lathe_bench_store --cache bench/.cache "$@" ;;
   pipeline)
-    # The peers: snakemake and make, from Debian's packages.
-    missing=()
-    for p in snakemake make; do
-      dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-    done
-    if ((${#missing[@]})); then
-      echo "bench: installing ${missing[*]}" >&2
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    fi
+    scripts/install-packages.sh snakemake make  # the peers
     exec bench/pipeline.sh "$@" ;;
   stats)
-    # The peers: pandas from Debian's packages, GNU time for peak memory.
-    missing=()
-    for p in python3-pandas time; do
-      dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-    done
-    if ((${#missing[@]})); then
-      echo "bench: installing ${missing[*]}" >&2
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    fi
+    scripts/install-packages.sh python3-pandas time  # the peer, and GNU time for peak memory
     exec bench/stats.sh "$@" ;;
 esac

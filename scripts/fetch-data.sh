@@ -14,10 +14,7 @@ if [ -s "$out" ]; then
   echo "$out"
   exit 0
 fi
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "fetch-data: installing nodejs and npm" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-fi
+command -v node >/dev/null && command -v npm >/dev/null || "$root/scripts/install-packages.sh" nodejs npm
 mkdir -p "$cache/npm"
 if [ ! -f "$cache/npm/node_modules/vega-datasets/data/flights-3m.parquet" ]; then
   echo "fetch-data: installing vega-datasets@3.2.1, hyparquet, hyparquet-compressors from npm" >&2

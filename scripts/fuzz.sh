@@ -3,15 +3,7 @@
 # (LATHE_FUZZ_SECONDS, default 60) from the corpus in tests/fuzz/. Fails on any crash.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-missing=()
-for p in clang libclang-rt-14-dev libfmt-dev; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "fuzz: installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+scripts/install-packages.sh clang libclang-rt-14-dev libfmt-dev
 out=build-fuzz
 mkdir -p "$out" "$out/version/lathe/core"
 sed 's/@PROJECT_VERSION@/fuzz/' src/lathe/core/version.h.in > "$out/version/lathe/core/version.h"

@@ -88,18 +88,25 @@ Result<CsvReport> Read(LineSource& src, const std::string& name, const JsonLines
                                               o.max_bad_rows, report.bad_row_errors.front()));
     return Status::Ok();
   };
+  // The next object, skipping blank lines and (with BadRows::kSkip) malformed ones; null at the
+  // end.
+  auto next = [&]() -> Result<std::optional<nlohmann::json>> {
+    while (src.Next(text)) {
+      ++line;
+      report.bytes += static_cast<int64_t>(text.size()) + 1;
+      if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+      auto v = parse(text, line);
+      if (v.ok()) return std::optional<nlohmann::json>(std::move(*v));
+      LATHE_RETURN_IF_ERROR(bad(v.status()));
+    }
+    return std::optional<nlohmann::json>();
+  };
   // Sample: the keys and their types.
   std::vector<std::string> keys;
   std::map<std::string, std::optional<ColumnType>> types;
-  while (sample.size() < o.infer_rows && src.Next(text)) {
-    ++line;
-    report.bytes += static_cast<int64_t>(text.size()) + 1;
-    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto v = parse(text, line);
-    if (!v.ok()) {
-      LATHE_RETURN_IF_ERROR(bad(v.status()));
-      continue;
-    }
+  while (sample.size() < o.infer_rows) {
+    LATHE_ASSIGN_OR_RETURN(auto v, next());
+    if (!v) break;
     for (auto it = v->begin(); it != v->end(); ++it) {
       if (!types.count(it.key())) {
         keys.push_back(it.key());
@@ -155,15 +162,9 @@ Result<CsvReport> Read(LineSource& src, const std::string& name, const JsonLines
     return Status::Ok();
   };
   for (const auto& s : sample) LATHE_RETURN_IF_ERROR(add(s.number, s.value));
-  while (src.Next(text)) {
-    ++line;
-    report.bytes += static_cast<int64_t>(text.size()) + 1;
-    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto v = parse(text, line);
-    if (!v.ok()) {
-      LATHE_RETURN_IF_ERROR(bad(v.status()));
-      continue;
-    }
+  while (true) {
+    LATHE_ASSIGN_OR_RETURN(auto v, next());
+    if (!v) break;
     LATHE_RETURN_IF_ERROR(add(line, *v));
   }
   LATHE_RETURN_IF_ERROR(flush());
