@@ -10,7 +10,7 @@
 
 #include "lathe/data/columnar.h"
 #include "lathe/data/csv.h"
-#include "lathe/data/jsonl.h"
+#include "lathe/data/table_file.h"
 #include "lathe/pipeline/command_component.h"
 #include "lathe/pipeline/params.h"
 #include "lathe/pipeline/resolvers.h"
@@ -294,38 +294,13 @@ class ExampleGen final : public pipeline::Component {
           for (int64_t acc = splits[0].second; bucket >= acc; acc += splits[++s].second) {
           }
         }
-        for (size_t c = 0; c < b.columns.size(); ++c) {
-          const data::Column& from = b.columns[c];
-          data::Column& to = parts[s].columns[c];
-          if (from.is_null(row))
-            to.AppendNull();
-          else if (from.type() == data::ColumnType::kInt64)
-            to.AppendInt(from.int_at(row));
-          else if (from.type() == data::ColumnType::kDouble)
-            to.AppendDouble(from.double_at(row));
-          else if (from.type() == data::ColumnType::kBool)
-            to.AppendBool(from.bool_at(row));
-          else
-            to.AppendString(from.string_at(row));
-        }
+        for (size_t c = 0; c < b.columns.size(); ++c)
+          parts[s].columns[c].AppendFrom(b.columns[c], row);
       }
       for (size_t s = 0; s < parts.size(); ++s) LATHE_RETURN_IF_ERROR(writers[s]->Write(parts[s]));
       return Status::Ok();
     };
-    // JSON Lines by extension; anything else is CSV.
-    const std::string& in = input.path;
-    bool jsonl = (in.size() > 6 && in.substr(in.size() - 6) == ".jsonl") ||
-                 (in.size() > 7 && in.substr(in.size() - 7) == ".ndjson");
-    Result<data::CsvReport> report = data::CsvReport{};
-    if (jsonl) {
-      data::JsonLinesOptions jo;
-      jo.types = o.types;
-      jo.bad_rows = o.bad_rows;
-      jo.max_bad_rows = o.max_bad_rows;
-      report = data::ReadJsonLines(in, jo, on_batch);
-    } else {
-      report = data::ReadCsv(in, o, on_batch);
-    }
+    auto report = data::ReadTableFile(input.path, o, on_batch);
     if (!report.ok()) return report.status();
     if (writers.empty())  // header only: empty splits with the header's schema
       for (const auto& [name, buckets] : splits) {

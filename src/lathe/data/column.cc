@@ -85,6 +85,27 @@ void Column::AppendString(std::string_view v) {
   offsets_.push_back(static_cast<uint32_t>(chars_.size()));
 }
 
+void Column::AppendFrom(const Column& from, size_t row) {
+  if (from.is_null(row)) {
+    AppendNull();
+    return;
+  }
+  switch (type_) {
+    case ColumnType::kInt64:
+      AppendInt(from.int_at(row));
+      break;
+    case ColumnType::kDouble:
+      AppendDouble(from.double_at(row));
+      break;
+    case ColumnType::kBool:
+      AppendBool(from.bool_at(row));
+      break;
+    case ColumnType::kString:
+      AppendString(from.string_at(row));
+      break;
+  }
+}
+
 std::string Column::ToText(size_t row) const {
   if (is_null(row)) return "";
   switch (type_) {

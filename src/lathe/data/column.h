@@ -46,6 +46,8 @@ class Column {
   void AppendDouble(double v);
   void AppendBool(bool v);
   void AppendString(std::string_view v);
+  // Appends row `row` of `from`, a column of the same type.
+  void AppendFrom(const Column& from, size_t row);
 
   int64_t int_at(size_t row) const { return ints_[row]; }
   double double_at(size_t row) const { return doubles_[row]; }

@@ -132,28 +132,8 @@ Status ColumnarWriter::Write(const Batch& batch) {
   if (!(batch.schema == schema_))
     return InvalidArgumentError("batch schema differs from the file's schema");
   for (size_t row = 0; row < batch.rows(); ++row) {
-    for (size_t c = 0; c < batch.columns.size(); ++c) {
-      const Column& from = batch.columns[c];
-      Column& to = pending_.columns[c];
-      if (from.is_null(row)) {
-        to.AppendNull();
-        continue;
-      }
-      switch (from.type()) {
-        case ColumnType::kInt64:
-          to.AppendInt(from.int_at(row));
-          break;
-        case ColumnType::kDouble:
-          to.AppendDouble(from.double_at(row));
-          break;
-        case ColumnType::kBool:
-          to.AppendBool(from.bool_at(row));
-          break;
-        case ColumnType::kString:
-          to.AppendString(from.string_at(row));
-          break;
-      }
-    }
+    for (size_t c = 0; c < batch.columns.size(); ++c)
+      pending_.columns[c].AppendFrom(batch.columns[c], row);
     if (pending_.rows() >= options_.row_group_rows) LATHE_RETURN_IF_ERROR(Flush());
   }
   return Status::Ok();

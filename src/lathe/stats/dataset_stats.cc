@@ -8,9 +8,7 @@
 #include <optional>
 
 #include "lathe/core/strings.h"
-#include "lathe/data/columnar.h"
-#include "lathe/data/csv.h"
-#include "lathe/data/jsonl.h"
+#include "lathe/data/table_file.h"
 
 namespace lathe::stats {
 
@@ -110,15 +108,12 @@ std::vector<std::pair<double, uint64_t>> NumericStats::EqualWidthHistogram(int b
   if (count == 0 || buckets < 1) return out;
   double width = (max - min) / buckets;
   if (width == 0) return {{min, static_cast<uint64_t>(count)}};
-  uint64_t placed = 0;
   for (int b = 0; b < buckets; ++b) {
     double lo = min + b * width;
     double hi = b + 1 == buckets ? std::numeric_limits<double>::infinity() : min + (b + 1) * width;
     uint64_t n = CountBetween(b == 0 ? -std::numeric_limits<double>::infinity() : lo, hi);
     out.emplace_back(lo, n);
-    placed += n;
   }
-  (void)placed;
   return out;
 }
 
@@ -429,30 +424,14 @@ Result<SlicedStats> ComputeFileSlicedStats(const std::string& path, const std::s
   }
   // Batches in file order through one accumulator (slices need no per-thread merge here).
   std::optional<SlicedStats> s;
-  auto add = [&](const data::Batch& b) -> Status {
+  data::CsvOptions o;
+  o.threads = threads;
+  auto report = data::ReadTableFile(path, o, [&](data::Batch&& b) -> Status {
     if (!s) s.emplace(b.schema, slice_by);
     return s->Add(b);
-  };
-  auto ends = [&](std::string_view ext) {
-    return path.size() >= ext.size() &&
-           path.compare(path.size() - ext.size(), ext.size(), ext) == 0;
-  };
-  if (ends(".lcol")) {
-    LATHE_ASSIGN_OR_RETURN(auto reader, data::ColumnarReader::Open(path));
-    for (size_t g = 0; g < reader->row_groups(); ++g) {
-      LATHE_ASSIGN_OR_RETURN(data::Batch b, reader->ReadRowGroup(g));
-      LATHE_RETURN_IF_ERROR(add(b));
-    }
-    if (!s) s.emplace(reader->schema(), slice_by);
-  } else {
-    data::CsvOptions o;
-    o.threads = threads;
-    auto on_batch = [&](data::Batch&& b) { return add(b); };
-    auto report = ends(".jsonl") || ends(".ndjson") ? data::ReadJsonLines(path, {}, on_batch)
-                                                    : data::ReadCsv(path, o, on_batch);
-    if (!report.ok()) return report.status();
-    if (!s) s.emplace(report->schema, slice_by);
-  }
+  });
+  if (!report.ok()) return report.status();
+  if (!s) s.emplace(report->schema, slice_by);
   if (s->all().features().size() > 0 && s->all().Find(slice_by) == nullptr)
     return InvalidArgumentError(fmt::format("{} has no feature '{}' to slice by", path, slice_by));
   return std::move(*s);
@@ -460,38 +439,12 @@ Result<SlicedStats> ComputeFileSlicedStats(const std::string& path, const std::s
 
 Result<DatasetStats> ComputeFileStats(const std::string& path, int threads,
                                       const std::function<void(int64_t)>& progress) {
-  if (path.size() > 5 && path.substr(path.size() - 5) == ".lcol") {
-    LATHE_ASSIGN_OR_RETURN(auto reader, data::ColumnarReader::Open(path));
-    DatasetStats s(reader->schema());
-    for (size_t g = 0; g < reader->row_groups(); ++g) {
-      LATHE_ASSIGN_OR_RETURN(data::Batch b, reader->ReadRowGroup(g));
-      s.Add(b);
-    }
-    return s;
-  }
-  auto ends = [&](std::string_view ext) {
-    return path.size() >= ext.size() &&
-           path.compare(path.size() - ext.size(), ext.size(), ext) == 0;
-  };
-  if (ends(".jsonl") || ends(".ndjson")) {
-    DatasetStats s;
-    bool started = false;
-    auto report = data::ReadJsonLines(path, {}, [&](data::Batch&& b) {
-      if (!started) s = DatasetStats(b.schema);
-      started = true;
-      s.Add(b);
-      return Status::Ok();
-    });
-    if (!report.ok()) return report.status();
-    if (!started) s = DatasetStats(report->schema);
-    return s;
-  }
   // Each parsing thread folds its batches into its own statistics; they merge at the end.
   data::CsvOptions o;
   o.threads = threads;
   o.on_progress = progress;
   std::vector<std::optional<DatasetStats>> parts(static_cast<size_t>(data::CsvThreads(o)));
-  auto report = data::ReadCsv(
+  auto report = data::ReadTableFile(
       path, o, [](data::Batch&&) { return Status::Ok(); },
       [&](int worker, const data::Batch& b) {
         auto& part = parts[static_cast<size_t>(worker)];
