@@ -1,6 +1,9 @@
 #include "lathe/data/jsonl.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <atomic>
 
 namespace lathe::data {
 namespace {
@@ -60,6 +63,37 @@ TEST(JsonLinesTest, ErrorsNameTheLine) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->rows.size(), 2u);
   EXPECT_EQ(r->report.bad_rows, 1);
+}
+
+TEST(JsonLinesTest, ManyThreadsSmallBlocksKeepOrderAndLineNumbers) {
+  std::string text;
+  for (int i = 0; i < 5000; ++i) text += fmt::format("{{\"i\": {}, \"s\": \"v{}\"}}\n", i, i % 7);
+  JsonLinesOptions o;
+  o.threads = 4;
+  o.block_bytes = 256;  // many chunks
+  std::atomic<int64_t> seen_in_workers{0};
+  std::vector<int64_t> order;
+  auto r = ReadJsonLinesText(
+      text, "t.jsonl", o,
+      [&](Batch&& b) {
+        for (size_t i = 0; i < b.rows(); ++i) order.push_back(b.columns[0].int_at(i));
+        return Status::Ok();
+      },
+      [&](int worker, const Batch& b) {
+        EXPECT_LT(worker, 4);
+        seen_in_workers += static_cast<int64_t>(b.rows());
+        return Status::Ok();
+      });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(order.size(), 5000u);
+  for (int64_t i = 0; i < 5000; ++i) ASSERT_EQ(order[i], i);
+  EXPECT_EQ(seen_in_workers.load(), 5000);
+  EXPECT_EQ(r->bytes, static_cast<int64_t>(text.size()));
+  // An error deep in the file names its line, whichever thread parsed it.
+  std::string bad = text + "{\"i\": \"x\"}\n";
+  o.infer_rows = 100;
+  auto e = ReadJsonLinesText(bad, "t.jsonl", o, [](Batch&&) { return Status::Ok(); });
+  EXPECT_EQ(e.status().message(), "t.jsonl:5001: key 'i': \"x\" is not an int64");
 }
 
 }  // namespace

@@ -3,16 +3,23 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <deque>
 #include <map>
-#include <mutex>
 #include <set>
-#include <thread>
+
+#include "lathe/data/detail/ordered_chunks.h"
 
 namespace lathe::data {
+
+using detail::ByteSource;
+using detail::Chunk;
+using detail::ChunkedRead;
+using detail::ChunkResult;
+using detail::kKeptErrors;
+using detail::OpenFileSource;
+using detail::ReadChunksInOrder;
+using detail::TextByteSource;
 
 bool IsValidUtf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
@@ -145,20 +152,6 @@ size_t LastRecordEnd(std::string_view block, char quote) {
   return end;
 }
 
-struct Chunk {
-  std::string text;
-  int64_t first_line = 0;
-};
-
-struct ChunkResult {
-  Status status;
-  Batch batch;
-  int64_t bad_rows = 0;
-  std::vector<std::string> errors;
-};
-
-constexpr size_t kKeptErrors = 10;
-
 class Converter {
  public:
   Converter(const CsvOptions& o, const std::string& name, const Schema& schema)
@@ -256,46 +249,6 @@ class Converter {
   std::set<std::string, std::less<>> missing_;
 };
 
-// Where the bytes come from: a file read block by block, or text in memory.
-class Source {
- public:
-  virtual ~Source() = default;
-  // Appends up to `max` bytes to `buf`; false at the end.
-  virtual bool Read(std::string& buf, size_t max) = 0;
-};
-
-class FileSource final : public Source {
- public:
-  explicit FileSource(std::FILE* f) : f_(f) {}
-  ~FileSource() override { std::fclose(f_); }
-  bool Read(std::string& buf, size_t max) override {
-    size_t old = buf.size();
-    buf.resize(old + max);
-    size_t got = std::fread(buf.data() + old, 1, max, f_);
-    buf.resize(old + got);
-    return got > 0;
-  }
-
- private:
-  std::FILE* f_;
-};
-
-class TextSource final : public Source {
- public:
-  explicit TextSource(std::string_view t) : t_(t) {}
-  bool Read(std::string& buf, size_t max) override {
-    if (pos_ >= t_.size()) return false;
-    size_t n = std::min(max, t_.size() - pos_);
-    buf.append(t_.substr(pos_, n));
-    pos_ += n;
-    return true;
-  }
-
- private:
-  std::string_view t_;
-  size_t pos_ = 0;
-};
-
 ColumnType Infer(const std::vector<std::string_view>& values) {
   bool any = false, ints = true, doubles = true, bools = true;
   for (auto v : values) {
@@ -311,7 +264,7 @@ ColumnType Infer(const std::vector<std::string_view>& values) {
   return ColumnType::kString;
 }
 
-Result<CsvReport> Read(Source& src, const std::string& name, const CsvOptions& o,
+Result<CsvReport> Read(ByteSource& src, const std::string& name, const CsvOptions& o,
                        const BatchCallback& on_batch, const WorkerCallback& in_worker) {
   CsvReport report;
   std::string buf;
@@ -380,134 +333,36 @@ Result<CsvReport> Read(Source& src, const std::string& name, const CsvOptions& o
 
   // The rest: chunks cut at record boundaries, converted in parallel, delivered in order.
   const Converter converter(o, name, report.schema);
-  const int threads = CsvThreads(o);
-  const size_t max_in_flight = static_cast<size_t>(threads) * 2;
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<std::pair<int64_t, Chunk>> queue;
-  std::map<int64_t, ChunkResult> done;
-  bool closed = false;
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t)
-    workers.emplace_back([&, t] {
-      std::unique_lock lock(mu);
-      while (true) {
-        cv.wait(lock, [&] { return closed || !queue.empty(); });
-        if (queue.empty()) return;
-        auto [index, chunk] = std::move(queue.front());
-        queue.pop_front();
-        lock.unlock();
-        ChunkResult r = converter.Convert(chunk);
-        if (r.status.ok() && in_worker && r.batch.rows() > 0) r.status = in_worker(t, r.batch);
-        lock.lock();
-        done.emplace(index, std::move(r));
-        cv.notify_all();
-      }
-    });
-
-  Status failure;
-  int64_t next_to_emit = 0, next_index = 0;
-  // Hands out finished chunks in order; with `all`, waits for every chunk.
-  auto emit = [&](std::unique_lock<std::mutex>& lock, bool all) {
-    while (failure.ok()) {
-      auto it = done.find(next_to_emit);
-      if (it == done.end()) {
-        if (!all || next_to_emit == next_index) return;
-        cv.wait(lock);
-        continue;
-      }
-      ChunkResult r = std::move(it->second);
-      done.erase(it);
-      ++next_to_emit;
-      if (!r.status.ok()) {
-        failure = r.status;
-        return;
-      }
-      report.bad_rows += r.bad_rows;
-      for (auto& e : r.errors)
-        if (report.bad_row_errors.size() < kKeptErrors)
-          report.bad_row_errors.push_back(std::move(e));
-      if (o.max_bad_rows >= 0 && report.bad_rows > o.max_bad_rows) {
-        failure = InvalidArgumentError(fmt::format("{}: more than {} bad rows (first: {})", name,
-                                                   o.max_bad_rows, report.bad_row_errors.front()));
-        return;
-      }
-      report.rows += static_cast<int64_t>(r.batch.rows());
-      if (r.batch.rows() == 0) continue;
-      lock.unlock();
-      Status st = on_batch(std::move(r.batch));
-      lock.lock();
-      if (!st.ok()) failure = st;
-    }
-  };
-
+  ChunkedRead how;
+  how.name = name;
+  how.threads = CsvThreads(o);
+  how.block_bytes = o.block_bytes;
+  how.max_bad_rows = o.max_bad_rows;
+  how.on_progress = o.on_progress;
+  how.last_record_end = [&](std::string_view block) { return LastRecordEnd(block, o.quote); };
+  how.convert = [&](const Chunk& chunk) { return converter.Convert(chunk); };
   buf.erase(0, pos);
-  int64_t chunk_line = line;
-  report.bytes = static_cast<int64_t>(buf.size());
-  while (true) {
-    size_t end = eof ? buf.size() : LastRecordEnd(buf, o.quote);
-    if (end == 0 && !eof) {  // a record longer than the block: read more
-      size_t before = buf.size();
-      eof = !src.Read(buf, o.block_bytes);
-      report.bytes += static_cast<int64_t>(buf.size() - before);
-      continue;
-    }
-    if (end > 0) {
-      Chunk c;
-      c.text.assign(buf, 0, end);
-      c.first_line = chunk_line;
-      chunk_line += std::count(c.text.begin(), c.text.end(), '\n');
-      buf.erase(0, end);
-      std::unique_lock lock(mu);
-      // Bounded memory: at most max_in_flight chunks queued, being parsed or waiting their turn.
-      while (failure.ok() && queue.size() + done.size() >= max_in_flight) {
-        emit(lock, false);
-        if (failure.ok() && queue.size() + done.size() >= max_in_flight) cv.wait(lock);
-      }
-      if (!failure.ok()) break;
-      queue.emplace_back(next_index++, std::move(c));
-      cv.notify_all();
-      emit(lock, false);
-      if (!failure.ok()) break;
-    }
-    if (eof && buf.empty()) break;
-    size_t before = buf.size();
-    eof = !src.Read(buf, o.block_bytes) || eof;
-    report.bytes += static_cast<int64_t>(buf.size() - before);
-    if (o.on_progress) o.on_progress(report.bytes);
-  }
-  {
-    std::unique_lock lock(mu);
-    emit(lock, true);
-    closed = true;
-    queue.clear();
-    cv.notify_all();
-  }
-  for (auto& w : workers) w.join();
-  if (!failure.ok()) return failure;
+  LATHE_RETURN_IF_ERROR(
+      ReadChunksInOrder(src, std::move(buf), eof, line, how, on_batch, in_worker, report));
   return report;
 }
 
 }  // namespace
 
 int CsvThreads(const CsvOptions& options) {
-  return options.threads > 0 ? options.threads
-                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return detail::ThreadsFor(options.threads);
 }
 
 Result<CsvReport> ReadCsv(const std::string& path, const CsvOptions& options,
                           const BatchCallback& on_batch, const WorkerCallback& in_worker) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr)
-    return NotFoundError(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
-  FileSource src(f);
-  return Read(src, path, options, on_batch, in_worker);
+  LATHE_ASSIGN_OR_RETURN(auto src, OpenFileSource(path));
+  return Read(*src, path, options, on_batch, in_worker);
 }
 
 Result<CsvReport> ReadCsvText(std::string_view text, const std::string& name,
                               const CsvOptions& options, const BatchCallback& on_batch,
                               const WorkerCallback& in_worker) {
-  TextSource src(text);
+  TextByteSource src(text);
   return Read(src, name, options, on_batch, in_worker);
 }
 

@@ -2,23 +2,17 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
+#include <algorithm>
 #include <nlohmann/json.hpp>
-#include <sstream>
+
+#include "lathe/data/detail/ordered_chunks.h"
 
 namespace lathe::data {
 
 namespace {
 
-// Where lines come from: a stream (a file) or text in memory.
-class LineSource {
- public:
-  explicit LineSource(std::istream& in) : in_(in) {}
-  bool Next(std::string& line) { return static_cast<bool>(std::getline(in_, line)); }
-
- private:
-  std::istream& in_;
-};
+using detail::Chunk;
+using detail::ChunkResult;
 
 ColumnType Widen(std::optional<ColumnType> seen, const nlohmann::json& v) {
   ColumnType t = v.is_boolean()          ? ColumnType::kBool
@@ -31,82 +25,141 @@ ColumnType Widen(std::optional<ColumnType> seen, const nlohmann::json& v) {
   return numbers ? ColumnType::kDouble : ColumnType::kString;
 }
 
-Status Append(Column& c, const nlohmann::json& v) {
-  if (v.is_null()) {
-    c.AppendNull();
-    return Status::Ok();
+// Why `v` (not null) cannot go into a column of type `t`; empty if it can.
+std::string Misfit(ColumnType t, const nlohmann::json& v) {
+  switch (t) {
+    case ColumnType::kInt64:
+      return v.is_number_integer() ? "" : fmt::format("{} is not an int64", v.dump());
+    case ColumnType::kDouble:
+      return v.is_number() ? "" : fmt::format("{} is not a number", v.dump());
+    case ColumnType::kBool:
+      return v.is_boolean() ? "" : fmt::format("{} is not a boolean", v.dump());
+    case ColumnType::kString:
+      return "";
   }
+  return "";
+}
+
+void Append(Column& c, const nlohmann::json& v) {
+  if (v.is_null()) return c.AppendNull();
   switch (c.type()) {
     case ColumnType::kInt64:
-      if (!v.is_number_integer())
-        return InvalidArgumentError(fmt::format("{} is not an int64", v.dump()));
-      c.AppendInt(v.get<int64_t>());
-      return Status::Ok();
+      return c.AppendInt(v.get<int64_t>());
     case ColumnType::kDouble:
-      if (!v.is_number()) return InvalidArgumentError(fmt::format("{} is not a number", v.dump()));
-      c.AppendDouble(v.get<double>());
-      return Status::Ok();
+      return c.AppendDouble(v.get<double>());
     case ColumnType::kBool:
-      if (!v.is_boolean())
-        return InvalidArgumentError(fmt::format("{} is not a boolean", v.dump()));
-      c.AppendBool(v.get<bool>());
-      return Status::Ok();
+      return c.AppendBool(v.get<bool>());
     case ColumnType::kString:
-      c.AppendString(v.is_string() ? v.get<std::string>() : v.dump());
-      return Status::Ok();
+      return c.AppendString(v.is_string() ? v.get<std::string>() : v.dump());
+  }
+}
+
+bool Blank(std::string_view line) {
+  return line.find_first_not_of(" \t\r") == line.npos;
+}
+
+// Parses one line into an object; the error names line and byte.
+Result<nlohmann::json> ParseLine(std::string_view text, const std::string& name, int64_t line) {
+  nlohmann::json v;
+  try {
+    v = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    return InvalidArgumentError(fmt::format("{}:{}:{}: malformed JSON", name, line, e.byte));
+  }
+  if (!v.is_object())
+    return InvalidArgumentError(fmt::format("{}:{}:1: expected a JSON object", name, line));
+  return v;
+}
+
+// Visits the lines of `text`, numbered from `first_line`; stops at the first non-OK status.
+template <typename F>
+Status ForEachLine(std::string_view text, int64_t first_line, F&& f) {
+  int64_t line = first_line;
+  for (size_t start = 0; start < text.size(); ++line) {
+    size_t end = text.find('\n', start);
+    if (end == text.npos) end = text.size();
+    LATHE_RETURN_IF_ERROR(f(text.substr(start, end - start), line));
+    start = end + 1;
   }
   return Status::Ok();
 }
 
-Result<CsvReport> Read(LineSource& src, const std::string& name, const JsonLinesOptions& o,
-                       const BatchCallback& on_batch) {
-  CsvReport report;
-  struct Line {
-    int64_t number;
-    nlohmann::json value;
-  };
-  std::vector<Line> sample;
-  std::string text;
-  int64_t line = 0;
-  auto parse = [&](const std::string& s, int64_t n) -> Result<nlohmann::json> {
-    nlohmann::json v;
-    try {
-      v = nlohmann::json::parse(s);
-    } catch (const nlohmann::json::parse_error& e) {
-      return InvalidArgumentError(fmt::format("{}:{}:{}: malformed JSON", name, n, e.byte));
+class Converter {
+ public:
+  Converter(const JsonLinesOptions& o, const std::string& name, const Schema& schema)
+      : o_(o), name_(name), schema_(schema) {}
+
+  ChunkResult Convert(const Chunk& chunk) const {
+    ChunkResult r;
+    r.batch.schema = schema_;
+    for (const auto& f : schema_.fields) r.batch.columns.emplace_back(f.type);
+    r.status = ForEachLine(chunk.text, chunk.first_line, [&](std::string_view text, int64_t line) {
+      if (Blank(text)) return Status::Ok();
+      Status bad = Add(r.batch, text, line);
+      if (bad.ok() || o_.bad_rows == CsvOptions::BadRows::kFail) return bad;
+      ++r.bad_rows;
+      if (r.errors.size() < detail::kKeptErrors) r.errors.push_back(bad.message());
+      return Status::Ok();
+    });
+    return r;
+  }
+
+ private:
+  // Appends one line, or nothing if any value is bad.
+  Status Add(Batch& b, std::string_view text, int64_t line) const {
+    LATHE_ASSIGN_OR_RETURN(auto v, ParseLine(text, name_, line));
+    for (auto it = v.begin(); it != v.end(); ++it)
+      if (schema_.Find(it.key()) < 0)
+        return InvalidArgumentError(fmt::format("{}:{}: key '{}' was not in the first {} lines",
+                                                name_, line, it.key(), o_.infer_rows));
+    for (const auto& f : schema_.fields) {
+      auto it = v.find(f.name);
+      if (it == v.end() || it->is_null()) continue;
+      std::string why = Misfit(f.type, *it);
+      if (!why.empty())
+        return InvalidArgumentError(fmt::format("{}:{}: key '{}': {}", name_, line, f.name, why));
     }
-    if (!v.is_object())
-      return InvalidArgumentError(fmt::format("{}:{}:1: expected a JSON object", name, n));
-    return v;
-  };
-  auto bad = [&](const Status& st) -> Status {
-    if (o.bad_rows == CsvOptions::BadRows::kFail) return st;
-    ++report.bad_rows;
-    if (report.bad_row_errors.size() < 10) report.bad_row_errors.push_back(st.message());
-    if (o.max_bad_rows >= 0 && report.bad_rows > o.max_bad_rows)
-      return InvalidArgumentError(fmt::format("{}: more than {} bad rows (first: {})", name,
-                                              o.max_bad_rows, report.bad_row_errors.front()));
+    static const nlohmann::json kNull;
+    for (size_t c = 0; c < schema_.fields.size(); ++c) {
+      auto it = v.find(schema_.fields[c].name);
+      Append(b.columns[c], it == v.end() ? kNull : *it);
+    }
     return Status::Ok();
-  };
-  // The next object, skipping blank lines and (with BadRows::kSkip) malformed ones; null at the
-  // end.
-  auto next = [&]() -> Result<std::optional<nlohmann::json>> {
-    while (src.Next(text)) {
-      ++line;
-      report.bytes += static_cast<int64_t>(text.size()) + 1;
-      if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-      auto v = parse(text, line);
-      if (v.ok()) return std::optional<nlohmann::json>(std::move(*v));
-      LATHE_RETURN_IF_ERROR(bad(v.status()));
-    }
-    return std::optional<nlohmann::json>();
-  };
-  // Sample: the keys and their types.
+  }
+
+  const JsonLinesOptions& o_;
+  const std::string& name_;
+  const Schema& schema_;
+};
+
+size_t LastLineEnd(std::string_view block) {
+  size_t nl = block.rfind('\n');
+  return nl == block.npos ? 0 : nl + 1;
+}
+
+Result<CsvReport> Read(detail::ByteSource& src, const std::string& name, const JsonLinesOptions& o,
+                       const BatchCallback& on_batch, const WorkerCallback& in_worker) {
+  CsvReport report;
+  // Keys and types: from the first `infer_rows` lines (read ahead; they are parsed again with the
+  // rest, where malformed ones are reported).
+  std::string buf;
+  bool eof = false;
+  size_t lines_read = 0, scanned = 0;
+  while (!eof && lines_read < o.infer_rows) {
+    eof = !src.Read(buf, o.block_bytes);
+    lines_read += std::count(buf.begin() + static_cast<std::ptrdiff_t>(scanned), buf.end(), '\n');
+    scanned = buf.size();
+  }
   std::vector<std::string> keys;
   std::map<std::string, std::optional<ColumnType>> types;
-  while (sample.size() < o.infer_rows) {
-    LATHE_ASSIGN_OR_RETURN(auto v, next());
-    if (!v) break;
+  size_t sampled = 0;
+  std::string_view complete(buf.data(), eof ? buf.size() : LastLineEnd(buf));
+  (void)ForEachLine(complete, 1, [&](std::string_view text, int64_t line) {
+    if (sampled >= o.infer_rows) return OutOfRangeError("enough");
+    if (Blank(text)) return Status::Ok();
+    auto v = ParseLine(text, name, line);
+    if (!v.ok()) return Status::Ok();
+    ++sampled;
     for (auto it = v->begin(); it != v->end(); ++it) {
       if (!types.count(it.key())) {
         keys.push_back(it.key());
@@ -114,8 +167,8 @@ Result<CsvReport> Read(LineSource& src, const std::string& name, const JsonLines
       }
       if (!it.value().is_null()) types[it.key()] = Widen(types[it.key()], it.value());
     }
-    sample.push_back({line, std::move(*v)});
-  }
+    return Status::Ok();
+  });
   for (const auto& k : keys) {
     auto given = o.types.find(k);
     report.schema.fields.push_back(
@@ -125,49 +178,17 @@ Result<CsvReport> Read(LineSource& src, const std::string& name, const JsonLines
     if (!types.count(k))
       return InvalidArgumentError(fmt::format("{}: no key '{}' to give a type", name, k));
 
-  Batch batch;
-  auto reset = [&] {
-    batch = Batch{};
-    batch.schema = report.schema;
-    for (const auto& f : report.schema.fields) batch.columns.emplace_back(f.type);
-  };
-  reset();
-  auto flush = [&]() -> Status {
-    if (batch.rows() == 0) return Status::Ok();
-    report.rows += static_cast<int64_t>(batch.rows());
-    LATHE_RETURN_IF_ERROR(on_batch(std::move(batch)));
-    reset();
-    return Status::Ok();
-  };
-  auto add = [&](int64_t n, const nlohmann::json& v) -> Status {
-    for (auto it = v.begin(); it != v.end(); ++it)
-      if (report.schema.Find(it.key()) < 0)
-        return bad(InvalidArgumentError(fmt::format("{}:{}: key '{}' was not in the first {} lines",
-                                                    name, n, it.key(), o.infer_rows)));
-    // Check every value first so that a bad row adds nothing.
-    for (size_t c = 0; c < report.schema.fields.size(); ++c) {
-      auto it = v.find(report.schema.fields[c].name);
-      if (it == v.end() || it->is_null()) continue;
-      Column probe(report.schema.fields[c].type);
-      Status st = Append(probe, *it);
-      if (!st.ok())
-        return bad(InvalidArgumentError(fmt::format("{}:{}: key '{}': {}", name, n,
-                                                    report.schema.fields[c].name, st.message())));
-    }
-    for (size_t c = 0; c < report.schema.fields.size(); ++c) {
-      auto it = v.find(report.schema.fields[c].name);
-      LATHE_RETURN_IF_ERROR(Append(batch.columns[c], it == v.end() ? nlohmann::json() : *it));
-    }
-    if (batch.rows() >= o.batch_rows) return flush();
-    return Status::Ok();
-  };
-  for (const auto& s : sample) LATHE_RETURN_IF_ERROR(add(s.number, s.value));
-  while (true) {
-    LATHE_ASSIGN_OR_RETURN(auto v, next());
-    if (!v) break;
-    LATHE_RETURN_IF_ERROR(add(line, *v));
-  }
-  LATHE_RETURN_IF_ERROR(flush());
+  const Converter converter(o, name, report.schema);
+  detail::ChunkedRead how;
+  how.name = name;
+  how.threads = detail::ThreadsFor(o.threads);
+  how.block_bytes = o.block_bytes;
+  how.max_bad_rows = o.max_bad_rows;
+  how.on_progress = o.on_progress;
+  how.last_record_end = LastLineEnd;
+  how.convert = [&](const Chunk& chunk) { return converter.Convert(chunk); };
+  LATHE_RETURN_IF_ERROR(
+      detail::ReadChunksInOrder(src, std::move(buf), eof, 1, how, on_batch, in_worker, report));
   if (report.schema.fields.empty() && report.rows == 0 && report.bad_rows == 0)
     return InvalidArgumentError(
         fmt::format("{}: empty file: expected JSON objects, one per line", name));
@@ -177,19 +198,16 @@ Result<CsvReport> Read(LineSource& src, const std::string& name, const JsonLines
 }  // namespace
 
 Result<CsvReport> ReadJsonLines(const std::string& path, const JsonLinesOptions& options,
-                                const BatchCallback& on_batch) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError(fmt::format("cannot read {}", path));
-  LineSource src(in);
-  return Read(src, path, options, on_batch);
+                                const BatchCallback& on_batch, const WorkerCallback& in_worker) {
+  LATHE_ASSIGN_OR_RETURN(auto src, detail::OpenFileSource(path));
+  return Read(*src, path, options, on_batch, in_worker);
 }
 
 Result<CsvReport> ReadJsonLinesText(std::string_view text, const std::string& name,
-                                    const JsonLinesOptions& options,
-                                    const BatchCallback& on_batch) {
-  std::istringstream in{std::string(text)};
-  LineSource src(in);
-  return Read(src, name, options, on_batch);
+                                    const JsonLinesOptions& options, const BatchCallback& on_batch,
+                                    const WorkerCallback& in_worker) {
+  detail::TextByteSource src(text);
+  return Read(src, name, options, on_batch, in_worker);
 }
 
 }  // namespace lathe::data

@@ -1,7 +1,9 @@
 // Reading JSON Lines: one JSON object per line. Columns are the keys, in order of first
 // appearance within the first `infer_rows` lines; their types are inferred there (int64, double,
 // bool, string; nested values are kept as JSON text) unless given. A missing key or null is a
-// missing value; keys first seen later are an error naming the line. Streams in batches.
+// missing value; keys first seen later are an error naming the line. Streams: blocks of whole
+// lines are parsed by several threads and batches are handed out in file order (the engine the
+// CSV reader uses), so memory stays bounded whatever the file size.
 #pragma once
 
 #include <map>
@@ -15,14 +17,18 @@ namespace lathe::data {
 struct JsonLinesOptions {
   std::map<std::string, ColumnType> types;
   size_t infer_rows = 10000;
-  size_t batch_rows = 65536;
   CsvOptions::BadRows bad_rows = CsvOptions::BadRows::kFail;
   int64_t max_bad_rows = -1;
+  int threads = 0;  // parsing threads; 0: one per core
+  size_t block_bytes = 4 << 20;
+  std::function<void(int64_t bytes)> on_progress;
 };
 
 Result<CsvReport> ReadJsonLines(const std::string& path, const JsonLinesOptions& options,
-                                const BatchCallback& on_batch);
+                                const BatchCallback& on_batch,
+                                const WorkerCallback& in_worker = nullptr);
 Result<CsvReport> ReadJsonLinesText(std::string_view text, const std::string& name,
-                                    const JsonLinesOptions& options, const BatchCallback& on_batch);
+                                    const JsonLinesOptions& options, const BatchCallback& on_batch,
+                                    const WorkerCallback& in_worker = nullptr);
 
 }  // namespace lathe::data

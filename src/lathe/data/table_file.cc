@@ -17,7 +17,8 @@ FileFormat FormatOf(const std::string& path) {
 
 Result<CsvReport> ReadTableFile(const std::string& path, const CsvOptions& options,
                                 const BatchCallback& on_batch, const WorkerCallback& in_worker) {
-  // Readers that work in one thread: the worker callback runs just before the in-order one.
+  // The columnar reader works in one thread: the worker callback runs just before the in-order
+  // one.
   auto serial = [&](Batch&& b) -> Status {
     if (in_worker) LATHE_RETURN_IF_ERROR(in_worker(0, b));
     return on_batch(std::move(b));
@@ -30,7 +31,10 @@ Result<CsvReport> ReadTableFile(const std::string& path, const CsvOptions& optio
       jo.types = options.types;
       jo.bad_rows = options.bad_rows;
       jo.max_bad_rows = options.max_bad_rows;
-      return ReadJsonLines(path, jo, serial);
+      jo.threads = options.threads;
+      jo.block_bytes = options.block_bytes;
+      jo.on_progress = options.on_progress;
+      return ReadJsonLines(path, jo, on_batch, in_worker);
     }
     case FileFormat::kColumnar: {
       LATHE_ASSIGN_OR_RETURN(auto reader, ColumnarReader::Open(path));

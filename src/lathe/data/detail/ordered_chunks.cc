@@ -1,0 +1,152 @@
+#include "lathe/data/detail/ordered_chunks.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace lathe::data::detail {
+
+bool FileByteSource::Read(std::string& buf, size_t max) {
+  size_t old = buf.size();
+  buf.resize(old + max);
+  size_t got = std::fread(buf.data() + old, 1, max, f_);
+  buf.resize(old + got);
+  return got > 0;
+}
+
+bool TextByteSource::Read(std::string& buf, size_t max) {
+  if (pos_ >= t_.size()) return false;
+  size_t n = std::min(max, t_.size() - pos_);
+  buf.append(t_.substr(pos_, n));
+  pos_ += n;
+  return true;
+}
+
+Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr)
+    return NotFoundError(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+  return std::unique_ptr<ByteSource>(std::make_unique<FileByteSource>(f));
+}
+
+int ThreadsFor(int requested) {
+  return requested > 0 ? requested
+                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+Status ReadChunksInOrder(ByteSource& src, std::string buf, bool eof, int64_t first_line,
+                         const ChunkedRead& how, const BatchCallback& on_batch,
+                         const WorkerCallback& in_worker, CsvReport& report) {
+  const size_t max_in_flight = static_cast<size_t>(how.threads) * 2;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::pair<int64_t, Chunk>> queue;
+  std::map<int64_t, ChunkResult> done;
+  bool closed = false;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < how.threads; ++t)
+    workers.emplace_back([&, t] {
+      std::unique_lock lock(mu);
+      while (true) {
+        cv.wait(lock, [&] { return closed || !queue.empty(); });
+        if (queue.empty()) return;
+        auto [index, chunk] = std::move(queue.front());
+        queue.pop_front();
+        lock.unlock();
+        ChunkResult r = how.convert(chunk);
+        if (r.status.ok() && in_worker && r.batch.rows() > 0) r.status = in_worker(t, r.batch);
+        lock.lock();
+        done.emplace(index, std::move(r));
+        cv.notify_all();
+      }
+    });
+
+  Status failure;
+  int64_t next_to_emit = 0, next_index = 0;
+  // Hands out finished chunks in order; with `all`, waits for every chunk.
+  auto emit = [&](std::unique_lock<std::mutex>& lock, bool all) {
+    while (failure.ok()) {
+      auto it = done.find(next_to_emit);
+      if (it == done.end()) {
+        if (!all || next_to_emit == next_index) return;
+        cv.wait(lock);
+        continue;
+      }
+      ChunkResult r = std::move(it->second);
+      done.erase(it);
+      ++next_to_emit;
+      if (!r.status.ok()) {
+        failure = r.status;
+        return;
+      }
+      report.bad_rows += r.bad_rows;
+      for (auto& e : r.errors)
+        if (report.bad_row_errors.size() < kKeptErrors)
+          report.bad_row_errors.push_back(std::move(e));
+      if (how.max_bad_rows >= 0 && report.bad_rows > how.max_bad_rows) {
+        failure =
+            InvalidArgumentError(fmt::format("{}: more than {} bad rows (first: {})", how.name,
+                                             how.max_bad_rows, report.bad_row_errors.front()));
+        return;
+      }
+      report.rows += static_cast<int64_t>(r.batch.rows());
+      if (r.batch.rows() == 0) continue;
+      lock.unlock();
+      Status st = on_batch(std::move(r.batch));
+      lock.lock();
+      if (!st.ok()) failure = st;
+    }
+  };
+
+  int64_t chunk_line = first_line;
+  report.bytes += static_cast<int64_t>(buf.size());
+  while (true) {
+    size_t end = eof ? buf.size() : how.last_record_end(buf);
+    if (end == 0 && !eof) {  // a record longer than the block: read more
+      size_t before = buf.size();
+      eof = !src.Read(buf, how.block_bytes);
+      report.bytes += static_cast<int64_t>(buf.size() - before);
+      continue;
+    }
+    if (end > 0) {
+      Chunk c;
+      c.text.assign(buf, 0, end);
+      c.first_line = chunk_line;
+      chunk_line += std::count(c.text.begin(), c.text.end(), '\n');
+      buf.erase(0, end);
+      std::unique_lock lock(mu);
+      while (failure.ok() && queue.size() + done.size() >= max_in_flight) {
+        emit(lock, false);
+        if (failure.ok() && queue.size() + done.size() >= max_in_flight) cv.wait(lock);
+      }
+      if (!failure.ok()) break;
+      queue.emplace_back(next_index++, std::move(c));
+      cv.notify_all();
+      emit(lock, false);
+      if (!failure.ok()) break;
+    }
+    if (eof && buf.empty()) break;
+    size_t before = buf.size();
+    eof = !src.Read(buf, how.block_bytes) || eof;
+    report.bytes += static_cast<int64_t>(buf.size() - before);
+    if (how.on_progress) how.on_progress(report.bytes);
+  }
+  {
+    std::unique_lock lock(mu);
+    emit(lock, true);
+    closed = true;
+    queue.clear();
+    cv.notify_all();
+  }
+  for (auto& w : workers) w.join();
+  return failure;
+}
+
+}  // namespace lathe::data::detail

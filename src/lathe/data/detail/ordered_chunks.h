@@ -1,0 +1,88 @@
+// The streaming engine under the text readers (CSV, JSON Lines): the input is read in blocks cut
+// at record boundaries, a pool of threads converts the blocks into batches, and the batches are
+// handed out in input order. At most two blocks per thread are in flight (queued, being converted
+// or waiting their turn), so memory stays bounded whatever the input size.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lathe/core/status.h"
+#include "lathe/data/csv.h"
+
+namespace lathe::data::detail {
+
+// Where the bytes come from: a file read block by block, or text in memory.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  // Appends up to `max` bytes to `buf`; false at the end.
+  virtual bool Read(std::string& buf, size_t max) = 0;
+};
+
+class FileByteSource final : public ByteSource {
+ public:
+  explicit FileByteSource(std::FILE* f) : f_(f) {}  // takes ownership
+  ~FileByteSource() override { std::fclose(f_); }
+  FileByteSource(const FileByteSource&) = delete;
+  FileByteSource& operator=(const FileByteSource&) = delete;
+  bool Read(std::string& buf, size_t max) override;
+
+ private:
+  std::FILE* f_;
+};
+
+class TextByteSource final : public ByteSource {
+ public:
+  explicit TextByteSource(std::string_view t) : t_(t) {}
+  bool Read(std::string& buf, size_t max) override;
+
+ private:
+  std::string_view t_;
+  size_t pos_ = 0;
+};
+
+// Opens `path` for reading; NOT_FOUND with the reason if it cannot be.
+Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path);
+
+struct Chunk {
+  std::string text;  // whole records
+  int64_t first_line = 0;
+};
+
+struct ChunkResult {
+  Status status;  // not OK: the read fails with it
+  Batch batch;
+  int64_t bad_rows = 0;             // rows skipped
+  std::vector<std::string> errors;  // the first few skipped rows' errors
+};
+
+inline constexpr size_t kKeptErrors = 10;
+
+struct ChunkedRead {
+  std::string name;  // for messages
+  int threads = 1;
+  size_t block_bytes = 4 << 20;
+  int64_t max_bad_rows = -1;
+  std::function<void(int64_t bytes)> on_progress;
+  // Where the last complete record in `block` ends (0 if none does).
+  std::function<size_t(std::string_view block)> last_record_end;
+  // Converts a chunk; called concurrently from the worker threads.
+  std::function<ChunkResult(const Chunk&)> convert;
+};
+
+// The number of threads a reader uses when asked for `requested` (0 or less: one per core).
+int ThreadsFor(int requested);
+
+// Converts `buf` (already read, starting at line `first_line`; `eof` if the source is exhausted)
+// and the rest of `src`, adding rows, bad rows and bytes to `report`.
+Status ReadChunksInOrder(ByteSource& src, std::string buf, bool eof, int64_t first_line,
+                         const ChunkedRead& how, const BatchCallback& on_batch,
+                         const WorkerCallback& in_worker, CsvReport& report);
+
+}  // namespace lathe::data::detail
