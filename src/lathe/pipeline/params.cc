@@ -23,6 +23,8 @@ bool Fits(const nlohmann::json& v, ParamKind kind) {
       for (const auto& item : v)
         if (!item.is_string()) return false;
       return true;
+    case ParamKind::kList:
+      return v.is_array();
   }
   return false;
 }
@@ -41,6 +43,8 @@ const char* Expected(ParamKind kind) {
       return "a mapping";
     case ParamKind::kStringList:
       return "a list of text values";
+    case ParamKind::kList:
+      return "a list";
   }
   return "a value";
 }

@@ -11,7 +11,7 @@
 
 namespace lathe::pipeline {
 
-enum class ParamKind { kString, kPositiveInt, kNumber, kBool, kObject, kStringList };
+enum class ParamKind { kString, kPositiveInt, kNumber, kBool, kObject, kStringList, kList };
 
 struct ParamRule {
   const char* name;

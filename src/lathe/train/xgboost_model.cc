@@ -1,0 +1,183 @@
+#include "lathe/train/xgboost_model.h"
+
+#include <fmt/format.h>
+#include <xgboost/c_api.h>
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <thread>
+
+namespace lathe::train {
+
+namespace {
+
+Status XgbError(const char* what) {
+  return InternalError(fmt::format("XGBoost: {}: {}", what, XGBGetLastError()));
+}
+
+#define LATHE_XGB(call, what) \
+  if ((call) != 0) return XgbError(what)
+
+// Owns a DMatrix.
+struct Matrix {
+  DMatrixHandle h = nullptr;
+  ~Matrix() {
+    if (h) XGDMatrixFree(h);
+  }
+};
+// Owns a Booster.
+struct Booster {
+  BoosterHandle h = nullptr;
+  ~Booster() {
+    if (h) XGBoosterFree(h);
+  }
+};
+
+int Threads(int requested) {
+  return requested > 0 ? requested
+                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+Status MakeMatrix(const FeatureMatrix& x, const std::vector<float>* y, int threads, Matrix& m) {
+  static const float kEmpty = 0;
+  LATHE_XGB(
+      XGDMatrixCreateFromMat_omp(x.values.empty() ? &kEmpty : x.values.data(), x.rows, x.cols(),
+                                 std::numeric_limits<float>::quiet_NaN(), &m.h, threads),
+      "creating a matrix");
+  if (y) LATHE_XGB(XGDMatrixSetFloatInfo(m.h, "label", y->data(), y->size()), "setting labels");
+  return Status::Ok();
+}
+
+const char* Objective(Task t) {
+  return t == Task::kBinary       ? "binary:logistic"
+         : t == Task::kMulticlass ? "multi:softprob"
+                                  : "reg:squarederror";
+}
+const char* EvalMetric(Task t) {
+  return t == Task::kBinary ? "logloss" : t == Task::kMulticlass ? "mlogloss" : "rmse";
+}
+
+}  // namespace
+
+Result<TrainReport> TrainXgboost(const FeatureMatrix& x, const std::vector<float>& y,
+                                 const FeatureMatrix* eval_x, const std::vector<float>* eval_y,
+                                 Task task, int num_class, const XgboostParams& p,
+                                 const std::string& warm_start, const std::string& out_path) {
+  if (x.rows == 0) return InvalidArgumentError("no training rows (with a label)");
+  if (y.size() != x.rows) return InvalidArgumentError("labels and rows differ in number");
+  const int threads = Threads(p.threads);
+  Matrix train, eval;
+  LATHE_RETURN_IF_ERROR(MakeMatrix(x, &y, threads, train));
+  const bool has_eval = eval_x != nullptr && eval_x->rows > 0;
+  if (has_eval) LATHE_RETURN_IF_ERROR(MakeMatrix(*eval_x, eval_y, threads, eval));
+  Booster b;
+  DMatrixHandle cache[2] = {train.h, eval.h};
+  LATHE_XGB(XGBoosterCreate(cache, has_eval ? 2 : 1, &b.h), "creating a booster");
+  TrainReport report;
+  report.eval_metric = EvalMetric(task);
+  if (!warm_start.empty()) {
+    LATHE_XGB(XGBoosterLoadModel(b.h, warm_start.c_str()), "loading the warm-start model");
+    bst_ulong nf = 0;
+    LATHE_XGB(XGBoosterGetNumFeature(b.h, &nf), "reading the warm-start model");
+    if (nf != x.cols())
+      return InvalidArgumentError(
+          fmt::format("the warm-start model takes {} features; this data has {}", nf, x.cols()));
+    LATHE_XGB(XGBoosterBoostedRounds(b.h, &report.base_rounds), "reading the warm-start model");
+  }
+  const std::map<std::string, std::string> params = {
+      {"objective", Objective(task)},
+      {"eval_metric", report.eval_metric},
+      {"max_depth", std::to_string(p.max_depth)},
+      {"eta", fmt::format("{}", p.eta)},
+      {"tree_method", p.tree_method},
+      {"seed", std::to_string(p.seed)},
+      {"nthread", std::to_string(threads)},
+      {"subsample", fmt::format("{}", p.subsample)},
+      {"colsample_bytree", fmt::format("{}", p.colsample_bytree)},
+      {"min_child_weight", fmt::format("{}", p.min_child_weight)},
+      {"lambda", fmt::format("{}", p.lambda)},
+      {"max_bin", std::to_string(p.max_bin)},
+      {"verbosity", "0"}};
+  for (const auto& [k, v] : params)
+    LATHE_XGB(XGBoosterSetParam(b.h, k.c_str(), v.c_str()), "setting a parameter");
+  if (task == Task::kMulticlass)
+    LATHE_XGB(XGBoosterSetParam(b.h, "num_class", std::to_string(num_class).c_str()),
+              "setting num_class");
+  const auto start = std::chrono::steady_clock::now();
+  double best = std::numeric_limits<double>::infinity();
+  int best_i = -1;
+  for (int i = 0; i < p.rounds; ++i) {
+    const int iter = report.base_rounds + i;
+    LATHE_XGB(XGBoosterUpdateOneIter(b.h, iter, train.h), "boosting");
+    ++report.rounds_trained;
+    if (!has_eval) continue;
+    const char* names[1] = {"eval"};
+    const char* out = nullptr;
+    LATHE_XGB(XGBoosterEvalOneIter(b.h, iter, &eval.h, names, 1, &out), "evaluating");
+    std::string text(out);  // "[3]\teval-logloss:0.1234"
+    double v = std::stod(text.substr(text.rfind(':') + 1));
+    report.eval_history.push_back(v);
+    if (v < best) {
+      best = v;
+      best_i = i;
+    }
+    if (p.early_stopping_rounds > 0 && i - best_i >= p.early_stopping_rounds) break;
+  }
+  report.seconds_boosting =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  BoosterHandle save = b.h;
+  Booster trimmed;
+  if (p.early_stopping_rounds > 0 && best_i >= 0 && best_i + 1 < report.rounds_trained) {
+    LATHE_XGB(XGBoosterSlice(b.h, 0, report.base_rounds + best_i + 1, 1, &trimmed.h),
+              "keeping the best rounds");
+    save = trimmed.h;
+  }
+  if (best_i >= 0) report.best_round = report.base_rounds + best_i;
+  LATHE_XGB(XGBoosterSaveModel(save, out_path.c_str()), "saving the model");
+  return report;
+}
+
+Result<std::unique_ptr<XgboostModel>> XgboostModel::Load(const std::string& path, Task task,
+                                                         int num_class, size_t features) {
+  std::unique_ptr<XgboostModel> m(new XgboostModel());
+  if (XGBoosterCreate(nullptr, 0, &m->booster_) != 0) return XgbError("creating a booster");
+  if (XGBoosterLoadModel(m->booster_, path.c_str()) != 0)
+    return XgbError(fmt::format("loading {}", path).c_str());
+  bst_ulong nf = 0;
+  if (XGBoosterGetNumFeature(m->booster_, &nf) != 0) return XgbError("reading the model");
+  // A model that never split on the last features may report fewer; more is a mismatch.
+  if (nf > features)
+    return InvalidArgumentError(
+        fmt::format("{}: the model takes {} features; the bundle lists {}", path, nf, features));
+  XGBoosterSetParam(m->booster_, "nthread", std::to_string(Threads(0)).c_str());
+  m->task_ = task;
+  m->classes_ = task == Task::kMulticlass ? static_cast<size_t>(num_class) : 1;
+  m->features_ = features;
+  return m;
+}
+
+XgboostModel::~XgboostModel() {
+  if (booster_) XGBoosterFree(booster_);
+}
+
+Result<Predictions> XgboostModel::Predict(const FeatureMatrix& x) const {
+  if (x.cols() != features_)
+    return InvalidArgumentError(
+        fmt::format("the model takes {} features; got {}", features_, x.cols()));
+  Predictions out;
+  out.classes = classes_;
+  if (x.rows == 0) return out;
+  Matrix m;
+  LATHE_RETURN_IF_ERROR(MakeMatrix(x, nullptr, Threads(0), m));
+  std::lock_guard lock(mu_);
+  bst_ulong len = 0;
+  const float* result = nullptr;
+  LATHE_XGB(XGBoosterPredict(booster_, m.h, 0, 0, 0, &len, &result), "predicting");
+  if (len != x.rows * classes_)
+    return InternalError(fmt::format("XGBoost returned {} values for {} rows", len, x.rows));
+  out.values.assign(result, result + len);
+  return out;
+}
+
+}  // namespace lathe::train

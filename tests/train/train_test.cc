@@ -1,0 +1,135 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <random>
+
+#include "lathe/train/bundle.h"
+#include "lathe/train/linear_model.h"
+#include "lathe/train/xgboost_model.h"
+#include "testing/temp_dir.h"
+
+namespace lathe::train {
+namespace {
+
+using lathe::testing::ReadFile;
+using lathe::testing::TempDir;
+
+// y = 1 when x0 + noise > x1 (two features, a learnable boundary).
+void Synthetic(size_t n, uint64_t seed, FeatureMatrix& x, std::vector<float>& y) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> g(0, 1);
+  x.names = {"a", "b"};
+  x.rows = n;
+  for (size_t i = 0; i < n; ++i) {
+    float a = g(rng), b = g(rng);
+    x.values.push_back(a);
+    x.values.push_back(b);
+    y.push_back(a + 0.3f * g(rng) > b ? 1 : 0);
+  }
+}
+
+double Accuracy(const Predictions& p, const std::vector<float>& y) {
+  size_t ok = 0;
+  for (size_t i = 0; i < y.size(); ++i) ok += (p.values[i] >= 0.5) == (y[i] > 0.5);
+  return double(ok) / y.size();
+}
+
+TEST(XgboostTest, SameSeedSameModelFileAndGoodPredictions) {
+  TempDir dir;
+  FeatureMatrix x, ex;
+  std::vector<float> y, ey;
+  Synthetic(2000, 1, x, y);
+  Synthetic(500, 2, ex, ey);
+  XgboostParams p;
+  p.rounds = 20;
+  p.max_depth = 3;
+  p.seed = 3;
+  p.threads = 2;
+  p.subsample = 0.8;  // randomness that the seed must fix
+  auto r1 = TrainXgboost(x, y, &ex, &ey, Task::kBinary, 0, p, "", (dir / "a.json").string());
+  auto r2 = TrainXgboost(x, y, &ex, &ey, Task::kBinary, 0, p, "", (dir / "b.json").string());
+  ASSERT_TRUE(r1.ok()) << r1.status().ToString();
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(ReadFile(dir / "a.json"), ReadFile(dir / "b.json"));
+  EXPECT_EQ(r1->rounds_trained, 20);
+  EXPECT_EQ(r1->eval_history.size(), 20u);
+  auto m = XgboostModel::Load((dir / "a.json").string(), Task::kBinary, 0, 2);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  auto pred = (*m)->Predict(ex);
+  ASSERT_TRUE(pred.ok());
+  EXPECT_GT(Accuracy(*pred, ey), 0.85);
+  FeatureMatrix wrong;
+  wrong.names = {"a"};
+  EXPECT_FALSE((*m)->Predict(wrong).ok());
+}
+
+TEST(XgboostTest, EarlyStoppingKeepsTheBestRoundAndWarmStartContinues) {
+  TempDir dir;
+  FeatureMatrix x, ex;
+  std::vector<float> y, ey;
+  Synthetic(300, 4, x, y);
+  Synthetic(300, 5, ex, ey);
+  XgboostParams p;
+  p.rounds = 200;
+  p.max_depth = 6;
+  p.eta = 0.5;
+  p.early_stopping_rounds = 5;
+  auto r = TrainXgboost(x, y, &ex, &ey, Task::kBinary, 0, p, "", (dir / "m.json").string());
+  ASSERT_TRUE(r.ok());
+  EXPECT_LT(r->rounds_trained, 200);  // overfits small data quickly
+  EXPECT_EQ(r->rounds_trained, r->best_round + 1 + 5);
+  p.rounds = 3;
+  p.early_stopping_rounds = 0;
+  auto w = TrainXgboost(x, y, nullptr, nullptr, Task::kBinary, 0, p, (dir / "m.json").string(),
+                        (dir / "w.json").string());
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_EQ(w->base_rounds, r->best_round + 1);
+  FeatureMatrix three;
+  three.names = {"a", "b", "c"};
+  three.rows = 1;
+  three.values = {1, 2, 3};
+  std::vector<float> one = {1};
+  EXPECT_EQ(TrainXgboost(three, one, nullptr, nullptr, Task::kBinary, 0, p,
+                         (dir / "m.json").string(), (dir / "x.json").string())
+                .status()
+                .message(),
+            "the warm-start model takes 2 features; this data has 3");
+}
+
+TEST(LinearTest, RidgeRecoversALineAndLogisticSeparates) {
+  FeatureMatrix x;
+  x.names = {"v"};
+  std::vector<float> y;
+  for (int i = 0; i < 50; ++i) {
+    x.values.push_back(static_cast<float>(i) / 10);
+    y.push_back(2 * static_cast<float>(i) / 10 + 1);
+  }
+  x.rows = 50;
+  LinearParams p;
+  p.l2 = 0;
+  auto fit = LinearModel::Train(x, y, Task::kRegression, p);
+  ASSERT_TRUE(fit.ok()) << fit.status().ToString();
+  EXPECT_NEAR(fit->first.weights()[0], 2, 1e-4);
+  EXPECT_NEAR(fit->first.intercept(), 1, 1e-4);
+  FeatureMatrix bx;
+  std::vector<float> by;
+  Synthetic(1000, 9, bx, by);
+  auto logit = LinearModel::Train(bx, by, Task::kBinary, {});
+  ASSERT_TRUE(logit.ok());
+  EXPECT_GT(logit->first.weights()[0], 0);
+  EXPECT_LT(logit->first.weights()[1], 0);
+  auto pred = logit->first.Predict(bx);
+  EXPECT_GT(Accuracy(*pred, by), 0.85);
+  // Deterministic, and a warm start from the answer converges at once.
+  auto again = LinearModel::Train(bx, by, Task::kBinary, {});
+  EXPECT_EQ(again->first.ToJson(), logit->first.ToJson());
+  auto warm = LinearModel::Train(bx, by, Task::kBinary, {}, &logit->first);
+  EXPECT_LE(warm->second.iterations, 2);
+  auto back = LinearModel::FromJson(logit->first.ToJson());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->Predict(bx)->values, pred->values);
+}
+
+}  // namespace
+}  // namespace lathe::train
