@@ -15,5 +15,6 @@ void AddRecordCommand(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddRunCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddStatsCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddSchemaCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
+void AddModelCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 
 }  // namespace lathe::cli

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   AddRunCommands(app, g, exit_code);
   AddStatsCommands(app, g, exit_code);
   AddSchemaCommands(app, g, exit_code);
+  AddModelCommands(app, g, exit_code);
 
   // Logs go to stderr so that stdout stays clean for tables and --json.
   spdlog::set_default_logger(spdlog::stderr_color_mt("lathe"));

@@ -8,6 +8,8 @@
 #include <optional>
 #include <regex>
 
+#include "lathe/components/component_util.h"
+#include "lathe/components/model_components.h"
 #include "lathe/data/columnar.h"
 #include "lathe/data/csv.h"
 #include "lathe/data/table_file.h"
@@ -98,45 +100,6 @@ Result<InputFile> ResolveInputPattern(const std::string& base_dir, const std::st
 }
 
 namespace {
-
-Status NoCommand(const NodeSpec& node, const SourceMap& source, const std::string& field) {
-  return pipeline::RejectCommandFields(node, source, field);
-}
-
-Status RequireInputs(const NodeSpec& node, const SourceMap& source, const std::string& field,
-                     std::initializer_list<const char*> required,
-                     std::initializer_list<const char*> optional = {}) {
-  for (const char* name : required)
-    if (!node.inputs.count(name))
-      return source.Error(field + ".inputs",
-                          fmt::format("{} needs input '{}'", node.component, name));
-  for (const auto& [name, refs] : node.inputs) {
-    bool known = false;
-    for (const char* r : required) known = known || name == r;
-    for (const char* o : optional) known = known || name == o;
-    if (!known)
-      return source.Error(field + ".inputs." + name,
-                          fmt::format("{} has no input '{}'", node.component, name));
-  }
-  return Status::Ok();
-}
-
-// The single directory of an input (Examples, Statistics, Schema artifacts are directories).
-Result<fs::path> OneInput(const ExecutionRequest& r, const std::string& name) {
-  auto it = r.inputs.find(name);
-  if (it == r.inputs.end() || it->second.size() != 1)
-    return InvalidArgumentError(fmt::format("input '{}' needs exactly one artifact", name));
-  return fs::path(it->second[0].uri);
-}
-
-// Split files (<split>.<ext>) of an artifact directory, by split name.
-std::map<std::string, fs::path> SplitFiles(const fs::path& dir, const std::string& ext) {
-  std::map<std::string, fs::path> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.path().extension() == ext) out[e.path().stem().string()] = e.path();
-  return out;
-}
 
 class ExampleGen final : public pipeline::Component {
  public:
@@ -363,13 +326,6 @@ class StatisticsGen final : public pipeline::Component {
   }
 };
 
-Result<stats::DatasetStats> ReadStats(const fs::path& file) {
-  std::ifstream in(file);
-  auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded()) return DataLossError(fmt::format("{} is not valid JSON", file.string()));
-  return stats::DatasetStats::FromJson(j);
-}
-
 class SchemaGen final : public pipeline::Component {
  public:
   std::string type() const override { return "SchemaGen"; }
@@ -495,6 +451,7 @@ const pipeline::ComponentRegistry& AllComponents() {
     r->Register(std::make_unique<pipeline::CommandComponent>());
     pipeline::RegisterResolvers(*r);
     RegisterDataComponents(*r);
+    RegisterModelComponents(*r);
     return r;
   }();
   return *registry;

@@ -85,6 +85,18 @@ void Column::AppendString(std::string_view v) {
   offsets_.push_back(static_cast<uint32_t>(chars_.size()));
 }
 
+Status AppendRows(Batch& into, const Batch& from) {
+  if (into.columns.empty() && into.schema.fields.empty()) {
+    into.schema = from.schema;
+    for (const auto& f : from.schema.fields) into.columns.emplace_back(f.type);
+  }
+  if (!(into.schema == from.schema))
+    return InvalidArgumentError("cannot append rows of another schema");
+  for (size_t c = 0; c < from.columns.size(); ++c)
+    for (size_t r = 0; r < from.rows(); ++r) into.columns[c].AppendFrom(from.columns[c], r);
+  return Status::Ok();
+}
+
 void Column::AppendFrom(const Column& from, size_t row) {
   if (from.is_null(row)) {
     AppendNull();

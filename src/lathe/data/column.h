@@ -85,6 +85,9 @@ struct Batch {
   size_t rows() const { return columns.empty() ? 0 : columns[0].size(); }
 };
 
+// Appends every row of `from` to `into` (same schema; an empty `into` takes `from`'s schema).
+Status AppendRows(Batch& into, const Batch& from);
+
 // Parses text as a value of `type`; nullopt when it does not fit. Integers accept an optional
 // sign; doubles also accept "nan", "inf"; booleans true/false in any case, and 1/0.
 std::optional<int64_t> ParseInt64(std::string_view s);

@@ -99,6 +99,7 @@ Result<RunReport> RunPipeline(MetadataStore& store, const PipelineGraph& g, cons
   s.pipeline = g.name;
   s.no_cache = o.no_cache;
   s.cancelled = cancelled;
+  s.pinned = o.pinned;
   LATHE_ASSIGN_OR_RETURN(auto pipeline_ctx,
                          store.GetContextByTypeAndName(pipeline::kPipelineContextType, g.name));
   if (pipeline_ctx) {

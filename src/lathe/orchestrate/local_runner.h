@@ -32,6 +32,8 @@ struct RunOptions {
   std::string spec_path;                          // recorded with the run
   std::string repro_of;                           // run id this run reproduces
   std::map<std::string, std::string> parameters;  // as given, recorded with the run
+  // Resolver selections to repeat (reproductions): node -> output -> artifact ids.
+  std::map<std::string, std::map<std::string, std::vector<int64_t>>> pinned;
   // Called (serialised) whenever a node changes state.
   std::function<void(size_t node, const pipeline::NodeOutcome& outcome)> on_progress;
 };

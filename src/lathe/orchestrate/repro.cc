@@ -20,9 +20,15 @@ bool ReproReport::reproducible() const {
 
 namespace {
 
-// Fingerprints of every output of every node in a run: (node, output) -> fingerprint.
-Result<std::map<std::pair<std::string, std::string>, std::string>> RunOutputs(
-    metadata::MetadataStore& store, int64_t run_context_id) {
+struct RecordedOutputs {
+  // (node, output) -> fingerprint
+  std::map<std::pair<std::string, std::string>, std::string> fingerprints;
+  // node -> output -> artifact ids, in event order (what resolvers selected)
+  std::map<std::string, std::map<std::string, std::vector<int64_t>>> selected;
+};
+
+// The outputs of every node in a run.
+Result<RecordedOutputs> RunOutputs(metadata::MetadataStore& store, int64_t run_context_id) {
   ListOptions o;
   o.filter = fmt::format("context.id = {}", run_context_id);
   o.page_size = ListOptions::kMaxPageSize;
@@ -43,14 +49,15 @@ Result<std::map<std::pair<std::string, std::string>, std::string>> RunOutputs(
     if (a.state == metadata::ArtifactState::kLive ||
         a.state == metadata::ArtifactState::kMarkedForDeletion)
       fingerprint[a.id] = a.fingerprint;
-  std::map<std::pair<std::string, std::string>, std::string> out;
+  RecordedOutputs out;
   for (const auto& e : events) {
     if (e.type != EventType::kOutput || e.path.empty() ||
         !std::holds_alternative<std::string>(e.path[0]))
       continue;
+    const std::string& output = std::get<std::string>(e.path[0]);
+    out.selected[node_of[e.execution_id]][output].push_back(e.artifact_id);
     auto fp = fingerprint.find(e.artifact_id);
-    if (fp != fingerprint.end())
-      out[{node_of[e.execution_id], std::get<std::string>(e.path[0])}] = fp->second;
+    if (fp != fingerprint.end()) out.fingerprints[{node_of[e.execution_id], output}] = fp->second;
   }
   return out;
 }
@@ -83,6 +90,10 @@ Result<ReproReport> ReproduceRun(metadata::MetadataStore& store, const std::stri
   options.no_cache = true;
   options.from = options.to = options.only = "";
   options.repro_of = run_id;
+  // Resolvers select what they selected then (the newest model then, not the newest now).
+  for (const auto& n : graph.nodes)
+    if (!n.component->produces_files())
+      options.pinned[n.spec.name] = original.selected[n.spec.name];
   if (auto p = run->properties.find("spec_path"); p != run->properties.end())
     options.spec_path = p->second.as_string();
   LATHE_ASSIGN_OR_RETURN(report.run, RunPipeline(store, graph, options, cancelled));
@@ -90,9 +101,11 @@ Result<ReproReport> ReproduceRun(metadata::MetadataStore& store, const std::stri
   for (const auto& n : graph.nodes) {
     for (const auto& [output, type] : n.spec.outputs) {
       OutputComparison c{n.spec.name, output, "", ""};
-      if (auto it = original.find({n.spec.name, output}); it != original.end())
+      if (auto it = original.fingerprints.find({n.spec.name, output});
+          it != original.fingerprints.end())
         c.original = it->second;
-      if (auto it = now.find({n.spec.name, output}); it != now.end()) c.reproduced = it->second;
+      if (auto it = now.fingerprints.find({n.spec.name, output}); it != now.fingerprints.end())
+        c.reproduced = it->second;
       report.outputs.push_back(std::move(c));
     }
   }

@@ -188,7 +188,11 @@ NodeOutcome LaunchSelector(MetadataStore& store, const PipelineGraph& graph, siz
   for (const auto& [name, list] : inputs)
     for (const auto& a : list) req.inputs[name].push_back({a.id, a.type, a.uri, a.fingerprint});
   ExecutionResult result;
-  Status st = n.component->Execute(req, result);
+  Status st;
+  if (auto pin = s.pinned.find(n.spec.name); pin != s.pinned.end())
+    result.existing_outputs = pin->second;
+  else
+    st = n.component->Execute(req, result);
   PutExecutionRequest record;
   record.execution = BaseExecution(n, s, "");
   AddInputs(record, inputs);

@@ -29,6 +29,9 @@ struct RunSettings {
   int64_t run_context_id = 0;
   bool no_cache = false;
   const std::atomic<bool>* cancelled = nullptr;
+  // Reproductions: what each resolver node selected in the original run (node -> output ->
+  // artifact ids), selected again instead of resolving anew.
+  std::map<std::string, std::map<std::string, std::vector<int64_t>>> pinned;
 };
 
 enum class NodeState {

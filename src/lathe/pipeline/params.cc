@@ -51,32 +51,38 @@ const char* Expected(ParamKind kind) {
 
 }  // namespace
 
-Status CheckParams(NodeSpec& node, const SourceMap& source, const std::string& field,
+Status CheckValues(nlohmann::json& values, const std::string& owner, const SourceMap& source,
+                   const std::string& field, const std::string& values_field,
                    const std::vector<ParamRule>& rules) {
-  for (auto it = node.parameters.begin(); it != node.parameters.end(); ++it) {
+  for (auto it = values.begin(); it != values.end(); ++it) {
     bool known = false;
     for (const auto& r : rules) known = known || it.key() == r.name;
     if (!known) {
       std::string names;
       for (const auto& r : rules) names += (names.empty() ? "" : ", ") + std::string(r.name);
-      return source.Error(field + ".parameters." + it.key(),
-                          fmt::format("{} has no parameter '{}' (parameters: {})", node.component,
-                                      it.key(), names));
+      return source.Error(
+          values_field + "." + it.key(),
+          fmt::format("{} has no parameter '{}' (parameters: {})", owner, it.key(), names));
     }
   }
   for (const auto& r : rules) {
-    if (!node.parameters.contains(r.name)) {
+    if (!values.contains(r.name)) {
       if (r.required)
-        return source.Error(field, fmt::format("{} needs parameter '{}'", node.component, r.name));
-      if (!r.default_value.is_null()) node.parameters[r.name] = r.default_value;
+        return source.Error(field, fmt::format("{} needs parameter '{}'", owner, r.name));
+      if (!r.default_value.is_null()) values[r.name] = r.default_value;
       continue;
     }
-    const auto& v = node.parameters[r.name];
+    const auto& v = values[r.name];
     if (!Fits(v, r.kind))
-      return source.Error(field + ".parameters." + r.name,
+      return source.Error(values_field + "." + r.name,
                           fmt::format("expected {}, got {}", Expected(r.kind), v.dump()));
   }
   return Status::Ok();
+}
+
+Status CheckParams(NodeSpec& node, const SourceMap& source, const std::string& field,
+                   const std::vector<ParamRule>& rules) {
+  return CheckValues(node.parameters, node.component, source, field, field + ".parameters", rules);
 }
 
 Status RejectCommandFields(const NodeSpec& node, const SourceMap& source,

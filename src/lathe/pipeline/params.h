@@ -24,6 +24,12 @@ struct ParamRule {
 Status CheckParams(NodeSpec& node, const SourceMap& source, const std::string& field,
                    const std::vector<ParamRule>& rules);
 
+// The same for a mapping inside the parameters (`values`, at `values_field`, owned by `owner`
+// for messages), such as a trainer's hyperparameters.
+Status CheckValues(nlohmann::json& values, const std::string& owner, const SourceMap& source,
+                   const std::string& field, const std::string& values_field,
+                   const std::vector<ParamRule>& rules);
+
 // Components that are not commands take no command, code or env.
 Status RejectCommandFields(const NodeSpec& node, const SourceMap& source, const std::string& field);
 

@@ -17,7 +17,9 @@ namespace {
 // Resolvers take parameters only: no command, code, env or inputs.
 Status CheckResolver(NodeSpec& node, const SourceMap& source, const std::string& field,
                      const std::vector<ParamRule>& rules) {
-  LATHE_RETURN_IF_ERROR(CheckParams(node, source, field, rules));
+  std::vector<ParamRule> all = rules;
+  all.push_back({"optional", ParamKind::kBool, false, false});
+  LATHE_RETURN_IF_ERROR(CheckParams(node, source, field, all));
   LATHE_RETURN_IF_ERROR(RejectCommandFields(node, source, field));
   if (!node.inputs.empty())
     return source.Error(field + ".inputs", fmt::format("{} takes no inputs", node.component));
@@ -43,6 +45,19 @@ class ResolverBase : public Component {
  public:
   std::string version() const override { return "1"; }
   bool produces_files() const override { return false; }
+  // An optional resolver that finds nothing completes with an empty selection (the first run
+  // of a pipeline has no blessed model to compare with).
+  Status Execute(const ExecutionRequest& r, ExecutionResult& result) const final {
+    Status st = Resolve(r, result);
+    if (st.code() == StatusCode::kNotFound && r.parameters.value("optional", false)) {
+      result.existing_outputs["result"] = {};
+      return Status::Ok();
+    }
+    return st;
+  }
+
+ protected:
+  virtual Status Resolve(const ExecutionRequest& r, ExecutionResult& result) const = 0;
 };
 
 class LatestArtifact final : public ResolverBase {
@@ -56,7 +71,7 @@ class LatestArtifact final : public ResolverBase {
     node.outputs = {{"result", node.parameters["type"].get<std::string>()}};
     return Status::Ok();
   }
-  Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
+  Status Resolve(const ExecutionRequest& r, ExecutionResult& result) const override {
     ListOptions o;
     o.filter = Scope(r.parameters, Param(r.parameters, "type"));
     o.descending = true;
@@ -83,7 +98,7 @@ class LatestBlessedModel final : public ResolverBase {
     node.outputs = {{"result", node.parameters["type"].get<std::string>()}};
     return Status::Ok();
   }
-  Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
+  Status Resolve(const ExecutionRequest& r, ExecutionResult& result) const override {
     ListOptions o;
     o.filter = fmt::format("type = {} AND state = 'LIVE' AND custom_properties.blessed = 1",
                            QuoteFilterString(Param(r.parameters, "blessing_type")));
@@ -124,7 +139,7 @@ class LatestSpans final : public ResolverBase {
     node.outputs = {{"result", node.parameters["type"].get<std::string>()}};
     return Status::Ok();
   }
-  Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
+  Status Resolve(const ExecutionRequest& r, ExecutionResult& result) const override {
     // Every artifact with a span is visited once, page by page (spans need not follow ids).
     std::map<int64_t, int64_t> newest_by_span;  // span -> artifact id
     ListOptions o;

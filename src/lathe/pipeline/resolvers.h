@@ -1,7 +1,8 @@
 // Resolver components: they select existing artifacts from the store instead of making files, and
 // are recorded like any execution (with OUTPUT events to what they selected). They run every
 // time (never cached), so a pipeline picks up new data and newly blessed models. Their one output
-// is `result`. Parameters:
+// is `result`. Finding nothing fails the node, unless `optional: true` (then `result` is empty
+// and inputs fed by it receive no artifact). Parameters:
 //   resolver.latest_artifact       type (required), context (a context name), count (default 1)
 //   resolver.latest_blessed_model  type (default Model), blessing_type (default ModelBlessing),
 //   context

@@ -1,0 +1,509 @@
+// lathe eval show|compare · lathe models list|show
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "lathe/cli/commands.h"
+#include "lathe/cli/table.h"
+#include "lathe/eval/evaluation.h"
+#include "lathe/pipeline/run_record.h"
+
+namespace lathe::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using metadata::Artifact;
+using metadata::EventType;
+using metadata::ListOptions;
+using metadata::MetadataStore;
+
+Result<nlohmann::json> ReadJson(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) return NotFoundError(fmt::format("cannot read {}", file.string()));
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded()) return DataLossError(fmt::format("{} is not valid JSON", file.string()));
+  return j;
+}
+
+int64_t IntProperty(const Artifact& a, const std::string& key) {
+  auto it = a.custom_properties.find(key);
+  return it != a.custom_properties.end() && it->second.type() == metadata::PropertyType::kInt
+             ? it->second.as_int()
+             : 0;
+}
+
+std::string TextProperty(const metadata::Node& n, const std::string& key) {
+  auto it = n.custom_properties.find(key);
+  if (it == n.custom_properties.end()) return "";
+  return it->second.type() == metadata::PropertyType::kString ? it->second.as_string()
+                                                              : it->second.ToJson().dump();
+}
+
+// The execution that wrote an artifact, and the artifacts an execution read, by input name.
+struct Lineage {
+  MetadataStore& store;
+
+  Result<int64_t> Producer(int64_t artifact_id) {
+    LATHE_ASSIGN_OR_RETURN(auto events, store.GetEventsByArtifactIds({artifact_id}));
+    for (const auto& e : events)
+      if (e.type == EventType::kOutput) return e.execution_id;
+    return NotFoundError(fmt::format("artifact {} has no producing execution", artifact_id));
+  }
+  Result<std::map<std::string, std::vector<int64_t>>> Inputs(int64_t execution_id) {
+    LATHE_ASSIGN_OR_RETURN(auto events, store.GetEventsByExecutionIds({execution_id}));
+    std::map<std::string, std::vector<int64_t>> out;
+    for (const auto& e : events)
+      if (e.type == EventType::kInput && !e.path.empty() &&
+          std::holds_alternative<std::string>(e.path[0]))
+        out[std::get<std::string>(e.path[0])].push_back(e.artifact_id);
+    return out;
+  }
+  Result<std::map<std::string, int64_t>> Outputs(int64_t execution_id) {
+    LATHE_ASSIGN_OR_RETURN(auto events, store.GetEventsByExecutionIds({execution_id}));
+    std::map<std::string, int64_t> out;
+    for (const auto& e : events)
+      if (e.type == EventType::kOutput && !e.path.empty() &&
+          std::holds_alternative<std::string>(e.path[0]))
+        out[std::get<std::string>(e.path[0])] = e.artifact_id;
+    return out;
+  }
+  // The run (PipelineRun context name) an execution belongs to.
+  std::string Run(int64_t execution_id) {
+    auto contexts = store.GetContextsByExecution(execution_id);
+    if (contexts.ok())
+      for (const auto& c : *contexts)
+        if (c.type == pipeline::kRunContextType) return c.name;
+    return "";
+  }
+};
+
+// An evaluation artifact: the id given, or the newest evaluation of the model with that id.
+Result<Artifact> FindEvaluation(MetadataStore& store, int64_t id) {
+  LATHE_ASSIGN_OR_RETURN(auto a, store.GetArtifact(id));
+  if (a.type == "ModelEvaluation") return a;
+  ListOptions o;
+  o.filter = fmt::format("type = 'ModelEvaluation' AND custom_properties.model_id = {}", id);
+  o.descending = true;
+  o.page_size = 1;
+  LATHE_ASSIGN_OR_RETURN(auto page, store.ListArtifacts(o));
+  if (page.items.empty())
+    return NotFoundError(
+        fmt::format("artifact {} is a {}, and no evaluation of it exists", id, a.type));
+  return page.items[0];
+}
+
+struct LoadedEvaluation {
+  Artifact artifact;
+  nlohmann::json file;  // metrics.json
+  eval::ModelMetrics candidate;
+  std::optional<eval::ModelMetrics> baseline;
+  std::optional<nlohmann::json> blessing;
+};
+
+Result<LoadedEvaluation> LoadEvaluation(MetadataStore& store, int64_t id) {
+  LoadedEvaluation e;
+  LATHE_ASSIGN_OR_RETURN(e.artifact, FindEvaluation(store, id));
+  LATHE_ASSIGN_OR_RETURN(e.file, ReadJson(fs::path(e.artifact.uri) / "metrics.json"));
+  LATHE_ASSIGN_OR_RETURN(e.candidate, eval::ModelMetrics::FromJson(e.file.at("candidate")));
+  if (e.file.contains("baseline")) {
+    LATHE_ASSIGN_OR_RETURN(e.baseline, eval::ModelMetrics::FromJson(e.file["baseline"]));
+  }
+  Lineage lineage{store};
+  auto producer = lineage.Producer(e.artifact.id);
+  if (producer.ok()) {
+    auto outputs = lineage.Outputs(*producer);
+    if (outputs.ok() && outputs->count("blessing")) {
+      auto b = store.GetArtifact(outputs->at("blessing"));
+      if (b.ok()) {
+        auto bj = ReadJson(fs::path(b->uri) / "blessing.json");
+        if (bj.ok()) e.blessing = *bj;
+      }
+    }
+  }
+  return e;
+}
+
+std::vector<std::string> MainMetrics(const std::string& task) {
+  if (task == "binary")
+    return {"auc", "auc_pr", "log_loss", "accuracy", "precision", "recall", "f1"};
+  if (task == "multiclass") return {"accuracy", "log_loss", "auc", "precision", "recall", "f1"};
+  return {"rmse", "mae", "r2", "mape"};
+}
+
+std::string Cell(const eval::SliceMetrics& s, const std::string& metric, bool intervals) {
+  if (s.skipped) return "-";
+  auto it = s.metrics.find(metric);
+  if (it == s.metrics.end() || !std::isfinite(it->second)) return "n/a";
+  std::string v = fmt::format("{:.4f}", it->second);
+  auto ci = s.intervals.find(metric);
+  if (intervals && ci != s.intervals.end())
+    v += fmt::format(" [{:.3f}, {:.3f}]", ci->second.first, ci->second.second);
+  return v;
+}
+
+void PrintBlessing(const nlohmann::json& b) {
+  bool blessed = b.value("blessed", false);
+  fmt::print("{}\n", blessed ? "blessed" : "NOT blessed");
+  for (const auto& c : b.value("checks", nlohmann::json::array()))
+    fmt::print("  {} {}\n", c.value("passed", false) ? "pass" : "FAIL",
+               c.value("check", std::string()));
+}
+
+int EvalShow(const GlobalOptions& g, int64_t id, bool intervals) {
+  auto store = OpenStore(g, false);
+  if (!store.ok()) return ReportError(store.status());
+  auto e = LoadEvaluation(**store, id);
+  if (!e.ok()) return ReportError(e.status());
+  if (g.json) {
+    nlohmann::json out = e->file;
+    out["evaluation_id"] = e->artifact.id;
+    out["model_id"] = IntProperty(e->artifact, "model_id");
+    if (e->baseline) out["baseline_id"] = IntProperty(e->artifact, "baseline_model_id");
+    if (e->blessing) out["blessing"] = *e->blessing;
+    PrintJson(out);
+    return kExitOk;
+  }
+  const auto& c = e->candidate;
+  fmt::print("evaluation {} of model {} ({} task, split {}){}\n", e->artifact.id,
+             IntProperty(e->artifact, "model_id"), c.task, e->file.value("split", std::string()),
+             e->baseline
+                 ? fmt::format(", baseline model {}", IntProperty(e->artifact, "baseline_model_id"))
+                 : "");
+  if (c.rows_without_label > 0)
+    fmt::print("{} rows without a label left out\n", c.rows_without_label);
+  auto metrics = MainMetrics(c.task);
+  std::vector<std::string> headers = {"SLICE", "ROWS"};
+  for (const auto& m : metrics) headers.push_back(m);
+  Table t(headers);
+  for (const auto& s : c.slices) {
+    std::vector<std::string> row = {
+        s.slice, s.skipped ? fmt::format("{} (too few)", s.rows) : std::to_string(s.rows)};
+    for (const auto& m : metrics) row.push_back(Cell(s, m, intervals));
+    t.AddRow(row);
+  }
+  t.Print(stdout, TerminalWidth(stdout));
+  if (e->blessing) {
+    fmt::print("\n");
+    PrintBlessing(*e->blessing);
+  }
+  if (e->baseline) fmt::print("\nagainst the baseline: lathe eval compare {}\n", e->artifact.id);
+  return kExitOk;
+}
+
+int EvalCompare(const GlobalOptions& g, int64_t a_id, int64_t b_id) {
+  auto store = OpenStore(g, false);
+  if (!store.ok()) return ReportError(store.status());
+  auto a = LoadEvaluation(**store, a_id);
+  if (!a.ok()) return ReportError(a.status());
+  // One id: the evaluation's candidate against its baseline (both measured on the same rows).
+  eval::ModelMetrics left, right;
+  std::string left_name, right_name;
+  if (b_id == 0) {
+    if (!a->baseline)
+      return ReportError(InvalidArgumentError(
+          fmt::format("evaluation {} has no baseline: give a second evaluation to compare with",
+                      a->artifact.id)));
+    left = *a->baseline;
+    right = a->candidate;
+    left_name = fmt::format("baseline {}", IntProperty(a->artifact, "baseline_model_id"));
+    right_name = fmt::format("model {}", IntProperty(a->artifact, "model_id"));
+  } else {
+    auto b = LoadEvaluation(**store, b_id);
+    if (!b.ok()) return ReportError(b.status());
+    left = a->candidate;
+    right = b->candidate;
+    left_name = fmt::format("eval {}", a->artifact.id);
+    right_name = fmt::format("eval {}", b->artifact.id);
+  }
+  if (left.task != right.task)
+    return ReportError(InvalidArgumentError(
+        fmt::format("cannot compare a {} evaluation with a {} one", left.task, right.task)));
+  const auto metrics = MainMetrics(left.task);
+  std::vector<std::string> slices;
+  for (const auto* m : {&left, &right})
+    for (const auto& s : m->slices)
+      if (std::find(slices.begin(), slices.end(), s.slice) == slices.end())
+        slices.push_back(s.slice);
+  nlohmann::json rows = nlohmann::json::array();
+  Table t({"SLICE", "METRIC", left_name, right_name, "CHANGE"});
+  for (const auto& slice : slices) {
+    const auto* l = left.Find(slice);
+    const auto* r = right.Find(slice);
+    for (const auto& m : metrics) {
+      auto value = [&](const eval::SliceMetrics* s) -> double {
+        if (!s || s->skipped) return NAN;
+        auto it = s->metrics.find(m);
+        return it == s->metrics.end() ? NAN : it->second;
+      };
+      double lv = value(l), rv = value(r);
+      auto show = [](double v) { return std::isfinite(v) ? fmt::format("{:.4f}", v) : "-"; };
+      t.AddRow({slice, m, show(lv), show(rv),
+                std::isfinite(lv) && std::isfinite(rv) ? fmt::format("{:+.4f}", rv - lv) : ""});
+      auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
+      rows.push_back({{"slice", slice}, {"metric", m}, {"a", num(lv)}, {"b", num(rv)}});
+    }
+  }
+  if (g.json) {
+    PrintJson({{"a", left_name}, {"b", right_name}, {"rows", rows}});
+    return kExitOk;
+  }
+  t.Print(stdout, TerminalWidth(stdout));
+  return kExitOk;
+}
+
+// What `models list|show` says about one pushed version, gathered through lineage.
+struct PushedVersion {
+  Artifact pushed;
+  std::string name;
+  int64_t version = 0;
+  std::string destination;
+  int64_t model_id = 0;
+  std::string run;
+  std::vector<std::pair<int64_t, int64_t>> spans;  // (examples artifact, span)
+  std::optional<Artifact> evaluation;
+  std::optional<Artifact> blessing;
+};
+
+Result<PushedVersion> Describe(MetadataStore& store, const Artifact& pushed) {
+  Lineage lineage{store};
+  PushedVersion v;
+  v.pushed = pushed;
+  v.name = TextProperty(pushed, "model_name");
+  v.version = IntProperty(pushed, "version");
+  v.destination = TextProperty(pushed, "destination");
+  v.model_id = IntProperty(pushed, "model_id");
+  LATHE_ASSIGN_OR_RETURN(int64_t pusher, lineage.Producer(pushed.id));
+  v.run = lineage.Run(pusher);
+  LATHE_ASSIGN_OR_RETURN(auto inputs, lineage.Inputs(pusher));
+  if (inputs.count("blessing")) {
+    LATHE_ASSIGN_OR_RETURN(v.blessing, store.GetArtifact(inputs["blessing"].at(0)));
+    LATHE_ASSIGN_OR_RETURN(int64_t evaluator, lineage.Producer(v.blessing->id));
+    LATHE_ASSIGN_OR_RETURN(auto outs, lineage.Outputs(evaluator));
+    if (outs.count("evaluation")) {
+      LATHE_ASSIGN_OR_RETURN(v.evaluation, store.GetArtifact(outs["evaluation"]));
+    }
+  }
+  if (v.model_id > 0) {
+    auto trainer = lineage.Producer(v.model_id);
+    if (trainer.ok()) {
+      LATHE_ASSIGN_OR_RETURN(auto tin, lineage.Inputs(*trainer));
+      if (tin.count("examples")) {
+        LATHE_ASSIGN_OR_RETURN(auto examples, store.GetArtifacts(tin["examples"]));
+        for (const auto& ex : examples) v.spans.emplace_back(ex.id, IntProperty(ex, "span"));
+      }
+    }
+  }
+  return v;
+}
+
+Result<std::vector<PushedVersion>> PushedVersions(MetadataStore& store, const std::string& name) {
+  ListOptions o;
+  o.filter = "type = 'PushedModel' AND custom_properties.pushed = 1";
+  if (!name.empty())
+    o.filter += " AND custom_properties.model_name = " + metadata::QuoteFilterString(name);
+  o.page_size = ListOptions::kMaxPageSize;
+  std::vector<PushedVersion> out;
+  while (true) {
+    LATHE_ASSIGN_OR_RETURN(auto page, store.ListArtifacts(o));
+    for (const auto& a : page.items) {
+      LATHE_ASSIGN_OR_RETURN(auto v, Describe(store, a));
+      out.push_back(std::move(v));
+    }
+    if (page.next_page_token.empty()) break;
+    o.page_token = page.next_page_token;
+  }
+  std::sort(out.begin(), out.end(), [](const PushedVersion& a, const PushedVersion& b) {
+    return a.name != b.name ? a.name < b.name : a.version < b.version;
+  });
+  // A version pushed again (the same bundle) is listed once: its first push.
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const PushedVersion& a, const PushedVersion& b) {
+                          return a.name == b.name && a.version == b.version;
+                        }),
+            out.end());
+  return out;
+}
+
+std::string SpansText(const PushedVersion& v) {
+  std::string s;
+  for (const auto& [id, span] : v.spans) s += (s.empty() ? "" : ",") + std::to_string(span);
+  return s;
+}
+
+// The overall metrics recorded on an evaluation artifact ("overall_auc" -> auc).
+std::map<std::string, double> OverallMetrics(const Artifact& evaluation) {
+  std::map<std::string, double> out;
+  for (const auto& [k, v] : evaluation.custom_properties)
+    if (k.rfind("overall_", 0) == 0 && v.type() == metadata::PropertyType::kDouble)
+      out[k.substr(8)] = v.as_double();
+  return out;
+}
+
+std::string MainMetricText(const PushedVersion& v) {
+  if (!v.evaluation) return "";
+  auto m = OverallMetrics(*v.evaluation);
+  for (const char* key : {"auc", "accuracy", "rmse"})
+    if (m.count(key)) return fmt::format("{} {:.4f}", key, m[key]);
+  return "";
+}
+
+nlohmann::json VersionJson(const PushedVersion& v) {
+  nlohmann::json spans = nlohmann::json::array();
+  for (const auto& [id, span] : v.spans) spans.push_back({{"examples_id", id}, {"span", span}});
+  nlohmann::json j = {{"name", v.name},
+                      {"version", v.version},
+                      {"destination", v.destination},
+                      {"pushed_model_id", v.pushed.id},
+                      {"model_id", v.model_id},
+                      {"run", v.run},
+                      {"pushed_at", FormatTime(v.pushed.create_time_ms)},
+                      {"spans", spans}};
+  if (v.evaluation) {
+    j["evaluation_id"] = v.evaluation->id;
+    j["metrics"] = OverallMetrics(*v.evaluation);
+  }
+  if (v.blessing) j["blessing_id"] = v.blessing->id;
+  return j;
+}
+
+int ModelsList(const GlobalOptions& g, const std::string& name) {
+  auto store = OpenStore(g, false);
+  if (!store.ok()) return ReportError(store.status());
+  auto versions = PushedVersions(**store, name);
+  if (!versions.ok()) return ReportError(versions.status());
+  if (g.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& v : *versions) list.push_back(VersionJson(v));
+    PrintJson(list);
+    return kExitOk;
+  }
+  if (versions->empty()) {
+    fmt::print("no pushed models{}\n", name.empty() ? "" : " named " + name);
+    return kExitOk;
+  }
+  Table t({"MODEL", "VERSION", "PUSHED", "MODEL ID", "SPANS", "METRIC", "RUN"});
+  for (const auto& v : *versions)
+    t.AddRow({v.name, std::to_string(v.version), FormatTime(v.pushed.create_time_ms),
+              std::to_string(v.model_id), SpansText(v), MainMetricText(v), v.run});
+  t.Print(stdout, TerminalWidth(stdout));
+  return kExitOk;
+}
+
+int ModelsShow(const GlobalOptions& g, const std::string& what) {
+  auto store = OpenStore(g, false);
+  if (!store.ok()) return ReportError(store.status());
+  // NAME (the newest version) or NAME/VERSION.
+  std::string name = what;
+  int64_t version = 0;
+  if (auto slash = what.find('/'); slash != std::string::npos) {
+    name = what.substr(0, slash);
+    try {
+      version = std::stoll(what.substr(slash + 1));
+    } catch (...) {
+      return ReportError(InvalidArgumentError(
+          fmt::format("'{}': expected NAME or NAME/VERSION (a number)", what)));
+    }
+  }
+  auto versions = PushedVersions(**store, name);
+  if (!versions.ok()) return ReportError(versions.status());
+  const PushedVersion* v = nullptr;
+  for (const auto& x : *versions)
+    if (version == 0 || x.version == version) v = &x;
+  if (v == nullptr)
+    return ReportError(
+        NotFoundError(fmt::format("no pushed model {} (see `lathe models list`)", what)));
+  auto manifest = ReadJson(fs::path(v->destination) / "manifest.json");
+  if (g.json) {
+    auto j = VersionJson(*v);
+    if (manifest.ok()) j["manifest"] = *manifest;
+    PrintJson(j);
+    return kExitOk;
+  }
+  fmt::print("{} version {}\n", v->name, v->version);
+  fmt::print("  path        {}\n", v->destination);
+  fmt::print("  pushed      {} by run {}\n", FormatTime(v->pushed.create_time_ms), v->run);
+  fmt::print("  model       artifact {}\n", v->model_id);
+  if (manifest.ok()) {
+    const auto& m = *manifest;
+    fmt::print("  task        {} ({} model, label '{}')\n", m.value("task", ""),
+               m["model"].value("kind", ""), m.value("label", ""));
+    std::string inputs;
+    for (const auto& in : m["signature"]["inputs"])
+      inputs += fmt::format("{}{}:{}", inputs.empty() ? "" : ", ", in.value("name", ""),
+                            in.value("type", ""));
+    fmt::print("  inputs      {}\n", inputs);
+    const auto& tr = m.value("training", nlohmann::json::object());
+    fmt::print("  training    {} rows", tr.value("rows_train", 0));
+    if (tr.contains("warm_start_from"))
+      fmt::print(", warm start from model {}", tr["warm_start_from"].get<int64_t>());
+    fmt::print("\n");
+  } else {
+    fmt::print("  manifest    {}\n", manifest.status().message());
+  }
+  std::string data;
+  for (const auto& [id, span] : v->spans)
+    data += fmt::format("{}span {} (examples {})", data.empty() ? "" : ", ", span, id);
+  fmt::print("  data        {}\n", data.empty() ? "-" : data);
+  if (v->evaluation) {
+    std::string metrics;
+    for (const auto& [k, x] : OverallMetrics(*v->evaluation))
+      metrics += fmt::format("{}{} {:.4f}", metrics.empty() ? "" : ", ", k, x);
+    fmt::print("  metrics     {} (lathe eval show {})\n", metrics, v->evaluation->id);
+  }
+  if (v->blessing) {
+    std::string reasons = TextProperty(*v->blessing, "reasons");
+    fmt::print("  blessing    artifact {}{}\n", v->blessing->id,
+               IntProperty(*v->blessing, "baseline_model_id") > 0
+                   ? fmt::format(", against baseline model {}",
+                                 IntProperty(*v->blessing, "baseline_model_id"))
+                   : ", first model (no baseline)");
+  }
+  fmt::print("  lineage     lathe lineage {}\n", v->pushed.id);
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddModelCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
+  auto* ev = app.add_subcommand("eval", "show and compare model evaluations");
+  ev->require_subcommand(1);
+  {
+    auto* cmd = ev->add_subcommand(
+        "show", "sliced metrics of an evaluation (or of a model's newest evaluation)");
+    auto id = std::make_shared<int64_t>(0);
+    auto intervals = std::make_shared<bool>(false);
+    cmd->add_option("ID", *id, "ModelEvaluation or Model artifact id")->required();
+    cmd->add_flag("--intervals", *intervals, "show bootstrap confidence intervals");
+    cmd->callback([&g, &exit_code, id, intervals] { exit_code = EvalShow(g, *id, *intervals); });
+  }
+  {
+    auto* cmd = ev->add_subcommand(
+        "compare",
+        "two evaluations side by side per slice; with one id, its model against its baseline");
+    auto a = std::make_shared<int64_t>(0);
+    auto b = std::make_shared<int64_t>(0);
+    cmd->add_option("A", *a, "ModelEvaluation or Model artifact id")->required();
+    cmd->add_option("B", *b, "ModelEvaluation or Model artifact id");
+    cmd->callback([&g, &exit_code, a, b] { exit_code = EvalCompare(g, *a, *b); });
+  }
+  auto* models = app.add_subcommand("models", "pushed model versions and their lineage");
+  models->require_subcommand(1);
+  {
+    auto* cmd = models->add_subcommand("list", "pushed versions: data spans, metrics, run");
+    auto name = std::make_shared<std::string>();
+    cmd->add_option("NAME", *name, "only this model");
+    cmd->callback([&g, &exit_code, name] { exit_code = ModelsList(g, *name); });
+  }
+  {
+    auto* cmd = models->add_subcommand("show", "one pushed version in detail");
+    auto what = std::make_shared<std::string>();
+    cmd->add_option("MODEL", *what, "NAME (the newest version) or NAME/VERSION")->required();
+    cmd->callback([&g, &exit_code, what] { exit_code = ModelsShow(g, *what); });
+  }
+}
+
+}  // namespace lathe::cli

@@ -1,0 +1,45 @@
+// What the built-in components share: checking a node's inputs, finding input artifacts'
+// directories and split files, and reading the JSON files components write.
+#pragma once
+
+#include <filesystem>
+#include <initializer_list>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "lathe/core/status.h"
+#include "lathe/data/column.h"
+#include "lathe/pipeline/component.h"
+#include "lathe/stats/dataset_stats.h"
+
+namespace lathe::components {
+
+// Built-in components take no command, code or env.
+Status NoCommand(const pipeline::NodeSpec& node, const pipeline::SourceMap& source,
+                 const std::string& field);
+
+// Every `required` input is wired and nothing outside `required` and `optional` is.
+Status RequireInputs(const pipeline::NodeSpec& node, const pipeline::SourceMap& source,
+                     const std::string& field, std::initializer_list<const char*> required,
+                     std::initializer_list<const char*> optional = {});
+
+// The directory of an input that must hold exactly one artifact.
+Result<std::filesystem::path> OneInput(const pipeline::ExecutionRequest& r,
+                                       const std::string& name);
+// The directory of an optional input: nullopt when absent or empty (a resolver found nothing).
+Result<std::optional<pipeline::InputArtifact>> OptionalInput(const pipeline::ExecutionRequest& r,
+                                                             const std::string& name);
+
+// Split files (<split>.<ext>) of an artifact directory, by split name.
+std::map<std::string, std::filesystem::path> SplitFiles(const std::filesystem::path& dir,
+                                                        const std::string& ext);
+
+// A split of an Examples artifact, read whole (all row groups). NOT_FOUND names the split.
+Result<data::Batch> ReadSplit(const std::filesystem::path& examples, const std::string& split);
+
+Result<nlohmann::json> ReadJsonFile(const std::filesystem::path& file);
+Result<stats::DatasetStats> ReadStats(const std::filesystem::path& file);
+Status WriteJsonFile(const std::filesystem::path& file, const nlohmann::json& j);
+
+}  // namespace lathe::components

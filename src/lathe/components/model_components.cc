@@ -1,0 +1,611 @@
+#include "lathe/components/model_components.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <stdio.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "lathe/components/component_util.h"
+#include "lathe/data/columnar.h"
+#include "lathe/eval/blessing.h"
+#include "lathe/eval/evaluation.h"
+#include "lathe/pipeline/params.h"
+#include "lathe/stats/dataset_stats.h"
+#include "lathe/train/bundle.h"
+#include "lathe/train/linear_model.h"
+#include "lathe/train/xgboost_model.h"
+#include "lathe/transform/transform_graph.h"
+
+namespace lathe::components {
+
+namespace fs = std::filesystem;
+using pipeline::ExecutionRequest;
+using pipeline::ExecutionResult;
+using pipeline::NodeSpec;
+using pipeline::ParamKind;
+using pipeline::SourceMap;
+
+namespace {
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+void Log(const ExecutionRequest& r, const std::string& line) {
+  std::ofstream(r.log_path, std::ios::app) << line << "\n";
+}
+
+// A spec error ("features[2].op: unknown op") at its place in the pipeline file.
+Status SpecError(const SourceMap& source, const std::string& field, const std::string& path,
+                 const Status& st) {
+  std::string m = st.message();
+  if (m.rfind(path + ": ", 0) == 0) m = m.substr(path.size() + 2);
+  return source.Error(field + ".parameters." + path, m);
+}
+
+// The Examples directories of an input, oldest span first (as resolvers give them).
+std::vector<fs::path> ExampleDirs(const ExecutionRequest& r) {
+  std::vector<fs::path> out;
+  for (const auto& a : r.inputs.at("examples")) out.emplace_back(a.uri);
+  return out;
+}
+
+// Calls `fn` with each row group of a split of each Examples directory.
+Status ForEachRowGroup(const std::vector<fs::path>& dirs, const std::string& split,
+                       const std::function<Status(const data::Batch&)>& fn) {
+  for (const auto& dir : dirs) {
+    const fs::path file = dir / (split + ".lcol");
+    if (!fs::exists(file))
+      return NotFoundError(fmt::format("{} has no split '{}'", dir.string(), split));
+    LATHE_ASSIGN_OR_RETURN(auto reader, data::ColumnarReader::Open(file.string()));
+    for (size_t g = 0; g < reader->row_groups(); ++g) {
+      LATHE_ASSIGN_OR_RETURN(data::Batch b, reader->ReadRowGroup(g));
+      LATHE_RETURN_IF_ERROR(fn(b));
+    }
+  }
+  return Status::Ok();
+}
+
+class Transform final : public pipeline::Component {
+ public:
+  std::string type() const override { return "Transform"; }
+  std::string version() const override { return "1"; }
+  Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
+    LATHE_RETURN_IF_ERROR(NoCommand(node, source, field));
+    LATHE_RETURN_IF_ERROR(pipeline::CheckParams(node, source, field,
+                                                {{"label", ParamKind::kObject, true},
+                                                 {"features", ParamKind::kList, true},
+                                                 {"split", ParamKind::kString, false, "train"}}));
+    std::string path;
+    auto spec = transform::ParseTransformSpec(
+        {{"label", node.parameters["label"]}, {"features", node.parameters["features"]}}, &path);
+    if (!spec.ok()) return SpecError(source, field, path, spec.status());
+    LATHE_RETURN_IF_ERROR(RequireInputs(node, source, field, {"examples"}));
+    node.outputs = {{"transform_graph", "TransformGraph"}};
+    return Status::Ok();
+  }
+  Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
+    const auto& p = r.parameters;
+    LATHE_ASSIGN_OR_RETURN(auto spec, transform::ParseTransformSpec(
+                                          {{"label", p["label"]}, {"features", p["features"]}}));
+    const std::string split = p["split"].get<std::string>();
+    // Analysis sees the train split of every input span, merged.
+    std::optional<stats::DatasetStats> merged;
+    data::Schema schema;
+    for (const auto& dir : ExampleDirs(r)) {
+      const fs::path file = dir / (split + ".lcol");
+      if (!fs::exists(file))
+        return NotFoundError(fmt::format("{} has no split '{}'", dir.string(), split));
+      LATHE_ASSIGN_OR_RETURN(auto reader, data::ColumnarReader::Open(file.string()));
+      LATHE_ASSIGN_OR_RETURN(auto s, stats::ComputeFileStats(file.string()));
+      if (!merged) {
+        schema = reader->schema();
+        merged = std::move(s);
+      } else {
+        LATHE_RETURN_IF_ERROR(merged->Merge(s));
+      }
+    }
+    LATHE_ASSIGN_OR_RETURN(auto graph, transform::TransformGraph::Analyze(spec, schema, *merged));
+    LATHE_RETURN_IF_ERROR(
+        WriteJsonFile(r.output_dirs.at("transform_graph") / "transform.json", graph.ToJson()));
+    auto& props = result.output_properties["transform_graph"];
+    props["task"] = std::string(transform::TaskName(graph.task()));
+    props["features"] = static_cast<int64_t>(graph.FeatureNames().size());
+    props["rows_analyzed"] = merged->rows();
+    Log(r, fmt::format("fitted {} features ({} task) on {} rows", graph.FeatureNames().size(),
+                       transform::TaskName(graph.task()), merged->rows()));
+    return Status::Ok();
+  }
+};
+
+const std::vector<pipeline::ParamRule> kXgboostParams = {
+    {"rounds", ParamKind::kPositiveInt},
+    {"max_depth", ParamKind::kPositiveInt},
+    {"eta", ParamKind::kNumber},
+    {"tree_method", ParamKind::kString},
+    {"early_stopping_rounds", ParamKind::kPositiveInt},
+    {"seed", ParamKind::kNumber},
+    {"threads", ParamKind::kPositiveInt},
+    {"subsample", ParamKind::kNumber},
+    {"colsample_bytree", ParamKind::kNumber},
+    {"min_child_weight", ParamKind::kNumber},
+    {"lambda", ParamKind::kNumber},
+    {"max_bin", ParamKind::kPositiveInt}};
+const std::vector<pipeline::ParamRule> kLinearParams = {{"l2", ParamKind::kNumber},
+                                                        {"max_iter", ParamKind::kPositiveInt},
+                                                        {"tolerance", ParamKind::kNumber}};
+
+class Trainer final : public pipeline::Component {
+ public:
+  std::string type() const override { return "Trainer"; }
+  std::string version() const override { return "1"; }
+  Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
+    LATHE_RETURN_IF_ERROR(NoCommand(node, source, field));
+    LATHE_RETURN_IF_ERROR(pipeline::CheckParams(
+        node, source, field,
+        {{"algorithm", ParamKind::kString, false, "xgboost"},
+         {"hyperparameters", ParamKind::kObject, false, nlohmann::json::object()},
+         {"train_split", ParamKind::kString, false, "train"},
+         {"eval_split", ParamKind::kString, false, "eval"}}));
+    const std::string algorithm = node.parameters["algorithm"].get<std::string>();
+    if (algorithm != "xgboost" && algorithm != "linear")
+      return source.Error(field + ".parameters.algorithm", "expected xgboost or linear");
+    // Hyperparameters are checked like parameters, against the algorithm's list.
+    LATHE_RETURN_IF_ERROR(pipeline::CheckValues(
+        node.parameters["hyperparameters"], fmt::format("the {} trainer", algorithm), source, field,
+        field + ".parameters.hyperparameters",
+        algorithm == "xgboost" ? kXgboostParams : kLinearParams));
+    LATHE_RETURN_IF_ERROR(
+        RequireInputs(node, source, field, {"examples", "transform_graph"}, {"base_model"}));
+    node.outputs = {{"model", "Model"}};
+    return Status::Ok();
+  }
+
+  Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
+    const auto start = std::chrono::steady_clock::now();
+    const auto& p = r.parameters;
+    const std::string algorithm = p["algorithm"].get<std::string>();
+    const nlohmann::json& hp = p["hyperparameters"];
+    LATHE_ASSIGN_OR_RETURN(auto base, OptionalInput(r, "base_model"));
+    // A warm start keeps the transform of the model it continues: its trees or weights were
+    // fitted on those encodings.
+    transform::TransformGraph graph;
+    std::unique_ptr<train::LoadedModel> base_model;
+    if (base) {
+      LATHE_ASSIGN_OR_RETURN(base_model, train::LoadedModel::Load(base->uri));
+      if (base_model->model().kind() != algorithm)
+        return InvalidArgumentError(
+            fmt::format("base_model {} is a {} model; this trainer trains {}", base->id,
+                        base_model->model().kind(), algorithm));
+      graph = base_model->transform();
+    } else {
+      LATHE_ASSIGN_OR_RETURN(fs::path tdir, OneInput(r, "transform_graph"));
+      LATHE_ASSIGN_OR_RETURN(auto tj, ReadJsonFile(tdir / "transform.json"));
+      LATHE_ASSIGN_OR_RETURN(graph, transform::TransformGraph::FromJson(tj));
+    }
+    // Features of the train split of every span, and of the newest span's eval split.
+    auto dirs = ExampleDirs(r);
+    transform::FeatureMatrix x, ex;
+    std::vector<float> y, ey;
+    LATHE_RETURN_IF_ERROR(
+        ForEachRowGroup(dirs, p["train_split"].get<std::string>(), [&](const data::Batch& b) {
+          LATHE_RETURN_IF_ERROR(graph.Apply(b, x));
+          return graph.Labels(b, y);
+        }));
+    const std::string eval_split = p["eval_split"].get<std::string>();
+    const bool has_eval = fs::exists(dirs.back() / (eval_split + ".lcol"));
+    if (has_eval)
+      LATHE_RETURN_IF_ERROR(ForEachRowGroup({dirs.back()}, eval_split, [&](const data::Batch& b) {
+        LATHE_RETURN_IF_ERROR(graph.Apply(b, ex));
+        return graph.Labels(b, ey);
+      }));
+    const size_t dropped = train::DropMissingLabels(x, y) + train::DropMissingLabels(ex, ey);
+    const double seconds_prepare = Seconds(start);
+    const fs::path out = r.output_dirs.at("model");
+    // Timings and run ids stay out of the bundle (they go to properties), so the same data and
+    // seed give a byte-identical bundle that `lathe runs repro` can verify.
+    nlohmann::json training = {{"algorithm", algorithm},
+                               {"hyperparameters", hp},
+                               {"rows_train", x.rows},
+                               {"rows_eval", ex.rows},
+                               {"rows_without_label", dropped}};
+    auto& props = result.output_properties["model"];
+    if (base) training["warm_start_from"] = base->id;
+    std::string file;
+    if (algorithm == "xgboost") {
+      train::XgboostParams xp;
+      xp.rounds = hp.value("rounds", xp.rounds);
+      xp.max_depth = hp.value("max_depth", xp.max_depth);
+      xp.eta = hp.value("eta", xp.eta);
+      xp.tree_method = hp.value("tree_method", xp.tree_method);
+      xp.early_stopping_rounds = hp.value("early_stopping_rounds", xp.early_stopping_rounds);
+      xp.seed = static_cast<int>(hp.value("seed", 0.0));
+      xp.threads = hp.value("threads", xp.threads);
+      xp.subsample = hp.value("subsample", xp.subsample);
+      xp.colsample_bytree = hp.value("colsample_bytree", xp.colsample_bytree);
+      xp.min_child_weight = hp.value("min_child_weight", xp.min_child_weight);
+      xp.lambda = hp.value("lambda", xp.lambda);
+      xp.max_bin = hp.value("max_bin", xp.max_bin);
+      file = "model.json";
+      const std::string warm =
+          base ? (fs::path(base->uri) / base_model->manifest()["model"]["file"].get<std::string>())
+                     .string()
+               : "";
+      LATHE_ASSIGN_OR_RETURN(
+          auto report, train::TrainXgboost(x, y, has_eval ? &ex : nullptr, has_eval ? &ey : nullptr,
+                                           graph.task(), static_cast<int>(graph.classes().size()),
+                                           xp, warm, (out / file).string()));
+      training["base_rounds"] = report.base_rounds;
+      training["rounds_trained"] = report.rounds_trained;
+      training["best_round"] = report.best_round;
+      training["eval_metric"] = report.eval_metric;
+      if (!report.eval_history.empty()) training["eval_last"] = report.eval_history.back();
+      props["seconds_boosting"] = report.seconds_boosting;
+      props["rounds"] = static_cast<int64_t>(report.best_round >= 0 && xp.early_stopping_rounds > 0
+                                                 ? report.best_round + 1
+                                                 : report.base_rounds + report.rounds_trained);
+      Log(r, fmt::format("boosted {} rounds ({} from the base model) in {:.2f} s; eval {} {}",
+                         report.rounds_trained, report.base_rounds, report.seconds_boosting,
+                         report.eval_metric,
+                         report.eval_history.empty()
+                             ? "-"
+                             : fmt::format("{:.5f}", report.eval_history.back())));
+    } else {
+      train::LinearParams lp;
+      lp.l2 = hp.value("l2", lp.l2);
+      lp.max_iter = hp.value("max_iter", lp.max_iter);
+      lp.tolerance = hp.value("tolerance", lp.tolerance);
+      const train::LinearModel* startm =
+          base_model ? dynamic_cast<const train::LinearModel*>(&base_model->model()) : nullptr;
+      LATHE_ASSIGN_OR_RETURN(auto fit, train::LinearModel::Train(x, y, graph.task(), lp, startm));
+      file = "linear.json";
+      LATHE_RETURN_IF_ERROR(WriteJsonFile(out / file, fit.first.ToJson()));
+      training["iterations"] = fit.second.iterations;
+      training["training_loss"] = fit.second.loss;
+      Log(r, fmt::format("fitted a linear model in {} iterations, training loss {:.5f}",
+                         fit.second.iterations, fit.second.loss));
+    }
+    LATHE_RETURN_IF_ERROR(WriteJsonFile(out / "transform.json", graph.ToJson()));
+    LATHE_RETURN_IF_ERROR(WriteJsonFile(out / "manifest.json",
+                                        train::MakeManifest(graph, algorithm, file, training)));
+    props["seconds_prepare"] = seconds_prepare;
+    props["seconds_total"] = Seconds(start);
+    props["algorithm"] = algorithm;
+    props["task"] = std::string(transform::TaskName(graph.task()));
+    props["rows_train"] = static_cast<int64_t>(x.rows);
+    if (base) props["warm_start_from"] = base->id;
+    return Status::Ok();
+  }
+};
+
+class Evaluator final : public pipeline::Component {
+ public:
+  std::string type() const override { return "Evaluator"; }
+  std::string version() const override { return "1"; }
+  Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
+    LATHE_RETURN_IF_ERROR(NoCommand(node, source, field));
+    LATHE_RETURN_IF_ERROR(
+        pipeline::CheckParams(node, source, field,
+                              {{"split", ParamKind::kString, false, "eval"},
+                               {"slices", ParamKind::kList, false, nlohmann::json::array()},
+                               {"min_slice_size", ParamKind::kPositiveInt, false, 10},
+                               {"bootstrap", ParamKind::kNumber, false, 100},
+                               {"confidence", ParamKind::kNumber, false, 0.95},
+                               {"seed", ParamKind::kNumber, false, 0},
+                               {"threshold", ParamKind::kNumber, false, 0.5},
+                               {"thresholds", ParamKind::kList, false, nlohmann::json::array()}}));
+    const auto& slices = node.parameters["slices"];
+    for (size_t i = 0; i < slices.size(); ++i) {
+      bool ok = slices[i].is_string() || (slices[i].is_array() && !slices[i].empty());
+      for (const auto& f : slices[i].is_array() ? slices[i] : nlohmann::json::array())
+        ok = ok && f.is_string();
+      if (!ok)
+        return source.Error(fmt::format("{}.parameters.slices[{}]", field, i),
+                            "expected a feature name or a list of them (a cross)");
+    }
+    double confidence = node.parameters["confidence"].get<double>();
+    if (confidence <= 0 || confidence >= 1)
+      return source.Error(field + ".parameters.confidence", "expected a number between 0 and 1");
+    if (node.parameters["bootstrap"].get<double>() < 0)
+      return source.Error(field + ".parameters.bootstrap", "expected 0 or more resamples");
+    std::string path;
+    auto th = eval::ParseThresholds(node.parameters["thresholds"], &path);
+    if (!th.ok()) return SpecError(source, field, path, th.status());
+    LATHE_RETURN_IF_ERROR(RequireInputs(node, source, field, {"examples", "model"}, {"baseline"}));
+    node.outputs = {{"evaluation", "ModelEvaluation"}, {"blessing", "ModelBlessing"}};
+    return Status::Ok();
+  }
+
+  Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
+    const auto& p = r.parameters;
+    eval::EvalConfig config;
+    for (const auto& s : p["slices"])
+      config.slices.push_back(s.is_string() ? std::vector<std::string>{s.get<std::string>()}
+                                            : s.get<std::vector<std::string>>());
+    config.min_slice_size = p["min_slice_size"].get<int64_t>();
+    config.bootstrap = static_cast<int>(p["bootstrap"].get<double>());
+    config.confidence = p["confidence"].get<double>();
+    config.seed = static_cast<uint64_t>(p["seed"].get<double>());
+    config.threshold = p["threshold"].get<double>();
+    LATHE_ASSIGN_OR_RETURN(auto thresholds, eval::ParseThresholds(p["thresholds"]));
+    LATHE_ASSIGN_OR_RETURN(fs::path examples, OneInput(r, "examples"));
+    const auto& model_in = r.inputs.at("model").at(0);
+    LATHE_ASSIGN_OR_RETURN(auto raw, ReadSplit(examples, p["split"].get<std::string>()));
+    auto measure = [&](const train::LoadedModel& m) -> Result<eval::ModelMetrics> {
+      LATHE_ASSIGN_OR_RETURN(auto predictions, m.Predict(raw));
+      std::vector<float> labels;
+      LATHE_RETURN_IF_ERROR(m.transform().Labels(raw, labels));
+      return eval::Evaluate(config, m.task(), raw, labels, predictions);
+    };
+    LATHE_ASSIGN_OR_RETURN(auto candidate, train::LoadedModel::Load(model_in.uri));
+    LATHE_ASSIGN_OR_RETURN(auto metrics, measure(*candidate));
+    LATHE_ASSIGN_OR_RETURN(auto baseline_in, OptionalInput(r, "baseline"));
+    std::optional<eval::ModelMetrics> baseline;
+    if (baseline_in && baseline_in->id != model_in.id) {
+      LATHE_ASSIGN_OR_RETURN(auto bm, train::LoadedModel::Load(baseline_in->uri));
+      if (bm->task() != candidate->task())
+        return InvalidArgumentError(
+            fmt::format("the baseline model {} is a {} model; the candidate is {}", baseline_in->id,
+                        transform::TaskName(bm->task()), transform::TaskName(candidate->task())));
+      LATHE_ASSIGN_OR_RETURN(baseline, measure(*bm));
+    }
+    const auto blessing = eval::Decide(metrics, baseline ? &*baseline : nullptr, thresholds);
+    const int64_t baseline_id = baseline ? baseline_in->id : 0;
+    nlohmann::json ej = {{"split", p["split"]}, {"candidate", metrics.ToJson()}};
+    if (baseline) {
+      ej["baseline"] = baseline->ToJson();
+    }
+    LATHE_RETURN_IF_ERROR(WriteJsonFile(r.output_dirs.at("evaluation") / "metrics.json", ej));
+    nlohmann::json bj = blessing.ToJson();
+    LATHE_RETURN_IF_ERROR(WriteJsonFile(r.output_dirs.at("blessing") / "blessing.json", bj));
+    auto& eprops = result.output_properties["evaluation"];
+    // Artifact ids live in properties, not in the files, so a reproduction (new artifacts, same
+    // content) gives the same fingerprints.
+    eprops["model_id"] = model_in.id;
+    eprops["baseline_model_id"] = baseline_id;
+    eprops["rows"] = metrics.slices.at(0).rows;
+    for (const auto& [k, v] : metrics.slices.at(0).metrics)
+      if (std::isfinite(v) && k != "count") eprops["overall_" + k] = v;
+    std::string reasons;
+    for (const auto& why : blessing.Reasons()) reasons += (reasons.empty() ? "" : "; ") + why;
+    auto& bprops = result.output_properties["blessing"];
+    bprops["blessed"] = int64_t{blessing.blessed ? 1 : 0};
+    bprops["current_model_id"] = model_in.id;
+    bprops["baseline_model_id"] = baseline_id;
+    if (!reasons.empty()) bprops["reasons"] = reasons;
+    std::string summary;
+    for (const auto& [k, v] : metrics.slices.at(0).metrics)
+      if (k != "count") summary += fmt::format(" {}={:.4g}", k, v);
+    Log(r, fmt::format("overall ({} rows):{}", metrics.slices.at(0).rows, summary));
+    Log(r, blessing.blessed ? fmt::format("blessed ({})",
+                                          baseline ? fmt::format("baseline model {}", baseline_id)
+                                                   : "no baseline: value thresholds only")
+                            : "not blessed: " + reasons);
+    return Status::Ok();
+  }
+};
+
+class InfraValidator final : public pipeline::Component {
+ public:
+  std::string type() const override { return "InfraValidator"; }
+  std::string version() const override { return "1"; }
+  Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
+    LATHE_RETURN_IF_ERROR(NoCommand(node, source, field));
+    LATHE_RETURN_IF_ERROR(pipeline::CheckParams(node, source, field,
+                                                {{"split", ParamKind::kString, false, "eval"},
+                                                 {"rows", ParamKind::kPositiveInt, false, 100}}));
+    LATHE_RETURN_IF_ERROR(RequireInputs(node, source, field, {"model", "examples"}));
+    node.outputs = {{"infra_blessing", "InfraBlessing"}};
+    return Status::Ok();
+  }
+  Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
+    const auto start = std::chrono::steady_clock::now();
+    LATHE_ASSIGN_OR_RETURN(fs::path model_dir, OneInput(r, "model"));
+    auto model = train::LoadedModel::Load(model_dir.string());
+    if (!model.ok())
+      return FailedPreconditionError("the model does not load: " + model.status().message());
+    const double load_s = Seconds(start);
+    LATHE_ASSIGN_OR_RETURN(fs::path examples, OneInput(r, "examples"));
+    LATHE_ASSIGN_OR_RETURN(auto raw, ReadSplit(examples, r.parameters["split"].get<std::string>()));
+    const size_t rows = std::min<size_t>(raw.rows(), r.parameters["rows"].get<size_t>());
+    if (rows == 0) return FailedPreconditionError("no rows to send to the model");
+    // The sample goes through the serving path: each row as a JSON instance, as a request
+    // would carry it.
+    nlohmann::json instances = nlohmann::json::array();
+    for (size_t row = 0; row < rows; ++row) {
+      nlohmann::json inst = nlohmann::json::object();
+      for (const auto& f : (*model)->transform().inputs().fields) {
+        int c = raw.schema.Find(f.name);
+        if (c < 0)
+          return FailedPreconditionError(
+              fmt::format("the examples lack the model's input '{}'", f.name));
+        const auto& col = raw.columns[static_cast<size_t>(c)];
+        if (col.is_null(row)) continue;
+        switch (col.type()) {
+          case data::ColumnType::kInt64:
+            inst[f.name] = col.int_at(row);
+            break;
+          case data::ColumnType::kDouble:
+            inst[f.name] = col.double_at(row);
+            break;
+          case data::ColumnType::kBool:
+            inst[f.name] = col.bool_at(row);
+            break;
+          case data::ColumnType::kString:
+            inst[f.name] = std::string(col.string_at(row));
+            break;
+        }
+      }
+      instances.push_back(std::move(inst));
+    }
+    const auto predict_start = std::chrono::steady_clock::now();
+    auto predictions = (*model)->PredictInstances(instances);
+    if (!predictions.ok())
+      return FailedPreconditionError("prediction failed: " + predictions.status().message());
+    const double predict_s = Seconds(predict_start);
+    if (predictions->rows() != rows)
+      return FailedPreconditionError(
+          fmt::format("the model returned {} predictions for {} rows", predictions->rows(), rows));
+    for (size_t i = 0; i < predictions->values.size(); ++i)
+      if (!std::isfinite(predictions->values[i]))
+        return FailedPreconditionError(
+            fmt::format("the model predicted {} for row {} of the sample", predictions->values[i],
+                        i / predictions->classes));
+    LATHE_RETURN_IF_ERROR(WriteJsonFile(r.output_dirs.at("infra_blessing") / "infra.json",
+                                        {{"blessed", true}, {"rows_checked", rows}}));
+    result.output_properties["infra_blessing"]["blessed"] = int64_t{1};
+    result.output_properties["infra_blessing"]["seconds_load"] = load_s;
+    result.output_properties["infra_blessing"]["seconds_predict"] = predict_s;
+    result.output_properties["infra_blessing"]["current_model_id"] = r.inputs.at("model").at(0).id;
+    Log(r, fmt::format("loaded in {:.3f} s; {} requests' rows predicted in {:.4f} s, all finite",
+                       load_s, rows, predict_s));
+    return Status::Ok();
+  }
+};
+
+// The numbered versions in a model's directory of the repository.
+std::vector<int64_t> Versions(const fs::path& dir) {
+  std::vector<int64_t> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (e.is_directory() && !name.empty() &&
+        name.find_first_not_of("0123456789") == std::string::npos && name.size() < 18)
+      out.push_back(std::stoll(name));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+class Pusher final : public pipeline::Component {
+ public:
+  std::string type() const override { return "Pusher"; }
+  std::string version() const override { return "1"; }
+  Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
+    LATHE_RETURN_IF_ERROR(NoCommand(node, source, field));
+    LATHE_RETURN_IF_ERROR(
+        pipeline::CheckParams(node, source, field,
+                              {{"repository", ParamKind::kString, false, ".lathe/models"},
+                               {"model_name", ParamKind::kString}}));
+    if (node.parameters.contains("model_name")) {
+      std::string name = node.parameters["model_name"].get<std::string>();
+      if (name.empty() || name.find_first_of("/\\") != std::string::npos || name[0] == '.')
+        return source.Error(field + ".parameters.model_name",
+                            "expected a name without slashes or a leading dot");
+    }
+    LATHE_RETURN_IF_ERROR(
+        RequireInputs(node, source, field, {"model", "blessing"}, {"infra_blessing"}));
+    node.outputs = {{"pushed_model", "PushedModel"}};
+    return Status::Ok();
+  }
+  Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
+    const auto& model_in = r.inputs.at("model").at(0);
+    LATHE_ASSIGN_OR_RETURN(fs::path blessing_dir, OneInput(r, "blessing"));
+    LATHE_ASSIGN_OR_RETURN(auto bj, ReadJsonFile(blessing_dir / "blessing.json"));
+    // The blessing must be about this model (its artifact says which).
+    const auto& blessing_in = r.inputs.at("blessing").at(0);
+    LATHE_ASSIGN_OR_RETURN(auto blessing_artifact, r.store->GetArtifact(blessing_in.id));
+    auto blessed_id = blessing_artifact.custom_properties.find("current_model_id");
+    if (blessed_id == blessing_artifact.custom_properties.end() ||
+        blessed_id->second.type() != metadata::PropertyType::kInt ||
+        blessed_id->second.as_int() != model_in.id)
+      return FailedPreconditionError(fmt::format(
+          "blessing {} is not about model {} (wire the Evaluator's blessing of this model)",
+          blessing_in.id, model_in.id));
+    LATHE_ASSIGN_OR_RETURN(auto infra, OptionalInput(r, "infra_blessing"));
+    if (infra && !fs::exists(fs::path(infra->uri) / "infra.json"))
+      return FailedPreconditionError("the infra blessing holds no infra.json");
+    const fs::path out = r.output_dirs.at("pushed_model");
+    auto& props = result.output_properties["pushed_model"];
+    props["model_id"] = model_in.id;
+    if (!bj.value("blessed", false)) {
+      nlohmann::json reasons = nlohmann::json::array();
+      for (const auto& c : bj["checks"])
+        if (!c.value("passed", true)) reasons.push_back(c["check"]);
+      LATHE_RETURN_IF_ERROR(
+          WriteJsonFile(out / "push.json", {{"pushed", false}, {"reasons", reasons}}));
+      props["pushed"] = int64_t{0};
+      Log(r, fmt::format("model {} is not blessed: not pushed", model_in.id));
+      return Status::Ok();
+    }
+    const std::string name = r.parameters.value("model_name", r.pipeline);
+    fs::path repo(r.parameters["repository"].get<std::string>());
+    // Relative to where `lathe run` started, like the store and the artifact root.
+    std::error_code abs_ec;
+    repo = fs::absolute(repo, abs_ec);
+    const fs::path dir = (repo / name).lexically_normal();
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return InternalError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+    LATHE_ASSIGN_OR_RETURN(int64_t version, Publish(r, model_in, dir));
+    const fs::path dest = dir / std::to_string(version);
+    LATHE_RETURN_IF_ERROR(WriteJsonFile(out / "push.json", {{"pushed", true},
+                                                            {"model_name", name},
+                                                            {"version", version},
+                                                            {"destination", dest.string()}}));
+    props["pushed"] = int64_t{1};
+    props["model_name"] = name;
+    props["version"] = version;
+    props["destination"] = dest.string();
+    Log(r, fmt::format("pushed model {} to {}", model_in.id, dest.string()));
+    return Status::Ok();
+  }
+
+ private:
+  // Copies the bundle into the next version directory atomically (a private directory renamed
+  // into place without replacing anything). A version already holding a bundle with the same
+  // fingerprint is reused: pushing the same model twice (a re-run, a reproduction, a push whose
+  // record was lost to a crash) makes no new version.
+  static Result<int64_t> Publish(const ExecutionRequest& r, const pipeline::InputArtifact& model,
+                                 const fs::path& dir) {
+    for (int64_t v : Versions(dir)) {
+      auto marker = ReadJsonFile(dir / std::to_string(v) / "lathe-push.json");
+      if (marker.ok() && !model.fingerprint.empty() &&
+          marker->value("model_fingerprint", "") == model.fingerprint)
+        return v;
+    }
+    const fs::path incoming = dir / fmt::format(".incoming-{}-{}", r.run_id, r.node);
+    std::error_code ec;
+    fs::remove_all(incoming, ec);
+    fs::copy(model.uri, incoming, fs::copy_options::recursive, ec);
+    if (ec)
+      return InternalError(
+          fmt::format("cannot copy {} to {}: {}", model.uri, incoming.string(), ec.message()));
+    LATHE_RETURN_IF_ERROR(
+        WriteJsonFile(incoming / "lathe-push.json", {{"model_artifact_id", model.id},
+                                                     {"model_fingerprint", model.fingerprint},
+                                                     {"pipeline", r.pipeline},
+                                                     {"run", r.run_id}}));
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      auto versions = Versions(dir);
+      int64_t next = versions.empty() ? 1 : versions.back() + 1;
+      const fs::path dest = dir / std::to_string(next);
+      if (renameat2(AT_FDCWD, incoming.c_str(), AT_FDCWD, dest.c_str(), RENAME_NOREPLACE) == 0)
+        return next;
+      if (errno != EEXIST) {
+        int err = errno;
+        fs::remove_all(incoming, ec);
+        return InternalError(
+            fmt::format("cannot move the model to {}: {}", dest.string(), std::strerror(err)));
+      }
+    }
+    fs::remove_all(incoming, ec);
+    return AbortedError(fmt::format("{}: could not claim a version number", dir.string()));
+  }
+};
+
+}  // namespace
+
+void RegisterModelComponents(pipeline::ComponentRegistry& registry) {
+  registry.Register(std::make_unique<Transform>());
+  registry.Register(std::make_unique<Trainer>());
+  registry.Register(std::make_unique<Evaluator>());
+  registry.Register(std::make_unique<InfraValidator>());
+  registry.Register(std::make_unique<Pusher>());
+}
+
+}  // namespace lathe::components
