@@ -442,5 +442,47 @@ nodes:
   EXPECT_EQ(Lathe("run fail.yaml --param m=1").exit_code, 2);
 }
 
+TEST_F(CliTest, PenguinsFromCsvToAPushedModel) {
+  const std::string spec = std::string(LATHE_SOURCE_DIR) + "/examples/penguins/pipeline.yaml";
+  auto run = Lathe("--json run " + spec);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto report = nlohmann::json::parse(run.out);
+  std::string run_id = report["run"];
+  // The model went to the repository as version 1, with its lineage.
+  auto models = Json("models list");
+  ASSERT_EQ(models.size(), 1u) << models.dump();
+  EXPECT_EQ(models[0]["name"], "penguins");
+  EXPECT_EQ(models[0]["version"], 1);
+  EXPECT_EQ(models[0]["run"], run_id);
+  EXPECT_GT(models[0]["metrics"]["accuracy"].get<double>(), 0.9);
+  EXPECT_TRUE(std::filesystem::exists(tmp_ / ".lathe/models/penguins/1/manifest.json"));
+  auto show = Lathe("models show penguins/1");
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("multiclass (xgboost model, label 'species')"), std::string::npos)
+      << show.out;
+  // Sliced metrics, and the second run's model against the first as its baseline.
+  int64_t evaluation = models[0]["evaluation_id"];
+  auto eval = Lathe("eval show " + std::to_string(evaluation));
+  EXPECT_NE(eval.out.find("island=Biscoe"), std::string::npos) << eval.out;
+  EXPECT_NE(eval.out.find("sex=female"), std::string::npos);
+  EXPECT_NE(eval.out.find("pass overall accuracy"), std::string::npos);
+  auto again = Lathe("--json run " + spec + " --param rounds=20");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  auto second = nlohmann::json::parse(again.out);
+  int64_t second_eval = 0;
+  for (const auto& n : second["nodes"])
+    if (n["node"] == "evaluate") second_eval = n["outputs"]["evaluation"][0]["id"];
+  auto compare = Json("eval compare " + std::to_string(second_eval));
+  EXPECT_EQ(compare["a"], "baseline " + std::to_string(models[0]["model_id"].get<int64_t>()));
+  EXPECT_EQ(Json("models list").size(), 2u);
+  // Every output of the run is reproduced bit for bit.
+  auto repro = Lathe("runs repro " + run_id);
+  EXPECT_EQ(repro.exit_code, 0) << repro.out << repro.err;
+  EXPECT_NE(repro.out.find("reproducible: 11 of 11 outputs reproduced"), std::string::npos)
+      << repro.out;
+  EXPECT_EQ(Lathe("eval show 999999").exit_code, 1);
+  EXPECT_EQ(Lathe("models show nope").exit_code, 1);
+}
+
 }  // namespace
 }  // namespace lathe::cli

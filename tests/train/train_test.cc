@@ -4,6 +4,7 @@
 #include <fstream>
 #include <random>
 
+#include "lathe/data/csv.h"
 #include "lathe/train/bundle.h"
 #include "lathe/train/linear_model.h"
 #include "lathe/train/xgboost_model.h"
@@ -129,6 +130,75 @@ TEST(LinearTest, RidgeRecoversALineAndLogisticSeparates) {
   auto back = LinearModel::FromJson(logit->first.ToJson());
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->Predict(bx)->values, pred->values);
+}
+
+void WriteJson(const std::filesystem::path& p, const nlohmann::json& j) {
+  std::ofstream(p) << j.dump();
+}
+
+TEST(BundleTest, LoadsWhatTheTrainerWritesAndNamesWhatIsWrong) {
+  TempDir dir;
+  std::string csv = "x,c,y\n";
+  for (int i = 0; i < 200; ++i)
+    csv += std::to_string(i % 17 - 8) + "," + (i % 2 ? "a" : "b") + "," +
+           std::to_string((i % 17 - 8) + (i % 2 ? 3 : -3)) + "\n";
+  data::Batch b;
+  ASSERT_TRUE(data::ReadCsvText(csv, "t.csv", {}, [&](data::Batch&& x) {
+                return data::AppendRows(b, x);
+              }).ok());
+  stats::DatasetStats st(b.schema);
+  st.Add(b);
+  auto spec = transform::ParseTransformSpec(nlohmann::json::parse(
+      R"({"label": {"column": "y", "greater_than": 0},
+          "features": [{"input": "x"}, {"input": "c", "op": "vocabulary"}]})"));
+  ASSERT_TRUE(spec.ok());
+  auto graph = transform::TransformGraph::Analyze(*spec, b.schema, st);
+  ASSERT_TRUE(graph.ok()) << graph.status().ToString();
+  FeatureMatrix x;
+  std::vector<float> y;
+  ASSERT_TRUE(graph->Apply(b, x).ok());
+  ASSERT_TRUE(graph->Labels(b, y).ok());
+  XgboostParams p;
+  p.rounds = 10;
+  ASSERT_TRUE(
+      TrainXgboost(x, y, nullptr, nullptr, Task::kBinary, 0, p, "", (dir / "model.json").string())
+          .ok());
+  WriteJson(dir / "transform.json", graph->ToJson());
+  const auto manifest = MakeManifest(*graph, "xgboost", "model.json", {});
+  WriteJson(dir / "manifest.json", manifest);
+  auto m = LoadedModel::Load(dir.path().string());
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  auto direct = XgboostModel::Load((dir / "model.json").string(), Task::kBinary, 0, x.cols());
+  EXPECT_EQ((*m)->Predict(b)->values, (*direct)->Predict(x)->values);
+  EXPECT_EQ(manifest["signature"]["inputs"][1]["name"], "c");
+
+  auto bad = manifest;
+  bad["format"] = 2;
+  WriteJson(dir / "manifest.json", bad);
+  EXPECT_NE(LoadedModel::Load(dir.path().string())
+                .status()
+                .message()
+                .find("bundle format 2 is not supported"),
+            std::string::npos);
+  bad = manifest;
+  bad["model"]["kind"] = "forest";
+  WriteJson(dir / "manifest.json", bad);
+  EXPECT_NE(
+      LoadedModel::Load(dir.path().string()).status().message().find("unknown model kind 'forest'"),
+      std::string::npos);
+  bad = manifest;
+  bad["features"] = {"x"};
+  WriteJson(dir / "manifest.json", bad);
+  EXPECT_NE(LoadedModel::Load(dir.path().string())
+                .status()
+                .message()
+                .find("its features differ from the transform's"),
+            std::string::npos);
+  WriteJson(dir / "manifest.json", manifest);
+  std::filesystem::remove(dir / "model.json");
+  EXPECT_EQ(LoadedModel::Load(dir.path().string()).status().message(),
+            (dir / "model.json").string() + ": missing");
+  EXPECT_EQ(LoadedModel::Load((dir / "nope").string()).status().code(), StatusCode::kNotFound);
 }
 
 }  // namespace

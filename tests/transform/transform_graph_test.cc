@@ -12,15 +12,8 @@ namespace {
 
 data::Batch Read(const std::string& text) {
   data::Batch all;
-  auto r = data::ReadCsvText(text, "t.csv", {}, [&](data::Batch&& b) {
-    if (all.columns.empty()) {
-      all = std::move(b);
-    } else {
-      for (size_t c = 0; c < b.columns.size(); ++c)
-        for (size_t i = 0; i < b.rows(); ++i) all.columns[c].AppendFrom(b.columns[c], i);
-    }
-    return Status::Ok();
-  });
+  auto r = data::ReadCsvText(text, "t.csv", {},
+                            [&](data::Batch&& b) { return data::AppendRows(all, b); });
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return all;
 }

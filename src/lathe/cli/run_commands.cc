@@ -303,7 +303,8 @@ int RunsRepro(const GlobalOptions& g, const std::string& run_id, int parallelism
     int differ = 0;
     for (const auto& c : r.outputs) {
       if (!c.match()) ++differ;
-      t.AddRow({c.node, c.output, c.match() ? "same" : "DIFFERS", c.original, c.reproduced});
+      t.AddRow({c.node, c.output, c.match() ? "same" : "DIFFERS",
+                c.nothing_selected ? "(nothing selected)" : c.original, c.reproduced});
     }
     t.Print(stdout, TerminalWidth(stdout));
     fmt::print("{}: {} of {} outputs reproduced\n",

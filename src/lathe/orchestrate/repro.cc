@@ -106,6 +106,9 @@ Result<ReproReport> ReproduceRun(metadata::MetadataStore& store, const std::stri
         c.original = it->second;
       if (auto it = now.fingerprints.find({n.spec.name, output}); it != now.fingerprints.end())
         c.reproduced = it->second;
+      if (!n.component->produces_files())
+        c.nothing_selected = original.selected[n.spec.name][output].empty() &&
+                             now.selected[n.spec.name][output].empty();
       report.outputs.push_back(std::move(c));
     }
   }

@@ -17,7 +17,9 @@ struct OutputComparison {
   std::string output;
   std::string original;    // fingerprint in the recorded run ("" if it had none)
   std::string reproduced;  // fingerprint now ("" if the node did not produce it)
-  bool match() const { return !original.empty() && original == reproduced; }
+  // A resolver that selected nothing, then and now (an optional baseline on a first run).
+  bool nothing_selected = false;
+  bool match() const { return nothing_selected || (!original.empty() && original == reproduced); }
 };
 
 struct ReproReport {

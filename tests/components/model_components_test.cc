@@ -1,0 +1,229 @@
+// The model components in pipelines: transform, train, evaluate against the latest blessed model,
+// infra-validate and push only when blessed; warm starts; errors at their place in the spec.
+#include "lathe/components/model_components.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "lathe/components/data_components.h"
+#include "lathe/orchestrate/local_runner.h"
+#include "lathe/orchestrate/repro.h"
+#include "lathe/pipeline/graph.h"
+#include "lathe/train/bundle.h"
+#include "testing/temp_dir.h"
+
+namespace lathe::components {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::ReadFile;
+using testing::WriteFile;
+
+const char* kPipeline = R"(apiVersion: lathe/v1
+kind: Pipeline
+name: toy
+parameters:
+  rounds: 30
+  min_improvement: 0.0
+  algorithm: xgboost
+nodes:
+  - name: ingest
+    component: ExampleGen
+    parameters: {input: data.csv, splits: {train: 3, eval: 1}}
+  - name: transform
+    component: Transform
+    inputs: {examples: ingest.examples}
+    parameters:
+      label: {column: label, positive: "yes"}
+      features:
+        - {input: x, op: standardize}
+        - {input: y, op: min_max, fill: median}
+        - {input: city, op: vocabulary, encoding: one_hot}
+  - name: baseline
+    component: resolver.latest_blessed_model
+    parameters: {context: toy, optional: true}
+  - name: train
+    component: Trainer
+    inputs: {examples: ingest.examples, transform_graph: transform.transform_graph}
+    parameters:
+      algorithm: "${algorithm}"
+      hyperparameters: {rounds: "${rounds}", max_depth: 3, seed: 5, threads: 2}
+  - name: evaluate
+    component: Evaluator
+    inputs: {examples: ingest.examples, model: train.model, baseline: baseline.result}
+    parameters:
+      slices: [city]
+      bootstrap: 20
+      thresholds:
+        - {metric: auc, lower: 0.7}
+        - {metric: auc, min_improvement: "${min_improvement}"}
+  - name: infra
+    component: InfraValidator
+    inputs: {model: train.model, examples: ingest.examples}
+  - name: push
+    component: Pusher
+    inputs: {model: train.model, blessing: evaluate.blessing, infra_blessing: infra.infra_blessing}
+    parameters: {repository: REPO}
+)";
+
+class ModelPipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::mt19937_64 rng(11);
+    std::normal_distribution<double> g(0, 1);
+    std::string csv = "x,y,city,label\n";
+    for (int i = 0; i < 800; ++i) {
+      double x = g(rng), y = g(rng);
+      const char* city = i % 3 == 0 ? "oslo" : i % 3 == 1 ? "rome" : "lima";
+      bool label = x + 0.5 * g(rng) > y;
+      csv += fmt::format("{:.4f},{},{},{}\n", x, i % 50 == 0 ? "" : fmt::format("{:.4f}", y), city,
+                         label ? "yes" : "no");
+    }
+    WriteFile(tmp_ / "data.csv", csv);
+    auto s = metadata::MetadataStore::Open("sqlite://" + (tmp_ / "m.db").string());
+    ASSERT_TRUE(s.ok());
+    store_ = std::move(*s);
+  }
+
+  Result<orchestrate::RunReport> Run(std::map<std::string, std::string> params = {},
+                                     std::string yaml = kPipeline) {
+    auto at = yaml.find("REPO");
+    if (at != std::string::npos) yaml.replace(at, 4, (tmp_ / "models").string());
+    WriteFile(tmp_ / "p.yaml", yaml);
+    LATHE_ASSIGN_OR_RETURN(auto spec, pipeline::LoadPipelineSpec((tmp_ / "p.yaml").string()));
+    LATHE_ASSIGN_OR_RETURN(graph_, pipeline::BuildGraph(spec, params, AllComponents()));
+    orchestrate::RunOptions o;
+    o.artifact_root = tmp_ / "artifacts";
+    return orchestrate::RunPipeline(*store_, graph_, o, nullptr);
+  }
+
+  const pipeline::NodeOutcome& Node(const orchestrate::RunReport& r, const std::string& name) {
+    return r.nodes[static_cast<size_t>(graph_.Find(name))];
+  }
+  int64_t IntProp(const metadata::Artifact& a, const std::string& key) {
+    return a.custom_properties.at(key).as_int();
+  }
+
+  testing::TempDir tmp_;
+  std::unique_ptr<metadata::MetadataStore> store_;
+  pipeline::PipelineGraph graph_;
+};
+
+TEST_F(ModelPipelineTest, BlessedModelsArePushedAndWorseOnesAreNot) {
+  auto first = Run();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->state, "COMPLETE");
+  const auto& blessing = Node(*first, "evaluate").outputs.at("blessing").at(0);
+  EXPECT_EQ(IntProp(blessing, "blessed"), 1);
+  EXPECT_EQ(IntProp(blessing, "baseline_model_id"), 0);  // the first model has no baseline
+  const auto& pushed = Node(*first, "push").outputs.at("pushed_model").at(0);
+  EXPECT_EQ(IntProp(pushed, "pushed"), 1);
+  EXPECT_EQ(IntProp(pushed, "version"), 1);
+  const fs::path v1 = tmp_ / "models" / "toy" / "1";
+  ASSERT_TRUE(fs::exists(v1 / "manifest.json"));
+  // The pushed bundle loads and predicts through the serving path.
+  auto loaded = train::LoadedModel::Load(v1.string());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  auto p = (*loaded)->PredictInstances(nlohmann::json::parse(
+      R"([{"x": 2.0, "y": -1.0, "city": "oslo"}, {"x": -2.0, "y": 1.0, "city": "new"}])"));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_GT(p->values[0], 0.8);
+  EXPECT_LT(p->values[1], 0.2);
+
+  // One boosting round is worse than the blessed model: evaluated against it and not pushed.
+  auto second = Run({{"rounds", "1"}});
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->state, "COMPLETE");
+  const auto& b2 = Node(*second, "evaluate").outputs.at("blessing").at(0);
+  EXPECT_EQ(IntProp(b2, "blessed"), 0);
+  EXPECT_EQ(IntProp(b2, "baseline_model_id"), Node(*first, "train").outputs.at("model")[0].id);
+  EXPECT_NE(b2.custom_properties.at("reasons").as_string().find("overall auc"), std::string::npos);
+  EXPECT_EQ(IntProp(Node(*second, "push").outputs.at("pushed_model").at(0), "pushed"), 0);
+  EXPECT_FALSE(fs::exists(tmp_ / "models" / "toy" / "2"));
+
+  // A small loss allowed: blessed against the baseline and pushed as version 2.
+  auto third = Run({{"rounds", "1"}, {"min_improvement", "-0.5"}});
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(IntProp(Node(*third, "push").outputs.at("pushed_model").at(0), "version"), 2);
+}
+
+TEST_F(ModelPipelineTest, ReproductionMatchesAndPushesNothingNew) {
+  ASSERT_TRUE(Run().ok());
+  auto second = Run({{"rounds", "20"}, {"min_improvement", "-1"}});
+  ASSERT_TRUE(second.ok());
+  orchestrate::RunOptions o;
+  o.artifact_root = tmp_ / "artifacts";
+  auto repro = orchestrate::ReproduceRun(*store_, second->run_id, o, nullptr);
+  ASSERT_TRUE(repro.ok()) << repro.status().ToString();
+  for (const auto& c : repro->outputs)
+    EXPECT_TRUE(c.match()) << c.node << "." << c.output << " " << c.original << " vs "
+                           << c.reproduced;
+  EXPECT_TRUE(repro->reproducible());
+  EXPECT_TRUE(fs::exists(tmp_ / "models" / "toy" / "2"));
+  EXPECT_FALSE(fs::exists(tmp_ / "models" / "toy" / "3"));  // the same bundle is not pushed again
+}
+
+TEST_F(ModelPipelineTest, WarmStartContinuesTheBlessedModel) {
+  std::string yaml = kPipeline;
+  yaml.replace(
+      yaml.find("inputs: {examples: ingest.examples, transform_graph: transform.transform_graph}"),
+      std::string("inputs: {examples: ingest.examples, transform_graph: transform.transform_graph}")
+          .size(),
+      "inputs: {examples: ingest.examples, transform_graph: transform.transform_graph, "
+      "base_model: baseline.result}");
+  auto first = Run({{"rounds", "5"}}, yaml);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->state, "COMPLETE");
+  const auto& m1 = Node(*first, "train").outputs.at("model").at(0);
+  EXPECT_EQ(m1.custom_properties.count("warm_start_from"), 0u);
+  auto second = Run({{"rounds", "5"}, {"min_improvement", "-1"}}, yaml);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->state, "COMPLETE") << Node(*second, "train").error;
+  const auto& m2 = Node(*second, "train").outputs.at("model").at(0);
+  EXPECT_EQ(IntProp(m2, "warm_start_from"), m1.id);
+  EXPECT_EQ(IntProp(m2, "rounds"), 10);  // 5 from the base model and 5 new
+  auto manifest = nlohmann::json::parse(ReadFile(fs::path(m2.uri) / "manifest.json"));
+  EXPECT_EQ(manifest["training"]["base_rounds"], 5);
+}
+
+TEST_F(ModelPipelineTest, LinearModels) {
+  auto r = Run({{"algorithm", "linear"}, {"rounds", "1"}});
+  ASSERT_FALSE(r.ok());  // max_depth is not a linear hyperparameter
+  EXPECT_NE(r.status().message().find("hyperparameters.max_depth: the linear trainer has no "
+                                      "parameter 'max_depth'"),
+            std::string::npos)
+      << r.status().message();
+  std::string yaml = kPipeline;
+  yaml.replace(yaml.find("{rounds: \"${rounds}\", max_depth: 3, seed: 5, threads: 2}"),
+               std::string("{rounds: \"${rounds}\", max_depth: 3, seed: 5, threads: 2}").size(),
+               "{l2: 0.001}");
+  auto lin = Run({{"algorithm", "linear"}}, yaml);
+  ASSERT_TRUE(lin.ok()) << lin.status().ToString();
+  ASSERT_EQ(lin->state, "COMPLETE") << Node(*lin, "train").error;
+  const auto& eval = Node(*lin, "evaluate").outputs.at("evaluation").at(0);
+  EXPECT_GT(eval.custom_properties.at("overall_auc").as_double(), 0.8);
+  EXPECT_TRUE(fs::exists(tmp_ / "models" / "toy" / "1" / "linear.json"));
+}
+
+TEST_F(ModelPipelineTest, SpecErrorsSayWhere) {
+  std::string yaml = kPipeline;
+  yaml.replace(yaml.find("op: min_max"), 11, "op: minmax");
+  auto r = Run({}, yaml);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find(
+                "p.yaml:18:9: nodes[1].parameters.features[1].op: unknown op 'minmax'"),
+            std::string::npos)
+      << r.status().message();
+  yaml = kPipeline;
+  yaml.replace(yaml.find("{metric: auc, lower: 0.7}"), 25, "{metric: auc, lowr: 0.7}");
+  r = Run({}, yaml);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("nodes[4].parameters.thresholds[0].lowr: unknown option"),
+            std::string::npos)
+      << r.status().message();
+}
+
+}  // namespace
+}  // namespace lathe::components
