@@ -10,7 +10,8 @@ packages=(
   g++ cmake ninja-build pkg-config
   libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libxxhash-dev libzstd-dev
   libgtest-dev
-  python3  # the example pipelines' Python steps (standard library only)
+  python3  # the example pipelines' Python steps
+  python3-sklearn  # examples/penguins-sklearn: a custom trainer step
 )
 scripts/install-packages.sh "${packages[@]}"
 

@@ -484,5 +484,27 @@ TEST_F(CliTest, PenguinsFromCsvToAPushedModel) {
   EXPECT_EQ(Lathe("models show nope").exit_code, 1);
 }
 
+TEST_F(CliTest, ACustomTrainerWritesABundleLatheEvaluatesAndPushes) {
+  const std::string spec =
+      std::string(LATHE_SOURCE_DIR) + "/examples/penguins-sklearn/pipeline.yaml";
+  auto run = Lathe("run " + spec);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto models = Json("models list penguins-sklearn");
+  ASSERT_EQ(models.size(), 1u) << models.dump();
+  EXPECT_GT(models[0]["metrics"]["auc"].get<double>(), 0.85);
+  auto show = Json("models show penguins-sklearn");
+  EXPECT_EQ(show["manifest"]["model"]["kind"], "linear");
+  EXPECT_EQ(show["manifest"]["training"]["algorithm"], "sklearn.linear_model.LogisticRegression");
+  // The features a custom trainer reads, as CSV.
+  auto apply = Lathe("transform apply --graph " + show["destination"].get<std::string>() +
+                     " --examples " + std::string(LATHE_SOURCE_DIR) + "/data/penguins.csv");
+  ASSERT_EQ(apply.exit_code, 0) << apply.err;
+  EXPECT_EQ(apply.out.substr(0, apply.out.find('\n')),
+            "bill_length,bill_depth,flipper_length,body_mass,species=Adelie,species=Gentoo,"
+            "species=Chinstrap,species=(other),label");
+  EXPECT_EQ(std::count(apply.out.begin(), apply.out.end(), '\n'), 345);
+  EXPECT_EQ(Lathe("transform apply --graph nope --examples x.csv").exit_code, 1);
+}
+
 }  // namespace
 }  // namespace lathe::cli

@@ -3,12 +3,18 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 
 #include "lathe/cli/commands.h"
 #include "lathe/core/version.h"
 
 int main(int argc, char** argv) {
   using namespace lathe::cli;
+  // Pipeline steps that call lathe back find it here (see the command component).
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) setenv("LATHE_BIN", self.c_str(), /*overwrite=*/1);
   CLI::App app{"Lathe: pipelines, metadata and serving for machine learning"};
   app.set_version_flag("--version", lathe::kVersion);
   app.require_subcommand(1);
@@ -33,6 +39,7 @@ int main(int argc, char** argv) {
   AddStatsCommands(app, g, exit_code);
   AddSchemaCommands(app, g, exit_code);
   AddModelCommands(app, g, exit_code);
+  AddTransformCommands(app, g, exit_code);
 
   // Logs go to stderr so that stdout stays clean for tables and --json.
   spdlog::set_default_logger(spdlog::stderr_color_mt("lathe"));

@@ -148,6 +148,28 @@ int RunCommand(const GlobalOptions& g, const RunArgs& a) {
         counts[static_cast<int>(NodeState::kCached)], counts[static_cast<int>(NodeState::kReused)],
         counts[static_cast<int>(NodeState::kFailed)], counts[static_cast<int>(NodeState::kSkipped)],
         counts[static_cast<int>(NodeState::kCanceled)]);
+    // Where models went: the one thing a user looks for after a training run.
+    for (const auto& n : report->nodes)
+      for (const auto& [name, list] : n.outputs)
+        for (const auto& a : list) {
+          if (a.type != "PushedModel") continue;
+          auto pushed = a.custom_properties.find("pushed");
+          if (pushed == a.custom_properties.end() || pushed->second.type() != PropertyType::kInt)
+            continue;
+          auto text = [&](const char* key) {
+            auto it = a.custom_properties.find(key);
+            return it == a.custom_properties.end() ? std::string() : it->second.ToDisplayString();
+          };
+          if (pushed->second.as_int() == 1)
+            fmt::print(stderr,
+                       "model {} version {} is in {}\n  its lineage: lathe models show {}/{} "
+                       "(or lathe lineage {})\n",
+                       text("model_name"), text("version"), text("destination"), text("model_name"),
+                       text("version"), a.id);
+          else
+            fmt::print(stderr, "model {} was not blessed, so not pushed: lathe eval show {}\n",
+                       text("model_id"), text("model_id"));
+        }
   }
   if (report->state == pipeline::kRunComplete) return kExitOk;
   return report->state == pipeline::kRunCanceled ? 130 : kExitFailure;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 
@@ -113,6 +114,15 @@ Status CommandComponent::Execute(const ExecutionRequest& r, ExecutionResult&) co
   env.push_back("LATHE_PARAMS_FILE=" + params_file.string());
   env.push_back("LATHE_RUN_ID=" + r.run_id);
   env.push_back("LATHE_NODE=" + r.node);
+  // The lathe executable, for steps that call back (`lathe transform apply`, say): LATHE_BIN as
+  // the CLI sets it, else this process.
+  if (const char* bin = std::getenv("LATHE_BIN"); bin != nullptr && *bin != '\0') {
+    env.push_back(std::string("LATHE_BIN=") + bin);
+  } else {
+    std::error_code ec;
+    auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) env.push_back("LATHE_BIN=" + self.string());
+  }
   for (const auto& [name, list] : r.inputs)
     env.push_back(EnvName("LATHE_INPUT_", name) + "=" + JoinPaths(list));
   for (const auto& [name, dir] : r.output_dirs)
