@@ -127,6 +127,67 @@ TEST_F(ResolverTest, LatestSpansWindowAndLatestArtifactNode) {
   EXPECT_EQ(Output(r, "join"), "s2-v2\ns3\ns2-v2\n");
 }
 
+TEST_F(ResolverTest, SkipCustomSpansOptionalAndLateResolution) {
+  // Spans recorded as custom properties (as components record them); skip: 1 is the span before
+  // the newest.
+  ASSERT_TRUE(store_->PutType(Type{.kind = TypeKind::kArtifact, .name = "Stats"}).ok());
+  Put("Stats", "t1", {{"span", 1}});
+  Put("Stats", "t2", {{"span", 2}});
+  // The resolver input of `use` resolves after make (use's other upstream node), and `after`
+  // orders a resolver node after it too.
+  auto spec =
+      PipelineBuilder("late")
+          .BaseDir(tmp_.path().string())
+          .Add(NodeBuilder("make", "command")
+                   .Command({"sh", "-c", "echo t3 > ${outputs.out}/v"})
+                   .Output("out", "Stats"))
+          .Add(NodeBuilder("previous", "resolver.latest_spans")
+                   .After("make")
+                   .Param("type", "Stats")
+                   .Param("skip", 1))
+          .Add(NodeBuilder("use", "command")
+                   .Command({"sh", "-c", "cat ${inputs.p} ${inputs.w} > ${outputs.out}/v"})
+                   .Input("p", "previous.result")
+                   .ResolverInput("w", "latest_spans", {{"type", "Stats"}})
+                   .Input("m", "make.out")
+                   .Output("out"))
+          .Build();
+  auto g = pipeline::BuildGraph(spec, {});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  // make's output has no span, so the newest span stays 2: the window sees t2, skip: 1 sees t1.
+  auto r = Run(spec);
+  ASSERT_EQ(r.state, "COMPLETE") << r.nodes[graph_.Find("use")].error;
+  EXPECT_EQ(Output(r, "use"), "t1\nt2\n");
+  // The resolver input runs after `make`, the resolver node with `after` too.
+  auto order = [&](const std::string& n) { return graph_.Find(n); };
+  EXPECT_LT(order("make"), order("use-w"));
+  EXPECT_LT(order("make"), order("previous"));
+  // Nothing below the newest: optional resolvers complete empty, others fail.
+  auto none =
+      PipelineBuilder("none")
+          .Add(NodeBuilder("p", "resolver.latest_spans")
+                   .Param("type", "Nothing")
+                   .Param("optional", true))
+          .Add(NodeBuilder("q", "resolver.latest_spans").Param("type", "Stats").Param("skip", 5))
+          .Build();
+  auto r2 = Run(none);
+  EXPECT_EQ(r2.nodes[graph_.Find("p")].state, NodeState::kComplete);
+  EXPECT_TRUE(r2.nodes[graph_.Find("p")].outputs["result"].empty());
+  EXPECT_EQ(r2.nodes[graph_.Find("q")].error,
+            "resolver found no 'Stats' artifact with a span below the newest 5");
+  // Unknown `after` nodes and cycles through `after` are spec errors.
+  auto bad =
+      PipelineBuilder("bad").Add(NodeBuilder("a", "command").Command({"true"}).After("b")).Build();
+  EXPECT_EQ(pipeline::BuildGraph(bad, {}).status().message(),
+            "(builder): nodes[0].after[0]: unknown node 'b'");
+  auto cycle = PipelineBuilder("cycle")
+                   .Add(NodeBuilder("a", "command").Command({"true"}).After("b"))
+                   .Add(NodeBuilder("b", "command").Command({"true"}).After("a"))
+                   .Build();
+  EXPECT_EQ(pipeline::BuildGraph(cycle, {}).status().message(),
+            "(builder): nodes[1].after: cycle: a -> b -> a");
+}
+
 TEST_F(ResolverTest, NothingToResolveFailsTheNode) {
   auto spec = PipelineBuilder("none")
                   .BaseDir(tmp_.path().string())

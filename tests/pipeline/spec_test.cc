@@ -111,7 +111,7 @@ TEST_F(SpecTest, ErrorsNameFileLineAndField) {
   EXPECT_EQ(Error("apiVersion: lathe/v1\nkind: Pipeline\nname: [x\n"),
             "p.yaml:4:1: malformed YAML: end of sequence flow not found");
   EXPECT_EQ(Error(Replace(kValid, "    retries: 2", "    retrys: 2")),
-            "p.yaml:20:5: nodes[1].retrys: unknown field 'retrys' (expected one of: cache, "
+            "p.yaml:20:5: nodes[1].retrys: unknown field 'retrys' (expected one of: after, cache, "
             "cache_max_age, code, "
             "command, component, env, inputs, name, outputs, parameters, retries, timeout)");
   EXPECT_EQ(Error(Replace(kValid, "component: command\n    command: [sh, make.sh",

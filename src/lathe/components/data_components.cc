@@ -295,7 +295,7 @@ class ExampleGen final : public pipeline::Component {
 class StatisticsGen final : public pipeline::Component {
  public:
   std::string type() const override { return "StatisticsGen"; }
-  std::string version() const override { return "1"; }
+  std::string version() const override { return "2"; }  // 2: records the span
   Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
     LATHE_RETURN_IF_ERROR(NoCommand(node, source, field));
     LATHE_RETURN_IF_ERROR(
@@ -322,6 +322,12 @@ class StatisticsGen final : public pipeline::Component {
     if (names.empty())
       return FailedPreconditionError(fmt::format("{} holds no split files", examples.string()));
     result.output_properties["statistics"]["splits"] = names;
+    // The span of the data, so that resolvers can pick statistics by span.
+    auto source = r.store->GetArtifact(r.inputs.at("examples").at(0).id);
+    if (source.ok())
+      for (const char* key : {"span", "version"})
+        if (auto it = source->custom_properties.find(key); it != source->custom_properties.end())
+          result.output_properties["statistics"][key] = it->second;
     return Status::Ok();
   }
 };

@@ -30,6 +30,11 @@ NodeBuilder& NodeBuilder::Output(const std::string& name, const std::string& typ
   return *this;
 }
 
+NodeBuilder& NodeBuilder::After(const std::string& node) {
+  node_.after.push_back(node);
+  return *this;
+}
+
 NodeBuilder& NodeBuilder::Command(std::vector<std::string> argv) {
   node_.command = std::move(argv);
   return *this;

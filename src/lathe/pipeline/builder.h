@@ -27,6 +27,8 @@ class NodeBuilder {
   NodeBuilder& ResolverInput(const std::string& name, const std::string& resolver,
                              nlohmann::json parameters = nlohmann::json::object());
   NodeBuilder& Output(const std::string& name, const std::string& artifact_type = "File");
+  // Runs after `node` finishes (ordering only: no artifacts pass).
+  NodeBuilder& After(const std::string& node);
   NodeBuilder& Command(std::vector<std::string> argv);
   NodeBuilder& Code(std::vector<std::string> files);
   NodeBuilder& Env(const std::string& name, const std::string& value);

@@ -147,7 +147,10 @@ Status FindCycle(const std::vector<NodeSpec>& nodes, const std::map<std::string,
   std::function<Status(size_t)> visit = [&](size_t i) -> Status {
     state[i] = 1;
     stack.push_back(i);
-    for (const auto& [name, refs] : nodes[i].inputs) {
+    std::vector<std::pair<std::string, std::vector<InputRef>>> edges(nodes[i].inputs.begin(),
+                                                                     nodes[i].inputs.end());
+    for (const auto& a : nodes[i].after) edges.push_back({"after", {{a, ""}}});
+    for (const auto& [name, refs] : edges) {
       for (const auto& ref : refs) {
         size_t j = index.at(ref.node);
         if (state[j] == 1) {
@@ -155,7 +158,9 @@ Status FindCycle(const std::vector<NodeSpec>& nodes, const std::map<std::string,
           auto from = std::find(stack.begin(), stack.end(), j);
           for (auto it = from; it != stack.end(); ++it) path += nodes[*it].name + " -> ";
           path += nodes[j].name;
-          return source.Error(fmt::format("nodes[{}].inputs.{}", i, name), "cycle: " + path);
+          return source.Error(name == "after" ? fmt::format("nodes[{}].after", i)
+                                              : fmt::format("nodes[{}].inputs.{}", i, name),
+                              "cycle: " + path);
         }
         if (state[j] == 0) LATHE_RETURN_IF_ERROR(visit(j));
       }
@@ -258,6 +263,14 @@ Result<PipelineGraph> BuildGraph(const PipelineSpec& spec,
       rn.name = spec.nodes[i].name + "-" + input;
       rn.component = "resolver." + r.resolver;
       rn.parameters = r.parameters;
+      // A resolver input resolves when its node is about to run: after the node's other
+      // upstream nodes, so it sees what they made in this run (the span just ingested, say).
+      for (const auto& [other, refs] : spec.nodes[i].inputs)
+        for (const auto& ref : refs)
+          if (std::find(rn.after.begin(), rn.after.end(), ref.node) == rn.after.end())
+            rn.after.push_back(ref.node);
+      for (const auto& a : spec.nodes[i].after)
+        if (std::find(rn.after.begin(), rn.after.end(), a) == rn.after.end()) rn.after.push_back(a);
       specs[i].inputs[input].push_back({rn.name, "result"});
       specs.push_back(std::move(rn));
       fields.push_back(fmt::format("nodes[{}].inputs.{}", i, input));
@@ -323,6 +336,17 @@ Result<PipelineGraph> BuildGraph(const PipelineSpec& spec,
       }
     }
   }
+  // `after`: ordering without artifacts.
+  for (GraphNode& gn : nodes) {
+    for (size_t a = 0; a < gn.spec.after.size(); ++a) {
+      auto it = index.find(gn.spec.after[a]);
+      if (it == index.end())
+        return src.Error(fmt::format("{}.after[{}]", gn.field, a),
+                         fmt::format("unknown node '{}'", gn.spec.after[a]));
+      if (std::find(gn.upstream.begin(), gn.upstream.end(), it->second) == gn.upstream.end())
+        gn.upstream.push_back(it->second);
+    }
+  }
   LATHE_RETURN_IF_ERROR(FindCycle(specs, index, src));
 
   // Topological order, stable with respect to the spec's order.
@@ -377,6 +401,7 @@ nlohmann::json PipelineGraph::ToJson() const {
                   {"parameters", n.spec.parameters},
                   {"inputs", inputs},
                   {"outputs", n.spec.outputs},
+                  {"after", n.spec.after},
                   {"command", n.spec.command},
                   {"code", n.spec.code},
                   {"env", n.spec.env},
@@ -437,6 +462,7 @@ Result<PipelineSpec> SpecFromGraphJson(const nlohmann::json& j) {
         }
       }
       node.outputs = n.at("outputs").get<std::map<std::string, std::string>>();
+      if (n.contains("after")) node.after = n["after"].get<std::vector<std::string>>();
       for (const auto& arg : n.at("command"))
         node.command.push_back(Escape(arg.get<std::string>()));
       node.code = n.at("code").get<std::vector<std::string>>();

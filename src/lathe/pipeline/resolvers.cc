@@ -135,21 +135,28 @@ class LatestSpans final : public ResolverBase {
     LATHE_RETURN_IF_ERROR(CheckResolver(node, source, field,
                                         {{"type", ParamKind::kString, true, nullptr},
                                          {"n", ParamKind::kPositiveInt, false, 1},
+                                         {"skip", ParamKind::kNumber, false, 0},
                                          {"context", ParamKind::kString, false, nullptr}}));
+    if (node.parameters["skip"].get<double>() < 0)
+      return source.Error(field + ".parameters.skip", "expected 0 or more spans to skip");
     node.outputs = {{"result", node.parameters["type"].get<std::string>()}};
     return Status::Ok();
   }
   Status Resolve(const ExecutionRequest& r, ExecutionResult& result) const override {
-    // Every artifact with a span is visited once, page by page (spans need not follow ids).
+    // Every artifact with a span is visited once, page by page (spans need not follow ids). The
+    // span is a property of the type or a custom property (as components record it).
     std::map<int64_t, int64_t> newest_by_span;  // span -> artifact id
     ListOptions o;
-    o.filter =
-        Scope(r.parameters, Param(r.parameters, "type")) + " AND properties.span IS NOT NULL";
+    o.filter = Scope(r.parameters, Param(r.parameters, "type")) +
+               " AND (properties.span IS NOT NULL OR custom_properties.span IS NOT NULL)";
     o.page_size = ListOptions::kMaxPageSize;
     while (true) {
       LATHE_ASSIGN_OR_RETURN(auto page, r.store->ListArtifacts(o));
       for (const auto& a : page.items) {
-        const auto& span = a.properties.at("span");
+        auto found = a.properties.find("span");
+        if (found == a.properties.end()) found = a.custom_properties.find("span");
+        if (found == a.custom_properties.end()) continue;
+        const auto& span = found->second;
         if (span.type() != metadata::PropertyType::kInt) continue;
         int64_t& id = newest_by_span[span.as_int()];
         id = std::max(id, a.id);
@@ -159,11 +166,16 @@ class LatestSpans final : public ResolverBase {
     }
     if (newest_by_span.empty())
       return NothingFound(fmt::format("'{}' artifact with a span", Param(r.parameters, "type")));
-    int64_t n = r.parameters["n"].get<int64_t>();
-    auto it = newest_by_span.end();
+    const int64_t n = r.parameters["n"].get<int64_t>();
+    const auto skip = static_cast<int64_t>(r.parameters["skip"].get<double>());
+    auto end = newest_by_span.end();
+    for (int64_t k = 0; k < skip && end != newest_by_span.begin(); ++k) --end;
+    if (end == newest_by_span.begin())
+      return NothingFound(fmt::format("'{}' artifact with a span below the newest {}",
+                                      Param(r.parameters, "type"), skip));
+    auto it = end;
     for (int64_t k = 0; k < n && it != newest_by_span.begin(); ++k) --it;
-    for (; it != newest_by_span.end(); ++it)
-      result.existing_outputs["result"].push_back(it->second);
+    for (; it != end; ++it) result.existing_outputs["result"].push_back(it->second);
     return Status::Ok();
   }
 };

@@ -8,9 +8,10 @@
 //   context
 //                                  -- the newest LIVE model that a LIVE blessing with custom
 //                                  properties blessed=1 and current_model_id=<model id> points at
-//   resolver.latest_spans          type (required), n (default 1), context -- for each of the n
-//                                  highest values of the artifacts' `span` property, the newest
-//                                  artifact of that span, oldest span first
+//   resolver.latest_spans          type (required), n (default 1), skip (default 0), context --
+//                                  for each of the n highest values of the artifacts' `span`
+//                                  property (typed or custom) below the `skip` highest, the
+//                                  newest artifact of that span, oldest span first
 #pragma once
 
 #include "lathe/pipeline/component.h"

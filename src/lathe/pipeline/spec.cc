@@ -261,8 +261,8 @@ class SpecReader {
       return Error(field, n, "a node must be a mapping with at least name and component");
     LATHE_RETURN_IF_ERROR(
         CheckKeys(field, n,
-                  {"name", "component", "parameters", "inputs", "outputs", "command", "code", "env",
-                   "retries", "timeout", "cache", "cache_max_age"}));
+                  {"name", "component", "parameters", "inputs", "outputs", "after", "command",
+                   "code", "env", "retries", "timeout", "cache", "cache_max_age"}));
     NodeSpec node;
     LATHE_ASSIGN_OR_RETURN(node.name, RequiredString("name", n, field));
     LATHE_ASSIGN_OR_RETURN(node.component, RequiredString("component", n, field));
@@ -318,6 +318,10 @@ class SpecReader {
     }
     if (const auto& c = n["command"]) {
       LATHE_ASSIGN_OR_RETURN(node.command, StringList(field + ".command", c));
+    }
+    if (const auto& a = n["after"]) {
+      Mark(field + ".after", a);
+      LATHE_ASSIGN_OR_RETURN(node.after, StringList(field + ".after", a));
     }
     if (const auto& c = n["code"]) {
       LATHE_ASSIGN_OR_RETURN(node.code, StringList(field + ".code", c));

@@ -68,6 +68,7 @@ struct NodeSpec {
   std::map<std::string, std::vector<InputRef>> inputs;
   std::map<std::string, ResolverInput> resolver_inputs;
   std::map<std::string, std::string> outputs;  // output name -> artifact type
+  std::vector<std::string> after;              // nodes to finish first (ordering, no artifacts)
   // Command components only.
   std::vector<std::string> command;        // argv; may hold ${param} references
   std::vector<std::string> code;           // files (relative to the spec) whose content is hashed
