@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The flights demo: fetches the 3,000,000-row flights data once (scripts/fetch-data.sh flights),
-# cuts it into monthly spans, compares May and June 2001 feature by feature, and runs the
-# pipeline that ingests June, validates it against May's schema and flags the drift. Works in
-# LATHE_DEMO_DIR (default build/demo-flights).
+# The flights demo: continuous training over six months. Fetches the 3,000,000-row flights data
+# once (scripts/fetch-data.sh flights), cuts it into monthly spans, then delivers January to June
+# one month at a time, running the pipeline after each: drift against the month before, training
+# on the latest three months with a warm start, evaluation against the latest blessed model, and a
+# push only when the new model is at least as good. Ends with the history of blessed models.
+# Works in LATHE_DEMO_DIR (default build/demo-flights).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 lathe="$root/build/bin/lathe"
@@ -14,10 +16,22 @@ if [ ! -s months/span-6.csv ]; then
   awk -F, 'NR == 1 { h = $0; next } { m = substr($1, 6, 2) + 0; f = "months/span-" m ".csv";
            if (!(f in seen)) { print h > f; seen[f] = 1 } print > f }' "$csv"
 fi
-echo "== May vs June 2001"
+echo "== May vs June 2001, feature by feature"
 "$lathe" stats compare months/span-5.csv months/span-6.csv --threshold psi=0.02
-echo
-echo "== the pipeline: June against May"
+rm -rf incoming .lathe
+mkdir incoming
 cp "$root/examples/flights/pipeline.yaml" .
-"$lathe" run pipeline.yaml || true
-cat .lathe/artifacts/flights/validate/anomalies/*/anomalies.json | head -40
+for month in 1 2 3 4 5 6; do
+  echo
+  echo "== month $month arrives"
+  cp "months/span-$month.csv" incoming/
+  "$lathe" run pipeline.yaml --parallelism 2 2>&1 | grep -v '^  '
+  drift=$(ls -t .lathe/artifacts/flights/drift/anomalies/*/anomalies.json | head -1)
+  grep -o '"description": "[^"]*drift[^"]*"\|"feature": "[^"]*"' "$drift" | paste - - | head -5 || true
+done
+echo
+echo "== the history of blessed models"
+"$lathe" models list flights
+echo
+echo "== evaluations, newest first: overall AUC of each candidate against its baseline"
+"$lathe" artifacts list --type ModelBlessing --desc --limit 6

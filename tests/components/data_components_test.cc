@@ -126,6 +126,32 @@ TEST_F(DataPipelineTest, IngestSplitDescribeAndValidate) {
   EXPECT_EQ(Node(again, "ingest").state, pipeline::NodeState::kCached);
 }
 
+TEST_F(DataPipelineTest, NewSpansAndChangedFilesAreIngestedAgain) {
+  WriteFile(tmp_ / "spans/span-1.csv", "id,kind,size\n1,a,1\n2,b,2\n");
+  auto first = Run(kPipeline, {{"input", "spans/span-{SPAN}.csv"}});
+  ASSERT_EQ(first.state, "COMPLETE");
+  EXPECT_EQ(Node(first, "ingest").outputs.at("examples")[0].custom_properties.at("span").as_int(),
+            1);
+  EXPECT_EQ(Node(Run(kPipeline, {{"input", "spans/span-{SPAN}.csv"}}), "ingest").state,
+            pipeline::NodeState::kCached);
+  // A new span: the pattern picks it, and its content is part of the cache key.
+  WriteFile(tmp_ / "spans/span-2.csv", "id,kind,size\n3,a,3\n");
+  auto second = Run(kPipeline, {{"input", "spans/span-{SPAN}.csv"}});
+  EXPECT_EQ(Node(second, "ingest").state, pipeline::NodeState::kComplete);
+  const auto& examples = Node(second, "ingest").outputs.at("examples")[0];
+  EXPECT_EQ(examples.custom_properties.at("span").as_int(), 2);
+  // The statistics carry the span on (for resolvers that pick by span).
+  EXPECT_EQ(Node(second, "statistics")
+                .outputs.at("statistics")[0]
+                .custom_properties.at("span")
+                .as_int(),
+            2);
+  // The same file, changed in place.
+  WriteFile(tmp_ / "spans/span-2.csv", "id,kind,size\n3,a,4\n");
+  EXPECT_EQ(Node(Run(kPipeline, {{"input", "spans/span-{SPAN}.csv"}}), "ingest").state,
+            pipeline::NodeState::kComplete);
+}
+
 TEST_F(DataPipelineTest, AnomaliesWarnOrStopThePipeline) {
   Run(kPipeline);
   std::string odd = "id,kind,size\n1,a,5\n2,z,500\n3,b,7\n4,b,\n";

@@ -135,23 +135,22 @@ TEST_F(ResolverTest, SkipCustomSpansOptionalAndLateResolution) {
   Put("Stats", "t2", {{"span", 2}});
   // The resolver input of `use` resolves after make (use's other upstream node), and `after`
   // orders a resolver node after it too.
-  auto spec =
-      PipelineBuilder("late")
-          .BaseDir(tmp_.path().string())
-          .Add(NodeBuilder("make", "command")
-                   .Command({"sh", "-c", "echo t3 > ${outputs.out}/v"})
-                   .Output("out", "Stats"))
-          .Add(NodeBuilder("previous", "resolver.latest_spans")
-                   .After("make")
-                   .Param("type", "Stats")
-                   .Param("skip", 1))
-          .Add(NodeBuilder("use", "command")
-                   .Command({"sh", "-c", "cat ${inputs.p} ${inputs.w} > ${outputs.out}/v"})
-                   .Input("p", "previous.result")
-                   .ResolverInput("w", "latest_spans", {{"type", "Stats"}})
-                   .Input("m", "make.out")
-                   .Output("out"))
-          .Build();
+  auto spec = PipelineBuilder("late")
+                  .BaseDir(tmp_.path().string())
+                  .Add(NodeBuilder("make", "command")
+                           .Command({"sh", "-c", "echo t3 > ${outputs.out}/v"})
+                           .Output("out", "Stats"))
+                  .Add(NodeBuilder("previous", "resolver.latest_spans")
+                           .After("make")
+                           .Param("type", "Stats")
+                           .Param("skip", 1))
+                  .Add(NodeBuilder("use", "command")
+                           .Command({"sh", "-c", "cat ${inputs.p} ${inputs.w} > ${outputs.out}/v"})
+                           .Input("p", "previous.result")
+                           .ResolverInput("w", "latest_spans", {{"type", "Stats"}})
+                           .Input("m", "make.out")
+                           .Output("out"))
+                  .Build();
   auto g = pipeline::BuildGraph(spec, {});
   ASSERT_TRUE(g.ok()) << g.status().ToString();
   // make's output has no span, so the newest span stays 2: the window sees t2, skip: 1 sees t1.
@@ -186,6 +185,28 @@ TEST_F(ResolverTest, SkipCustomSpansOptionalAndLateResolution) {
                    .Build();
   EXPECT_EQ(pipeline::BuildGraph(cycle, {}).status().message(),
             "(builder): nodes[1].after: cycle: a -> b -> a");
+}
+
+TEST_F(ResolverTest, OutputsBelongToThePipelineBeforeAnyoneReadsThem) {
+  // A resolver scoped to the pipeline must see a node's output as soon as the node is done,
+  // even when nothing has read the output yet.
+  auto spec = PipelineBuilder("own")
+                  .BaseDir(tmp_.path().string())
+                  .Add(NodeBuilder("make", "command")
+                           .Command({"sh", "-c", "echo x > ${outputs.out}/v"})
+                           .Output("out", "Thing"))
+                  .Add(NodeBuilder("pick", "resolver.latest_artifact")
+                           .After("make")
+                           .Param("type", "Thing")
+                           .Param("context", "own"))
+                  .Build();
+  auto r = Run(spec);
+  ASSERT_EQ(r.state, "COMPLETE") << r.nodes[graph_.Find("pick")].error;
+  const auto& made = r.nodes[graph_.Find("make")].outputs.at("out").at(0);
+  EXPECT_EQ(r.nodes[graph_.Find("pick")].outputs.at("result").at(0).id, made.id);
+  auto contexts = store_->GetContextsByArtifact(made.id);
+  ASSERT_TRUE(contexts.ok());
+  EXPECT_EQ(contexts->size(), 2u);  // the pipeline and the run
 }
 
 TEST_F(ResolverTest, NothingToResolveFailsTheNode) {

@@ -102,6 +102,12 @@ Result<InputFile> ResolveInputPattern(const std::string& base_dir, const std::st
 namespace {
 
 class ExampleGen final : public pipeline::Component {
+  static Result<InputFile> Resolve(const nlohmann::json& p, const fs::path& base_dir) {
+    std::optional<int64_t> span;
+    if (p.contains("span")) span = p["span"].get<int64_t>();
+    return ResolveInputPattern(base_dir.string(), p["input"].get<std::string>(), span);
+  }
+
  public:
   std::string type() const override { return "ExampleGen"; }
   std::string version() const override { return "1"; }
@@ -157,13 +163,15 @@ class ExampleGen final : public pipeline::Component {
     return Status::Ok();
   }
 
+  Result<std::vector<fs::path>> ExternalInputs(const nlohmann::json& p,
+                                               const fs::path& base_dir) const override {
+    LATHE_ASSIGN_OR_RETURN(InputFile input, Resolve(p, base_dir));
+    return std::vector<fs::path>{input.path};
+  }
+
   Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
     const auto& p = r.parameters;
-    std::optional<int64_t> span;
-    if (p.contains("span")) span = p["span"].get<int64_t>();
-    LATHE_ASSIGN_OR_RETURN(
-        InputFile input,
-        ResolveInputPattern(r.base_dir.string(), p["input"].get<std::string>(), span));
+    LATHE_ASSIGN_OR_RETURN(InputFile input, Resolve(p, r.base_dir));
     data::CsvOptions o;
     o.delimiter = p["delimiter"].get<std::string>()[0];
     if (p.contains("missing")) o.missing = p["missing"].get<std::vector<std::string>>();

@@ -63,6 +63,13 @@ class Component {
   // component defines itself (its outputs, parameter defaults); errors name `field`.
   virtual Status Prepare(NodeSpec& node, const SourceMap& source,
                          const std::string& field) const = 0;
+  // Files the component reads from outside the store (ExampleGen's data file, found through a
+  // pattern): the driver fingerprints them into the cache key, so new data is never mistaken for a
+  // cache hit. Errors (no file matches) fail the node before anything runs.
+  virtual Result<std::vector<std::filesystem::path>> ExternalInputs(
+      const nlohmann::json& /*parameters*/, const std::filesystem::path& /*base_dir*/) const {
+    return std::vector<std::filesystem::path>{};
+  }
   // Resolvers select existing artifacts and are never cached: they run every time.
   virtual bool produces_files() const { return true; }
   // Does the work. CANCELLED when `cancelled` was set, DEADLINE_EXCEEDED on timeout.

@@ -269,6 +269,15 @@ NodeOutcome LaunchNode(MetadataStore& store, const PipelineGraph& graph, size_t 
     for (const auto& a : list)
       fingerprints[name].push_back(a.fingerprint.empty() ? fmt::format("id:{}", a.id)
                                                          : a.fingerprint);
+  {
+    auto external = n.component->ExternalInputs(n.spec.parameters, graph.base_dir);
+    if (!external.ok()) return fail(NodeState::kFailed, external.status());
+    for (const auto& path : *external) {
+      auto fp = FingerprintPath(path);
+      if (!fp.ok()) return fail(NodeState::kFailed, fp.status());
+      fingerprints["(external)"].push_back(path.string() + "=" + *fp);
+    }
+  }
   const std::string key = CacheKey(n, fingerprints);
   if (n.spec.cache && !s.no_cache) {
     std::string filter = fmt::format("properties.cache_key = '{}' AND state = 'COMPLETE'", key);
@@ -320,6 +329,9 @@ NodeOutcome LaunchNode(MetadataStore& store, const PipelineGraph& graph, size_t 
   std::map<std::string, Artifact> pending;
   PutExecutionRequest declare;
   declare.execution = exec;
+  // Outputs belong to the pipeline and the run from the start, so a resolver scoped to the
+  // pipeline finds them the moment they are LIVE (not once some consumer has read them).
+  declare.contexts = RunContexts(s);
   for (const auto& [name, type] : n.spec.outputs) {
     Artifact a;
     a.type = type;
