@@ -4,12 +4,13 @@
 #   store     metadata store: PutExecution vs bare SQLite inserts, lineage and filter latency
 #   pipeline  lathe run vs snakemake and make -j2; a cached re-run with 10,000 runs in the store
 #   stats     lathe stats compute vs pandas and cat on the 3,000,000-row flights CSV
+#   train     the flights task as a Lathe pipeline vs pandas + xgboost in Python
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=${1:-}
 case "$name" in
-  store | pipeline | stats) ;;
-  *) echo "usage: bench/run.sh store|pipeline|stats [options]" >&2; exit 2 ;;
+  store | pipeline | stats | train) ;;
+  *) echo "usage: bench/run.sh store|pipeline|stats|train [options]" >&2; exit 2 ;;
 esac
 shift
 LATHE_BUILD_DIR=build-bench LATHE_BUILD_TYPE=Release scripts/setup.sh -DLATHE_BUILD_TESTS=OFF >/dev/null
@@ -21,4 +22,7 @@ case "$name" in
   stats)
     scripts/install-packages.sh python3-pandas time  # the peer, and GNU time for peak memory
     exec bench/stats.sh "$@" ;;
+  train)
+    scripts/install-packages.sh python3-pandas python3-xgboost python3-sklearn  # the peer
+    exec bench/train.sh "$@" ;;
 esac

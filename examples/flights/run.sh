@@ -21,17 +21,35 @@ echo "== May vs June 2001, feature by feature"
 rm -rf incoming .lathe
 mkdir incoming
 cp "$root/examples/flights/pipeline.yaml" .
+# One line per month: drift found, and the candidate against the blessed model on the new month.
+summary() {
+  python3 - "$1" <<'PY'
+import glob, json, os, sys
+def newest(pattern):
+    files = glob.glob(pattern)
+    return max(files, key=os.path.getmtime) if files else None
+drift = json.load(open(newest(".lathe/artifacts/flights/drift/anomalies/*/anomalies.json")))
+found = [f"{a['feature']} {a['kind']}" for split in drift["splits"].values() for a in split]
+ev = json.load(open(newest(".lathe/artifacts/flights/evaluate/evaluation/*/metrics.json")))
+blessing = json.load(open(newest(".lathe/artifacts/flights/evaluate/blessing/*/blessing.json")))
+auc = lambda m: next(s for s in m["slices"] if s["slice"] == "overall")["metrics"]["auc"]
+base = f"{auc(ev['baseline']):.4f}" if "baseline" in ev else "none"
+print(f"month {sys.argv[1]}: drift: {', '.join(sorted(set(found))) or 'none'}; "
+      f"candidate AUC {auc(ev['candidate']):.4f} vs blessed model {base} -> "
+      f"{'blessed, pushed' if blessing['blessed'] else 'not blessed, kept the old model'}")
+PY
+}
+history=""
 for month in 1 2 3 4 5 6; do
   echo
   echo "== month $month arrives"
   cp "months/span-$month.csv" incoming/
   "$lathe" run pipeline.yaml --parallelism 2 2>&1 | grep -v '^  '
-  drift=$(ls -t .lathe/artifacts/flights/drift/anomalies/*/anomalies.json | head -1)
-  grep -o '"description": "[^"]*drift[^"]*"\|"feature": "[^"]*"' "$drift" | paste - - | head -5 || true
+  history+="$(summary "$month")"$'\n'
 done
+echo
+echo "== month by month"
+printf '%s' "$history"
 echo
 echo "== the history of blessed models"
 "$lathe" models list flights
-echo
-echo "== evaluations, newest first: overall AUC of each candidate against its baseline"
-"$lathe" artifacts list --type ModelBlessing --desc --limit 6

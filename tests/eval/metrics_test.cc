@@ -138,6 +138,14 @@ TEST(EvaluationTest, SlicesMinimumSizeAndBootstrap) {
   auto back = ModelMetrics::FromJson(nlohmann::json::parse(m->ToJson().dump()));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->ToJson(), m->ToJson());
+  // Only the largest slice of each spec.
+  config.max_slices = 1;
+  auto top = Evaluate(config, transform::Task::kBinary, raw, labels, p);
+  ASSERT_TRUE(top.ok());
+  EXPECT_EQ(top->slices.size(), 3u);  // overall, city=b (95 rows), city=b,big=false
+  EXPECT_NE(top->Find("city=b"), nullptr);
+  EXPECT_EQ(top->slices_omitted, 2 + 6);
+  config.max_slices = 0;
   config.slices = {{"nope"}};
   EXPECT_EQ(Evaluate(config, transform::Task::kBinary, raw, labels, p).status().message(),
             "slice: the data has no column 'nope'");

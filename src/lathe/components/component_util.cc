@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include "lathe/data/columnar.h"
 #include "lathe/pipeline/params.h"
@@ -58,19 +62,105 @@ std::map<std::string, fs::path> SplitFiles(const fs::path& dir, const std::strin
   return out;
 }
 
-Result<data::Batch> ReadSplit(const fs::path& examples, const std::string& split) {
-  const fs::path file = examples / (split + ".lcol");
-  if (!fs::exists(file))
-    return NotFoundError(fmt::format("{} has no split '{}'", examples.string(), split));
-  LATHE_ASSIGN_OR_RETURN(auto reader, data::ColumnarReader::Open(file.string()));
-  data::Batch all;
-  all.schema = reader->schema();
-  for (const auto& f : all.schema.fields) all.columns.emplace_back(f.type);
-  for (size_t g = 0; g < reader->row_groups(); ++g) {
-    LATHE_ASSIGN_OR_RETURN(data::Batch b, reader->ReadRowGroup(g));
-    if (reader->row_groups() == 1) return b;
-    LATHE_RETURN_IF_ERROR(data::AppendRows(all, b));
+namespace {
+
+struct SplitFile {
+  std::unique_ptr<data::ColumnarReader> reader;
+  std::vector<size_t> wanted;  // column indexes read
+  data::Schema schema;         // of the columns read
+};
+
+Result<std::vector<SplitFile>> OpenSplit(const std::vector<fs::path>& dirs,
+                                         const std::string& split,
+                                         const std::vector<std::string>* columns) {
+  std::vector<SplitFile> files;
+  for (const auto& dir : dirs) {
+    const fs::path file = dir / (split + ".lcol");
+    if (!fs::exists(file))
+      return NotFoundError(fmt::format("{} has no split '{}'", dir.string(), split));
+    SplitFile f;
+    LATHE_ASSIGN_OR_RETURN(f.reader, data::ColumnarReader::Open(file.string()));
+    for (size_t c = 0; c < f.reader->schema().fields.size(); ++c) {
+      const auto& field = f.reader->schema().fields[c];
+      if (columns == nullptr ||
+          std::find(columns->begin(), columns->end(), field.name) != columns->end()) {
+        f.wanted.push_back(c);
+        f.schema.fields.push_back(field);
+      }
+    }
+    files.push_back(std::move(f));
   }
+  return files;
+}
+
+Result<data::Batch> ReadRowGroup(const SplitFile& f, size_t g) {
+  data::Batch b;
+  b.schema = f.schema;
+  for (size_t c : f.wanted) {
+    LATHE_ASSIGN_OR_RETURN(data::Column col, f.reader->ReadColumn(g, c));
+    b.columns.push_back(std::move(col));
+  }
+  return b;
+}
+
+}  // namespace
+
+Status ForEachRowGroup(const std::vector<fs::path>& dirs, const std::string& split,
+                       const std::vector<std::string>* columns,
+                       const std::function<Status(const data::Batch&)>& fn) {
+  LATHE_ASSIGN_OR_RETURN(auto files, OpenSplit(dirs, split, columns));
+  for (const auto& f : files)
+    for (size_t g = 0; g < f.reader->row_groups(); ++g) {
+      LATHE_ASSIGN_OR_RETURN(data::Batch b, ReadRowGroup(f, g));
+      LATHE_RETURN_IF_ERROR(fn(b));
+    }
+  return Status::Ok();
+}
+
+Status ForEachRowGroupParallel(const std::vector<fs::path>& dirs, const std::string& split,
+                               const std::vector<std::string>* columns, int threads,
+                               const std::function<void(size_t tasks)>& on_tasks,
+                               const std::function<Status(size_t task, const data::Batch&)>& fn) {
+  LATHE_ASSIGN_OR_RETURN(auto files, OpenSplit(dirs, split, columns));
+  std::vector<std::pair<const SplitFile*, size_t>> tasks;
+  for (const auto& f : files)
+    for (size_t g = 0; g < f.reader->row_groups(); ++g) tasks.emplace_back(&f, g);
+  on_tasks(tasks.size());
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  Status failure;
+  auto work = [&] {
+    for (size_t t = next++; t < tasks.size(); t = next++) {
+      auto b = ReadRowGroup(*tasks[t].first, tasks[t].second);
+      Status st = b.ok() ? fn(t, *b) : b.status();
+      if (!st.ok()) {
+        std::lock_guard lock(mu);
+        if (failure.ok()) failure = st;
+        next = tasks.size();  // stop handing out work
+      }
+    }
+  };
+  const int n =
+      threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (int i = 1; i < n; ++i) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  return failure;
+}
+
+Result<data::Batch> ReadSplit(const fs::path& examples, const std::string& split,
+                              const std::vector<std::string>* columns) {
+  data::Batch all;
+  bool first = true;
+  LATHE_RETURN_IF_ERROR(ForEachRowGroup({examples}, split, columns, [&](const data::Batch& b) {
+    if (first) {
+      first = false;
+      all = b;
+      return Status::Ok();
+    }
+    return data::AppendRows(all, b);
+  }));
   return all;
 }
 

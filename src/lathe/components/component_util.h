@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -35,8 +36,22 @@ Result<std::optional<pipeline::InputArtifact>> OptionalInput(const pipeline::Exe
 std::map<std::string, std::filesystem::path> SplitFiles(const std::filesystem::path& dir,
                                                         const std::string& ext);
 
-// A split of an Examples artifact, read whole (all row groups). NOT_FOUND names the split.
-Result<data::Batch> ReadSplit(const std::filesystem::path& examples, const std::string& split);
+// Calls `fn` with each row group of a split of each Examples directory. With `columns`, only
+// those columns are read (the ones the file has: a missing one is the consumer's error to
+// report). NOT_FOUND names a missing split.
+Status ForEachRowGroup(const std::vector<std::filesystem::path>& dirs, const std::string& split,
+                       const std::vector<std::string>* columns,
+                       const std::function<Status(const data::Batch&)>& fn);
+// The same from `threads` threads (0: one per core): `on_tasks` first learns how many row groups
+// there are, then `fn(task, batch)` runs concurrently for each, tasks numbered in file order so
+// that callers can put results back in order.
+Status ForEachRowGroupParallel(const std::vector<std::filesystem::path>& dirs,
+                               const std::string& split, const std::vector<std::string>* columns,
+                               int threads, const std::function<void(size_t tasks)>& on_tasks,
+                               const std::function<Status(size_t task, const data::Batch&)>& fn);
+// A split of an Examples artifact, read whole (all row groups; with `columns`, only those).
+Result<data::Batch> ReadSplit(const std::filesystem::path& examples, const std::string& split,
+                              const std::vector<std::string>* columns = nullptr);
 
 Result<nlohmann::json> ReadJsonFile(const std::filesystem::path& file);
 Result<stats::DatasetStats> ReadStats(const std::filesystem::path& file);

@@ -194,22 +194,47 @@ class ExampleGen final : public pipeline::Component {
     }
     int range_column = -1;
     int64_t outside = 0;
+    // The bounds of each split's range, parsed once: [from, to), numbers or text.
+    struct Bound {
+      bool set = false, numeric = false;
+      double number = 0;
+      std::string text;
+    };
+    std::vector<std::pair<Bound, Bound>> bounds;
+    for (const auto& [name, buckets] : splits) {
+      std::pair<Bound, Bound> fb;
+      for (auto [key, bound] : {std::pair{"from", &fb.first}, std::pair{"to", &fb.second}}) {
+        if (!by_range || !ranges[name].contains(key)) continue;
+        const auto& v = ranges[name][key];
+        bound->set = true;
+        bound->numeric = v.is_number();
+        if (bound->numeric)
+          bound->number = v.get<double>();
+        else
+          bound->text = v.get<std::string>();
+      }
+      bounds.push_back(std::move(fb));
+    }
     // The split of a row by range, or -1.
+    std::string scratch;
     auto range_split = [&](const data::Column& c, size_t row) -> int {
       if (c.is_null(row)) return -1;
-      bool numeric = c.type() == data::ColumnType::kInt64 || c.type() == data::ColumnType::kDouble;
-      double x = c.type() == data::ColumnType::kInt64    ? static_cast<double>(c.int_at(row))
-                 : c.type() == data::ColumnType::kDouble ? c.double_at(row)
-                                                         : 0;
-      std::string text = numeric ? "" : c.ToText(row);
-      for (size_t s = 0; s < splits.size(); ++s) {
-        const auto& r = ranges[splits[s].first];
-        auto below = [&](const nlohmann::json& bound) {  // value < bound
-          return numeric ? bound.is_number() && x < bound.get<double>()
-                         : bound.is_string() && text < bound.get<std::string>();
-        };
-        if (r.contains("from") && below(r["from"])) continue;
-        if (r.contains("to") && !below(r["to"])) continue;
+      const bool numeric =
+          c.type() == data::ColumnType::kInt64 || c.type() == data::ColumnType::kDouble;
+      const double x = c.type() == data::ColumnType::kInt64    ? static_cast<double>(c.int_at(row))
+                       : c.type() == data::ColumnType::kDouble ? c.double_at(row)
+                                                               : 0;
+      const std::string_view text = numeric ? std::string_view()
+                                    : c.type() == data::ColumnType::kString
+                                        ? c.string_at(row)
+                                        : (scratch = c.ToText(row));
+      auto below = [&](const Bound& bound) {  // value < bound (a bound of the other kind: never)
+        return numeric ? bound.numeric && x < bound.number
+                       : !bound.numeric && text < std::string_view(bound.text);
+      };
+      for (size_t s = 0; s < bounds.size(); ++s) {
+        if (bounds[s].first.set && below(bounds[s].first)) continue;
+        if (bounds[s].second.set && !below(bounds[s].second)) continue;
         return static_cast<int>(s);
       }
       return -1;
@@ -217,6 +242,7 @@ class ExampleGen final : public pipeline::Component {
     const fs::path out = r.output_dirs.at("examples");
     std::vector<std::unique_ptr<data::ColumnarWriter>> writers;
     std::vector<data::Batch> parts;
+    std::vector<int> target;
     int key = -1;
     auto on_batch = [&](data::Batch&& b) -> Status {
       if (writers.empty()) {
@@ -239,34 +265,40 @@ class ExampleGen final : public pipeline::Component {
           writers.push_back(std::move(w));
         }
       }
+      // Each row's split (-1: outside every range), then the rows written split by split.
+      target.resize(b.rows());
+      for (size_t row = 0; row < b.rows(); ++row) {
+        if (by_range) {
+          target[row] = range_split(b.columns[static_cast<size_t>(range_column)], row);
+          if (target[row] < 0) ++outside;
+          continue;
+        }
+        std::string text;
+        if (key >= 0) {
+          text = b.columns[static_cast<size_t>(key)].ToText(row);
+        } else {
+          for (const auto& c : b.columns) text += c.ToText(row) + '\x1f';
+        }
+        int64_t bucket = static_cast<int64_t>(XXH3_64bits(text.data(), text.size()) %
+                                              static_cast<uint64_t>(total));
+        size_t s = 0;
+        for (int64_t acc = splits[0].second; bucket >= acc; acc += splits[++s].second) {
+        }
+        target[row] = static_cast<int>(s);
+      }
+      // Data ordered by the range feature (time, typically) sends whole batches to one split.
+      if (!target.empty() && target[0] >= 0 &&
+          std::all_of(target.begin(), target.end(), [&](int t) { return t == target[0]; }))
+        return writers[static_cast<size_t>(target[0])]->Write(b);
       parts.assign(splits.size(), data::Batch{});
       for (auto& part : parts) {
         part.schema = b.schema;
         for (const auto& f : b.schema.fields) part.columns.emplace_back(f.type);
       }
       for (size_t row = 0; row < b.rows(); ++row) {
-        size_t s = 0;
-        if (by_range) {
-          int chosen = range_split(b.columns[static_cast<size_t>(range_column)], row);
-          if (chosen < 0) {
-            ++outside;
-            continue;
-          }
-          s = static_cast<size_t>(chosen);
-        } else {
-          std::string text;
-          if (key >= 0) {
-            text = b.columns[static_cast<size_t>(key)].ToText(row);
-          } else {
-            for (const auto& c : b.columns) text += c.ToText(row) + '\x1f';
-          }
-          int64_t bucket = static_cast<int64_t>(XXH3_64bits(text.data(), text.size()) %
-                                                static_cast<uint64_t>(total));
-          for (int64_t acc = splits[0].second; bucket >= acc; acc += splits[++s].second) {
-          }
-        }
+        if (target[row] < 0) continue;
         for (size_t c = 0; c < b.columns.size(); ++c)
-          parts[s].columns[c].AppendFrom(b.columns[c], row);
+          parts[static_cast<size_t>(target[row])].columns[c].AppendFrom(b.columns[c], row);
       }
       for (size_t s = 0; s < parts.size(); ++s) LATHE_RETURN_IF_ERROR(writers[s]->Write(parts[s]));
       return Status::Ok();

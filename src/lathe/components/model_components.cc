@@ -54,20 +54,12 @@ std::vector<fs::path> ExampleDirs(const ExecutionRequest& r) {
   return out;
 }
 
-// Calls `fn` with each row group of a split of each Examples directory.
-Status ForEachRowGroup(const std::vector<fs::path>& dirs, const std::string& split,
-                       const std::function<Status(const data::Batch&)>& fn) {
-  for (const auto& dir : dirs) {
-    const fs::path file = dir / (split + ".lcol");
-    if (!fs::exists(file))
-      return NotFoundError(fmt::format("{} has no split '{}'", dir.string(), split));
-    LATHE_ASSIGN_OR_RETURN(auto reader, data::ColumnarReader::Open(file.string()));
-    for (size_t g = 0; g < reader->row_groups(); ++g) {
-      LATHE_ASSIGN_OR_RETURN(data::Batch b, reader->ReadRowGroup(g));
-      LATHE_RETURN_IF_ERROR(fn(b));
-    }
-  }
-  return Status::Ok();
+// The columns a transform reads: its inputs and the label.
+std::vector<std::string> ColumnsOf(const transform::TransformGraph& g) {
+  std::vector<std::string> out;
+  for (const auto& f : g.inputs().fields) out.push_back(f.name);
+  out.push_back(g.label().column);
+  return out;
 }
 
 class Transform final : public pipeline::Component {
@@ -93,22 +85,43 @@ class Transform final : public pipeline::Component {
     LATHE_ASSIGN_OR_RETURN(auto spec, transform::ParseTransformSpec(
                                           {{"label", p["label"]}, {"features", p["features"]}}));
     const std::string split = p["split"].get<std::string>();
-    // Analysis sees the train split of every input span, merged.
-    std::optional<stats::DatasetStats> merged;
-    data::Schema schema;
-    for (const auto& dir : ExampleDirs(r)) {
-      const fs::path file = dir / (split + ".lcol");
-      if (!fs::exists(file))
-        return NotFoundError(fmt::format("{} has no split '{}'", dir.string(), split));
-      LATHE_ASSIGN_OR_RETURN(auto reader, data::ColumnarReader::Open(file.string()));
-      LATHE_ASSIGN_OR_RETURN(auto s, stats::ComputeFileStats(file.string()));
-      if (!merged) {
-        schema = reader->schema();
-        merged = std::move(s);
-      } else {
-        LATHE_RETURN_IF_ERROR(merged->Merge(s));
-      }
+    // Analysis sees the train split of every input span, merged, and only the columns whose
+    // statistics it needs (a date part needs none).
+    std::vector<std::string> columns = {spec.label.column};
+    for (const auto& f : spec.features)
+      if (transform::NeedsStatistics(f)) columns.push_back(f.inputs[0]);
+    const auto dirs = ExampleDirs(r);
+    if (dirs.empty()) return FailedPreconditionError("no examples to analyze");
+    data::Schema schema;  // of the whole data: every input's type
+    {
+      const fs::path first = dirs[0] / (split + ".lcol");
+      if (!fs::exists(first))
+        return NotFoundError(fmt::format("{} has no split '{}'", dirs[0].string(), split));
+      LATHE_ASSIGN_OR_RETURN(auto reader, data::ColumnarReader::Open(first.string()));
+      schema = reader->schema();
     }
+    // Row groups are summarised in parallel and merged in file order.
+    std::vector<std::optional<stats::DatasetStats>> parts;
+    LATHE_RETURN_IF_ERROR(ForEachRowGroupParallel(
+        dirs, split, &columns, 0, [&](size_t n) { parts.resize(n); },
+        [&](size_t t, const data::Batch& b) {
+          parts[t].emplace(b.schema);
+          parts[t]->Add(b);
+          return Status::Ok();
+        }));
+    std::optional<stats::DatasetStats> merged;
+    data::Schema projected;
+    for (auto& part : parts) {
+      if (!merged) {
+        merged = std::move(part);
+        continue;
+      }
+      Status st = merged->Merge(*part);
+      if (!st.ok())
+        return InvalidArgumentError(
+            "the input spans' columns differ (names or types); a transform needs one schema");
+    }
+    if (!merged) merged.emplace(projected);
     LATHE_ASSIGN_OR_RETURN(auto graph, transform::TransformGraph::Analyze(spec, schema, *merged));
     LATHE_RETURN_IF_ERROR(
         WriteJsonFile(r.output_dirs.at("transform_graph") / "transform.json", graph.ToJson()));
@@ -189,20 +202,40 @@ class Trainer final : public pipeline::Component {
     }
     // Features of the train split of every span, and of the newest span's eval split.
     auto dirs = ExampleDirs(r);
+    const auto columns = ColumnsOf(graph);
     transform::FeatureMatrix x, ex;
     std::vector<float> y, ey;
-    LATHE_RETURN_IF_ERROR(
-        ForEachRowGroup(dirs, p["train_split"].get<std::string>(), [&](const data::Batch& b) {
-          LATHE_RETURN_IF_ERROR(graph.Apply(b, x));
-          return graph.Labels(b, y);
+    // Row groups are read and transformed in parallel, then joined in file order (so the
+    // matrix, and the model, do not depend on thread timing).
+    std::vector<transform::FeatureMatrix> pieces;
+    std::vector<std::vector<float>> piece_labels;
+    LATHE_RETURN_IF_ERROR(ForEachRowGroupParallel(
+        dirs, p["train_split"].get<std::string>(), &columns, hp.value("threads", 0),
+        [&](size_t n) {
+          pieces.resize(n);
+          piece_labels.resize(n);
+        },
+        [&](size_t t, const data::Batch& b) {
+          LATHE_RETURN_IF_ERROR(graph.Apply(b, pieces[t]));
+          return graph.Labels(b, piece_labels[t]);
         }));
+    x.names = graph.FeatureNames();
+    for (size_t t = 0; t < pieces.size(); ++t) {
+      x.values.insert(x.values.end(), pieces[t].values.begin(), pieces[t].values.end());
+      x.rows += pieces[t].rows;
+      y.insert(y.end(), piece_labels[t].begin(), piece_labels[t].end());
+      pieces[t] = {};
+    }
     const std::string eval_split = p["eval_split"].get<std::string>();
-    const bool has_eval = fs::exists(dirs.back() / (eval_split + ".lcol"));
+    // The eval split serves early stopping (xgboost); the Evaluator measures the model anyway.
+    const bool has_eval = algorithm == "xgboost" && hp.value("early_stopping_rounds", 0) > 0 &&
+                          fs::exists(dirs.back() / (eval_split + ".lcol"));
     if (has_eval)
-      LATHE_RETURN_IF_ERROR(ForEachRowGroup({dirs.back()}, eval_split, [&](const data::Batch& b) {
-        LATHE_RETURN_IF_ERROR(graph.Apply(b, ex));
-        return graph.Labels(b, ey);
-      }));
+      LATHE_RETURN_IF_ERROR(
+          ForEachRowGroup({dirs.back()}, eval_split, &columns, [&](const data::Batch& b) {
+            LATHE_RETURN_IF_ERROR(graph.Apply(b, ex));
+            return graph.Labels(b, ey);
+          }));
     const size_t dropped = train::DropMissingLabels(x, y) + train::DropMissingLabels(ex, ey);
     const double seconds_prepare = Seconds(start);
     const fs::path out = r.output_dirs.at("model");
@@ -293,6 +326,7 @@ class Evaluator final : public pipeline::Component {
                               {{"split", ParamKind::kString, false, "eval"},
                                {"slices", ParamKind::kList, false, nlohmann::json::array()},
                                {"min_slice_size", ParamKind::kPositiveInt, false, 10},
+                               {"max_slices", ParamKind::kPositiveInt},
                                {"bootstrap", ParamKind::kNumber, false, 100},
                                {"confidence", ParamKind::kNumber, false, 0.95},
                                {"seed", ParamKind::kNumber, false, 0},
@@ -327,6 +361,7 @@ class Evaluator final : public pipeline::Component {
       config.slices.push_back(s.is_string() ? std::vector<std::string>{s.get<std::string>()}
                                             : s.get<std::vector<std::string>>());
     config.min_slice_size = p["min_slice_size"].get<int64_t>();
+    config.max_slices = p.value("max_slices", size_t{0});
     config.bootstrap = static_cast<int>(p["bootstrap"].get<double>());
     config.confidence = p["confidence"].get<double>();
     config.seed = static_cast<uint64_t>(p["seed"].get<double>());
@@ -334,24 +369,32 @@ class Evaluator final : public pipeline::Component {
     LATHE_ASSIGN_OR_RETURN(auto thresholds, eval::ParseThresholds(p["thresholds"]));
     LATHE_ASSIGN_OR_RETURN(fs::path examples, OneInput(r, "examples"));
     const auto& model_in = r.inputs.at("model").at(0);
-    LATHE_ASSIGN_OR_RETURN(auto raw, ReadSplit(examples, p["split"].get<std::string>()));
+    LATHE_ASSIGN_OR_RETURN(auto candidate, train::LoadedModel::Load(model_in.uri));
+    LATHE_ASSIGN_OR_RETURN(auto baseline_in, OptionalInput(r, "baseline"));
+    std::unique_ptr<train::LoadedModel> baseline_model;
+    if (baseline_in && baseline_in->id != model_in.id) {
+      LATHE_ASSIGN_OR_RETURN(baseline_model, train::LoadedModel::Load(baseline_in->uri));
+      if (baseline_model->task() != candidate->task())
+        return InvalidArgumentError(fmt::format(
+            "the baseline model {} is a {} model; the candidate is {}", baseline_in->id,
+            transform::TaskName(baseline_model->task()), transform::TaskName(candidate->task())));
+    }
+    // Only the columns the models and the slices read.
+    std::vector<std::string> columns = ColumnsOf(candidate->transform());
+    if (baseline_model)
+      for (auto& c : ColumnsOf(baseline_model->transform())) columns.push_back(std::move(c));
+    for (const auto& spec : config.slices) columns.insert(columns.end(), spec.begin(), spec.end());
+    LATHE_ASSIGN_OR_RETURN(auto raw, ReadSplit(examples, p["split"].get<std::string>(), &columns));
     auto measure = [&](const train::LoadedModel& m) -> Result<eval::ModelMetrics> {
       LATHE_ASSIGN_OR_RETURN(auto predictions, m.Predict(raw));
       std::vector<float> labels;
       LATHE_RETURN_IF_ERROR(m.transform().Labels(raw, labels));
       return eval::Evaluate(config, m.task(), raw, labels, predictions);
     };
-    LATHE_ASSIGN_OR_RETURN(auto candidate, train::LoadedModel::Load(model_in.uri));
     LATHE_ASSIGN_OR_RETURN(auto metrics, measure(*candidate));
-    LATHE_ASSIGN_OR_RETURN(auto baseline_in, OptionalInput(r, "baseline"));
     std::optional<eval::ModelMetrics> baseline;
-    if (baseline_in && baseline_in->id != model_in.id) {
-      LATHE_ASSIGN_OR_RETURN(auto bm, train::LoadedModel::Load(baseline_in->uri));
-      if (bm->task() != candidate->task())
-        return InvalidArgumentError(
-            fmt::format("the baseline model {} is a {} model; the candidate is {}", baseline_in->id,
-                        transform::TaskName(bm->task()), transform::TaskName(candidate->task())));
-      LATHE_ASSIGN_OR_RETURN(baseline, measure(*bm));
+    if (baseline_model) {
+      LATHE_ASSIGN_OR_RETURN(baseline, measure(*baseline_model));
     }
     const auto blessing = eval::Decide(metrics, baseline ? &*baseline : nullptr, thresholds);
     const int64_t baseline_id = baseline ? baseline_in->id : 0;

@@ -92,9 +92,20 @@ Status AppendRows(Batch& into, const Batch& from) {
   }
   if (!(into.schema == from.schema))
     return InvalidArgumentError("cannot append rows of another schema");
-  for (size_t c = 0; c < from.columns.size(); ++c)
-    for (size_t r = 0; r < from.rows(); ++r) into.columns[c].AppendFrom(from.columns[c], r);
+  for (size_t c = 0; c < from.columns.size(); ++c) into.columns[c].AppendColumn(from.columns[c]);
   return Status::Ok();
+}
+
+void Column::AppendColumn(const Column& from) {
+  valid_.insert(valid_.end(), from.valid_.begin(), from.valid_.end());
+  ints_.insert(ints_.end(), from.ints_.begin(), from.ints_.end());
+  doubles_.insert(doubles_.end(), from.doubles_.begin(), from.doubles_.end());
+  bools_.insert(bools_.end(), from.bools_.begin(), from.bools_.end());
+  if (type_ == ColumnType::kString) {
+    const uint32_t base = offsets_.back();
+    for (size_t i = 1; i < from.offsets_.size(); ++i) offsets_.push_back(base + from.offsets_[i]);
+    chars_ += from.chars_;
+  }
 }
 
 void Column::AppendFrom(const Column& from, size_t row) {

@@ -48,6 +48,8 @@ class Column {
   void AppendString(std::string_view v);
   // Appends row `row` of `from`, a column of the same type.
   void AppendFrom(const Column& from, size_t row);
+  // Appends every row of `from`, a column of the same type.
+  void AppendColumn(const Column& from);
 
   int64_t int_at(size_t row) const { return ints_[row]; }
   double double_at(size_t row) const { return doubles_[row]; }

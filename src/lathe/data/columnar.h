@@ -19,7 +19,7 @@ inline constexpr int kColumnarVersion = 1;
 
 struct ColumnarOptions {
   size_t row_group_rows = 65536;
-  int zstd_level = 3;
+  int zstd_level = 1;
 };
 
 class ColumnarWriter {

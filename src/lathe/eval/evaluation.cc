@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <unordered_map>
+
+#include "lathe/stats/dataset_stats.h"
 
 namespace lathe::eval {
 
@@ -139,16 +142,57 @@ Result<ModelMetrics> Evaluate(const EvalConfig& config, Task task, const data::B
       if (c < 0) return InvalidArgumentError(fmt::format("slice: the data has no column '{}'", f));
       cols.push_back(&raw.columns[static_cast<size_t>(c)]);
     }
-    std::map<std::string, std::vector<uint32_t>> groups;
-    std::string key;
-    for (uint32_t r : labelled) {
-      key.clear();
-      for (size_t i = 0; i < cols.size(); ++i) {
-        if (i > 0) key += ',';
-        key += features[i] + "=" + (cols[i]->is_null(r) ? "(missing)" : cols[i]->ToText(r));
+    // Rows by slice: each row's values become one id per feature, then one id per combination,
+    // without building text per row.
+    std::vector<uint32_t> combo(labelled.size(), 0);           // per labelled row
+    std::vector<std::vector<std::string>> names(cols.size());  // per feature: id -> value
+    std::vector<std::vector<uint32_t>> combo_parts;            // combination -> value ids
+    std::string scratch;
+    for (size_t f = 0; f < cols.size(); ++f) {
+      std::unordered_map<std::string, uint32_t, stats::StringHash, std::equal_to<>> ids;
+      // (combination of the features so far, this feature's value id) -> combination id
+      std::unordered_map<uint64_t, uint32_t> extended;
+      std::vector<std::vector<uint32_t>> next_parts;
+      const data::Column& c = *cols[f];
+      for (size_t k = 0; k < labelled.size(); ++k) {
+        const uint32_t r = labelled[k];
+        std::string_view v = c.is_null(r)                            ? std::string_view("(missing)")
+                             : c.type() == data::ColumnType::kString ? c.string_at(r)
+                                                                     : (scratch = c.ToText(r));
+        auto it = ids.find(v);
+        if (it == ids.end()) {
+          it = ids.emplace(std::string(v), static_cast<uint32_t>(names[f].size())).first;
+          names[f].emplace_back(v);
+        }
+        const uint64_t key = (uint64_t{combo[k]} << 32) | it->second;
+        auto [slot, added] = extended.emplace(key, static_cast<uint32_t>(next_parts.size()));
+        if (added) {
+          std::vector<uint32_t> p = f == 0 ? std::vector<uint32_t>{} : combo_parts[combo[k]];
+          p.push_back(it->second);
+          next_parts.push_back(std::move(p));
+        }
+        combo[k] = slot->second;
       }
-      groups[key].push_back(r);
+      combo_parts = std::move(next_parts);
     }
+    std::vector<std::vector<uint32_t>> rows_of(combo_parts.size());
+    for (size_t k = 0; k < labelled.size(); ++k) rows_of[combo[k]].push_back(labelled[k]);
+    std::vector<std::pair<std::string, std::vector<uint32_t>>> groups;
+    for (size_t g = 0; g < rows_of.size(); ++g) {
+      std::string key;
+      for (size_t f = 0; f < cols.size(); ++f)
+        key += (f ? "," : "") + features[f] + "=" + names[f][combo_parts[g][f]];
+      groups.emplace_back(std::move(key), std::move(rows_of[g]));
+    }
+    if (config.max_slices > 0 && groups.size() > config.max_slices) {
+      std::stable_sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) {
+        return a.second.size() > b.second.size();
+      });
+      out.slices_omitted += static_cast<int64_t>(groups.size() - config.max_slices);
+      groups.resize(config.max_slices);
+    }
+    std::sort(groups.begin(), groups.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     for (const auto& [name, rows] : groups)
       out.slices.push_back(MeasureSlice(config, task, name, gather(rows), seed++));
   }
@@ -167,7 +211,10 @@ nlohmann::json ModelMetrics::ToJson() const {
     if (!s.details.empty()) j["details"] = s.details;
     list.push_back(std::move(j));
   }
-  return {{"task", task}, {"rows_without_label", rows_without_label}, {"slices", list}};
+  return {{"task", task},
+          {"rows_without_label", rows_without_label},
+          {"slices_omitted", slices_omitted},
+          {"slices", list}};
 }
 
 Result<ModelMetrics> ModelMetrics::FromJson(const nlohmann::json& j) {
@@ -175,6 +222,7 @@ Result<ModelMetrics> ModelMetrics::FromJson(const nlohmann::json& j) {
     ModelMetrics m;
     m.task = j.at("task").get<std::string>();
     m.rows_without_label = j.value("rows_without_label", int64_t{0});
+    m.slices_omitted = j.value("slices_omitted", int64_t{0});
     for (const auto& s : j.at("slices")) {
       SliceMetrics x;
       x.slice = s.at("slice").get<std::string>();

@@ -26,6 +26,9 @@ namespace lathe::eval {
 struct EvalConfig {
   std::vector<std::vector<std::string>> slices;  // each a feature or a cross; overall always
   int64_t min_slice_size = 1;
+  // Per slice spec, measure only this many slices, the largest (0: all); the rest are counted in
+  // ModelMetrics::slices_omitted. For features with many values.
+  size_t max_slices = 0;
   int bootstrap = 0;  // resamples; 0: no intervals
   double confidence = 0.95;
   uint64_t seed = 0;
@@ -44,6 +47,7 @@ struct SliceMetrics {
 struct ModelMetrics {
   std::string task;
   int64_t rows_without_label = 0;
+  int64_t slices_omitted = 0;        // beyond max_slices
   std::vector<SliceMetrics> slices;  // overall first, then by spec and slice name
   const SliceMetrics* Find(const std::string& slice) const;
   nlohmann::json ToJson() const;

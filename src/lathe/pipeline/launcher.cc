@@ -273,7 +273,9 @@ NodeOutcome LaunchNode(MetadataStore& store, const PipelineGraph& graph, size_t 
     auto external = n.component->ExternalInputs(n.spec.parameters, graph.base_dir);
     if (!external.ok()) return fail(NodeState::kFailed, external.status());
     for (const auto& path : *external) {
-      auto fp = FingerprintPath(path);
+      std::error_code ec;
+      auto real = fs::canonical(path, ec);  // a link to the data counts as the data
+      auto fp = FingerprintPath(ec ? path : real);
       if (!fp.ok()) return fail(NodeState::kFailed, fp.status());
       fingerprints["(external)"].push_back(path.string() + "=" + *fp);
     }

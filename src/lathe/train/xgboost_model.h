@@ -34,8 +34,9 @@ struct TrainReport {
   int rounds_trained = 0;  // new rounds run (before trimming to the best)
   int best_round = -1;     // with early stopping: the last kept round (counting the base)
   std::string eval_metric;
-  std::vector<double> eval_history;  // the eval metric after each new round
-  double seconds_boosting = 0;       // inside the boosting iterations
+  // The eval metric after each new round with early stopping, else after the last round only.
+  std::vector<double> eval_history;
+  double seconds_boosting = 0;       // inside the boosting iterations (not scoring the eval set)
 };
 
 // Trains on `x`/`y` (labels 0/1, class indexes or values; no NaN) and saves the model to

@@ -130,6 +130,12 @@ Result<std::vector<std::pair<std::string, int64_t>>> ValueCounts(const stats::Fe
 
 }  // namespace
 
+bool NeedsStatistics(const FeatureSpec& f) {
+  return !f.fill.empty() || f.op == Op::kStandardize || f.op == Op::kMinMax ||
+         f.op == Op::kBucketize || f.op == Op::kVocabulary ||
+         (f.op == Op::kClip && (f.min_quantile || f.max_quantile));
+}
+
 std::vector<std::string> FittedFeature::OutputNames() const {
   if (spec.op != Op::kVocabulary || !spec.one_hot) return {spec.name};
   std::vector<std::string> names;
@@ -189,8 +195,11 @@ Result<TransformGraph> TransformGraph::Analyze(const TransformSpec& spec,
       if (g.inputs_.Find(in) < 0) g.inputs_.fields.push_back({in, t});
     }
     const data::ColumnType t = f.input_types[0];
+    static const stats::FeatureStats kNoStats;
     const stats::FeatureStats* st = train.Find(fs.inputs[0]);
-    if (st == nullptr) return fail(fmt::format("no statistics for column '{}'", fs.inputs[0]));
+    if (st == nullptr && NeedsStatistics(fs))
+      return fail(fmt::format("no statistics for column '{}'", fs.inputs[0]));
+    if (st == nullptr) st = &kNoStats;
     bool numeric_op = fs.op == Op::kIdentity || fs.op == Op::kStandardize || fs.op == Op::kMinMax ||
                       fs.op == Op::kLog || fs.op == Op::kClip || fs.op == Op::kBucketize;
     if (numeric_op && !IsNumeric(t))

@@ -34,9 +34,13 @@ struct FittedFeature {
   std::vector<std::string> OutputNames() const;
 };
 
+// Whether fitting `feature` needs statistics of its input (a date part or a hash does not).
+bool NeedsStatistics(const FeatureSpec& feature);
+
 class TransformGraph {
  public:
-  // Fits `spec` on the training data described by `schema` and `train` (its statistics).
+  // Fits `spec` on the training data described by `schema` and `train` (its statistics; only
+  // the label and the inputs of features that NeedsStatistics are required).
   // Errors name the feature ("feature 'bill': column 'bill_mm' is not in the data").
   static Result<TransformGraph> Analyze(const TransformSpec& spec, const data::Schema& schema,
                                         const stats::DatasetStats& train);
