@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Quick start, command 1: installs what is missing, builds Lathe and runs the demos: the metadata
-# store over recorded steps (examples/store-demo), then a pipeline run, cached, changed and
-# reproduced (examples/hello), then the data side: ingest, statistics, schema, validation and
-# drift over the penguins data (examples/penguins).
+# Quick start, command 1: installs what is missing, builds Lathe and runs the main job: the penguins
+# pipeline from CSV to a blessed model in the model repository, with its lineage, sliced metrics
+# and a reproduction (examples/penguins). Then two shorter demos: a pipeline of command steps run,
+# cached, changed and reproduced (examples/hello), and the metadata store over steps recorded by
+# hand (examples/store-demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-echo "### store demo"
-examples/store-demo/run.sh
+echo "### the main job: CSV to a blessed model"
+examples/penguins/run.sh
 echo
-echo "### pipeline demo"
+echo "### a pipeline of command steps"
 examples/hello/run.sh
 echo
-echo "### data demo"
-examples/penguins/run.sh
+echo "### the metadata store"
+examples/store-demo/run.sh
