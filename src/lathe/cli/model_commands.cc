@@ -8,6 +8,7 @@
 
 #include "lathe/cli/commands.h"
 #include "lathe/cli/table.h"
+#include "lathe/core/fs.h"
 #include "lathe/eval/evaluation.h"
 #include "lathe/pipeline/run_record.h"
 
@@ -20,14 +21,6 @@ using metadata::Artifact;
 using metadata::EventType;
 using metadata::ListOptions;
 using metadata::MetadataStore;
-
-Result<nlohmann::json> ReadJson(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) return NotFoundError(fmt::format("cannot read {}", file.string()));
-  auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded()) return DataLossError(fmt::format("{} is not valid JSON", file.string()));
-  return j;
-}
 
 int64_t IntProperty(const Artifact& a, const std::string& key) {
   auto it = a.custom_properties.find(key);
@@ -107,7 +100,7 @@ struct LoadedEvaluation {
 Result<LoadedEvaluation> LoadEvaluation(MetadataStore& store, int64_t id) {
   LoadedEvaluation e;
   LATHE_ASSIGN_OR_RETURN(e.artifact, FindEvaluation(store, id));
-  LATHE_ASSIGN_OR_RETURN(e.file, ReadJson(fs::path(e.artifact.uri) / "metrics.json"));
+  LATHE_ASSIGN_OR_RETURN(e.file, ReadJsonFile(fs::path(e.artifact.uri) / "metrics.json"));
   LATHE_ASSIGN_OR_RETURN(e.candidate, eval::ModelMetrics::FromJson(e.file.at("candidate")));
   if (e.file.contains("baseline")) {
     LATHE_ASSIGN_OR_RETURN(e.baseline, eval::ModelMetrics::FromJson(e.file["baseline"]));
@@ -119,7 +112,7 @@ Result<LoadedEvaluation> LoadEvaluation(MetadataStore& store, int64_t id) {
     if (outputs.ok() && outputs->count("blessing")) {
       auto b = store.GetArtifact(outputs->at("blessing"));
       if (b.ok()) {
-        auto bj = ReadJson(fs::path(b->uri) / "blessing.json");
+        auto bj = ReadJsonFile(fs::path(b->uri) / "blessing.json");
         if (bj.ok()) e.blessing = *bj;
       }
     }
@@ -416,7 +409,7 @@ int ModelsShow(const GlobalOptions& g, const std::string& what) {
   if (v == nullptr)
     return ReportError(
         NotFoundError(fmt::format("no pushed model {} (see `lathe models list`)", what)));
-  auto manifest = ReadJson(fs::path(v->destination) / "manifest.json");
+  auto manifest = ReadJsonFile(fs::path(v->destination) / "manifest.json");
   if (g.json) {
     auto j = VersionJson(*v);
     if (manifest.ok()) j["manifest"] = *manifest;

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "lathe/cli/commands.h"
+#include "lathe/core/fs.h"
 #include "lathe/data/table_file.h"
 #include "lathe/transform/transform_graph.h"
 
@@ -20,11 +21,7 @@ namespace fs = std::filesystem;
 Result<transform::TransformGraph> LoadGraph(const std::string& path) {
   // A TransformGraph artifact directory, a model bundle or the transform.json file itself.
   fs::path file = fs::is_directory(path) ? fs::path(path) / "transform.json" : fs::path(path);
-  std::ifstream in(file);
-  if (!in) return NotFoundError(fmt::format("cannot read {}", file.string()));
-  auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded())
-    return InvalidArgumentError(fmt::format("{}: not valid JSON", file.string()));
+  LATHE_ASSIGN_OR_RETURN(auto j, ReadJsonFile(file));
   auto g = transform::TransformGraph::FromJson(j);
   if (!g.ok())
     return InvalidArgumentError(fmt::format("{}: {}", file.string(), g.status().message()));

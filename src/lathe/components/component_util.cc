@@ -164,25 +164,9 @@ Result<data::Batch> ReadSplit(const fs::path& examples, const std::string& split
   return all;
 }
 
-Result<nlohmann::json> ReadJsonFile(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) return NotFoundError(fmt::format("cannot read {}", file.string()));
-  auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded()) return DataLossError(fmt::format("{} is not valid JSON", file.string()));
-  return j;
-}
-
 Result<stats::DatasetStats> ReadStats(const fs::path& file) {
   LATHE_ASSIGN_OR_RETURN(auto j, ReadJsonFile(file));
   return stats::DatasetStats::FromJson(j);
-}
-
-Status WriteJsonFile(const fs::path& file, const nlohmann::json& j) {
-  std::ofstream out(file);
-  out << j.dump(2) << "\n";
-  out.close();
-  if (!out) return InternalError(fmt::format("cannot write {}", file.string()));
-  return Status::Ok();
 }
 
 }  // namespace lathe::components

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "lathe/core/fs.h"
 #include "lathe/core/status.h"
 #include "lathe/data/column.h"
 #include "lathe/pipeline/component.h"
@@ -53,8 +54,6 @@ Status ForEachRowGroupParallel(const std::vector<std::filesystem::path>& dirs,
 Result<data::Batch> ReadSplit(const std::filesystem::path& examples, const std::string& split,
                               const std::vector<std::string>* columns = nullptr);
 
-Result<nlohmann::json> ReadJsonFile(const std::filesystem::path& file);
 Result<stats::DatasetStats> ReadStats(const std::filesystem::path& file);
-Status WriteJsonFile(const std::filesystem::path& file, const nlohmann::json& j);
 
 }  // namespace lathe::components

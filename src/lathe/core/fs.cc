@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+
 #include "lathe/core/strings.h"
 
 namespace lathe {
@@ -29,6 +31,23 @@ Status RemovePath(const fs::path& path) {
   std::error_code ec;
   fs::remove_all(path, ec);
   if (ec) return DataLossError(fmt::format("cannot remove {}: {}", path.string(), ec.message()));
+  return Status::Ok();
+}
+
+Result<nlohmann::json> ReadJsonFile(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return NotFoundError(fmt::format("cannot read {}", file.string()));
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded())
+    return InvalidArgumentError(fmt::format("{}: not valid JSON", file.string()));
+  return j;
+}
+
+Status WriteJsonFile(const std::filesystem::path& file, const nlohmann::json& j) {
+  std::ofstream out(file);
+  out << j.dump(2) << "\n";
+  out.close();
+  if (!out) return InternalError(fmt::format("cannot write {}", file.string()));
   return Status::Ok();
 }
 

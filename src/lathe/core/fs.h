@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -18,5 +19,11 @@ bool IsWithin(const std::filesystem::path& root, const std::filesystem::path& pa
 
 // Removes a file or directory tree. A path that is already gone is success.
 Status RemovePath(const std::filesystem::path& path);
+
+// A JSON file: NOT_FOUND when it cannot be read, INVALID_ARGUMENT naming the file when it is not
+// JSON.
+Result<nlohmann::json> ReadJsonFile(const std::filesystem::path& file);
+// Writes `j` indented; INTERNAL naming the file when the write fails.
+Status WriteJsonFile(const std::filesystem::path& file, const nlohmann::json& j);
 
 }  // namespace lathe

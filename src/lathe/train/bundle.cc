@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "lathe/core/fs.h"
 #include "lathe/train/linear_model.h"
 #include "lathe/train/xgboost_model.h"
 
@@ -12,18 +13,7 @@ namespace lathe::train {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-Result<nlohmann::json> ReadJson(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) return NotFoundError(fmt::format("{}: missing", path.string()));
-  auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded())
-    return InvalidArgumentError(fmt::format("{}: not valid JSON", path.string()));
-  return j;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 nlohmann::json MakeManifest(const transform::TransformGraph& graph, const std::string& kind,
                             const std::string& model_file, const nlohmann::json& training) {
@@ -60,7 +50,7 @@ nlohmann::json MakeManifest(const transform::TransformGraph& graph, const std::s
 Result<std::unique_ptr<LoadedModel>> LoadedModel::Load(const std::string& dir) {
   auto m = std::make_unique<LoadedModel>();
   const fs::path root(dir);
-  LATHE_ASSIGN_OR_RETURN(m->manifest_, ReadJson(root / "manifest.json"));
+  LATHE_ASSIGN_OR_RETURN(m->manifest_, ReadJsonFile(root / "manifest.json"));
   const auto& man = m->manifest_;
   auto bad = [&](const std::string& what) {
     return InvalidArgumentError(fmt::format("{}: {}", (root / "manifest.json").string(), what));
@@ -78,7 +68,7 @@ Result<std::unique_ptr<LoadedModel>> LoadedModel::Load(const std::string& dir) {
       !man["model"]["file"].is_string())
     return bad("'model' must be {kind: xgboost|linear, file: NAME}");
   const fs::path transform_path = root / man["transform"].get<std::string>();
-  LATHE_ASSIGN_OR_RETURN(auto tj, ReadJson(transform_path));
+  LATHE_ASSIGN_OR_RETURN(auto tj, ReadJsonFile(transform_path));
   auto graph = transform::TransformGraph::FromJson(tj);
   if (!graph.ok())
     return InvalidArgumentError(

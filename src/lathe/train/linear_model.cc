@@ -4,7 +4,8 @@
 
 #include <Eigen/Dense>
 #include <cmath>
-#include <fstream>
+
+#include "lathe/core/fs.h"
 
 namespace lathe::train {
 
@@ -128,10 +129,7 @@ Result<LinearModel> LinearModel::FromJson(const nlohmann::json& j) {
 }
 
 Result<LinearModel> LinearModel::Load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return NotFoundError(fmt::format("cannot read {}", path));
-  auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded()) return InvalidArgumentError(fmt::format("{}: not valid JSON", path));
+  LATHE_ASSIGN_OR_RETURN(auto j, ReadJsonFile(path));
   auto m = FromJson(j);
   if (!m.ok()) return InvalidArgumentError(fmt::format("{}: {}", path, m.status().message()));
   return m;
