@@ -207,6 +207,46 @@ TEST_F(ModelPipelineTest, LinearModels) {
   EXPECT_TRUE(fs::exists(tmp_ / "models" / "toy" / "1" / "linear.json"));
 }
 
+TEST_F(ModelPipelineTest, Regression) {
+  // Predict x from y and the yes/no column (yes means x + noise > y, so both tell about x).
+  const char* yaml = R"(apiVersion: lathe/v1
+kind: Pipeline
+name: reg
+nodes:
+  - name: ingest
+    component: ExampleGen
+    parameters: {input: data.csv}
+  - name: transform
+    component: Transform
+    inputs: {examples: ingest.examples}
+    parameters:
+      label: {column: x}
+      features: [{input: y, fill: zero}, {input: label, op: vocabulary, encoding: one_hot}]
+  - name: train
+    component: Trainer
+    inputs: {examples: ingest.examples, transform_graph: transform.transform_graph}
+    parameters: {hyperparameters: {rounds: 30, max_depth: 3, eta: 0.2, threads: 2}}
+  - name: evaluate
+    component: Evaluator
+    inputs: {examples: ingest.examples, model: train.model}
+    parameters:
+      slices: [city]
+      thresholds: [{metric: r2, lower: 0.2}, {metric: rmse, slice: "city=oslo", upper: 1.0}]
+)";
+  auto r = Run({}, yaml);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->state, "COMPLETE") << Node(*r, "train").error << Node(*r, "evaluate").error;
+  EXPECT_EQ(Node(*r, "transform")
+                .outputs.at("transform_graph")[0]
+                .custom_properties.at("task")
+                .as_string(),
+            "regression");
+  const auto& e = Node(*r, "evaluate").outputs.at("evaluation").at(0);
+  EXPECT_GT(e.custom_properties.at("overall_r2").as_double(), 0.2);
+  EXPECT_LT(e.custom_properties.at("overall_rmse").as_double(), 1.0);
+  EXPECT_EQ(IntProp(Node(*r, "evaluate").outputs.at("blessing").at(0), "blessed"), 1);
+}
+
 TEST_F(ModelPipelineTest, SpecErrorsSayWhere) {
   std::string yaml = kPipeline;
   yaml.replace(yaml.find("op: min_max"), 11, "op: minmax");
