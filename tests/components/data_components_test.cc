@@ -141,11 +141,9 @@ TEST_F(DataPipelineTest, NewSpansAndChangedFilesAreIngestedAgain) {
   const auto& examples = Node(second, "ingest").outputs.at("examples")[0];
   EXPECT_EQ(examples.custom_properties.at("span").as_int(), 2);
   // The statistics carry the span on (for resolvers that pick by span).
-  EXPECT_EQ(Node(second, "statistics")
-                .outputs.at("statistics")[0]
-                .custom_properties.at("span")
-                .as_int(),
-            2);
+  EXPECT_EQ(
+      Node(second, "statistics").outputs.at("statistics")[0].custom_properties.at("span").as_int(),
+      2);
   // The same file, changed in place.
   WriteFile(tmp_ / "spans/span-2.csv", "id,kind,size\n3,a,4\n");
   EXPECT_EQ(Node(Run(kPipeline, {{"input", "spans/span-{SPAN}.csv"}}), "ingest").state,

@@ -247,6 +247,28 @@ nodes:
   EXPECT_EQ(IntProp(Node(*r, "evaluate").outputs.at("blessing").at(0), "blessed"), 1);
 }
 
+TEST_F(ModelPipelineTest, AnEmptyRequiredInputFailsTheNodeNotTheProcess) {
+  // The model comes from an optional resolver that finds nothing.
+  const char* yaml = R"(apiVersion: lathe/v1
+kind: Pipeline
+name: empty
+nodes:
+  - name: ingest
+    component: ExampleGen
+    parameters: {input: data.csv}
+  - name: none
+    component: resolver.latest_blessed_model
+    parameters: {optional: true}
+  - name: evaluate
+    component: Evaluator
+    inputs: {examples: ingest.examples, model: none.result}
+)";
+  auto r = Run({}, yaml);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->state, "FAILED");
+  EXPECT_EQ(Node(*r, "evaluate").error, "input 'model' needs exactly one artifact; it got 0");
+}
+
 TEST_F(ModelPipelineTest, SpecErrorsSayWhere) {
   std::string yaml = kPipeline;
   yaml.replace(yaml.find("op: min_max"), 11, "op: minmax");

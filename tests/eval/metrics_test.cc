@@ -55,6 +55,9 @@ TEST(MetricsTest, UndefinedWithoutPositivesOrPredictions) {
   EXPECT_TRUE(std::isnan(m["auc_pr"]));
   EXPECT_TRUE(std::isnan(m["precision"]));  // nothing predicted positive
   EXPECT_TRUE(std::isnan(m["recall"]));     // no positives
+  EXPECT_TRUE(std::isnan(m["f1"]));         // no positive at all, true or predicted
+  // Positives exist but none is found: F1 is 0, not undefined.
+  EXPECT_DOUBLE_EQ(BinaryMetrics(Binary({1, 0}, {0.1, 0.2}), nullptr, 0.5)["f1"], 0);
   EXPECT_DOUBLE_EQ(m["accuracy"], 1);
   auto empty = BinaryMetrics(Binary({}, {}), nullptr, 0.5);
   EXPECT_TRUE(std::isnan(empty["accuracy"]));
@@ -93,6 +96,16 @@ TEST(MetricsTest, MulticlassByHand) {
   EXPECT_DOUBLE_EQ(m["precision"], 2.5 / 3);
   EXPECT_DOUBLE_EQ(m["recall"], 2.5 / 3);
   EXPECT_EQ(details["confusion_matrix"][2], (std::vector<double>{1, 0, 1}));
+  // F1 per class: 2/3, 1, 2/3.
+  EXPECT_DOUBLE_EQ(m["f1"], (2.0 / 3 + 1 + 2.0 / 3) / 3);
+  // Balanced classes, the first always right, the other two swapped: macro F1 is 1/3 (not 1).
+  ScoredRows swapped;
+  swapped.classes = 3;
+  swapped.labels = {0, 1, 2};
+  swapped.scores = {0.9, 0.05, 0.05, 0.1, 0.1, 0.8, 0.1, 0.8, 0.1};
+  auto sm = MulticlassMetrics(swapped, nullptr);
+  EXPECT_DOUBLE_EQ(sm["f1"], 1.0 / 3);
+  EXPECT_DOUBLE_EQ(sm["precision"], 1.0 / 3);
   // One-vs-rest AUC: class 0: pos 0.7 vs negs 0.1, 0.5, 0.2 -> 1; class 1: 0.8 vs 0.2, 0.1, 0.2
   // -> 1; class 2: pos 0.4, 0.6 vs negs 0.1, 0.1 -> 1.
   EXPECT_DOUBLE_EQ(m["auc"], 1);

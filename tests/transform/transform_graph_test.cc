@@ -13,7 +13,7 @@ namespace {
 data::Batch Read(const std::string& text) {
   data::Batch all;
   auto r = data::ReadCsvText(text, "t.csv", {},
-                            [&](data::Batch&& b) { return data::AppendRows(all, b); });
+                             [&](data::Batch&& b) { return data::AppendRows(all, b); });
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return all;
 }
@@ -195,7 +195,25 @@ TEST(TransformGraphTest, ErrorsNameTheField) {
                              {"features", {{{"input", "city"}, {"op", "standardize"}}}}});
   EXPECT_NE(TransformGraph::Analyze(*spec, b.schema, st).status().message().find("needs numbers"),
             std::string::npos);
+  EXPECT_FALSE(
+      ParseTransformSpec(
+          {{"label", {{"column", "y"}}},
+           {"features", {{{"input", "x"}, {"op", "hash"}, {"buckets", int64_t{1} << 32}}}}},
+          &path)
+          .ok());
+  EXPECT_EQ(path, "features[0].buckets");  // too many buckets: refused, never wrapped to 0
+  // A numeric binary label must hold only 0 and 1.
+  spec = ParseTransformSpec(
+      {{"label", {{"column", "y"}, {"task", "binary"}}}, {"features", {{{"input", "x"}}}}});
+  ASSERT_TRUE(spec.ok());
+  EXPECT_NE(TransformGraph::Analyze(*spec, b.schema, st)
+                .status()
+                .message()
+                .find("a binary label must hold 0 and 1"),
+            std::string::npos);
   auto g = Fit(AllOps(), b);
+  EXPECT_EQ(g.BatchFromInstances(nlohmann::json::parse(R"([{"x": 1e300}])")).status().message(),
+            "instances[0].x: expected a whole number, got 1e+300");
   EXPECT_EQ(g.BatchFromInstances(nlohmann::json::parse(R"([{"x": "one"}])")).status().message(),
             "instances[0].x: expected a whole number, got \"one\"");
 }

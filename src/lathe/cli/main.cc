@@ -51,6 +51,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitUsage;
+  } catch (const std::exception& e) {
+    // A bug, or a file that defeats a reader's checks: say so instead of aborting.
+    std::fprintf(stderr, "lathe: error: unexpected: %s\n", e.what());
+    return kExitFailure;
   }
   return exit_code;
 }

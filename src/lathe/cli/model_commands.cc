@@ -101,7 +101,9 @@ Result<LoadedEvaluation> LoadEvaluation(MetadataStore& store, int64_t id) {
   LoadedEvaluation e;
   LATHE_ASSIGN_OR_RETURN(e.artifact, FindEvaluation(store, id));
   LATHE_ASSIGN_OR_RETURN(e.file, ReadJsonFile(fs::path(e.artifact.uri) / "metrics.json"));
-  LATHE_ASSIGN_OR_RETURN(e.candidate, eval::ModelMetrics::FromJson(e.file.at("candidate")));
+  if (!e.file.is_object() || !e.file.contains("candidate"))
+    return DataLossError(fmt::format("{}/metrics.json has no candidate metrics", e.artifact.uri));
+  LATHE_ASSIGN_OR_RETURN(e.candidate, eval::ModelMetrics::FromJson(e.file["candidate"]));
   if (e.file.contains("baseline")) {
     LATHE_ASSIGN_OR_RETURN(e.baseline, eval::ModelMetrics::FromJson(e.file["baseline"]));
   }
@@ -310,7 +312,9 @@ Result<std::vector<PushedVersion>> PushedVersions(MetadataStore& store, const st
     o.page_token = page.next_page_token;
   }
   std::sort(out.begin(), out.end(), [](const PushedVersion& a, const PushedVersion& b) {
-    return a.name != b.name ? a.name < b.name : a.version < b.version;
+    if (a.name != b.name) return a.name < b.name;
+    if (a.version != b.version) return a.version < b.version;
+    return a.pushed.id < b.pushed.id;
   });
   // A version pushed again (the same bundle) is listed once: its first push.
   out.erase(std::unique(out.begin(), out.end(),
@@ -420,22 +424,35 @@ int ModelsShow(const GlobalOptions& g, const std::string& what) {
   fmt::print("  path        {}\n", v->destination);
   fmt::print("  pushed      {} by run {}\n", FormatTime(v->pushed.create_time_ms), v->run);
   fmt::print("  model       artifact {}\n", v->model_id);
-  if (manifest.ok()) {
-    const auto& m = *manifest;
-    fmt::print("  task        {} ({} model, label '{}')\n", m.value("task", ""),
-               m["model"].value("kind", ""), m.value("label", ""));
+  if (manifest.ok() && manifest->is_object()) {
+    // Anyone may write a bundle: read the manifest defensively.
+    const nlohmann::json& m = *manifest;
+    auto text = [](const nlohmann::json& j, const char* key) {
+      return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>()
+                                                                    : std::string("?");
+    };
+    const nlohmann::json none = nlohmann::json::object();
+    const auto& model = m.contains("model") ? m["model"] : none;
+    fmt::print("  task        {} ({} model, label '{}')\n", text(m, "task"), text(model, "kind"),
+               text(m, "label"));
     std::string inputs;
-    for (const auto& in : m["signature"]["inputs"])
-      inputs += fmt::format("{}{}:{}", inputs.empty() ? "" : ", ", in.value("name", ""),
-                            in.value("type", ""));
-    fmt::print("  inputs      {}\n", inputs);
-    const auto& tr = m.value("training", nlohmann::json::object());
-    fmt::print("  training    {} rows", tr.value("rows_train", 0));
-    if (tr.contains("warm_start_from"))
+    if (m.contains("signature") && m["signature"].is_object() &&
+        m["signature"].contains("inputs") && m["signature"]["inputs"].is_array())
+      for (const auto& in : m["signature"]["inputs"])
+        inputs +=
+            fmt::format("{}{}:{}", inputs.empty() ? "" : ", ", text(in, "name"), text(in, "type"));
+    fmt::print("  inputs      {}\n", inputs.empty() ? "-" : inputs);
+    const auto& tr = m.contains("training") && m["training"].is_object() ? m["training"] : none;
+    if (tr.contains("rows_train") && tr["rows_train"].is_number())
+      fmt::print("  training    {} rows", tr["rows_train"].get<int64_t>());
+    else
+      fmt::print("  training    -");
+    if (tr.contains("warm_start_from") && tr["warm_start_from"].is_number_integer())
       fmt::print(", warm start from model {}", tr["warm_start_from"].get<int64_t>());
     fmt::print("\n");
   } else {
-    fmt::print("  manifest    {}\n", manifest.status().message());
+    fmt::print("  manifest    {}\n",
+               manifest.ok() ? "not a JSON object" : manifest.status().message());
   }
   std::string data;
   for (const auto& [id, span] : v->spans)

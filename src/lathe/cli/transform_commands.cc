@@ -39,8 +39,15 @@ int TransformApply(const std::string& graph_path, const std::string& data_path,
   std::FILE* out = out_path.empty() || out_path == "-" ? stdout : std::fopen(out_path.c_str(), "w");
   if (out == nullptr)
     return ReportError(InvalidArgumentError(fmt::format("cannot write {}", out_path)));
+  // Header names come from data values (one-hot columns): quoted when they need it (RFC 4180).
+  auto quoted = [](const std::string& n) {
+    if (n.find_first_of(",\"\r\n") == std::string::npos) return n;
+    std::string q = "\"";
+    for (char c : n) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  };
   std::string line;
-  for (const auto& n : graph->FeatureNames()) line += (line.empty() ? "" : ",") + n;
+  for (const auto& n : graph->FeatureNames()) line += (line.empty() ? "" : ",") + quoted(n);
   line += ",label\n";
   std::fputs(line.c_str(), out);
   int64_t rows = 0;

@@ -38,11 +38,19 @@ Status RequireInputs(const pipeline::NodeSpec& node, const pipeline::SourceMap& 
   return Status::Ok();
 }
 
-Result<fs::path> OneInput(const pipeline::ExecutionRequest& r, const std::string& name) {
+Result<pipeline::InputArtifact> RequiredInput(const pipeline::ExecutionRequest& r,
+                                              const std::string& name) {
   auto it = r.inputs.find(name);
   if (it == r.inputs.end() || it->second.size() != 1)
-    return InvalidArgumentError(fmt::format("input '{}' needs exactly one artifact", name));
-  return fs::path(it->second[0].uri);
+    return InvalidArgumentError(fmt::format("input '{}' needs exactly one artifact; it got {}",
+                                            name,
+                                            it == r.inputs.end() ? size_t{0} : it->second.size()));
+  return it->second[0];
+}
+
+Result<fs::path> OneInput(const pipeline::ExecutionRequest& r, const std::string& name) {
+  LATHE_ASSIGN_OR_RETURN(auto a, RequiredInput(r, name));
+  return fs::path(a.uri);
 }
 
 Result<std::optional<pipeline::InputArtifact>> OptionalInput(const pipeline::ExecutionRequest& r,
@@ -131,8 +139,13 @@ Status ForEachRowGroupParallel(const std::vector<fs::path>& dirs, const std::str
   Status failure;
   auto work = [&] {
     for (size_t t = next++; t < tasks.size(); t = next++) {
-      auto b = ReadRowGroup(*tasks[t].first, tasks[t].second);
-      Status st = b.ok() ? fn(t, *b) : b.status();
+      Status st;
+      try {
+        auto b = ReadRowGroup(*tasks[t].first, tasks[t].second);
+        st = b.ok() ? fn(t, *b) : b.status();
+      } catch (const std::exception& e) {
+        st = InternalError(fmt::format("reading row group {}: {}", t, e.what()));
+      }
       if (!st.ok()) {
         std::lock_guard lock(mu);
         if (failure.ok()) failure = st;

@@ -26,6 +26,10 @@ Status RequireInputs(const pipeline::NodeSpec& node, const pipeline::SourceMap& 
                      const std::string& field, std::initializer_list<const char*> required,
                      std::initializer_list<const char*> optional = {});
 
+// The artifact of an input that must hold exactly one (INVALID_ARGUMENT otherwise: an empty
+// optional resolver feeding a required input, say).
+Result<pipeline::InputArtifact> RequiredInput(const pipeline::ExecutionRequest& r,
+                                              const std::string& name);
 // The directory of an input that must hold exactly one artifact.
 Result<std::filesystem::path> OneInput(const pipeline::ExecutionRequest& r,
                                        const std::string& name);

@@ -363,7 +363,8 @@ class StatisticsGen final : public pipeline::Component {
       return FailedPreconditionError(fmt::format("{} holds no split files", examples.string()));
     result.output_properties["statistics"]["splits"] = names;
     // The span of the data, so that resolvers can pick statistics by span.
-    auto source = r.store->GetArtifact(r.inputs.at("examples").at(0).id);
+    LATHE_ASSIGN_OR_RETURN(const pipeline::InputArtifact examples_in, RequiredInput(r, "examples"));
+    auto source = r.store->GetArtifact(examples_in.id);
     if (source.ok())
       for (const char* key : {"span", "version"})
         if (auto it = source->custom_properties.find(key); it != source->custom_properties.end())

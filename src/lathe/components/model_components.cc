@@ -50,7 +50,8 @@ Status SpecError(const SourceMap& source, const std::string& field, const std::s
 // The Examples directories of an input, oldest span first (as resolvers give them).
 std::vector<fs::path> ExampleDirs(const ExecutionRequest& r) {
   std::vector<fs::path> out;
-  for (const auto& a : r.inputs.at("examples")) out.emplace_back(a.uri);
+  if (auto it = r.inputs.find("examples"); it != r.inputs.end())
+    for (const auto& a : it->second) out.emplace_back(a.uri);
   return out;
 }
 
@@ -172,6 +173,15 @@ class Trainer final : public pipeline::Component {
         node.parameters["hyperparameters"], fmt::format("the {} trainer", algorithm), source, field,
         field + ".parameters.hyperparameters",
         algorithm == "xgboost" ? kXgboostParams : kLinearParams));
+    for (const char* key :
+         {"rounds", "max_depth", "early_stopping_rounds", "threads", "max_bin", "max_iter"})
+      if (const auto& hp = node.parameters["hyperparameters"];
+          hp.contains(key) && hp[key].get<int64_t>() > 1000000)
+        return source.Error(field + ".parameters.hyperparameters." + key,
+                            "expected a whole number up to 1000000");
+    if (const auto& hp = node.parameters["hyperparameters"];
+        hp.contains("l2") && !(hp["l2"].get<double>() >= 0))
+      return source.Error(field + ".parameters.hyperparameters.l2", "expected 0 or more");
     LATHE_RETURN_IF_ERROR(
         RequireInputs(node, source, field, {"examples", "transform_graph"}, {"base_model"}));
     node.outputs = {{"model", "Model"}};
@@ -344,8 +354,13 @@ class Evaluator final : public pipeline::Component {
     double confidence = node.parameters["confidence"].get<double>();
     if (confidence <= 0 || confidence >= 1)
       return source.Error(field + ".parameters.confidence", "expected a number between 0 and 1");
-    if (node.parameters["bootstrap"].get<double>() < 0)
-      return source.Error(field + ".parameters.bootstrap", "expected 0 or more resamples");
+    const double bootstrap = node.parameters["bootstrap"].get<double>();
+    if (bootstrap < 0 || bootstrap > 100000 || std::floor(bootstrap) != bootstrap)
+      return source.Error(field + ".parameters.bootstrap",
+                          "expected a whole number of resamples from 0 to 100000");
+    const double seed = node.parameters["seed"].get<double>();
+    if (seed < 0 || seed > 9e15 || std::floor(seed) != seed)
+      return source.Error(field + ".parameters.seed", "expected a whole number, 0 or more");
     std::string path;
     auto th = eval::ParseThresholds(node.parameters["thresholds"], &path);
     if (!th.ok()) return SpecError(source, field, path, th.status());
@@ -368,7 +383,7 @@ class Evaluator final : public pipeline::Component {
     config.threshold = p["threshold"].get<double>();
     LATHE_ASSIGN_OR_RETURN(auto thresholds, eval::ParseThresholds(p["thresholds"]));
     LATHE_ASSIGN_OR_RETURN(fs::path examples, OneInput(r, "examples"));
-    const auto& model_in = r.inputs.at("model").at(0);
+    LATHE_ASSIGN_OR_RETURN(const pipeline::InputArtifact model_in, RequiredInput(r, "model"));
     LATHE_ASSIGN_OR_RETURN(auto candidate, train::LoadedModel::Load(model_in.uri));
     LATHE_ASSIGN_OR_RETURN(auto baseline_in, OptionalInput(r, "baseline"));
     std::unique_ptr<train::LoadedModel> baseline_model;
@@ -378,6 +393,15 @@ class Evaluator final : public pipeline::Component {
         return InvalidArgumentError(fmt::format(
             "the baseline model {} is a {} model; the candidate is {}", baseline_in->id,
             transform::TaskName(baseline_model->task()), transform::TaskName(candidate->task())));
+      // Comparing metrics means nothing unless both predict the same label the same way.
+      const auto& a = candidate->transform();
+      const auto& b = baseline_model->transform();
+      if (a.label().column != b.label().column || a.label().positive != b.label().positive ||
+          a.label().greater_than != b.label().greater_than || a.classes() != b.classes())
+        return InvalidArgumentError(fmt::format(
+            "the baseline model {} predicts another label (column, positive value, threshold or "
+            "classes differ); compare models of the same label",
+            baseline_in->id));
     }
     // Only the columns the models and the slices read.
     std::vector<std::string> columns = ColumnsOf(candidate->transform());
@@ -503,7 +527,8 @@ class InfraValidator final : public pipeline::Component {
     result.output_properties["infra_blessing"]["blessed"] = int64_t{1};
     result.output_properties["infra_blessing"]["seconds_load"] = load_s;
     result.output_properties["infra_blessing"]["seconds_predict"] = predict_s;
-    result.output_properties["infra_blessing"]["current_model_id"] = r.inputs.at("model").at(0).id;
+    LATHE_ASSIGN_OR_RETURN(const pipeline::InputArtifact model_in, RequiredInput(r, "model"));
+    result.output_properties["infra_blessing"]["current_model_id"] = model_in.id;
     Log(r, fmt::format("loaded in {:.3f} s; {} requests' rows predicted in {:.4f} s, all finite",
                        load_s, rows, predict_s));
     return Status::Ok();
@@ -546,11 +571,11 @@ class Pusher final : public pipeline::Component {
     return Status::Ok();
   }
   Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
-    const auto& model_in = r.inputs.at("model").at(0);
+    LATHE_ASSIGN_OR_RETURN(const pipeline::InputArtifact model_in, RequiredInput(r, "model"));
     LATHE_ASSIGN_OR_RETURN(fs::path blessing_dir, OneInput(r, "blessing"));
     LATHE_ASSIGN_OR_RETURN(auto bj, ReadJsonFile(blessing_dir / "blessing.json"));
     // The blessing must be about this model (its artifact says which).
-    const auto& blessing_in = r.inputs.at("blessing").at(0);
+    LATHE_ASSIGN_OR_RETURN(const pipeline::InputArtifact blessing_in, RequiredInput(r, "blessing"));
     LATHE_ASSIGN_OR_RETURN(auto blessing_artifact, r.store->GetArtifact(blessing_in.id));
     auto blessed_id = blessing_artifact.custom_properties.find("current_model_id");
     if (blessed_id == blessing_artifact.custom_properties.end() ||
@@ -560,8 +585,18 @@ class Pusher final : public pipeline::Component {
           "blessing {} is not about model {} (wire the Evaluator's blessing of this model)",
           blessing_in.id, model_in.id));
     LATHE_ASSIGN_OR_RETURN(auto infra, OptionalInput(r, "infra_blessing"));
-    if (infra && !fs::exists(fs::path(infra->uri) / "infra.json"))
-      return FailedPreconditionError("the infra blessing holds no infra.json");
+    if (infra) {
+      if (!fs::exists(fs::path(infra->uri) / "infra.json"))
+        return FailedPreconditionError("the infra blessing holds no infra.json");
+      LATHE_ASSIGN_OR_RETURN(auto infra_artifact, r.store->GetArtifact(infra->id));
+      auto about = infra_artifact.custom_properties.find("current_model_id");
+      if (about == infra_artifact.custom_properties.end() ||
+          about->second.type() != metadata::PropertyType::kInt ||
+          about->second.as_int() != model_in.id)
+        return FailedPreconditionError(fmt::format(
+            "infra blessing {} is not about model {} (wire the InfraValidator of this model)",
+            infra->id, model_in.id));
+    }
     const fs::path out = r.output_dirs.at("pushed_model");
     auto& props = result.output_properties["pushed_model"];
     props["model_id"] = model_in.id;

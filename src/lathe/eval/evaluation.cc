@@ -113,6 +113,10 @@ Result<ModelMetrics> Evaluate(const EvalConfig& config, Task task, const data::B
   if (labels.size() != n || predictions.values.size() != n * k)
     return InvalidArgumentError(fmt::format("{} rows, {} labels and {} predictions do not match", n,
                                             labels.size(), predictions.rows()));
+  for (size_t i = 0; i < predictions.values.size(); ++i)
+    if (!std::isfinite(predictions.values[i]))
+      return InvalidArgumentError(
+          fmt::format("the model predicted {} for row {}", predictions.values[i], i / k));
   ModelMetrics out;
   out.task = std::string(transform::TaskName(task));
   std::vector<uint32_t> labelled;
@@ -232,7 +236,7 @@ Result<ModelMetrics> ModelMetrics::FromJson(const nlohmann::json& j) {
         x.metrics[it.key()] = FromNumber(it.value());
       if (s.contains("intervals"))
         for (auto it = s["intervals"].begin(); it != s["intervals"].end(); ++it)
-          x.intervals[it.key()] = {FromNumber(it.value()[0]), FromNumber(it.value()[1])};
+          x.intervals[it.key()] = {FromNumber(it.value().at(0)), FromNumber(it.value().at(1))};
       if (s.contains("details")) x.details = s["details"];
       m.slices.push_back(std::move(x));
     }

@@ -15,8 +15,10 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 double Ratio(double a, double b) {
   return b > 0 ? a / b : kNaN;
 }
-double F1(double p, double r) {
-  return std::isnan(p) || std::isnan(r) || p + r == 0 ? kNaN : 2 * p * r / (p + r);
+// F1 from counts: 2tp / (2tp + fp + fn); 0 when nothing was right, undefined only without any
+// positive, predicted or true.
+double F1(double tp, double fp, double fn) {
+  return Ratio(2 * tp, 2 * tp + fp + fn);
 }
 nlohmann::json JsonNumber(double v) {
   return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
@@ -122,7 +124,7 @@ MetricValues BinaryMetrics(const ScoredRows& rows, const std::vector<double>* we
           {"accuracy", Ratio(tp + tn, total)},
           {"precision", precision},
           {"recall", recall},
-          {"f1", F1(precision, recall)},
+          {"f1", F1(tp, fp, fn)},
           {"calibration", Ratio(sum_p, sum_y)},
           {"prediction_mean", Ratio(sum_p, total)},
           {"label_mean", Ratio(sum_y, total)},
@@ -144,18 +146,22 @@ MetricValues MulticlassMetrics(const ScoredRows& rows, const std::vector<double>
     total += w(r);
     if (best == y) correct += w(r);
   }
+  // Macro averages over the classes that occur, as truth or as prediction; a class never
+  // predicted has precision 0 (not undefined), as in scikit-learn.
   double sum_p = 0, sum_r = 0, sum_f = 0, sum_auc = 0;
-  int n_p = 0, n_r = 0, n_f = 0, n_auc = 0;
+  int n_classes = 0, n_auc = 0;
   for (size_t c = 0; c < k; ++c) {
     double tp = confusion[c * k + c], predicted = 0, actual = 0;
     for (size_t o = 0; o < k; ++o) {
       predicted += confusion[o * k + c];
       actual += confusion[c * k + o];
     }
-    double p = Ratio(tp, predicted), r = Ratio(tp, actual), f = F1(p, r);
-    if (!std::isnan(p)) sum_p += p, ++n_p;
-    if (!std::isnan(r)) sum_r += r, ++n_r;
-    if (!std::isnan(f)) sum_f += f, ++n_f;
+    if (predicted > 0 || actual > 0) {
+      ++n_classes;
+      sum_p += predicted > 0 ? tp / predicted : 0;
+      sum_r += actual > 0 ? tp / actual : 0;
+      sum_f += F1(tp, predicted - tp, actual - tp);
+    }
     if (rows.class_order.size() == k) {
       double auc =
           Auc(
@@ -175,9 +181,9 @@ MetricValues MulticlassMetrics(const ScoredRows& rows, const std::vector<double>
   }
   return {{"accuracy", Ratio(correct, total)},
           {"log_loss", Ratio(loss, total)},
-          {"precision", n_p ? sum_p / n_p : kNaN},
-          {"recall", n_r ? sum_r / n_r : kNaN},
-          {"f1", n_f ? sum_f / n_f : kNaN},
+          {"precision", n_classes ? sum_p / n_classes : kNaN},
+          {"recall", n_classes ? sum_r / n_classes : kNaN},
+          {"f1", n_classes ? sum_f / n_classes : kNaN},
           {"auc", n_auc ? sum_auc / n_auc : kNaN},
           {"count", total}};
 }

@@ -5,8 +5,11 @@
 // (average precision over tie groups), log_loss, and at `threshold`: accuracy, precision, recall,
 // f1; calibration (mean prediction / mean label), prediction_mean, label_mean, count; details
 // hold the confusion matrix and 10 calibration bins.
+// Binary F1 is 2tp / (2tp + fp + fn) (0 when no positive is found).
 // Multiclass (labels = class index, k probabilities a row): accuracy, log_loss, precision,
-// recall, f1 (macro averages), auc (macro one-vs-rest over classes seen as positive and negative),
+// recall, f1 (macro averages over the classes that occur as truth or prediction, a never
+// predicted class counting precision 0), auc (macro one-vs-rest over classes seen as positive and
+// negative),
 // count; details hold the k x k confusion matrix (rows: true class).
 // Regression: rmse, mae, r2, mape (percent, over rows whose label is not 0), prediction_mean,
 // label_mean, count.

@@ -169,6 +169,16 @@ bool SleepUnlessCancelled(double seconds, const std::atomic<bool>* cancelled) {
   return true;
 }
 
+// A component's executor, with any exception turned into an INTERNAL error of the node (a bug in
+// a component must fail its node, not the process, and leave the records consistent).
+Status ExecuteGuarded(const Component& c, const ExecutionRequest& req, ExecutionResult& result) {
+  try {
+    return c.Execute(req, result);
+  } catch (const std::exception& e) {
+    return InternalError(fmt::format("{} failed unexpectedly: {}", c.type(), e.what()));
+  }
+}
+
 // Components that select existing artifacts (resolvers): run every time, no files, no cache;
 // recorded COMPLETE with OUTPUT events to what they selected.
 NodeOutcome LaunchSelector(MetadataStore& store, const PipelineGraph& graph, size_t index,
@@ -192,7 +202,7 @@ NodeOutcome LaunchSelector(MetadataStore& store, const PipelineGraph& graph, siz
   if (auto pin = s.pinned.find(n.spec.name); pin != s.pinned.end())
     result.existing_outputs = pin->second;
   else
-    st = n.component->Execute(req, result);
+    st = ExecuteGuarded(*n.component, req, result);
   PutExecutionRequest record;
   record.execution = BaseExecution(n, s, "");
   AddInputs(record, inputs);
@@ -385,7 +395,7 @@ NodeOutcome LaunchNode(MetadataStore& store, const PipelineGraph& graph, size_t 
     req.timeout_s = n.spec.timeout_s;
     req.cancelled = s.cancelled;
     req.store = &store;
-    result = n.component->Execute(req, exec_result);
+    result = ExecuteGuarded(*n.component, req, exec_result);
     if (result.ok() || result.code() == StatusCode::kCancelled) break;
     if (attempt < n.spec.retries) {
       double backoff = std::min(10.0, 0.2 * (1 << attempt));

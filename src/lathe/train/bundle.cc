@@ -79,6 +79,8 @@ Result<std::unique_ptr<LoadedModel>> LoadedModel::Load(const std::string& dir) {
     return bad(fmt::format("task {} differs from the transform's ({})", TaskName(task),
                            TaskName(m->graph_.task())));
   const auto features = m->graph_.FeatureNames();
+  if (man.contains("classes") && man["classes"] != nlohmann::json(m->graph_.classes()))
+    return bad("its classes differ from the transform's");
   if (man.contains("features") && man["features"] != nlohmann::json(features))
     return bad("its features differ from the transform's");
   const std::string kind = man["model"]["kind"].get<std::string>();

@@ -94,6 +94,9 @@ Result<std::pair<LinearModel, LinearFit>> LinearModel::Train(const FeatureMatrix
     }
     fit.loss = loss * inv_n;
   }
+  if (!w.allFinite())
+    return FailedPreconditionError(
+        "the linear fit did not converge to finite weights (raise l2, or standardize features)");
   LinearModel m;
   m.task_ = task;
   m.features_ = x.names;

@@ -167,6 +167,19 @@ Result<TransformGraph> TransformGraph::Analyze(const TransformSpec& spec,
   if (spec.label.greater_than && !IsNumeric(g.label_type_))
     return InvalidArgumentError(fmt::format(
         "label: greater_than needs a numeric column; '{}' holds text", spec.label.column));
+  // A binary label without `positive` or `greater_than` must be bool or hold only 0 and 1.
+  if (g.task_ == Task::kBinary && !spec.label.positive && !spec.label.greater_than &&
+      g.label_type_ != data::ColumnType::kBool) {
+    const auto* f = train.Find(spec.label.column);
+    bool zero_one = f != nullptr && IsNumeric(g.label_type_) && f->num.exact;
+    if (zero_one)
+      for (const auto& [v, n] : f->num.values) zero_one = zero_one && (v == 0 || v == 1);
+    if (!zero_one)
+      return InvalidArgumentError(
+          fmt::format("label: a binary label must hold 0 and 1 (or be bool); for column '{}' give "
+                      "positive: VALUE or greater_than: NUMBER",
+                      spec.label.column));
+  }
   if (g.task_ == Task::kMulticlass) {
     const auto* f = train.Find(spec.label.column);
     if (f == nullptr)
@@ -443,12 +456,16 @@ Result<data::Batch> TransformGraph::BatchFromInstances(const nlohmann::json& ins
       };
       switch (f.type) {
         case data::ColumnType::kInt64:
-          if (v.is_number_integer())
+          if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t{INT64_MAX})
+            return bad("a whole number that fits 64 bits");
+          if (v.is_number_integer()) {
             col.AppendInt(v.get<int64_t>());
-          else if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>())
+          } else if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>() &&
+                     std::abs(v.get<double>()) < 9.2e18) {
             col.AppendInt(static_cast<int64_t>(v.get<double>()));
-          else
+          } else {
             return bad("a whole number");
+          }
           break;
         case data::ColumnType::kDouble:
           if (!v.is_number()) return bad("a number");
@@ -513,6 +530,8 @@ Result<TransformGraph> TransformGraph::FromJson(const nlohmann::json& j) {
     LATHE_ASSIGN_OR_RETURN(g.label_type_,
                            data::ParseColumnType(j.at("label_type").get<std::string>()));
     if (j.contains("classes")) g.classes_ = j["classes"].get<std::vector<std::string>>();
+    if (g.task_ == Task::kMulticlass && g.classes_.size() < 2)
+      return DataLossError("transform: a multiclass label needs at least two classes");
     for (const auto& in : j.at("inputs")) {
       LATHE_ASSIGN_OR_RETURN(auto t, data::ParseColumnType(in.at("type").get<std::string>()));
       g.inputs_.fields.push_back({in.at("name").get<std::string>(), t});
@@ -528,6 +547,10 @@ Result<TransformGraph> TransformGraph::FromJson(const nlohmann::json& j) {
         LATHE_ASSIGN_OR_RETURN(auto ct, data::ParseColumnType(t.get<std::string>()));
         f.input_types.push_back(ct);
       }
+      if (f.input_types.size() != f.spec.inputs.size())
+        return DataLossError(
+            fmt::format("transform: feature '{}' lists {} input types for {} inputs", f.spec.name,
+                        f.input_types.size(), f.spec.inputs.size()));
       f.fill_value = Num(x.at("fill_value"));
       f.shift = Num(x.at("shift"));
       f.scale = Num(x.at("scale"));
@@ -536,6 +559,9 @@ Result<TransformGraph> TransformGraph::FromJson(const nlohmann::json& j) {
       f.clip_max = x.at("clip_max").is_null() ? std::numeric_limits<double>::infinity()
                                               : x["clip_max"].get<double>();
       if (x.contains("boundaries")) f.boundaries = x["boundaries"].get<std::vector<double>>();
+      if (!std::is_sorted(f.boundaries.begin(), f.boundaries.end()))
+        return DataLossError(
+            fmt::format("transform: feature '{}' has unsorted bucket boundaries", f.spec.name));
       if (x.contains("vocabulary")) f.vocabulary = x["vocabulary"].get<std::vector<std::string>>();
       for (size_t k = 0; k < f.vocabulary.size(); ++k)
         f.index.emplace(f.vocabulary[k], static_cast<int>(k));

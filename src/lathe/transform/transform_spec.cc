@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <limits>
 #include <set>
 
 #include "lathe/data/column.h"
@@ -57,11 +58,13 @@ struct Parser {
     }
     return obj[key].get<double>();
   }
+  // A whole number in [min, max] (max bounds buckets: hash tables of features stay sane).
   int64_t Int(const nlohmann::json& obj, const char* key, const std::string& at, int64_t def,
-              int64_t min) {
+              int64_t min, int64_t max = int64_t{1} << 24) {
     if (!obj.contains(key)) return def;
-    if (!obj[key].is_number_integer() || obj[key].get<int64_t>() < min) {
-      Fail(at + "." + key, fmt::format("expected a whole number of at least {}", min));
+    if (!obj[key].is_number_integer() || obj[key].get<int64_t>() < min ||
+        obj[key].get<int64_t>() > max) {
+      Fail(at + "." + key, fmt::format("expected a whole number from {} to {}", min, max));
       return def;
     }
     return obj[key].get<int64_t>();
@@ -216,7 +219,7 @@ Result<TransformSpec> ParseTransformSpec(const nlohmann::json& j, std::string* e
         fs.one_hot = e == "one_hot";
       }
       fs.top_k = static_cast<size_t>(p.Int(f, "top_k", at, 0, 0));
-      fs.min_count = p.Int(f, "min_count", at, 1, 1);
+      fs.min_count = p.Int(f, "min_count", at, 1, 1, std::numeric_limits<int64_t>::max());
       fs.oov_buckets = static_cast<int>(p.Int(f, "oov_buckets", at, 1, 0));
       if (fs.op == Op::kDatePart) {
         fs.part = p.Text(f, "part", at, true);
