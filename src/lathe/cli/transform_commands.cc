@@ -8,7 +8,6 @@
 #include <fstream>
 
 #include "lathe/cli/commands.h"
-#include "lathe/core/fs.h"
 #include "lathe/data/table_file.h"
 #include "lathe/transform/transform_graph.h"
 
@@ -16,25 +15,13 @@ namespace lathe::cli {
 
 namespace {
 
-namespace fs = std::filesystem;
-
-Result<transform::TransformGraph> LoadGraph(const std::string& path) {
-  // A TransformGraph artifact directory, a model bundle or the transform.json file itself.
-  fs::path file = fs::is_directory(path) ? fs::path(path) / "transform.json" : fs::path(path);
-  LATHE_ASSIGN_OR_RETURN(auto j, ReadJsonFile(file));
-  auto g = transform::TransformGraph::FromJson(j);
-  if (!g.ok())
-    return InvalidArgumentError(fmt::format("{}: {}", file.string(), g.status().message()));
-  return g;
-}
-
 void AppendNumber(std::string& line, float v) {
   if (!std::isnan(v)) fmt::format_to(std::back_inserter(line), "{}", v);
 }
 
 int TransformApply(const std::string& graph_path, const std::string& data_path,
                    const std::string& out_path) {
-  auto graph = LoadGraph(graph_path);
+  auto graph = transform::TransformGraph::Load(graph_path);
   if (!graph.ok()) return ReportError(graph.status());
   std::FILE* out = out_path.empty() || out_path == "-" ? stdout : std::fopen(out_path.c_str(), "w");
   if (out == nullptr)

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "lathe/core/threads.h"
 #include "lathe/data/columnar.h"
 #include "lathe/pipeline/params.h"
 
@@ -113,18 +114,6 @@ Result<data::Batch> ReadRowGroup(const SplitFile& f, size_t g) {
 
 }  // namespace
 
-Status ForEachRowGroup(const std::vector<fs::path>& dirs, const std::string& split,
-                       const std::vector<std::string>* columns,
-                       const std::function<Status(const data::Batch&)>& fn) {
-  LATHE_ASSIGN_OR_RETURN(auto files, OpenSplit(dirs, split, columns));
-  for (const auto& f : files)
-    for (size_t g = 0; g < f.reader->row_groups(); ++g) {
-      LATHE_ASSIGN_OR_RETURN(data::Batch b, ReadRowGroup(f, g));
-      LATHE_RETURN_IF_ERROR(fn(b));
-    }
-  return Status::Ok();
-}
-
 Status ForEachRowGroupParallel(const std::vector<fs::path>& dirs, const std::string& split,
                                const std::vector<std::string>* columns, int threads,
                                const std::function<void(size_t tasks)>& on_tasks,
@@ -153,13 +142,21 @@ Status ForEachRowGroupParallel(const std::vector<fs::path>& dirs, const std::str
       }
     }
   };
-  const int n =
-      threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int n = ThreadCount(threads);
   std::vector<std::thread> pool;
   for (int i = 1; i < n; ++i) pool.emplace_back(work);
   work();
   for (auto& t : pool) t.join();
   return failure;
+}
+
+Status ForEachRowGroup(const std::vector<fs::path>& dirs, const std::string& split,
+                       const std::vector<std::string>* columns,
+                       const std::function<Status(const data::Batch&)>& fn) {
+  // One thread: the calling one, in file order.
+  return ForEachRowGroupParallel(
+      dirs, split, columns, 1, [](size_t) {},
+      [&](size_t, const data::Batch& b) { return fn(b); });
 }
 
 Result<data::Batch> ReadSplit(const fs::path& examples, const std::string& split,

@@ -29,21 +29,31 @@ using pipeline::NodeSpec;
 using pipeline::ParamKind;
 using pipeline::SourceMap;
 
-Result<InputFile> ResolveInputPattern(const std::string& base_dir, const std::string& pattern,
-                                      std::optional<int64_t> span) {
+namespace {
+
+// An input pattern taken apart: the directory walked (above the first placeholder) and the regex
+// that paths below it must match, with the placeholder of each group. Without placeholders,
+// `literal` is the one file.
+struct InputPattern {
+  std::string literal;
+  std::string root;
+  std::regex re;
+  std::vector<std::string> groups;
+};
+
+Result<InputPattern> ParseInputPattern(const std::string& base_dir, const std::string& pattern) {
   fs::path full =
       fs::path(pattern).is_absolute() ? fs::path(pattern) : fs::path(base_dir) / pattern;
   std::string text = full.lexically_normal().generic_string();
+  InputPattern ip;
   if (text.find('{') == std::string::npos) {
-    if (!fs::exists(text)) return NotFoundError(fmt::format("input {} does not exist", text));
-    return InputFile{text, 0, 0};
+    ip.literal = text;
+    return ip;
   }
-  // The directory above the first placeholder is walked; the rest is matched as a regex.
   size_t brace = text.find('{');
   size_t slash = text.rfind('/', brace);
-  std::string root = text.substr(0, slash);
+  ip.root = text.substr(0, slash);
   std::string regex;
-  std::vector<std::string> groups;
   for (size_t i = slash + 1; i < text.size(); ++i) {
     if (text[i] == '{') {
       size_t end = text.find('}', i);
@@ -60,41 +70,61 @@ Result<InputFile> ResolveInputPattern(const std::string& base_dir, const std::st
                         "YYYY, MM, DD)",
                         pattern, name));
       regex += it->second;
-      groups.push_back(name);
+      ip.groups.push_back(name);
       i = end;
     } else {
       if (std::string("\\^$.|?*+()[]").find(text[i]) != std::string::npos) regex += '\\';
       regex += text[i];
     }
   }
-  std::regex re(regex);
+  ip.re = std::regex(regex);
+  return ip;
+}
+
+// The span and version of `path` if it matches the pattern (a span from date parts is YYYYMMDD).
+std::optional<InputFile> MatchInputPattern(const InputPattern& ip, const fs::path& path) {
+  if (ip.groups.empty()) return InputFile{path.string(), 0, 0};
+  std::string rel = fs::path(path).lexically_relative(ip.root).generic_string();
+  std::smatch m;
+  if (!std::regex_match(rel, m, ip.re)) return std::nullopt;
+  InputFile f{path.string(), 0, 0};
+  int64_t y = 0, mo = 0, d = 0;
+  for (size_t g = 0; g < ip.groups.size(); ++g) {
+    int64_t v = std::stoll(m[g + 1].str());
+    if (ip.groups[g] == "SPAN") f.span = v;
+    if (ip.groups[g] == "VERSION") f.version = v;
+    if (ip.groups[g] == "YYYY") y = v;
+    if (ip.groups[g] == "MM") mo = v;
+    if (ip.groups[g] == "DD") d = v;
+  }
+  if (y > 0) f.span = y * 10000 + mo * 100 + d;
+  return f;
+}
+
+}  // namespace
+
+Result<InputFile> ResolveInputPattern(const std::string& base_dir, const std::string& pattern,
+                                      std::optional<int64_t> span) {
+  LATHE_ASSIGN_OR_RETURN(InputPattern ip, ParseInputPattern(base_dir, pattern));
+  if (!ip.literal.empty()) {
+    if (!fs::exists(ip.literal))
+      return NotFoundError(fmt::format("input {} does not exist", ip.literal));
+    return InputFile{ip.literal, 0, 0};
+  }
   std::optional<InputFile> best;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, ec);
+  for (auto it = fs::recursive_directory_iterator(ip.root, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (!it->is_regular_file()) continue;
-    std::string rel = fs::relative(it->path(), root).generic_string();
-    std::smatch m;
-    if (!std::regex_match(rel, m, re)) continue;
-    InputFile f{it->path().string(), 0, 0};
-    int64_t y = 0, mo = 0, d = 0;
-    for (size_t g = 0; g < groups.size(); ++g) {
-      int64_t v = std::stoll(m[g + 1].str());
-      if (groups[g] == "SPAN") f.span = v;
-      if (groups[g] == "VERSION") f.version = v;
-      if (groups[g] == "YYYY") y = v;
-      if (groups[g] == "MM") mo = v;
-      if (groups[g] == "DD") d = v;
-    }
-    if (y > 0) f.span = y * 10000 + mo * 100 + d;
-    if (span && f.span != *span) continue;
-    if (!best || f.span > best->span || (f.span == best->span && f.version > best->version))
+    auto f = MatchInputPattern(ip, it->path());
+    if (!f || (span && f->span != *span)) continue;
+    if (!best || f->span > best->span || (f->span == best->span && f->version > best->version))
       best = f;
   }
   if (!best) {
     return NotFoundError(
         span ? fmt::format("no file matches input pattern {} for span {}", pattern, *span)
-             : fmt::format("no file matches input pattern {} (under {})", pattern, root));
+             : fmt::format("no file matches input pattern {} (under {})", pattern, ip.root));
   }
   return *best;
 }
@@ -171,7 +201,17 @@ class ExampleGen final : public pipeline::Component {
 
   Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
     const auto& p = r.parameters;
-    LATHE_ASSIGN_OR_RETURN(InputFile input, Resolve(p, r.base_dir));
+    // The file the driver resolved and fingerprinted (a newer span arriving meanwhile waits for
+    // the next run); its span and version come from the pattern.
+    if (r.external_inputs.size() != 1)
+      return InternalError("ExampleGen expects the one input file the driver resolved");
+    LATHE_ASSIGN_OR_RETURN(InputPattern pattern,
+                           ParseInputPattern(r.base_dir.string(), p["input"].get<std::string>()));
+    auto matched = MatchInputPattern(pattern, r.external_inputs[0]);
+    if (!matched)
+      return InternalError(
+          fmt::format("{} no longer matches the input pattern", r.external_inputs[0].string()));
+    const InputFile input = *matched;
     data::CsvOptions o;
     o.delimiter = p["delimiter"].get<std::string>()[0];
     if (p.contains("missing")) o.missing = p["missing"].get<std::vector<std::string>>();

@@ -207,8 +207,7 @@ class Trainer final : public pipeline::Component {
       graph = base_model->transform();
     } else {
       LATHE_ASSIGN_OR_RETURN(fs::path tdir, OneInput(r, "transform_graph"));
-      LATHE_ASSIGN_OR_RETURN(auto tj, ReadJsonFile(tdir / "transform.json"));
-      LATHE_ASSIGN_OR_RETURN(graph, transform::TransformGraph::FromJson(tj));
+      LATHE_ASSIGN_OR_RETURN(graph, transform::TransformGraph::Load(tdir));
     }
     // Features of the train split of every span, and of the newest span's eval split.
     auto dirs = ExampleDirs(r);

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "lathe/core/threads.h"
 #include "lathe/data/detail/ordered_chunks.h"
 
 namespace lathe::data {
@@ -342,10 +343,7 @@ Result<CsvReport> Read(ByteSource& src, const std::string& name, const CsvOption
   const Converter converter(o, name, report.schema);
   ChunkedRead how;
   how.name = name;
-  how.threads = CsvThreads(o);
-  how.block_bytes = o.block_bytes;
-  how.max_bad_rows = o.max_bad_rows;
-  how.on_progress = o.on_progress;
+  how.options = &o;
   how.last_record_end = [&](std::string_view block) { return LastRecordEnd(block, o.quote); };
   how.convert = [&](const Chunk& chunk) { return converter.Convert(chunk); };
   buf.erase(0, pos);
@@ -357,7 +355,7 @@ Result<CsvReport> Read(ByteSource& src, const std::string& name, const CsvOption
 }  // namespace
 
 int CsvThreads(const CsvOptions& options) {
-  return detail::ThreadsFor(options.threads);
+  return ThreadCount(options.threads);
 }
 
 Result<CsvReport> ReadCsv(const std::string& path, const CsvOptions& options,

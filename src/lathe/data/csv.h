@@ -22,11 +22,8 @@
 
 namespace lathe::data {
 
-struct CsvOptions {
-  char delimiter = ',';
-  char quote = '"';
-  // Field text that means "missing" (compared after unquoting; a quoted "" is missing too).
-  std::vector<std::string> missing = {"", "NA", "N/A", "null", "NULL"};
+// What every text reader (CSV, JSON Lines) takes.
+struct ReadOptions {
   std::map<std::string, ColumnType> types;  // overrides of inferred types, by column name
   size_t infer_rows = 10000;                // rows used to infer column types
   enum class BadRows { kFail, kSkip };
@@ -36,6 +33,13 @@ struct CsvOptions {
   size_t block_bytes = 4 << 20;
   // Called from the reading thread with the bytes read so far, once per block (for progress).
   std::function<void(int64_t bytes)> on_progress;
+};
+
+struct CsvOptions : ReadOptions {
+  char delimiter = ',';
+  char quote = '"';
+  // Field text that means "missing" (compared after unquoting; a quoted "" is missing too).
+  std::vector<std::string> missing = {"", "NA", "N/A", "null", "NULL"};
 };
 
 struct CsvReport {

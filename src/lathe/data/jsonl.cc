@@ -96,7 +96,7 @@ class Converter {
     r.status = ForEachLine(chunk.text, chunk.first_line, [&](std::string_view text, int64_t line) {
       if (Blank(text)) return Status::Ok();
       Status bad = Add(r.batch, text, line);
-      if (bad.ok() || o_.bad_rows == CsvOptions::BadRows::kFail) return bad;
+      if (bad.ok() || o_.bad_rows == ReadOptions::BadRows::kFail) return bad;
       ++r.bad_rows;
       if (r.errors.size() < detail::kKeptErrors) r.errors.push_back(bad.message());
       return Status::Ok();
@@ -181,10 +181,7 @@ Result<CsvReport> Read(detail::ByteSource& src, const std::string& name, const J
   const Converter converter(o, name, report.schema);
   detail::ChunkedRead how;
   how.name = name;
-  how.threads = detail::ThreadsFor(o.threads);
-  how.block_bytes = o.block_bytes;
-  how.max_bad_rows = o.max_bad_rows;
-  how.on_progress = o.on_progress;
+  how.options = &o;
   how.last_record_end = LastLineEnd;
   how.convert = [&](const Chunk& chunk) { return converter.Convert(chunk); };
   LATHE_RETURN_IF_ERROR(

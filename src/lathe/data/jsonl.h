@@ -14,15 +14,8 @@
 
 namespace lathe::data {
 
-struct JsonLinesOptions {
-  std::map<std::string, ColumnType> types;
-  size_t infer_rows = 10000;
-  CsvOptions::BadRows bad_rows = CsvOptions::BadRows::kFail;
-  int64_t max_bad_rows = -1;
-  int threads = 0;  // parsing threads; 0: one per core
-  size_t block_bytes = 4 << 20;
-  std::function<void(int64_t bytes)> on_progress;
-};
+// JSON Lines takes what every text reader takes (csv.h); nothing of its own.
+using JsonLinesOptions = ReadOptions;
 
 Result<CsvReport> ReadJsonLines(const std::string& path, const JsonLinesOptions& options,
                                 const BatchCallback& on_batch,

@@ -26,16 +26,8 @@ Result<CsvReport> ReadTableFile(const std::string& path, const CsvOptions& optio
   switch (FormatOf(path)) {
     case FileFormat::kCsv:
       return ReadCsv(path, options, on_batch, in_worker);
-    case FileFormat::kJsonLines: {
-      JsonLinesOptions jo;
-      jo.types = options.types;
-      jo.bad_rows = options.bad_rows;
-      jo.max_bad_rows = options.max_bad_rows;
-      jo.threads = options.threads;
-      jo.block_bytes = options.block_bytes;
-      jo.on_progress = options.on_progress;
-      return ReadJsonLines(path, jo, on_batch, in_worker);
-    }
+    case FileFormat::kJsonLines:
+      return ReadJsonLines(path, options, on_batch, in_worker);
     case FileFormat::kColumnar: {
       LATHE_ASSIGN_OR_RETURN(auto reader, ColumnarReader::Open(path));
       CsvReport report;

@@ -12,6 +12,7 @@
 
 #include "lathe/core/clock.h"
 #include "lathe/core/fs.h"
+#include "lathe/core/threads.h"
 #include "lathe/core/version.h"
 #include "lathe/pipeline/run_record.h"
 
@@ -196,9 +197,7 @@ Result<RunReport> RunPipeline(MetadataStore& store, const PipelineGraph& g, cons
   auto ok_state = [](NodeState st) {
     return st == NodeState::kComplete || st == NodeState::kCached || st == NodeState::kReused;
   };
-  int workers = o.parallelism > 0
-                    ? o.parallelism
-                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int workers = ThreadCount(o.parallelism);
   // Marks waiting nodes that can no longer run: all of them once cancelled, and those with an
   // upstream node that did not succeed. One pass suffices: nodes are in topological order.
   auto settle = [&] {

@@ -37,7 +37,9 @@ struct ExecutionRequest {
   std::filesystem::path staging_dir;  // private to this attempt; removed afterwards
   std::map<std::string, std::filesystem::path> output_dirs;  // inside staging_dir, created empty
   std::map<std::string, std::vector<InputArtifact>> inputs;
-  nlohmann::json parameters;                          // resolved
+  nlohmann::json parameters;  // resolved
+  // What the component's ExternalInputs resolved to when the driver fingerprinted them.
+  std::vector<std::filesystem::path> external_inputs;
   const std::vector<std::string>* command = nullptr;  // command components
   const std::map<std::string, std::string>* env = nullptr;
   std::filesystem::path log_path;  // append the step's logs here

@@ -279,10 +279,13 @@ NodeOutcome LaunchNode(MetadataStore& store, const PipelineGraph& graph, size_t 
     for (const auto& a : list)
       fingerprints[name].push_back(a.fingerprint.empty() ? fmt::format("id:{}", a.id)
                                                          : a.fingerprint);
+  // Resolved once: the executor reads exactly the files whose content made the key.
+  std::vector<fs::path> external;
   {
-    auto external = n.component->ExternalInputs(n.spec.parameters, graph.base_dir);
-    if (!external.ok()) return fail(NodeState::kFailed, external.status());
-    for (const auto& path : *external) {
+    auto resolved = n.component->ExternalInputs(n.spec.parameters, graph.base_dir);
+    if (!resolved.ok()) return fail(NodeState::kFailed, resolved.status());
+    external = std::move(*resolved);
+    for (const auto& path : external) {
       std::error_code ec;
       auto real = fs::canonical(path, ec);  // a link to the data counts as the data
       auto fp = FingerprintPath(ec ? path : real);
@@ -389,6 +392,7 @@ NodeOutcome LaunchNode(MetadataStore& store, const PipelineGraph& graph, size_t 
     for (const auto& [name, list] : inputs)
       for (const auto& a : list) req.inputs[name].push_back({a.id, a.type, a.uri, a.fingerprint});
     req.parameters = n.spec.parameters;
+    req.external_inputs = external;
     req.command = &n.spec.command;
     req.env = &n.spec.env;
     req.log_path = out.log;

@@ -67,13 +67,9 @@ Result<std::unique_ptr<LoadedModel>> LoadedModel::Load(const std::string& dir) {
       !man["model"].contains("file") || !man["model"]["kind"].is_string() ||
       !man["model"]["file"].is_string())
     return bad("'model' must be {kind: xgboost|linear, file: NAME}");
-  const fs::path transform_path = root / man["transform"].get<std::string>();
-  LATHE_ASSIGN_OR_RETURN(auto tj, ReadJsonFile(transform_path));
-  auto graph = transform::TransformGraph::FromJson(tj);
-  if (!graph.ok())
-    return InvalidArgumentError(
-        fmt::format("{}: {}", transform_path.string(), graph.status().message()));
-  m->graph_ = std::move(*graph);
+  LATHE_ASSIGN_OR_RETURN(
+      auto graph, transform::TransformGraph::Load(root / man["transform"].get<std::string>()));
+  m->graph_ = std::move(graph);
   LATHE_ASSIGN_OR_RETURN(Task task, ParseTask(man["task"].get<std::string>()));
   if (task != m->graph_.task())
     return bad(fmt::format("task {} differs from the transform's ({})", TaskName(task),

@@ -6,7 +6,8 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
-#include <thread>
+
+#include "lathe/core/threads.h"
 
 namespace lathe::train {
 
@@ -33,11 +34,6 @@ struct Booster {
     if (h) XGBoosterFree(h);
   }
 };
-
-int Threads(int requested) {
-  return requested > 0 ? requested
-                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
 
 Status MakeMatrix(const FeatureMatrix& x, const std::vector<float>* y, int threads, Matrix& m) {
   static const float kEmpty = 0;
@@ -66,7 +62,7 @@ Result<TrainReport> TrainXgboost(const FeatureMatrix& x, const std::vector<float
                                  const std::string& warm_start, const std::string& out_path) {
   if (x.rows == 0) return InvalidArgumentError("no training rows (with a label)");
   if (y.size() != x.rows) return InvalidArgumentError("labels and rows differ in number");
-  const int threads = Threads(p.threads);
+  const int threads = ThreadCount(p.threads);
   Matrix train, eval;
   LATHE_RETURN_IF_ERROR(MakeMatrix(x, &y, threads, train));
   const bool has_eval = eval_x != nullptr && eval_x->rows > 0;
@@ -153,7 +149,7 @@ Result<std::unique_ptr<XgboostModel>> XgboostModel::Load(const std::string& path
   if (nf > features)
     return InvalidArgumentError(
         fmt::format("{}: the model takes {} features; the bundle lists {}", path, nf, features));
-  XGBoosterSetParam(m->booster_, "nthread", std::to_string(Threads(0)).c_str());
+  XGBoosterSetParam(m->booster_, "nthread", std::to_string(ThreadCount(0)).c_str());
   m->task_ = task;
   m->classes_ = task == Task::kMulticlass ? static_cast<size_t>(num_class) : 1;
   m->features_ = features;
@@ -172,7 +168,7 @@ Result<Predictions> XgboostModel::Predict(const FeatureMatrix& x) const {
   out.classes = classes_;
   if (x.rows == 0) return out;
   Matrix m;
-  LATHE_RETURN_IF_ERROR(MakeMatrix(x, nullptr, Threads(0), m));
+  LATHE_RETURN_IF_ERROR(MakeMatrix(x, nullptr, ThreadCount(0), m));
   std::lock_guard lock(mu_);
   bst_ulong len = 0;
   const float* result = nullptr;

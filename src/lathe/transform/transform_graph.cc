@@ -9,6 +9,8 @@
 #include <limits>
 #include <map>
 
+#include "lathe/core/fs.h"
+
 namespace lathe::transform {
 
 namespace {
@@ -571,6 +573,16 @@ Result<TransformGraph> TransformGraph::FromJson(const nlohmann::json& j) {
   } catch (const nlohmann::json::exception& e) {
     return DataLossError(fmt::format("transform: malformed JSON ({})", e.what()));
   }
+}
+
+Result<TransformGraph> TransformGraph::Load(const std::filesystem::path& path) {
+  const std::filesystem::path file =
+      std::filesystem::is_directory(path) ? path / "transform.json" : path;
+  LATHE_ASSIGN_OR_RETURN(auto j, ReadJsonFile(file));
+  auto g = FromJson(j);
+  if (!g.ok())
+    return InvalidArgumentError(fmt::format("{}: {}", file.string(), g.status().message()));
+  return g;
 }
 
 }  // namespace lathe::transform

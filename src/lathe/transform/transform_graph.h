@@ -8,6 +8,7 @@
 // Analyze/FromJson; Apply is const and safe to call from several threads.
 #pragma once
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
@@ -68,6 +69,9 @@ class TransformGraph {
 
   nlohmann::json ToJson() const;
   static Result<TransformGraph> FromJson(const nlohmann::json& j);
+  // Reads a transform.json file, or the one in a directory (a TransformGraph artifact, a model
+  // bundle); errors name the file.
+  static Result<TransformGraph> Load(const std::filesystem::path& path);
 
  private:
   Task task_ = Task::kRegression;

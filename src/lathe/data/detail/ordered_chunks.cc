@@ -11,6 +11,8 @@
 #include <mutex>
 #include <thread>
 
+#include "lathe/core/threads.h"
+
 namespace lathe::data::detail {
 
 bool FileByteSource::Read(std::string& buf, size_t max) {
@@ -36,22 +38,19 @@ Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path) {
   return std::unique_ptr<ByteSource>(std::make_unique<FileByteSource>(f));
 }
 
-int ThreadsFor(int requested) {
-  return requested > 0 ? requested
-                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
 Status ReadChunksInOrder(ByteSource& src, std::string buf, bool eof, int64_t first_line,
                          const ChunkedRead& how, const BatchCallback& on_batch,
                          const WorkerCallback& in_worker, CsvReport& report) {
-  const size_t max_in_flight = static_cast<size_t>(how.threads) * 2;
+  const ReadOptions& o = *how.options;
+  const int threads = ThreadCount(o.threads);
+  const size_t max_in_flight = static_cast<size_t>(threads) * 2;
   std::mutex mu;
   std::condition_variable cv;
   std::deque<std::pair<int64_t, Chunk>> queue;
   std::map<int64_t, ChunkResult> done;
   bool closed = false;
   std::vector<std::thread> workers;
-  for (int t = 0; t < how.threads; ++t)
+  for (int t = 0; t < threads; ++t)
     workers.emplace_back([&, t] {
       std::unique_lock lock(mu);
       while (true) {
@@ -90,10 +89,10 @@ Status ReadChunksInOrder(ByteSource& src, std::string buf, bool eof, int64_t fir
       for (auto& e : r.errors)
         if (report.bad_row_errors.size() < kKeptErrors)
           report.bad_row_errors.push_back(std::move(e));
-      if (how.max_bad_rows >= 0 && report.bad_rows > how.max_bad_rows) {
+      if (o.max_bad_rows >= 0 && report.bad_rows > o.max_bad_rows) {
         failure =
             InvalidArgumentError(fmt::format("{}: more than {} bad rows (first: {})", how.name,
-                                             how.max_bad_rows, report.bad_row_errors.front()));
+                                             o.max_bad_rows, report.bad_row_errors.front()));
         return;
       }
       report.rows += static_cast<int64_t>(r.batch.rows());
@@ -111,7 +110,7 @@ Status ReadChunksInOrder(ByteSource& src, std::string buf, bool eof, int64_t fir
     size_t end = eof ? buf.size() : how.last_record_end(buf);
     if (end == 0 && !eof) {  // a record longer than the block: read more
       size_t before = buf.size();
-      eof = !src.Read(buf, how.block_bytes);
+      eof = !src.Read(buf, o.block_bytes);
       report.bytes += static_cast<int64_t>(buf.size() - before);
       continue;
     }
@@ -134,9 +133,9 @@ Status ReadChunksInOrder(ByteSource& src, std::string buf, bool eof, int64_t fir
     }
     if (eof && buf.empty()) break;
     size_t before = buf.size();
-    eof = !src.Read(buf, how.block_bytes) || eof;
+    eof = !src.Read(buf, o.block_bytes) || eof;
     report.bytes += static_cast<int64_t>(buf.size() - before);
-    if (how.on_progress) how.on_progress(report.bytes);
+    if (o.on_progress) o.on_progress(report.bytes);
   }
   {
     std::unique_lock lock(mu);

@@ -65,19 +65,13 @@ struct ChunkResult {
 inline constexpr size_t kKeptErrors = 10;
 
 struct ChunkedRead {
-  std::string name;  // for messages
-  int threads = 1;
-  size_t block_bytes = 4 << 20;
-  int64_t max_bad_rows = -1;
-  std::function<void(int64_t bytes)> on_progress;
+  std::string name;            // for messages
+  const ReadOptions* options;  // threads, block size, bad-row limit, progress
   // Where the last complete record in `block` ends (0 if none does).
   std::function<size_t(std::string_view block)> last_record_end;
   // Converts a chunk; called concurrently from the worker threads.
   std::function<ChunkResult(const Chunk&)> convert;
 };
-
-// The number of threads a reader uses when asked for `requested` (0 or less: one per core).
-int ThreadsFor(int requested);
 
 // Converts `buf` (already read, starting at line `first_line`; `eof` if the source is exhausted)
 // and the rest of `src`, adding rows, bad rows and bytes to `report`.
