@@ -210,10 +210,10 @@ TEST_F(CliTest, RunHelloCachesRerunsAndTracesLineage) {
   const std::string spec = std::string(LATHE_SOURCE_DIR) + "/examples/hello/pipeline.yaml";
   auto first = Lathe("run " + spec);
   ASSERT_EQ(first.exit_code, 0) << first.err;
-  EXPECT_NE(first.err.find("COMPLETE in"), std::string::npos) << first.err;
-  EXPECT_NE(first.err.find(": 4 executed, 0 cached"), std::string::npos) << first.err;
+  EXPECT_NE(first.out.find("COMPLETE in"), std::string::npos) << first.err;
+  EXPECT_NE(first.out.find(": 4 executed, 0 cached"), std::string::npos) << first.err;
   auto second = Lathe("run " + spec);
-  EXPECT_NE(second.err.find(": 0 executed, 4 cached"), std::string::npos) << second.err;
+  EXPECT_NE(second.out.find(": 0 executed, 4 cached"), std::string::npos) << second.err;
   // One parameter used by one node: exactly that node runs again.
   auto changed = Lathe("--json run " + spec + " --param greeting=hey");
   ASSERT_EQ(changed.exit_code, 0) << changed.err;
@@ -337,10 +337,11 @@ TEST_F(CliTest, StatsCompute) {
   EXPECT_EQ(sliced["slices"]["Adelie"]["rows"], 152);
   EXPECT_NEAR(sliced["slices"]["Adelie"]["features"][2]["mean"].get<double>(), 38.791391, 1e-5);
   EXPECT_FALSE(sliced["slices"]["Adelie"]["features"][2].contains("state"));
-  EXPECT_EQ(Lathe("stats compute " + penguins + " --slice-by colour").exit_code, 2);
+  // Data errors exit 1; 2 is for a command line that cannot be understood.
+  EXPECT_EQ(Lathe("stats compute " + penguins + " --slice-by colour").exit_code, 1);
   WriteFile(tmp_ / "bad.csv", "a,b\n1,2\n3\n");
   auto bad = Lathe("stats compute bad.csv");
-  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.exit_code, 1);
   EXPECT_EQ(bad.err, "lathe: error: bad.csv:3:1: expected 2 fields, found 1\n");
 }
 
@@ -383,7 +384,7 @@ TEST_F(CliTest, DataCommandsReadArtifactDirectories) {
   auto j = Json("stats compute " + examples);
   EXPECT_EQ(j["splits"]["train"]["rows"].get<int>() + j["splits"]["eval"]["rows"].get<int>(), 344);
   auto dir = Lathe("stats compare " + examples + " " + examples);
-  EXPECT_EQ(dir.exit_code, 2);
+  EXPECT_EQ(dir.exit_code, 1);
   EXPECT_NE(dir.err.find("is a directory; name one of its split files (eval.lcol, train.lcol)"),
             std::string::npos);
   EXPECT_EQ(Lathe("stats compare " + examples + "/train.lcol " + examples + "/eval.lcol").exit_code,
@@ -410,7 +411,7 @@ TEST_F(CliTest, SchemaInferShowAndValidate) {
   EXPECT_EQ(j["anomalies"][1]["threshold"], 4);
   WriteFile(tmp_ / "bad.yaml", "features:\n  - name: a\n    type: text\n");
   auto bad = Lathe("validate train.csv --schema bad.yaml");
-  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("bad.yaml:3:11: features[0].type"), std::string::npos) << bad.err;
 }
 
@@ -419,7 +420,7 @@ TEST_F(CliTest, RunErrors) {
             "apiVersion: lathe/v1\nkind: Pipeline\nname: bad\nnodes:\n  - name: a\n    component: "
             "shell\n");
   auto r = Lathe("run bad.yaml");
-  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err.substr(0, r.err.find('(')),
             "lathe: error: bad.yaml:6:16: nodes[0].component: unknown component 'shell' ");
   r = Lathe("run missing.yaml");
@@ -436,8 +437,8 @@ nodes:
 )");
   r = Lathe("run fail.yaml");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("a                    failed"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("sh exited with status 4"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("a                    failed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("sh exited with status 4"), std::string::npos) << r.out;
   EXPECT_EQ(Lathe("run fail.yaml --param n=x").exit_code, 2);
   EXPECT_EQ(Lathe("run fail.yaml --param m=1").exit_code, 2);
 }

@@ -19,6 +19,7 @@ struct LineageArgs {
   std::string execution_filter;
   int max_nodes = 10000;
   bool dot = false;
+  bool include_cache_hits = false;
 };
 
 std::string ArtifactLabel(const Artifact& a) {
@@ -37,6 +38,7 @@ nlohmann::json GraphJson(const LineageGraph& graph) {
     nlohmann::json n = ToJson(graph.executions[i]);
     n["kind"] = "execution";
     n["hops"] = graph.execution_hops[i].hops;
+    n["cache_hits"] = graph.cache_hits[i];
     nodes.push_back(std::move(n));
   }
   for (const auto& e : graph.events) {
@@ -65,7 +67,11 @@ void PrintDot(const LineageGraph& graph) {
     fmt::print("  a{} [shape=box, label=\"{}\\n{} #{}\"];\n", a.id, quote(ArtifactLabel(a)),
                quote(a.type), a.id);
   for (const auto& e : graph.executions)
-    fmt::print("  e{} [shape=ellipse, label=\"{}\\n#{}\"];\n", e.id, quote(e.type), e.id);
+    fmt::print(
+        "  e{} [shape=ellipse, label=\"{}\\n#{}{}\"];\n", e.id, quote(e.type), e.id,
+        graph.cache_hits[&e - graph.executions.data()] > 0
+            ? fmt::format("\\n+{} cache hits", graph.cache_hits[&e - graph.executions.data()])
+            : "");
   for (const auto& ev : graph.events) {
     if (IsInputEvent(ev.type))
       fmt::print("  a{} -> e{};\n", ev.artifact_id, ev.execution_id);
@@ -102,7 +108,11 @@ void PrintTable(const LineageGraph& graph, const LineageArgs& args) {
     rows.push_back(
         {graph.execution_hops[i].hops,
          {std::to_string(graph.execution_hops[i].hops), fmt::format("execution {}", e.id), e.type,
-          e.name, std::string(ExecutionStateName(e.state)), inputs[e.id], outputs[e.id]}});
+          e.name,
+          graph.cache_hits[i] > 0
+              ? fmt::format("{} (+{} cache hits)", ExecutionStateName(e.state), graph.cache_hits[i])
+              : std::string(ExecutionStateName(e.state)),
+          inputs[e.id], outputs[e.id]}});
   }
   std::stable_sort(rows.begin(), rows.end(),
                    [](const Row& a, const Row& b) { return a.hops < b.hops; });
@@ -122,8 +132,9 @@ int RunLineage(const GlobalOptions& g, const LineageArgs& args) {
   req.artifact_filter = args.artifact_filter;
   req.execution_filter = args.execution_filter;
   req.max_nodes = args.max_nodes;
+  req.include_cache_hits = args.include_cache_hits;
   auto graph = (*store)->GetLineage(req);
-  if (!graph.ok()) return ReportError(graph.status());
+  if (!graph.ok()) return ReportRequestError(graph.status());
   if (g.json)
     PrintJson(GraphJson(*graph));
   else if (args.dot)
@@ -155,6 +166,8 @@ void AddLineageCommand(CLI::App& app, const GlobalOptions& g, int& exit_code) {
       ->check(CLI::Range(1, 1000000))
       ->default_str("10000");
   cmd->add_flag("--dot", args->dot, "print a Graphviz graph");
+  cmd->add_flag("--include-cache-hits", args->include_cache_hits,
+                "walk through cached executions too (by default each producer shows a count)");
   cmd->callback([&g, &exit_code, args] { exit_code = RunLineage(g, *args); });
 }
 

@@ -1,6 +1,7 @@
 // The lathe command: parses the command line and runs one subcommand.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -9,8 +10,23 @@
 #include "lathe/cli/commands.h"
 #include "lathe/core/version.h"
 
+namespace {
+
+// OpenMP threads (XGBoost's) spin while idle unless told otherwise, and with two runs on two
+// cores the spinning starves the threads doing work (20-60x slower). libgomp reads its policy
+// from the environment once, when it is loaded -- before main -- so the process starts again
+// with the policy set. A user's own OMP_WAIT_POLICY is kept.
+void UsePassiveOpenMp(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/1);
+  execv("/proc/self/exe", argv);  // returns only on failure: go on as we are
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace lathe::cli;
+  UsePassiveOpenMp(argv);
   // Pipeline steps that call lathe back find it here (see the command component).
   std::error_code ec;
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -23,7 +39,8 @@ int main(int argc, char** argv) {
   GlobalOptions g;
   app.add_option("--store", g.store_uri, "metadata store URI")
       ->default_str(g.store_uri)
-      ->envname("LATHE_STORE");
+      ->envname("LATHE_STORE")
+      ->check(StoreUriValidator());
   app.add_option("--artifacts", g.artifacts_dir, "artifact root directory")
       ->default_str(g.artifacts_dir)
       ->envname("LATHE_ARTIFACTS");

@@ -10,7 +10,9 @@
 #include "lathe/cli/table.h"
 #include "lathe/core/fs.h"
 #include "lathe/eval/evaluation.h"
-#include "lathe/pipeline/run_record.h"
+#include "lathe/metadata/standard_artifacts.h"
+#include "lathe/registry/model_repository.h"
+#include "lathe/registry/model_versions.h"
 
 namespace lathe::cli {
 
@@ -21,6 +23,8 @@ using metadata::Artifact;
 using metadata::EventType;
 using metadata::ListOptions;
 using metadata::MetadataStore;
+using registry::OverallMetrics;
+using registry::PushedVersion;
 
 int64_t IntProperty(const Artifact& a, const std::string& key) {
   auto it = a.custom_properties.find(key);
@@ -35,44 +39,6 @@ std::string TextProperty(const metadata::Node& n, const std::string& key) {
   return it->second.type() == metadata::PropertyType::kString ? it->second.as_string()
                                                               : it->second.ToJson().dump();
 }
-
-// The execution that wrote an artifact, and the artifacts an execution read, by input name.
-struct Lineage {
-  MetadataStore& store;
-
-  Result<int64_t> Producer(int64_t artifact_id) {
-    LATHE_ASSIGN_OR_RETURN(auto events, store.GetEventsByArtifactIds({artifact_id}));
-    for (const auto& e : events)
-      if (e.type == EventType::kOutput) return e.execution_id;
-    return NotFoundError(fmt::format("artifact {} has no producing execution", artifact_id));
-  }
-  Result<std::map<std::string, std::vector<int64_t>>> Inputs(int64_t execution_id) {
-    LATHE_ASSIGN_OR_RETURN(auto events, store.GetEventsByExecutionIds({execution_id}));
-    std::map<std::string, std::vector<int64_t>> out;
-    for (const auto& e : events)
-      if (e.type == EventType::kInput && !e.path.empty() &&
-          std::holds_alternative<std::string>(e.path[0]))
-        out[std::get<std::string>(e.path[0])].push_back(e.artifact_id);
-    return out;
-  }
-  Result<std::map<std::string, int64_t>> Outputs(int64_t execution_id) {
-    LATHE_ASSIGN_OR_RETURN(auto events, store.GetEventsByExecutionIds({execution_id}));
-    std::map<std::string, int64_t> out;
-    for (const auto& e : events)
-      if (e.type == EventType::kOutput && !e.path.empty() &&
-          std::holds_alternative<std::string>(e.path[0]))
-        out[std::get<std::string>(e.path[0])] = e.artifact_id;
-    return out;
-  }
-  // The run (PipelineRun context name) an execution belongs to.
-  std::string Run(int64_t execution_id) {
-    auto contexts = store.GetContextsByExecution(execution_id);
-    if (contexts.ok())
-      for (const auto& c : *contexts)
-        if (c.type == pipeline::kRunContextType) return c.name;
-    return "";
-  }
-};
 
 // An evaluation artifact: the id given, or the newest evaluation of the model with that id.
 Result<Artifact> FindEvaluation(MetadataStore& store, int64_t id) {
@@ -107,10 +73,9 @@ Result<LoadedEvaluation> LoadEvaluation(MetadataStore& store, int64_t id) {
   if (e.file.contains("baseline")) {
     LATHE_ASSIGN_OR_RETURN(e.baseline, eval::ModelMetrics::FromJson(e.file["baseline"]));
   }
-  Lineage lineage{store};
-  auto producer = lineage.Producer(e.artifact.id);
+  auto producer = registry::ProducerOf(store, e.artifact.id);
   if (producer.ok()) {
-    auto outputs = lineage.Outputs(*producer);
+    auto outputs = registry::OutputsOf(store, *producer);
     if (outputs.ok() && outputs->count("blessing")) {
       auto b = store.GetArtifact(outputs->at("blessing"));
       if (b.ok()) {
@@ -250,94 +215,10 @@ int EvalCompare(const GlobalOptions& g, int64_t a_id, int64_t b_id) {
   return kExitOk;
 }
 
-// What `models list|show` says about one pushed version, gathered through lineage.
-struct PushedVersion {
-  Artifact pushed;
-  std::string name;
-  int64_t version = 0;
-  std::string destination;
-  int64_t model_id = 0;
-  std::string run;
-  std::vector<std::pair<int64_t, int64_t>> spans;  // (examples artifact, span)
-  std::optional<Artifact> evaluation;
-  std::optional<Artifact> blessing;
-};
-
-Result<PushedVersion> Describe(MetadataStore& store, const Artifact& pushed) {
-  Lineage lineage{store};
-  PushedVersion v;
-  v.pushed = pushed;
-  v.name = TextProperty(pushed, "model_name");
-  v.version = IntProperty(pushed, "version");
-  v.destination = TextProperty(pushed, "destination");
-  v.model_id = IntProperty(pushed, "model_id");
-  LATHE_ASSIGN_OR_RETURN(int64_t pusher, lineage.Producer(pushed.id));
-  v.run = lineage.Run(pusher);
-  LATHE_ASSIGN_OR_RETURN(auto inputs, lineage.Inputs(pusher));
-  if (inputs.count("blessing")) {
-    LATHE_ASSIGN_OR_RETURN(v.blessing, store.GetArtifact(inputs["blessing"].at(0)));
-    LATHE_ASSIGN_OR_RETURN(int64_t evaluator, lineage.Producer(v.blessing->id));
-    LATHE_ASSIGN_OR_RETURN(auto outs, lineage.Outputs(evaluator));
-    if (outs.count("evaluation")) {
-      LATHE_ASSIGN_OR_RETURN(v.evaluation, store.GetArtifact(outs["evaluation"]));
-    }
-  }
-  if (v.model_id > 0) {
-    auto trainer = lineage.Producer(v.model_id);
-    if (trainer.ok()) {
-      LATHE_ASSIGN_OR_RETURN(auto tin, lineage.Inputs(*trainer));
-      if (tin.count("examples")) {
-        LATHE_ASSIGN_OR_RETURN(auto examples, store.GetArtifacts(tin["examples"]));
-        for (const auto& ex : examples) v.spans.emplace_back(ex.id, IntProperty(ex, "span"));
-      }
-    }
-  }
-  return v;
-}
-
-Result<std::vector<PushedVersion>> PushedVersions(MetadataStore& store, const std::string& name) {
-  ListOptions o;
-  o.filter = "type = 'PushedModel' AND custom_properties.pushed = 1";
-  if (!name.empty())
-    o.filter += " AND custom_properties.model_name = " + metadata::QuoteFilterString(name);
-  o.page_size = ListOptions::kMaxPageSize;
-  std::vector<PushedVersion> out;
-  while (true) {
-    LATHE_ASSIGN_OR_RETURN(auto page, store.ListArtifacts(o));
-    for (const auto& a : page.items) {
-      LATHE_ASSIGN_OR_RETURN(auto v, Describe(store, a));
-      out.push_back(std::move(v));
-    }
-    if (page.next_page_token.empty()) break;
-    o.page_token = page.next_page_token;
-  }
-  std::sort(out.begin(), out.end(), [](const PushedVersion& a, const PushedVersion& b) {
-    if (a.name != b.name) return a.name < b.name;
-    if (a.version != b.version) return a.version < b.version;
-    return a.pushed.id < b.pushed.id;
-  });
-  // A version pushed again (the same bundle) is listed once: its first push.
-  out.erase(std::unique(out.begin(), out.end(),
-                        [](const PushedVersion& a, const PushedVersion& b) {
-                          return a.name == b.name && a.version == b.version;
-                        }),
-            out.end());
-  return out;
-}
-
 std::string SpansText(const PushedVersion& v) {
   std::string s;
   for (const auto& [id, span] : v.spans) s += (s.empty() ? "" : ",") + std::to_string(span);
   return s;
-}
-
-// The overall metrics recorded on an evaluation artifact ("overall_auc" -> auc).
-std::map<std::string, double> OverallMetrics(const Artifact& evaluation) {
-  std::map<std::string, double> out;
-  for (const auto& [k, v] : evaluation.custom_properties)
-    if (k.rfind("overall_", 0) == 0 && v.type() == metadata::PropertyType::kDouble)
-      out[k.substr(8)] = v.as_double();
-  return out;
 }
 
 std::string MainMetricText(const PushedVersion& v) {
@@ -370,7 +251,7 @@ nlohmann::json VersionJson(const PushedVersion& v) {
 int ModelsList(const GlobalOptions& g, const std::string& name) {
   auto store = OpenStore(g, false);
   if (!store.ok()) return ReportError(store.status());
-  auto versions = PushedVersions(**store, name);
+  auto versions = registry::ListPushedVersions(**store, name);
   if (!versions.ok()) return ReportError(versions.status());
   if (g.json) {
     nlohmann::json list = nlohmann::json::array();
@@ -393,23 +274,13 @@ int ModelsList(const GlobalOptions& g, const std::string& name) {
 int ModelsShow(const GlobalOptions& g, const std::string& what) {
   auto store = OpenStore(g, false);
   if (!store.ok()) return ReportError(store.status());
-  // NAME (the newest version) or NAME/VERSION.
-  std::string name = what;
-  int64_t version = 0;
-  if (auto slash = what.find('/'); slash != std::string::npos) {
-    name = what.substr(0, slash);
-    try {
-      version = std::stoll(what.substr(slash + 1));
-    } catch (...) {
-      return ReportError(InvalidArgumentError(
-          fmt::format("'{}': expected NAME or NAME/VERSION (a number)", what)));
-    }
-  }
-  auto versions = PushedVersions(**store, name);
+  auto ref = registry::ParseModelReference(what);
+  if (!ref.ok()) return ReportUsageError(ref.status());
+  auto versions = registry::ListPushedVersions(**store, ref->name);
   if (!versions.ok()) return ReportError(versions.status());
   const PushedVersion* v = nullptr;
   for (const auto& x : *versions)
-    if (version == 0 || x.version == version) v = &x;
+    if (!ref->version || x.version == *ref->version) v = &x;
   if (v == nullptr)
     return ReportError(
         NotFoundError(fmt::format("no pushed model {} (see `lathe models list`)", what)));
@@ -447,8 +318,10 @@ int ModelsShow(const GlobalOptions& g, const std::string& what) {
       fmt::print("  training    {} rows", tr["rows_train"].get<int64_t>());
     else
       fmt::print("  training    -");
-    if (tr.contains("warm_start_from") && tr["warm_start_from"].is_number_integer())
-      fmt::print(", warm start from model {}", tr["warm_start_from"].get<int64_t>());
+    if (auto model = (*store)->GetArtifact(v->model_id); model.ok()) {
+      int64_t base = IntProperty(*model, metadata::standard::kWarmStartFrom);
+      if (base > 0) fmt::print(", warm start from model {}", base);
+    }
     fmt::print("\n");
   } else {
     fmt::print("  manifest    {}\n",

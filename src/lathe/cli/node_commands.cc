@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "lathe/cli/commands.h"
+#include "lathe/cli/listing.h"
 #include "lathe/cli/table.h"
 #include "lathe/core/strings.h"
 
@@ -16,9 +17,7 @@ struct ListArgs {
   std::string filter;
   std::string order_by = "id";
   bool descending = false;
-  int limit = 50;
-  std::string page_token;
-  bool all = false;
+  PageArgs page;
 };
 
 void AddListOptions(CLI::App* cmd, ListArgs& a) {
@@ -28,11 +27,7 @@ void AddListOptions(CLI::App* cmd, ListArgs& a) {
       ->check(CLI::IsMember({"id", "create_time", "update_time"}))
       ->default_str("id");
   cmd->add_flag("--desc", a.descending, "newest / highest first");
-  cmd->add_option("--limit", a.limit, "rows per page")
-      ->check(CLI::Range(1, ListOptions::kMaxPageSize))
-      ->default_str("50");
-  cmd->add_option("--page-token", a.page_token, "continue after a previous page");
-  cmd->add_flag("--all", a.all, "follow every page (each page stays bounded)");
+  AddPageOptions(cmd, a.page);
 }
 
 ListOptions ToListOptions(const ListArgs& a) {
@@ -45,8 +40,6 @@ ListOptions ToListOptions(const ListArgs& a) {
                : a.order_by == "update_time" ? OrderBy::kUpdateTime
                                              : OrderBy::kId;
   o.descending = a.descending;
-  o.page_size = a.limit;
-  o.page_token = a.page_token;
   return o;
 }
 
@@ -83,37 +76,17 @@ std::vector<std::string> Headers(const Context*) {
   return {"ID", "TYPE", "NAME", "CREATED", "PROPERTIES"};
 }
 
-// Runs a listing: one page, or every page with --all; a table or {"items", "next_page_token"}.
+// Runs a listing of artifacts, executions or contexts.
 template <typename T, typename Fetch>
 int RunList(const GlobalOptions& g, const ListArgs& args, Fetch fetch) {
   // Checked alone first, so that error columns point into the user's --filter text.
-  if (Status st = ParseFilter(args.filter).status(); !st.ok()) return ReportError(st);
+  if (Status st = ParseFilter(args.filter).status(); !st.ok()) return ReportUsageError(st);
   auto store = OpenStore(g, false);
   if (!store.ok()) return ReportError(store.status());
-  ListOptions o = ToListOptions(args);
-  nlohmann::json items = nlohmann::json::array();
-  Table table(Headers(static_cast<const T*>(nullptr)));
-  std::string next;
-  while (true) {
-    Result<Page<T>> page = fetch(**store, o);
-    if (!page.ok()) return ReportError(page.status());
-    for (const auto& item : page->items) {
-      if (g.json)
-        items.push_back(ToJson(item));
-      else
-        table.AddRow(Row(item));
-    }
-    next = page->next_page_token;
-    if (!args.all || next.empty()) break;
-    o.page_token = next;
-  }
-  if (g.json) {
-    PrintJson({{"items", items}, {"next_page_token", next}});
-    return kExitOk;
-  }
-  table.Print(stdout, TerminalWidth(stdout));
-  if (!next.empty()) fmt::print(stderr, "(more: --page-token {} or --all)\n", next);
-  return kExitOk;
+  return PrintListing<T>(
+      g, ToListOptions(args), args.page, Headers(static_cast<const T*>(nullptr)),
+      [&](const ListOptions& o) { return fetch(**store, o); },
+      [](const T& item) { return Row(item); }, [](const T& item) { return ToJson(item); });
 }
 
 void PrintProperties(const Node& n) {

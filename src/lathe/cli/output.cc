@@ -7,8 +7,18 @@
 #include <filesystem>
 
 #include "lathe/core/clock.h"
+#include "lathe/metadata/store_uri.h"
 
 namespace lathe::cli {
+
+CLI::Validator StoreUriValidator() {
+  return CLI::Validator(
+      [](std::string& uri) {
+        auto parsed = metadata::ParseStoreUri(uri);
+        return parsed.ok() ? std::string() : parsed.status().message();
+      },
+      "STORE_URI");
+}
 
 Result<std::unique_ptr<metadata::MetadataStore>> OpenStore(const GlobalOptions& g, bool create) {
   metadata::StoreOptions options;
@@ -18,7 +28,17 @@ Result<std::unique_ptr<metadata::MetadataStore>> OpenStore(const GlobalOptions& 
 
 int ReportError(const Status& status) {
   std::fprintf(stderr, "lathe: error: %s\n", status.message().c_str());
-  return status.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  return kExitFailure;
+}
+
+int ReportRequestError(const Status& status) {
+  return status.code() == StatusCode::kInvalidArgument ? ReportUsageError(status)
+                                                       : ReportError(status);
+}
+
+int ReportUsageError(const Status& status) {
+  std::fprintf(stderr, "lathe: error: %s\n", status.message().c_str());
+  return kExitUsage;
 }
 
 void PrintJson(const nlohmann::json& j) {

@@ -1,6 +1,7 @@
 // What every command shares: global options, opening the store, printing results and errors.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -23,13 +24,22 @@ struct GlobalOptions {
   bool verbose = false;
 };
 
+// CLI11 check of --store: a URI Lathe can open (a malformed one is a usage error).
+CLI::Validator StoreUriValidator();
+
 // Opens the store named by --store. Read-only commands pass create=false so that a mistyped
 // path is reported instead of silently creating an empty store.
 Result<std::unique_ptr<metadata::MetadataStore>> OpenStore(const GlobalOptions& g, bool create);
 
-// Prints "lathe: error: ..." to stderr and returns the exit code for the status: 2 for
-// INVALID_ARGUMENT (a bad argument value), 1 otherwise.
+// Prints "lathe: error: ..." to stderr and returns exit code 1: the command failed (bad data, a
+// missing artifact, a failed run). Errors in the command line itself go to ReportUsageError.
 int ReportError(const Status& status);
+// The same for a malformed command line (an argument value the command cannot parse, such as a
+// filter or NAME=VALUE item): exit code 2.
+int ReportUsageError(const Status& status);
+// For a store query built from the command line (a listing's filter and page token, a lineage
+// request): INVALID_ARGUMENT means the command line was malformed (2); anything else failed (1).
+int ReportRequestError(const Status& status);
 
 void PrintJson(const nlohmann::json& j);
 

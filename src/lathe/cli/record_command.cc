@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "lathe/cli/commands.h"
-#include "lathe/core/hash.h"
+#include "lathe/metadata/external_record.h"
 
 namespace lathe::cli {
 
@@ -22,84 +22,29 @@ struct RecordArgs {
   std::string state = "COMPLETE";
 };
 
-Status EnsureType(MetadataStore& store, TypeKind kind, const std::string& name) {
-  Type t;
-  t.kind = kind;
-  t.name = name;
-  // An existing type keeps its properties; a new one starts without any.
-  return store.PutType(t, {.can_add_fields = true, .can_omit_fields = true}).status();
-}
-
-// Resolves "TYPE=PATH" to an artifact: an input already recorded with the same location and
-// content is reused, so that records chain into lineage; anything else is new.
-Result<ArtifactAndEvent> FileArtifact(MetadataStore& store, const std::string& spec, bool input,
-                                      int index) {
-  LATHE_ASSIGN_OR_RETURN(auto kv, SplitAssignment(spec, input ? "--input" : "--output"));
-  auto& [type, path_text] = kv;
-  std::error_code ec;
-  fs::path path = fs::absolute(path_text, ec).lexically_normal();
-  if (!fs::exists(path, ec))
-    return NotFoundError(
-        fmt::format("{} {} does not exist", input ? "input" : "output", path_text));
-  LATHE_ASSIGN_OR_RETURN(std::string fingerprint, FingerprintPath(path));
-  LATHE_RETURN_IF_ERROR(EnsureType(store, TypeKind::kArtifact, type));
-  Event event;
-  event.type = input ? EventType::kInput : EventType::kOutput;
-  event.path = {type, int64_t{index}};
-  if (input) {
-    ListOptions o;
-    o.filter = fmt::format("fingerprint = '{}' AND state = 'LIVE'", fingerprint);
-    o.descending = true;
-    o.page_size = 1;
-    LATHE_ASSIGN_OR_RETURN(auto page, store.GetArtifactsByUri(path.string(), o));
-    if (!page.items.empty()) return ArtifactAndEvent::Reference(page.items.front().id, event);
-  }
-  ArtifactAndEvent ae;
-  ae.artifact.type = type;
-  ae.artifact.name = path.filename().string();
-  ae.artifact.uri = path.string();
-  ae.artifact.state = ArtifactState::kLive;
-  ae.artifact.fingerprint = fingerprint;
-  ae.event = event;
-  return ae;
-}
-
-Result<PutExecutionResponse> Record(MetadataStore& store, const RecordArgs& args) {
-  LATHE_RETURN_IF_ERROR(EnsureType(store, TypeKind::kExecution, args.type));
-  LATHE_ASSIGN_OR_RETURN(Type exec_type, store.GetType(TypeKind::kExecution, args.type));
-  PutExecutionRequest req;
-  req.execution.type = args.type;
-  req.execution.name = args.name;
-  LATHE_ASSIGN_OR_RETURN(req.execution.state, ParseExecutionState(args.state));
+// The command line as a RecordRequest; INVALID_ARGUMENT (a usage error) for a malformed item.
+Result<RecordRequest> ToRequest(const RecordArgs& args) {
+  RecordRequest r;
+  r.execution_type = args.type;
+  r.name = args.name;
+  LATHE_ASSIGN_OR_RETURN(r.state, ParseExecutionState(args.state));
   for (const auto& p : args.properties) {
     LATHE_ASSIGN_OR_RETURN(auto kv, SplitAssignment(p, "--property"));
-    auto declared = exec_type.properties.find(kv.first);
-    if (declared == exec_type.properties.end()) {
-      req.execution.custom_properties[kv.first] = Value::FromText(kv.second);
-    } else {
-      auto v = Value::FromText(kv.second, declared->second);
-      if (!v.ok()) return v.status().WithContext(fmt::format("--property {}", kv.first));
-      req.execution.properties[kv.first] = *v;
-    }
+    r.properties.push_back(std::move(kv));
   }
-  for (size_t i = 0; i < args.inputs.size(); ++i) {
-    LATHE_ASSIGN_OR_RETURN(auto ae, FileArtifact(store, args.inputs[i], true, static_cast<int>(i)));
-    req.artifacts.push_back(std::move(ae));
+  for (const auto& i : args.inputs) {
+    LATHE_ASSIGN_OR_RETURN(auto kv, SplitAssignment(i, "--input"));
+    r.inputs.emplace_back(kv.first, kv.second);
   }
-  for (size_t i = 0; i < args.outputs.size(); ++i) {
-    LATHE_ASSIGN_OR_RETURN(auto ae,
-                           FileArtifact(store, args.outputs[i], false, static_cast<int>(i)));
-    req.artifacts.push_back(std::move(ae));
+  for (const auto& o : args.outputs) {
+    LATHE_ASSIGN_OR_RETURN(auto kv, SplitAssignment(o, "--output"));
+    r.outputs.emplace_back(kv.first, kv.second);
   }
   for (const auto& c : args.contexts) {
     LATHE_ASSIGN_OR_RETURN(auto kv, SplitAssignment(c, "--context"));
-    LATHE_RETURN_IF_ERROR(EnsureType(store, TypeKind::kContext, kv.first));
-    Context ctx;
-    ctx.type = kv.first;
-    ctx.name = kv.second;
-    req.contexts.push_back(std::move(ctx));
+    r.contexts.push_back(std::move(kv));
   }
-  return store.PutExecution(req);
+  return r;
 }
 
 }  // namespace
@@ -117,12 +62,17 @@ void AddRecordCommand(CLI::App& app, const GlobalOptions& g, int& exit_code) {
   cmd->add_option("--property", args->properties, "NAME=VALUE of the execution");
   cmd->add_option("--state", args->state, "final state of the execution")->default_str("COMPLETE");
   cmd->callback([&g, &exit_code, args] {
+    auto request = ToRequest(*args);
+    if (!request.ok()) {
+      exit_code = ReportUsageError(request.status());
+      return;
+    }
     auto store = OpenStore(g, true);
     if (!store.ok()) {
       exit_code = ReportError(store.status());
       return;
     }
-    auto r = Record(**store, *args);
+    auto r = RecordExecution(**store, *request);
     if (!r.ok()) {
       exit_code = ReportError(r.status());
       return;

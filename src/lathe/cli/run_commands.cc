@@ -8,8 +8,10 @@
 #include <mutex>
 
 #include "lathe/cli/commands.h"
+#include "lathe/cli/listing.h"
 #include "lathe/cli/table.h"
 #include "lathe/components/data_components.h"
+#include "lathe/metadata/standard_artifacts.h"
 #include "lathe/orchestrate/local_runner.h"
 #include "lathe/orchestrate/repro.h"
 #include "lathe/pipeline/run_record.h"
@@ -20,6 +22,7 @@ namespace lathe::cli {
 using namespace lathe::metadata;
 using pipeline::NodeOutcome;
 using pipeline::NodeState;
+namespace standard = metadata::standard;
 
 namespace {
 
@@ -38,14 +41,16 @@ struct RunArgs {
   std::vector<std::string> params;
   bool no_cache = false;
   int parallelism = 0;
+  int threads_per_node = 0;
   std::string from, to, only;
 };
 
-// Live progress: on a terminal the node table is redrawn in place; otherwise one line per change.
+// Live progress on stdout (logs go to stderr): on a terminal the node table is redrawn in place;
+// otherwise one line per finished node. Nothing with --json, whose output is the final report.
 class Progress {
  public:
   Progress(const pipeline::PipelineGraph& g, bool json)
-      : g_(g), json_(json), tty_(!json && isatty(fileno(stderr))) {
+      : g_(g), json_(json), tty_(!json && isatty(fileno(stdout))) {
     states_.assign(g.nodes.size(), NodeOutcome{});
   }
 
@@ -55,12 +60,14 @@ class Progress {
     if (json_) return;
     if (!tty_) {
       if (o.state == NodeState::kRunning) return;  // one line per finished node keeps logs short
-      fmt::print(stderr, "{}\n", Line(i));
+      fmt::print(stdout, "{}\n", Line(i));
+      std::fflush(stdout);
       return;
     }
-    if (drawn_ > 0) fmt::print(stderr, "\x1b[{}A", drawn_);
-    for (size_t k = 0; k < states_.size(); ++k) fmt::print(stderr, "\x1b[2K{}\n", Line(k));
+    if (drawn_ > 0) fmt::print(stdout, "\x1b[{}A", drawn_);
+    for (size_t k = 0; k < states_.size(); ++k) fmt::print(stdout, "\x1b[2K{}\n", Line(k));
     drawn_ = static_cast<int>(states_.size());
+    std::fflush(stdout);
   }
 
  private:
@@ -87,11 +94,12 @@ int RunCommand(const GlobalOptions& g, const RunArgs& a) {
   std::map<std::string, std::string> overrides;
   for (const auto& p : a.params) {
     auto kv = SplitAssignment(p, "--param");
-    if (!kv.ok()) return ReportError(kv.status());
+    if (!kv.ok()) return ReportUsageError(kv.status());
     overrides[kv->first] = kv->second;
   }
   auto spec = pipeline::LoadPipelineSpec(a.spec);
   if (!spec.ok()) return ReportError(spec.status());
+  if (Status st = pipeline::CheckOverrides(*spec, overrides); !st.ok()) return ReportUsageError(st);
   auto graph = pipeline::BuildGraph(*spec, overrides, components::AllComponents());
   if (!graph.ok()) return ReportError(graph.status());
   auto store = OpenStore(g, true);
@@ -101,6 +109,7 @@ int RunCommand(const GlobalOptions& g, const RunArgs& a) {
   orchestrate::RunOptions o;
   o.artifact_root = g.artifacts_dir;
   o.parallelism = a.parallelism;
+  o.threads_per_node = a.threads_per_node;
   o.no_cache = a.no_cache;
   o.from = a.from;
   o.to = a.to;
@@ -112,7 +121,7 @@ int RunCommand(const GlobalOptions& g, const RunArgs& a) {
   sa.sa_handler = OnInterrupt;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-  if (!g.json) fmt::print(stderr, "pipeline {} ({} nodes)\n", graph->name, graph->nodes.size());
+  if (!g.json) fmt::print(stdout, "pipeline {} ({} nodes)\n", graph->name, graph->nodes.size());
   auto report = orchestrate::RunPipeline(**store, *graph, o, &g_cancelled);
   if (!report.ok()) return ReportError(report.status());
 
@@ -137,38 +146,39 @@ int RunCommand(const GlobalOptions& g, const RunArgs& a) {
     PrintJson({{"run", report->run_id},
                {"state", report->state},
                {"seconds", report->seconds},
+               {"parallelism", report->parallelism},
+               {"threads_per_node", report->threads_per_node},
                {"nodes", nodes}});
   } else {
     fmt::print(
-        stderr,
+        stdout,
         "run {} {} in {:.2f}s: {} executed, {} cached, {} reused, {} failed, {} skipped, {} "
-        "canceled\n",
+        "canceled ({} at once, {} thread{} each)\n",
         report->run_id, report->state, report->seconds,
         counts[static_cast<int>(NodeState::kComplete)],
         counts[static_cast<int>(NodeState::kCached)], counts[static_cast<int>(NodeState::kReused)],
         counts[static_cast<int>(NodeState::kFailed)], counts[static_cast<int>(NodeState::kSkipped)],
-        counts[static_cast<int>(NodeState::kCanceled)]);
+        counts[static_cast<int>(NodeState::kCanceled)], report->parallelism,
+        report->threads_per_node, report->threads_per_node == 1 ? "" : "s");
     // Where models went: the one thing a user looks for after a training run.
     for (const auto& n : report->nodes)
       for (const auto& [name, list] : n.outputs)
         for (const auto& a : list) {
-          if (a.type != "PushedModel") continue;
-          auto pushed = a.custom_properties.find("pushed");
-          if (pushed == a.custom_properties.end() || pushed->second.type() != PropertyType::kInt)
-            continue;
+          if (a.type != standard::kPushedModel) continue;
           auto text = [&](const char* key) {
             auto it = a.custom_properties.find(key);
             return it == a.custom_properties.end() ? std::string() : it->second.ToDisplayString();
           };
-          if (pushed->second.as_int() == 1)
-            fmt::print(stderr,
+          if (text(standard::kPushed) == "1")
+            fmt::print(stdout,
                        "model {} version {} is in {}\n  its lineage: lathe models show {}/{} "
                        "(or lathe lineage {})\n",
-                       text("model_name"), text("version"), text("destination"), text("model_name"),
-                       text("version"), a.id);
-          else
-            fmt::print(stderr, "model {} was not blessed, so not pushed: lathe eval show {}\n",
-                       text("model_id"), text("model_id"));
+                       text(standard::kModelName), text(standard::kModelVersion),
+                       text(standard::kDestination), text(standard::kModelName),
+                       text(standard::kModelVersion), a.id);
+          else if (text(standard::kDryRun) != "1")
+            fmt::print(stdout, "model {} was not blessed, so not pushed: lathe eval show {}\n",
+                       text(standard::kModelId), text(standard::kModelId));
         }
   }
   if (report->state == pipeline::kRunComplete) return kExitOk;
@@ -190,7 +200,13 @@ std::string Duration(int64_t ms) {
   return ms <= 0 ? "" : fmt::format("{:.2f}s", ms / 1000.0);
 }
 
-int RunsList(const GlobalOptions& g, const std::string& pipeline_name, int limit) {
+// "run", or "repro of RUN" for a reproduction.
+std::string RunKind(const Context& c) {
+  std::string of = Prop(c, "repro_of");
+  return of.empty() ? "run" : "repro of " + of;
+}
+
+int RunsList(const GlobalOptions& g, const std::string& pipeline_name, const PageArgs& page) {
   auto store = OpenStore(g, false);
   if (!store.ok()) return ReportError(store.status());
   ListOptions o;
@@ -198,23 +214,19 @@ int RunsList(const GlobalOptions& g, const std::string& pipeline_name, int limit
   if (!pipeline_name.empty())
     o.filter += " AND properties.pipeline = " + QuoteFilterString(pipeline_name);
   o.descending = true;
-  o.page_size = limit;
-  auto page = (*store)->ListContexts(o);
-  if (!page.ok()) return ReportError(page.status());
-  if (g.json) {
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& c : page->items) items.push_back(ToJson(c));
-    PrintJson({{"items", items}, {"next_page_token", page->next_page_token}});
-    return kExitOk;
-  }
-  Table t({"RUN", "PIPELINE", "STATE", "STARTED", "DURATION"});
-  for (const auto& c : page->items) {
-    int64_t start = IntProp(c, "start_time_ms"), end = IntProp(c, "end_time_ms");
-    t.AddRow({c.name, Prop(c, "pipeline"), Prop(c, "state"), FormatTime(start),
-              Duration(end > 0 ? end - start : 0)});
-  }
-  t.Print(stdout, TerminalWidth(stdout));
-  return kExitOk;
+  return PrintListing<Context>(
+      g, o, page, {"RUN", "PIPELINE", "STATE", "STARTED", "DURATION", "KIND"},
+      [&](const ListOptions& lo) { return (*store)->ListContexts(lo); },
+      [](const Context& c) -> std::vector<std::string> {
+        int64_t start = IntProp(c, "start_time_ms"), end = IntProp(c, "end_time_ms");
+        return {c.name,
+                Prop(c, "pipeline"),
+                Prop(c, "state"),
+                FormatTime(start),
+                Duration(end > 0 ? end - start : 0),
+                RunKind(c)};
+      },
+      [](const Context& c) { return ToJson(c); });
 }
 
 int RunsShow(const GlobalOptions& g, const std::string& run_id) {
@@ -280,6 +292,9 @@ int RunsShow(const GlobalOptions& g, const std::string& run_id) {
   fmt::print("run {}\n  pipeline  {}\n  state     {}\n  started   {}\n  duration  {}\n", r.name,
              Prop(r, "pipeline"), Prop(r, "state"), FormatTime(start),
              Duration(end > 0 ? end - start : 0));
+  if (!Prop(r, "repro_of").empty())
+    fmt::print("  kind      a reproduction of run {} (it changed nothing in production)\n",
+               Prop(r, "repro_of"));
   if (!Prop(r, "error").empty()) fmt::print("  error     {}\n", Prop(r, "error"));
   fmt::print("  params    {}\n  spec      {}\n  lathe     {} on {}\n", Prop(r, "parameters"),
              Prop(r, "spec_path"), Prop(r, "lathe_version"), Prop(r, "host"));
@@ -311,12 +326,27 @@ int RunsRepro(const GlobalOptions& g, const std::string& run_id, int parallelism
                          {"original", c.original},
                          {"reproduced", c.reproduced},
                          {"match", c.match()}});
+    nlohmann::json changed = nlohmann::json::array();
+    for (const auto& c : r.changed_inputs)
+      changed.push_back({{"node", c.node},
+                         {"path", c.path},
+                         {"fingerprint_then", c.fingerprint_then},
+                         {"fingerprint_now", c.fingerprint_now},
+                         {"what", c.what}});
     PrintJson({{"original_run", r.original_run},
+               {"changed_inputs", changed},
                {"run", r.run.run_id},
                {"run_state", r.run.state},
                {"reproducible", r.reproducible()},
                {"changed_code", r.changed_code},
                {"outputs", outputs}});
+  } else if (!r.changed_inputs.empty()) {
+    fmt::print("cannot reproduce {}: files it read have changed, so nothing was run\n",
+               r.original_run);
+    for (const auto& c : r.changed_inputs)
+      fmt::print("  {} (read by node {}): {}; fingerprint then {}, now {}\n", c.path, c.node,
+                 c.what, c.fingerprint_then, c.fingerprint_now.empty() ? "-" : c.fingerprint_now);
+    fmt::print("NOT reproducible: restore these files to reproduce the run\n");
   } else {
     fmt::print("reproducing {} as {}: {}\n", r.original_run, r.run.run_id, r.run.state);
     for (const auto& n : r.changed_code)
@@ -345,8 +375,12 @@ void AddRunCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
   run->add_option("PIPELINE", a->spec, "pipeline spec (YAML)")->required();
   run->add_option("--param", a->params, "NAME=VALUE of a pipeline parameter");
   run->add_flag("--no-cache", a->no_cache, "execute every node, even when a cached result exists");
-  run->add_option("--parallelism", a->parallelism, "nodes run at once (default: one per core)")
+  run->add_option("--parallelism", a->parallelism,
+                  "nodes run at once (default: one per core, at most as many as can run together)")
       ->check(CLI::Range(1, 256));
+  run->add_option("--threads-per-node", a->threads_per_node,
+                  "threads each node may use (default: cores / nodes at once)")
+      ->check(CLI::Range(1, 1024));
   run->add_option("--from", a->from, "run this node and everything downstream of it");
   run->add_option("--to", a->to, "run this node and everything upstream of it");
   run->add_option("--only", a->only, "run just this node");
@@ -354,13 +388,13 @@ void AddRunCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
 
   auto* runs = app.add_subcommand("runs", "pipeline runs");
   runs->require_subcommand(1);
-  auto* list = runs->add_subcommand("list", "recorded runs, newest first");
+  auto* list = runs->add_subcommand("list", "recorded runs, newest first (reproductions marked)");
   auto pipeline_name = std::make_shared<std::string>();
-  auto limit = std::make_shared<int>(50);
+  auto page = std::make_shared<PageArgs>();
   list->add_option("--pipeline", *pipeline_name, "only runs of this pipeline");
-  list->add_option("--limit", *limit, "rows")->check(CLI::Range(1, ListOptions::kMaxPageSize));
+  AddPageOptions(list, *page);
   list->callback(
-      [&g, &exit_code, pipeline_name, limit] { exit_code = RunsList(g, *pipeline_name, *limit); });
+      [&g, &exit_code, pipeline_name, page] { exit_code = RunsList(g, *pipeline_name, *page); });
   auto* show =
       runs->add_subcommand("show", "one run: nodes, states, durations, inputs, outputs, logs");
   auto run_id = std::make_shared<std::string>();

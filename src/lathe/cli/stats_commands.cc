@@ -132,10 +132,10 @@ int StatsCompare(const GlobalOptions& g, const std::string& a_path, const std::s
   stats::DriftOptions o;
   for (const auto& t : thresholds) {
     auto kv = SplitAssignment(t, "--threshold");
-    if (!kv.ok()) return ReportError(kv.status());
+    if (!kv.ok()) return ReportUsageError(kv.status());
     auto v = ParseDouble(kv->second);
     if (!v)
-      return ReportError(
+      return ReportUsageError(
           InvalidArgumentError(fmt::format("--threshold {}: '{}' is not a number", t, kv->second)));
     const std::string& key = kv->first;
     if (key == "linf" || key == "js" || key == "psi") {
@@ -143,7 +143,7 @@ int StatsCompare(const GlobalOptions& g, const std::string& a_path, const std::s
     } else if (key.find('.') != std::string::npos) {
       o.feature_thresholds[key] = *v;
     } else {
-      return ReportError(InvalidArgumentError(
+      return ReportUsageError(InvalidArgumentError(
           fmt::format("--threshold {}: expected linf|js|psi=VALUE or FEATURE.MEASURE=VALUE", t)));
     }
   }

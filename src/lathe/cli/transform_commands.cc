@@ -24,8 +24,7 @@ int TransformApply(const std::string& graph_path, const std::string& data_path,
   auto graph = transform::TransformGraph::Load(graph_path);
   if (!graph.ok()) return ReportError(graph.status());
   std::FILE* out = out_path.empty() || out_path == "-" ? stdout : std::fopen(out_path.c_str(), "w");
-  if (out == nullptr)
-    return ReportError(InvalidArgumentError(fmt::format("cannot write {}", out_path)));
+  if (out == nullptr) return ReportError(DataLossError(fmt::format("cannot write {}", out_path)));
   // Header names come from data values (one-hot columns): quoted when they need it (RFC 4180).
   auto quoted = [](const std::string& n) {
     if (n.find_first_of(",\"\r\n") == std::string::npos) return n;

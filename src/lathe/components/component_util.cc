@@ -155,15 +155,14 @@ Status ForEachRowGroup(const std::vector<fs::path>& dirs, const std::string& spl
                        const std::function<Status(const data::Batch&)>& fn) {
   // One thread: the calling one, in file order.
   return ForEachRowGroupParallel(
-      dirs, split, columns, 1, [](size_t) {},
-      [&](size_t, const data::Batch& b) { return fn(b); });
+      dirs, split, columns, 1, [](size_t) {}, [&](size_t, const data::Batch& b) { return fn(b); });
 }
 
-Result<data::Batch> ReadSplit(const fs::path& examples, const std::string& split,
+Result<data::Batch> ReadSplit(const std::vector<fs::path>& examples, const std::string& split,
                               const std::vector<std::string>* columns) {
   data::Batch all;
   bool first = true;
-  LATHE_RETURN_IF_ERROR(ForEachRowGroup({examples}, split, columns, [&](const data::Batch& b) {
+  LATHE_RETURN_IF_ERROR(ForEachRowGroup(examples, split, columns, [&](const data::Batch& b) {
     if (first) {
       first = false;
       all = b;
@@ -172,6 +171,13 @@ Result<data::Batch> ReadSplit(const fs::path& examples, const std::string& split
     return data::AppendRows(all, b);
   }));
   return all;
+}
+
+std::vector<fs::path> InputDirs(const pipeline::ExecutionRequest& r, const std::string& name) {
+  std::vector<fs::path> out;
+  if (auto it = r.inputs.find(name); it != r.inputs.end())
+    for (const auto& a : it->second) out.emplace_back(a.uri);
+  return out;
 }
 
 Result<stats::DatasetStats> ReadStats(const fs::path& file) {

@@ -54,9 +54,15 @@ Status ForEachRowGroupParallel(const std::vector<std::filesystem::path>& dirs,
                                const std::string& split, const std::vector<std::string>* columns,
                                int threads, const std::function<void(size_t tasks)>& on_tasks,
                                const std::function<Status(size_t task, const data::Batch&)>& fn);
-// A split of an Examples artifact, read whole (all row groups; with `columns`, only those).
-Result<data::Batch> ReadSplit(const std::filesystem::path& examples, const std::string& split,
+// A split of Examples artifacts, read whole and in order (all row groups of each; with `columns`,
+// only those). INVALID_ARGUMENT if the artifacts' columns differ.
+Result<data::Batch> ReadSplit(const std::vector<std::filesystem::path>& examples,
+                              const std::string& split,
                               const std::vector<std::string>* columns = nullptr);
+// The directories of every artifact of an input, in input order (oldest span first, as
+// resolvers give them); empty when the input is absent.
+std::vector<std::filesystem::path> InputDirs(const pipeline::ExecutionRequest& r,
+                                             const std::string& name);
 
 Result<stats::DatasetStats> ReadStats(const std::filesystem::path& file);
 

@@ -13,7 +13,9 @@
 #include "lathe/data/columnar.h"
 #include "lathe/eval/blessing.h"
 #include "lathe/eval/evaluation.h"
+#include "lathe/metadata/standard_artifacts.h"
 #include "lathe/pipeline/params.h"
+#include "lathe/registry/model_repository.h"
 #include "lathe/stats/dataset_stats.h"
 #include "lathe/train/bundle.h"
 #include "lathe/train/linear_model.h"
@@ -28,6 +30,7 @@ using pipeline::ExecutionResult;
 using pipeline::NodeSpec;
 using pipeline::ParamKind;
 using pipeline::SourceMap;
+namespace standard = metadata::standard;
 
 namespace {
 
@@ -45,14 +48,6 @@ Status SpecError(const SourceMap& source, const std::string& field, const std::s
   std::string m = st.message();
   if (m.rfind(path + ": ", 0) == 0) m = m.substr(path.size() + 2);
   return source.Error(field + ".parameters." + path, m);
-}
-
-// The Examples directories of an input, oldest span first (as resolvers give them).
-std::vector<fs::path> ExampleDirs(const ExecutionRequest& r) {
-  std::vector<fs::path> out;
-  if (auto it = r.inputs.find("examples"); it != r.inputs.end())
-    for (const auto& a : it->second) out.emplace_back(a.uri);
-  return out;
 }
 
 // The columns a transform reads: its inputs and the label.
@@ -91,7 +86,7 @@ class Transform final : public pipeline::Component {
     std::vector<std::string> columns = {spec.label.column};
     for (const auto& f : spec.features)
       if (transform::NeedsStatistics(f)) columns.push_back(f.inputs[0]);
-    const auto dirs = ExampleDirs(r);
+    const auto dirs = InputDirs(r, "examples");
     if (dirs.empty()) return FailedPreconditionError("no examples to analyze");
     data::Schema schema;  // of the whole data: every input's type
     {
@@ -210,7 +205,7 @@ class Trainer final : public pipeline::Component {
       LATHE_ASSIGN_OR_RETURN(graph, transform::TransformGraph::Load(tdir));
     }
     // Features of the train split of every span, and of the newest span's eval split.
-    auto dirs = ExampleDirs(r);
+    auto dirs = InputDirs(r, "examples");
     const auto columns = ColumnsOf(graph);
     transform::FeatureMatrix x, ex;
     std::vector<float> y, ey;
@@ -256,7 +251,9 @@ class Trainer final : public pipeline::Component {
                                {"rows_eval", ex.rows},
                                {"rows_without_label", dropped}};
     auto& props = result.output_properties["model"];
-    if (base) training["warm_start_from"] = base->id;
+    // The base model by content, not by id: which of two identical artifacts a resolver picked
+    // must not change the bundle.
+    if (base) training["warm_start_from"] = base->fingerprint;
     std::string file;
     if (algorithm == "xgboost") {
       train::XgboostParams xp;
@@ -319,7 +316,7 @@ class Trainer final : public pipeline::Component {
     props["algorithm"] = algorithm;
     props["task"] = std::string(transform::TaskName(graph.task()));
     props["rows_train"] = static_cast<int64_t>(x.rows);
-    if (base) props["warm_start_from"] = base->id;
+    if (base) props[standard::kWarmStartFrom] = base->id;
     return Status::Ok();
   }
 };
@@ -381,12 +378,21 @@ class Evaluator final : public pipeline::Component {
     config.seed = static_cast<uint64_t>(p["seed"].get<double>());
     config.threshold = p["threshold"].get<double>();
     LATHE_ASSIGN_OR_RETURN(auto thresholds, eval::ParseThresholds(p["thresholds"]));
-    LATHE_ASSIGN_OR_RETURN(fs::path examples, OneInput(r, "examples"));
+    // Every Examples artifact given (the eval splits of a window of spans, say), read as one.
+    const auto examples = InputDirs(r, "examples");
+    if (examples.empty()) return InvalidArgumentError("input 'examples' holds no artifact");
     LATHE_ASSIGN_OR_RETURN(const pipeline::InputArtifact model_in, RequiredInput(r, "model"));
     LATHE_ASSIGN_OR_RETURN(auto candidate, train::LoadedModel::Load(model_in.uri));
     LATHE_ASSIGN_OR_RETURN(auto baseline_in, OptionalInput(r, "baseline"));
+    // A baseline with the candidate's content is the candidate itself (a cached model that is
+    // the latest blessed one, or its reproduction): nothing to compare with. By content, not id,
+    // so the outcome does not depend on which of two identical artifacts was selected.
+    const bool same_model =
+        baseline_in &&
+        (baseline_in->id == model_in.id ||
+         (!baseline_in->fingerprint.empty() && baseline_in->fingerprint == model_in.fingerprint));
     std::unique_ptr<train::LoadedModel> baseline_model;
-    if (baseline_in && baseline_in->id != model_in.id) {
+    if (baseline_in && !same_model) {
       LATHE_ASSIGN_OR_RETURN(baseline_model, train::LoadedModel::Load(baseline_in->uri));
       if (baseline_model->task() != candidate->task())
         return InvalidArgumentError(fmt::format(
@@ -431,18 +437,18 @@ class Evaluator final : public pipeline::Component {
     auto& eprops = result.output_properties["evaluation"];
     // Artifact ids live in properties, not in the files, so a reproduction (new artifacts, same
     // content) gives the same fingerprints.
-    eprops["model_id"] = model_in.id;
-    eprops["baseline_model_id"] = baseline_id;
+    eprops[standard::kModelId] = model_in.id;
+    eprops[standard::kBaselineModelId] = baseline_id;
     eprops["rows"] = metrics.slices.at(0).rows;
     for (const auto& [k, v] : metrics.slices.at(0).metrics)
       if (std::isfinite(v) && k != "count") eprops["overall_" + k] = v;
     std::string reasons;
     for (const auto& why : blessing.Reasons()) reasons += (reasons.empty() ? "" : "; ") + why;
     auto& bprops = result.output_properties["blessing"];
-    bprops["blessed"] = int64_t{blessing.blessed ? 1 : 0};
-    bprops["current_model_id"] = model_in.id;
-    bprops["baseline_model_id"] = baseline_id;
-    if (!reasons.empty()) bprops["reasons"] = reasons;
+    bprops[standard::kBlessed] = int64_t{blessing.blessed ? 1 : 0};
+    bprops[standard::kCurrentModelId] = model_in.id;
+    bprops[standard::kBaselineModelId] = baseline_id;
+    if (!reasons.empty()) bprops[standard::kReasons] = reasons;
     std::string summary;
     for (const auto& [k, v] : metrics.slices.at(0).metrics)
       if (k != "count") summary += fmt::format(" {}={:.4g}", k, v);
@@ -476,7 +482,8 @@ class InfraValidator final : public pipeline::Component {
       return FailedPreconditionError("the model does not load: " + model.status().message());
     const double load_s = Seconds(start);
     LATHE_ASSIGN_OR_RETURN(fs::path examples, OneInput(r, "examples"));
-    LATHE_ASSIGN_OR_RETURN(auto raw, ReadSplit(examples, r.parameters["split"].get<std::string>()));
+    LATHE_ASSIGN_OR_RETURN(auto raw,
+                           ReadSplit({examples}, r.parameters["split"].get<std::string>()));
     const size_t rows = std::min<size_t>(raw.rows(), r.parameters["rows"].get<size_t>());
     if (rows == 0) return FailedPreconditionError("no rows to send to the model");
     // The sample goes through the serving path: each row as a JSON instance, as a request
@@ -523,35 +530,35 @@ class InfraValidator final : public pipeline::Component {
                         i / predictions->classes));
     LATHE_RETURN_IF_ERROR(WriteJsonFile(r.output_dirs.at("infra_blessing") / "infra.json",
                                         {{"blessed", true}, {"rows_checked", rows}}));
-    result.output_properties["infra_blessing"]["blessed"] = int64_t{1};
+    result.output_properties["infra_blessing"][standard::kBlessed] = int64_t{1};
     result.output_properties["infra_blessing"]["seconds_load"] = load_s;
     result.output_properties["infra_blessing"]["seconds_predict"] = predict_s;
     LATHE_ASSIGN_OR_RETURN(const pipeline::InputArtifact model_in, RequiredInput(r, "model"));
-    result.output_properties["infra_blessing"]["current_model_id"] = model_in.id;
+    result.output_properties["infra_blessing"][standard::kCurrentModelId] = model_in.id;
     Log(r, fmt::format("loaded in {:.3f} s; {} requests' rows predicted in {:.4f} s, all finite",
                        load_s, rows, predict_s));
     return Status::Ok();
   }
 };
 
-// The numbered versions in a model's directory of the repository.
-std::vector<int64_t> Versions(const fs::path& dir) {
-  std::vector<int64_t> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (e.is_directory() && !name.empty() &&
-        name.find_first_not_of("0123456789") == std::string::npos && name.size() < 18)
-      out.push_back(std::stoll(name));
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+// The blessing's (or infra blessing's) `current_model_id` names `model`: a blessing of another
+// model never lets this one through.
+Status CheckAbout(const ExecutionRequest& r, const pipeline::InputArtifact& blessing,
+                  const pipeline::InputArtifact& model, const char* what, const char* wire) {
+  LATHE_ASSIGN_OR_RETURN(auto artifact, r.store->GetArtifact(blessing.id));
+  auto about = artifact.custom_properties.find(standard::kCurrentModelId);
+  if (about == artifact.custom_properties.end() ||
+      about->second.type() != metadata::PropertyType::kInt || about->second.as_int() != model.id)
+    return FailedPreconditionError(
+        fmt::format("{} {} is not about model {} (wire the {} of this model)", what, blessing.id,
+                    model.id, wire));
+  return Status::Ok();
 }
 
 class Pusher final : public pipeline::Component {
  public:
   std::string type() const override { return "Pusher"; }
-  std::string version() const override { return "1"; }
+  std::string version() const override { return "2"; }
   Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
     LATHE_RETURN_IF_ERROR(NoCommand(node, source, field));
     LATHE_RETURN_IF_ERROR(
@@ -559,119 +566,74 @@ class Pusher final : public pipeline::Component {
                               {{"repository", ParamKind::kString, false, ".lathe/models"},
                                {"model_name", ParamKind::kString}}));
     if (node.parameters.contains("model_name")) {
-      std::string name = node.parameters["model_name"].get<std::string>();
-      if (name.empty() || name.find_first_of("/\\") != std::string::npos || name[0] == '.')
-        return source.Error(field + ".parameters.model_name",
-                            "expected a name without slashes or a leading dot");
+      Status st = registry::ModelRepository::CheckModelName(
+          node.parameters["model_name"].get<std::string>());
+      if (!st.ok()) return source.Error(field + ".parameters.model_name", st.message());
     }
     LATHE_RETURN_IF_ERROR(
         RequireInputs(node, source, field, {"model", "blessing"}, {"infra_blessing"}));
     node.outputs = {{"pushed_model", "PushedModel"}};
     return Status::Ok();
   }
+
+  // push.json records the decision (push or not, which model by content, why not), never where
+  // it went: the version and directory are properties, so a reproduction, which pushes nothing,
+  // writes the same file when it would push the same model.
   Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
     LATHE_ASSIGN_OR_RETURN(const pipeline::InputArtifact model_in, RequiredInput(r, "model"));
-    LATHE_ASSIGN_OR_RETURN(fs::path blessing_dir, OneInput(r, "blessing"));
-    LATHE_ASSIGN_OR_RETURN(auto bj, ReadJsonFile(blessing_dir / "blessing.json"));
-    // The blessing must be about this model (its artifact says which).
     LATHE_ASSIGN_OR_RETURN(const pipeline::InputArtifact blessing_in, RequiredInput(r, "blessing"));
-    LATHE_ASSIGN_OR_RETURN(auto blessing_artifact, r.store->GetArtifact(blessing_in.id));
-    auto blessed_id = blessing_artifact.custom_properties.find("current_model_id");
-    if (blessed_id == blessing_artifact.custom_properties.end() ||
-        blessed_id->second.type() != metadata::PropertyType::kInt ||
-        blessed_id->second.as_int() != model_in.id)
-      return FailedPreconditionError(fmt::format(
-          "blessing {} is not about model {} (wire the Evaluator's blessing of this model)",
-          blessing_in.id, model_in.id));
+    LATHE_ASSIGN_OR_RETURN(auto bj, ReadJsonFile(fs::path(blessing_in.uri) / "blessing.json"));
+    LATHE_RETURN_IF_ERROR(CheckAbout(r, blessing_in, model_in, "blessing", "Evaluator's blessing"));
     LATHE_ASSIGN_OR_RETURN(auto infra, OptionalInput(r, "infra_blessing"));
     if (infra) {
       if (!fs::exists(fs::path(infra->uri) / "infra.json"))
         return FailedPreconditionError("the infra blessing holds no infra.json");
-      LATHE_ASSIGN_OR_RETURN(auto infra_artifact, r.store->GetArtifact(infra->id));
-      auto about = infra_artifact.custom_properties.find("current_model_id");
-      if (about == infra_artifact.custom_properties.end() ||
-          about->second.type() != metadata::PropertyType::kInt ||
-          about->second.as_int() != model_in.id)
-        return FailedPreconditionError(fmt::format(
-            "infra blessing {} is not about model {} (wire the InfraValidator of this model)",
-            infra->id, model_in.id));
+      LATHE_RETURN_IF_ERROR(CheckAbout(r, *infra, model_in, "infra blessing", "InfraValidator"));
     }
+    const std::string name = r.parameters.value("model_name", r.pipeline);
     const fs::path out = r.output_dirs.at("pushed_model");
     auto& props = result.output_properties["pushed_model"];
-    props["model_id"] = model_in.id;
-    if (!bj.value("blessed", false)) {
+    props[standard::kModelId] = model_in.id;
+    props[standard::kModelName] = name;
+    const bool blessed = bj.is_object() && bj.value("blessed", false);
+    nlohmann::json decision = {
+        {"push", blessed}, {"model_name", name}, {"model_fingerprint", model_in.fingerprint}};
+    if (!blessed) {
       nlohmann::json reasons = nlohmann::json::array();
-      for (const auto& c : bj["checks"])
-        if (!c.value("passed", true)) reasons.push_back(c["check"]);
-      LATHE_RETURN_IF_ERROR(
-          WriteJsonFile(out / "push.json", {{"pushed", false}, {"reasons", reasons}}));
-      props["pushed"] = int64_t{0};
+      for (const auto& c : bj.value("checks", nlohmann::json::array()))
+        if (c.is_object() && !c.value("passed", true)) reasons.push_back(c.value("check", ""));
+      decision["reasons"] = reasons;
+    }
+    LATHE_RETURN_IF_ERROR(WriteJsonFile(out / "push.json", decision));
+    props[standard::kPushed] = int64_t{0};
+    if (!blessed) {
       Log(r, fmt::format("model {} is not blessed: not pushed", model_in.id));
       return Status::Ok();
     }
-    const std::string name = r.parameters.value("model_name", r.pipeline);
-    fs::path repo(r.parameters["repository"].get<std::string>());
     // Relative to where `lathe run` started, like the store and the artifact root.
-    std::error_code abs_ec;
-    repo = fs::absolute(repo, abs_ec);
-    const fs::path dir = (repo / name).lexically_normal();
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) return InternalError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
-    LATHE_ASSIGN_OR_RETURN(int64_t version, Publish(r, model_in, dir));
-    const fs::path dest = dir / std::to_string(version);
-    LATHE_RETURN_IF_ERROR(WriteJsonFile(out / "push.json", {{"pushed", true},
-                                                            {"model_name", name},
-                                                            {"version", version},
-                                                            {"destination", dest.string()}}));
-    props["pushed"] = int64_t{1};
-    props["model_name"] = name;
-    props["version"] = version;
-    props["destination"] = dest.string();
+    const registry::ModelRepository repository(r.parameters["repository"].get<std::string>());
+    if (!r.reproduction_of.empty()) {
+      // A reproduction checks what it would push and where that bundle already is.
+      props[standard::kDryRun] = int64_t{1};
+      auto version = repository.FindBundle(name, model_in.fingerprint);
+      if (version) props[standard::kRepositoryVersion] = *version;
+      Log(r, version ? fmt::format("would push model {}: the repository holds the same bundle as "
+                                   "{} version {} (nothing pushed: a reproduction)",
+                                   model_in.id, name, *version)
+                     : fmt::format("would push model {} as a new version of {} (nothing pushed: "
+                                   "a reproduction)",
+                                   model_in.id, name));
+      return Status::Ok();
+    }
+    LATHE_ASSIGN_OR_RETURN(int64_t version, repository.Publish(name, model_in.uri,
+                                                               {model_in.id, model_in.fingerprint,
+                                                                r.pipeline, r.run_id}));
+    const fs::path dest = repository.root() / name / std::to_string(version);
+    props[standard::kPushed] = int64_t{1};
+    props[standard::kModelVersion] = version;
+    props[standard::kDestination] = dest.string();
     Log(r, fmt::format("pushed model {} to {}", model_in.id, dest.string()));
     return Status::Ok();
-  }
-
- private:
-  // Copies the bundle into the next version directory atomically (a private directory renamed
-  // into place without replacing anything). A version already holding a bundle with the same
-  // fingerprint is reused: pushing the same model twice (a re-run, a reproduction, a push whose
-  // record was lost to a crash) makes no new version.
-  static Result<int64_t> Publish(const ExecutionRequest& r, const pipeline::InputArtifact& model,
-                                 const fs::path& dir) {
-    for (int64_t v : Versions(dir)) {
-      auto marker = ReadJsonFile(dir / std::to_string(v) / "lathe-push.json");
-      if (marker.ok() && !model.fingerprint.empty() &&
-          marker->value("model_fingerprint", "") == model.fingerprint)
-        return v;
-    }
-    const fs::path incoming = dir / fmt::format(".incoming-{}-{}", r.run_id, r.node);
-    std::error_code ec;
-    fs::remove_all(incoming, ec);
-    fs::copy(model.uri, incoming, fs::copy_options::recursive, ec);
-    if (ec)
-      return InternalError(
-          fmt::format("cannot copy {} to {}: {}", model.uri, incoming.string(), ec.message()));
-    LATHE_RETURN_IF_ERROR(
-        WriteJsonFile(incoming / "lathe-push.json", {{"model_artifact_id", model.id},
-                                                     {"model_fingerprint", model.fingerprint},
-                                                     {"pipeline", r.pipeline},
-                                                     {"run", r.run_id}}));
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      auto versions = Versions(dir);
-      int64_t next = versions.empty() ? 1 : versions.back() + 1;
-      const fs::path dest = dir / std::to_string(next);
-      if (renameat2(AT_FDCWD, incoming.c_str(), AT_FDCWD, dest.c_str(), RENAME_NOREPLACE) == 0)
-        return next;
-      if (errno != EEXIST) {
-        int err = errno;
-        fs::remove_all(incoming, ec);
-        return InternalError(
-            fmt::format("cannot move the model to {}: {}", dest.string(), std::strerror(err)));
-      }
-    }
-    fs::remove_all(incoming, ec);
-    return AbortedError(fmt::format("{}: could not claim a version number", dir.string()));
   }
 };
 

@@ -21,6 +21,7 @@ namespace {
 constexpr const char* kInputTypes = "2, 3, 5";  // DECLARED_INPUT, INPUT, INTERNAL_INPUT
 constexpr const char* kOutputTypes =
     "1, 4, 6, 7";  // DECLARED_OUTPUT, OUTPUT, INTERNAL_OUTPUT, PENDING_OUTPUT
+constexpr int kCachedState = static_cast<int>(ExecutionState::kCached);
 
 struct Walk {
   std::unordered_map<int64_t, int> artifacts;   // id -> fewest hops
@@ -43,6 +44,26 @@ std::string IdList(const std::vector<int64_t>& ids) {
 std::string WalkSql(bool upstream, const LineageRequest& req) {
   const char* to_exec = upstream ? kOutputTypes : kInputTypes;
   const char* to_artifact = upstream ? kInputTypes : kOutputTypes;
+  // Only real history is walked unless asked otherwise. An artifact is produced once, by the
+  // execution of its first OUTPUT event; later OUTPUT events to it (cache hits, resolvers
+  // selecting it) reuse it. And a cache hit, which did no work, is no consumer either.
+  auto produces = [&](const char* e) {
+    return req.include_cache_hits
+               ? std::string()
+               : fmt::format(
+                     " AND {0}.execution_id = (SELECT MIN(p.execution_id) FROM events p "
+                     "WHERE p.artifact_id = {0}.artifact_id AND p.type IN ({1}))",
+                     e, kOutputTypes);
+  };
+  auto not_cached = [&](const char* e) {
+    return req.include_cache_hits ? std::string()
+                                  : fmt::format(
+                                        " AND NOT EXISTS (SELECT 1 FROM executions x WHERE x.id = "
+                                        "{}.execution_id AND x.state = {})",
+                                        e, kCachedState);
+  };
+  const std::string step = upstream ? produces("e1") : not_cached("e1") + produces("e2");
+  const std::string reach = upstream ? produces("e1") : not_cached("e1");
   std::vector<std::string> seeds;
   if (!req.artifact_ids.empty())
     seeds.push_back(
@@ -58,14 +79,14 @@ std::string WalkSql(bool upstream, const LineageRequest& req) {
       "UNION SELECT e2.artifact_id, w.hops + 2 FROM walk w "
       "JOIN events e1 ON e1.artifact_id = w.aid AND e1.type IN ({1}) "
       "JOIN events e2 ON e2.execution_id = e1.execution_id AND e2.type IN ({2}) "
-      "WHERE w.hops + 2 <= ?), "
+      "WHERE w.hops + 2 <= ?{3}), "
       "arts(aid, hops) AS (SELECT aid, MIN(hops) FROM walk GROUP BY aid) "
       "SELECT 0, aid, hops FROM arts "
       // CROSS JOIN keeps the (small) walked set driving the index lookups into events.
       "UNION ALL SELECT 1, e1.execution_id, MIN(a.hops + 1) FROM arts a CROSS JOIN events e1 "
-      "WHERE e1.artifact_id = a.aid AND e1.type IN ({1}) AND a.hops + 1 <= ? "
+      "WHERE e1.artifact_id = a.aid AND e1.type IN ({1}) AND a.hops + 1 <= ?{4} "
       "GROUP BY e1.execution_id",
-      seed_sql, to_exec, to_artifact);
+      seed_sql, to_exec, to_artifact, step, reach);
 }
 
 template <typename T>
@@ -184,6 +205,32 @@ Result<LineageGraph> MetadataStore::GetLineage(const LineageRequest& req) {
       LATHE_ASSIGN_OR_RETURN(auto events, GetEventsByExecutionIds(ids));
       for (auto& e : events)
         if (kept_a.count(e.artifact_id)) graph.events.push_back(std::move(e));
+    }
+    // Cache hits per execution: CACHED executions with an OUTPUT event to one of its outputs.
+    graph.cache_hits.assign(graph.executions.size(), 0);
+    std::unordered_map<int64_t, size_t> position;
+    std::vector<int64_t> producers;
+    for (size_t i = 0; i < graph.executions.size(); ++i) {
+      position[graph.executions[i].id] = i;
+      if (graph.executions[i].state != ExecutionState::kCached)
+        producers.push_back(graph.executions[i].id);
+    }
+    for (size_t start = 0; start < producers.size(); start += ListOptions::kMaxPageSize) {
+      std::vector<int64_t> ids(
+          producers.begin() + static_cast<std::ptrdiff_t>(start),
+          producers.begin() + static_cast<std::ptrdiff_t>(
+                                  std::min(producers.size(), start + ListOptions::kMaxPageSize)));
+      LATHE_RETURN_IF_ERROR(conn_->Query(
+          fmt::format("SELECT p.execution_id, COUNT(DISTINCT c.execution_id) FROM events p "
+                      "JOIN events c ON c.artifact_id = p.artifact_id AND c.type IN ({1}) "
+                      "AND c.execution_id != p.execution_id "
+                      "JOIN executions x ON x.id = c.execution_id AND x.state = {2} "
+                      "WHERE p.execution_id IN ({0}) AND p.type IN ({1}) GROUP BY p.execution_id",
+                      IdList(ids), kOutputTypes, kCachedState),
+          {}, [&](const SqlRow& r) {
+            graph.cache_hits[position[r.Int(0)]] = r.Int(1);
+            return Status::Ok();
+          }));
     }
     return Status::Ok();
   }));

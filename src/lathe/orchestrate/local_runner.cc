@@ -14,6 +14,7 @@
 #include "lathe/core/fs.h"
 #include "lathe/core/threads.h"
 #include "lathe/core/version.h"
+#include "lathe/orchestrate/detail/graph_width.h"
 #include "lathe/pipeline/run_record.h"
 
 namespace lathe::orchestrate {
@@ -50,7 +51,12 @@ std::string Capture(const std::string& command) {
   return out;
 }
 
-// Which nodes run; the others are reused (when something that runs needs them) or skipped.
+bool IsSelector(const pipeline::GraphNode& n) {
+  return !n.component->produces_files();
+}
+
+// Which nodes run; the others are reused (when something that runs reads them) or left alone.
+// Resolvers feeding a node that runs always run with it: a selection is never reused.
 Result<std::vector<bool>> Selection(const PipelineGraph& g, const RunOptions& o) {
   std::vector<bool> run(g.nodes.size(), true);
   auto find = [&](const std::string& name, const char* flag) -> Result<size_t> {
@@ -64,7 +70,6 @@ Result<std::vector<bool>> Selection(const PipelineGraph& g, const RunOptions& o)
     LATHE_ASSIGN_OR_RETURN(size_t i, find(o.only, "--only"));
     run.assign(g.nodes.size(), false);
     run[i] = true;
-    return run;
   }
   if (!o.from.empty()) {  // the node and its descendants (nodes are in topological order)
     LATHE_ASSIGN_OR_RETURN(size_t start, find(o.from, "--from"));
@@ -83,52 +88,54 @@ Result<std::vector<bool>> Selection(const PipelineGraph& g, const RunOptions& o)
         for (size_t u : g.nodes[i].upstream) up[u] = true;
     for (size_t i = 0; i < run.size(); ++i) run[i] = run[i] && up[i];
   }
+  for (size_t i = g.nodes.size(); i-- > 0;)
+    if (run[i])
+      for (size_t u : g.nodes[i].upstream)
+        if (IsSelector(g.nodes[u])) run[u] = true;
   return run;
 }
 
-}  // namespace
-
-Result<RunReport> RunPipeline(MetadataStore& store, const PipelineGraph& g, const RunOptions& o,
-                              const std::atomic<bool>* cancelled) {
-  const auto t0 = std::chrono::steady_clock::now();
-  LATHE_ASSIGN_OR_RETURN(std::vector<bool> selected, Selection(g, o));
-  LATHE_RETURN_IF_ERROR(pipeline::RegisterRunTypes(store));
-
-  pipeline::RunSettings s;
-  std::error_code ec;
-  s.artifact_root = fs::absolute(o.artifact_root, ec).lexically_normal();
-  s.pipeline = g.name;
-  s.no_cache = o.no_cache;
-  s.cancelled = cancelled;
-  s.pinned = o.pinned;
-  LATHE_ASSIGN_OR_RETURN(auto pipeline_ctx,
-                         store.GetContextByTypeAndName(pipeline::kPipelineContextType, g.name));
-  if (pipeline_ctx) {
-    s.pipeline_context_id = pipeline_ctx->id;
-  } else {
-    Context c;
-    c.type = pipeline::kPipelineContextType;
-    c.name = g.name;
-    auto ids = store.PutContexts({c});
-    if (!ids.ok() && ids.status().code() == StatusCode::kAlreadyExists) {  // created concurrently
-      LATHE_ASSIGN_OR_RETURN(pipeline_ctx,
-                             store.GetContextByTypeAndName(pipeline::kPipelineContextType, g.name));
-      s.pipeline_context_id = pipeline_ctx->id;
-    } else {
-      LATHE_RETURN_IF_ERROR(ids.status());
-      s.pipeline_context_id = ids->at(0);
-    }
+// Nodes that do not run but whose outputs a running node reads (through an input, not an
+// ordering edge): their newest outputs are reused.
+std::vector<bool> Lenders(const PipelineGraph& g, const std::vector<bool>& selected) {
+  std::vector<bool> needed(g.nodes.size(), false);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    if (!selected[i]) continue;
+    for (const auto& [name, refs] : g.nodes[i].spec.inputs)
+      for (const auto& ref : refs) {
+        int u = g.Find(ref.node);
+        if (u >= 0 && !selected[static_cast<size_t>(u)]) needed[static_cast<size_t>(u)] = true;
+      }
   }
-  LATHE_RETURN_IF_ERROR(
-      pipeline::CleanUpAbandonedRuns(store, s.artifact_root, s.pipeline_context_id));
+  return needed;
+}
 
-  // The run's record: spec, parameters and environment.
+Result<int64_t> PipelineContext(MetadataStore& store, const std::string& name) {
+  LATHE_ASSIGN_OR_RETURN(auto found,
+                         store.GetContextByTypeAndName(pipeline::kPipelineContextType, name));
+  if (found) return found->id;
+  Context c;
+  c.type = pipeline::kPipelineContextType;
+  c.name = name;
+  auto ids = store.PutContexts({c});
+  if (ids.ok()) return ids->at(0);
+  if (ids.status().code() != StatusCode::kAlreadyExists) return ids.status();
+  // Created concurrently by another run.
+  LATHE_ASSIGN_OR_RETURN(found,
+                         store.GetContextByTypeAndName(pipeline::kPipelineContextType, name));
+  if (!found) return ids.status();
+  return found->id;
+}
+
+// Records the run's context (spec, parameters, environment), a child of the pipeline's.
+Status RecordRunStart(MetadataStore& store, const PipelineGraph& g, const RunOptions& o,
+                      pipeline::RunSettings& s) {
   Context run;
   run.type = pipeline::kRunContextType;
   run.name = s.run_id = NewRunId(g.name);
-  nlohmann::json given = o.parameters;
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
+  std::error_code ec;
   run.properties = {{"pipeline", g.name},
                     {"state", std::string(pipeline::kRunRunning)},
                     {"spec", Value::Struct(g.ToJson())},
@@ -157,127 +164,193 @@ Result<RunReport> RunPipeline(MetadataStore& store, const PipelineGraph& g, cons
       return run_ids.status();
     run.name = s.run_id = NewRunId(g.name);
   }
-  LATHE_RETURN_IF_ERROR(store.PutParentContext(s.run_context_id, s.pipeline_context_id));
+  return store.PutParentContext(s.run_context_id, s.pipeline_context_id);
+}
 
-  // Which skipped nodes must lend their newest outputs to nodes that run.
-  const size_t n = g.nodes.size();
-  std::vector<bool> needed(n, false);
-  for (size_t i = 0; i < n; ++i)
-    if (selected[i])
-      for (size_t u : g.nodes[i].upstream)
-        if (!selected[u]) needed[u] = true;
+bool Succeeded(NodeState st) {
+  return st == NodeState::kComplete || st == NodeState::kCached || st == NodeState::kReused;
+}
 
-  RunReport report;
-  report.run_id = s.run_id;
-  report.run_context_id = s.run_context_id;
-  report.nodes.assign(n, NodeOutcome{});
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<int> state(n, 0);  // 0 waiting, 1 running, 2 done
-  auto progress = [&](size_t i) {
-    if (o.on_progress) o.on_progress(i, report.nodes[i]);
-  };
-  for (size_t i = 0; i < n; ++i) {
-    if (selected[i]) continue;
-    state[i] = 2;
-    if (needed[i]) {
-      auto reused = pipeline::NewestOutputs(store, s, g.nodes[i]);
-      if (!reused.ok()) {
-        report.nodes[i].state = NodeState::kFailed;
-        report.nodes[i].error = reused.status().message();
+// Runs the selected nodes on a pool of threads, in topological order as they become ready.
+class Scheduler {
+ public:
+  Scheduler(MetadataStore& store, const PipelineGraph& g, const RunOptions& o,
+            const pipeline::RunSettings& s, const std::atomic<bool>* cancelled, RunReport& report)
+      : store_(store), g_(g), o_(o), s_(s), cancelled_(cancelled), report_(report) {}
+
+  // `selected` nodes run; `lenders` lend their newest outputs; the rest take no part (they
+  // never hold back a node that runs).
+  void Run(const std::vector<bool>& selected, const std::vector<bool>& lenders, int workers) {
+    const size_t n = g_.nodes.size();
+    report_.nodes.assign(n, NodeOutcome{});
+    state_.assign(n, kWaiting);
+    satisfied_.assign(n, false);
+    for (size_t i = 0; i < n; ++i) {
+      if (selected[i]) continue;
+      state_[i] = kDone;
+      if (lenders[i]) {
+        auto reused = pipeline::NewestOutputs(store_, s_, g_.nodes[i]);
+        if (!reused.ok()) {
+          report_.nodes[i].state = NodeState::kFailed;
+          report_.nodes[i].error = reused.status().message();
+        } else {
+          report_.nodes[i] = std::move(*reused);
+          satisfied_[i] = true;
+        }
       } else {
-        report.nodes[i] = std::move(*reused);
+        report_.nodes[i].state = NodeState::kSkipped;
+        satisfied_[i] = true;
       }
-    } else {
-      report.nodes[i].state = NodeState::kSkipped;
+      Progress(i);
     }
-    progress(i);
+    std::vector<std::thread> pool;
+    for (int w = 0; w < workers; ++w) pool.emplace_back([this] { Work(); });
+    for (auto& t : pool) t.join();
   }
 
-  auto ok_state = [](NodeState st) {
-    return st == NodeState::kComplete || st == NodeState::kCached || st == NodeState::kReused;
-  };
-  int workers = ThreadCount(o.parallelism);
+ private:
+  enum { kWaiting, kRunning, kDone };
+
+  void Progress(size_t i) {
+    if (o_.on_progress) o_.on_progress(i, report_.nodes[i]);
+  }
+
   // Marks waiting nodes that can no longer run: all of them once cancelled, and those with an
   // upstream node that did not succeed. One pass suffices: nodes are in topological order.
-  auto settle = [&] {
-    bool cancel = cancelled != nullptr && cancelled->load();
-    for (size_t i = 0; i < n; ++i) {
-      if (state[i] != 0) continue;
+  void Settle() {
+    const bool cancel = cancelled_ != nullptr && cancelled_->load();
+    for (size_t i = 0; i < g_.nodes.size(); ++i) {
+      if (state_[i] != kWaiting) continue;
       bool blocked = false;
-      for (size_t u : g.nodes[i].upstream)
-        blocked = blocked || (state[u] == 2 && !ok_state(report.nodes[u].state));
+      for (size_t u : g_.nodes[i].upstream)
+        blocked = blocked || (state_[u] == kDone && !satisfied_[u]);
       if (!cancel && !blocked) continue;
-      state[i] = 2;
-      report.nodes[i].state = cancel ? NodeState::kCanceled : NodeState::kSkipped;
-      report.nodes[i].error =
+      state_[i] = kDone;
+      report_.nodes[i].state = cancel ? NodeState::kCanceled : NodeState::kSkipped;
+      report_.nodes[i].error =
           cancel ? "cancelled before it started" : "an upstream node did not succeed";
-      progress(i);
+      Progress(i);
     }
-  };
-  auto worker = [&] {
-    std::unique_lock lock(mu);
+  }
+
+  pipeline::NodeInputs InputsOf(size_t i) const {
+    pipeline::NodeInputs inputs;
+    for (const auto& [name, refs] : g_.nodes[i].spec.inputs)
+      for (const auto& ref : refs) {
+        const auto& up = report_.nodes[static_cast<size_t>(g_.Find(ref.node))];
+        auto it = up.outputs.find(ref.output);
+        if (it != up.outputs.end())
+          for (const auto& a : it->second) inputs[name].push_back(a);
+      }
+    return inputs;
+  }
+
+  void Work() {
+    std::unique_lock lock(mu_);
     while (true) {
-      settle();
-      size_t pick = n;
+      Settle();
+      size_t pick = g_.nodes.size();
       bool waiting = false;
-      for (size_t i = 0; i < n && pick == n; ++i) {
-        if (state[i] != 0) continue;
+      for (size_t i = 0; i < g_.nodes.size() && pick == g_.nodes.size(); ++i) {
+        if (state_[i] != kWaiting) continue;
         waiting = true;
         bool ready = true;
-        for (size_t u : g.nodes[i].upstream) ready = ready && state[u] == 2;
+        for (size_t u : g_.nodes[i].upstream) ready = ready && state_[u] == kDone;
         if (ready) pick = i;
       }
-      if (pick == n) {
+      if (pick == g_.nodes.size()) {
         if (!waiting) return;
-        cv.wait(lock);  // a running node will finish and notify
+        cv_.wait(lock);  // a running node will finish and notify
         continue;
       }
-      state[pick] = 1;
-      report.nodes[pick].state = NodeState::kRunning;
-      progress(pick);
-      pipeline::NodeInputs inputs;
-      for (const auto& [name, refs] : g.nodes[pick].spec.inputs)
-        for (const auto& ref : refs) {
-          const auto& up = report.nodes[static_cast<size_t>(g.Find(ref.node))];
-          auto it = up.outputs.find(ref.output);
-          if (it != up.outputs.end())
-            for (const auto& a : it->second) inputs[name].push_back(a);
-        }
+      state_[pick] = kRunning;
+      report_.nodes[pick].state = NodeState::kRunning;
+      Progress(pick);
+      pipeline::NodeInputs inputs = InputsOf(pick);
       lock.unlock();
-      NodeOutcome outcome = pipeline::LaunchNode(store, g, pick, inputs, s);
+      NodeOutcome outcome = pipeline::LaunchNode(store_, g_, pick, inputs, s_);
       lock.lock();
-      report.nodes[pick] = std::move(outcome);
-      state[pick] = 2;
-      progress(pick);
-      cv.notify_all();
+      report_.nodes[pick] = std::move(outcome);
+      state_[pick] = kDone;
+      satisfied_[pick] = Succeeded(report_.nodes[pick].state);
+      Progress(pick);
+      cv_.notify_all();
     }
-  };
-  std::vector<std::thread> pool;
-  for (int w = 0; w < std::min<int>(workers, static_cast<int>(n)); ++w) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
-  RemovePath(s.artifact_root / ".staging" / s.run_id).IgnoreError();
+  }
 
+  MetadataStore& store_;
+  const PipelineGraph& g_;
+  const RunOptions& o_;
+  const pipeline::RunSettings& s_;
+  const std::atomic<bool>* cancelled_;
+  RunReport& report_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<int> state_;       // guarded by mu_
+  std::vector<bool> satisfied_;  // guarded by mu_: done, and downstream may go on
+};
+
+// The run's end state and first error, recorded on its context.
+Status RecordRunEnd(MetadataStore& store, const PipelineGraph& g, const std::vector<bool>& selected,
+                    const std::atomic<bool>* cancelled, RunReport& report) {
   bool all_ok = true;
   std::string error;
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
     if (report.nodes[i].state == NodeState::kSkipped && !selected[i]) continue;
-    if (!ok_state(report.nodes[i].state)) {
+    if (!Succeeded(report.nodes[i].state)) {
       all_ok = false;
       if (error.empty() && !report.nodes[i].error.empty())
         error = fmt::format("{}: {}", g.nodes[i].spec.name, report.nodes[i].error);
     }
   }
-  bool was_cancelled = cancelled != nullptr && cancelled->load();
+  const bool was_cancelled = cancelled != nullptr && cancelled->load();
   report.state = all_ok          ? pipeline::kRunComplete
                  : was_cancelled ? pipeline::kRunCanceled
                                  : pipeline::kRunFailed;
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  LATHE_ASSIGN_OR_RETURN(Context done, store.GetContext(s.run_context_id));
+  LATHE_ASSIGN_OR_RETURN(Context done, store.GetContext(report.run_context_id));
   done.properties["state"] = report.state;
   done.properties["end_time_ms"] = NowMillis();
   if (!error.empty()) done.properties["error"] = error;
-  LATHE_RETURN_IF_ERROR(store.PutContexts({done}).status());
+  return store.PutContexts({done}).status();
+}
+
+}  // namespace
+
+Result<RunReport> RunPipeline(MetadataStore& store, const PipelineGraph& g, const RunOptions& o,
+                              const std::atomic<bool>* cancelled) {
+  const auto t0 = std::chrono::steady_clock::now();
+  LATHE_ASSIGN_OR_RETURN(std::vector<bool> selected, Selection(g, o));
+  LATHE_RETURN_IF_ERROR(pipeline::RegisterRunTypes(store));
+
+  pipeline::RunSettings s;
+  std::error_code ec;
+  s.artifact_root = fs::absolute(o.artifact_root, ec).lexically_normal();
+  s.pipeline = g.name;
+  s.no_cache = o.no_cache;
+  s.cancelled = cancelled;
+  s.reproduction_of = o.repro_of;
+  s.pinned = o.pinned;
+  s.pinned_external = o.pinned_external;
+  LATHE_ASSIGN_OR_RETURN(s.pipeline_context_id, PipelineContext(store, g.name));
+  LATHE_RETURN_IF_ERROR(
+      pipeline::CleanUpAbandonedRuns(store, s.artifact_root, s.pipeline_context_id));
+
+  // Nodes at once, and each one's share of the cores.
+  RunReport report;
+  const int width = detail::GraphWidth(g, selected);
+  report.parallelism = std::max(1, std::min(ThreadCount(o.parallelism), width));
+  report.threads_per_node =
+      o.threads_per_node > 0 ? o.threads_per_node : std::max(1, CoreCount() / report.parallelism);
+  s.threads_per_node = report.threads_per_node;
+
+  LATHE_RETURN_IF_ERROR(RecordRunStart(store, g, o, s));
+  report.run_id = s.run_id;
+  report.run_context_id = s.run_context_id;
+  Scheduler(store, g, o, s, cancelled, report)
+      .Run(selected, Lenders(g, selected), report.parallelism);
+  RemovePath(s.artifact_root / ".staging" / s.run_id).IgnoreError();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  LATHE_RETURN_IF_ERROR(RecordRunEnd(store, g, selected, cancelled, report));
   return report;
 }
 

@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <filesystem>
+
 #include "lathe/components/data_components.h"
+#include "lathe/core/hash.h"
 #include "lathe/pipeline/graph.h"
 #include "lathe/pipeline/run_record.h"
 
@@ -25,6 +29,8 @@ struct RecordedOutputs {
   std::map<std::pair<std::string, std::string>, std::string> fingerprints;
   // node -> output -> artifact ids, in event order (what resolvers selected)
   std::map<std::string, std::map<std::string, std::vector<int64_t>>> selected;
+  // node -> the files it read from outside the store, in event order
+  std::map<std::string, std::vector<pipeline::PinnedFile>> external;
 };
 
 // The outputs of every node in a run.
@@ -40,16 +46,34 @@ Result<RecordedOutputs> RunOutputs(metadata::MetadataStore& store, int64_t run_c
     ids.push_back(e.id);
   }
   LATHE_ASSIGN_OR_RETURN(auto events, store.GetEventsByExecutionIds(ids));
+  auto is_external = [](const metadata::Event& e) {
+    return e.type == EventType::kInput && !e.path.empty() &&
+           std::holds_alternative<std::string>(e.path[0]) &&
+           std::get<std::string>(e.path[0]) == "external";
+  };
   std::vector<int64_t> artifact_ids;
   for (const auto& e : events)
-    if (e.type == EventType::kOutput) artifact_ids.push_back(e.artifact_id);
+    if (e.type == EventType::kOutput || is_external(e)) artifact_ids.push_back(e.artifact_id);
   LATHE_ASSIGN_OR_RETURN(auto artifacts, store.GetArtifacts(artifact_ids));
   std::map<int64_t, std::string> fingerprint;
+  std::map<int64_t, const metadata::Artifact*> by_id;
+  for (const auto& a : artifacts) by_id[a.id] = &a;
   for (const auto& a : artifacts)
     if (a.state == metadata::ArtifactState::kLive ||
         a.state == metadata::ArtifactState::kMarkedForDeletion)
       fingerprint[a.id] = a.fingerprint;
   RecordedOutputs out;
+  std::vector<const metadata::Event*> external;
+  for (const auto& e : events)
+    if (is_external(e) && by_id.count(e.artifact_id)) external.push_back(&e);
+  std::sort(external.begin(), external.end(), [](const auto* a, const auto* b) {
+    return a->execution_id != b->execution_id ? a->execution_id < b->execution_id
+                                              : a->path < b->path;
+  });
+  for (const auto* e : external) {
+    const auto* a = by_id[e->artifact_id];
+    out.external[node_of[e->execution_id]].push_back({a->uri, a->fingerprint});
+  }
   for (const auto& e : events) {
     if (e.type != EventType::kOutput || e.path.empty() ||
         !std::holds_alternative<std::string>(e.path[0]))
@@ -96,6 +120,27 @@ Result<ReproReport> ReproduceRun(metadata::MetadataStore& store, const std::stri
       options.pinned[n.spec.name] = original.selected[n.spec.name];
   if (auto p = run->properties.find("spec_path"); p != run->properties.end())
     options.spec_path = p->second.as_string();
+  // The files the run read from outside the store are read again, exactly: any that changed or
+  // is gone is named, and nothing runs (it could only read other data).
+  options.pinned_external = original.external;
+  for (const auto& [node, files] : original.external)
+    for (const auto& f : files) {
+      std::error_code ec;
+      auto real = std::filesystem::canonical(f.path, ec);
+      if (ec) {
+        report.changed_inputs.push_back({node, f.path, f.fingerprint, "", "the file is gone"});
+        continue;
+      }
+      auto now = FingerprintPath(real);
+      if (!now.ok() || *now != f.fingerprint)
+        report.changed_inputs.push_back(
+            {node, f.path, f.fingerprint, now.ok() ? *now : "",
+             now.ok() ? "the content changed" : now.status().message()});
+    }
+  if (!report.changed_inputs.empty()) {
+    report.run.state = "NOT RUN";
+    return report;
+  }
   LATHE_ASSIGN_OR_RETURN(report.run, RunPipeline(store, graph, options, cancelled));
   LATHE_ASSIGN_OR_RETURN(auto now, RunOutputs(store, report.run.run_context_id));
   for (const auto& n : graph.nodes) {

@@ -1,6 +1,11 @@
 // Reproducing a recorded run: rebuild the graph from the run's recorded spec and parameters,
 // execute every node again with the cache off, and compare each output's fingerprint with the
 // original run's.
+//
+// A reproduction has no side effects on production: resolvers select what they selected then,
+// nodes read exactly the files the run read (a changed or missing file is named and nothing
+// runs), the Pusher only checks what it would push, and nothing it records is ever selected by
+// a resolver, the cache or a partial run (pipeline::RunSettings::reproduction_of).
 #pragma once
 
 #include <atomic>
@@ -22,9 +27,19 @@ struct OutputComparison {
   bool match() const { return nothing_selected || (!original.empty() && original == reproduced); }
 };
 
+// A file the original run read that no longer has the content it read.
+struct ChangedInput {
+  std::string node;
+  std::string path;
+  std::string fingerprint_then;
+  std::string fingerprint_now;  // "" when gone or unreadable
+  std::string what;             // "the content changed", "the file is gone", ...
+};
+
 struct ReproReport {
   std::string original_run;
-  RunReport run;  // the reproduction
+  std::vector<ChangedInput> changed_inputs;  // non-empty: nothing was run
+  RunReport run;                             // the reproduction
   std::vector<OutputComparison> outputs;
   std::vector<std::string> changed_code;  // nodes whose definition (e.g. code files) changed since
   bool reproducible() const;

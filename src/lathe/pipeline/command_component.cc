@@ -114,6 +114,13 @@ Status CommandComponent::Execute(const ExecutionRequest& r, ExecutionResult&) co
   env.push_back("LATHE_PARAMS_FILE=" + params_file.string());
   env.push_back("LATHE_RUN_ID=" + r.run_id);
   env.push_back("LATHE_NODE=" + r.node);
+  // The node's share of the threads: for the step's own pools (LATHE_THREADS) and OpenMP
+  // (scikit-learn, XGBoost in Python), unless the environment already says otherwise.
+  env.push_back("LATHE_THREADS=" + std::to_string(r.threads));
+  if (std::getenv("OMP_NUM_THREADS") == nullptr &&
+      (r.env == nullptr || !r.env->count("OMP_NUM_THREADS")))
+    env.push_back("OMP_NUM_THREADS=" + std::to_string(r.threads));
+  if (!r.reproduction_of.empty()) env.push_back("LATHE_REPRODUCTION_OF=" + r.reproduction_of);
   // The lathe executable, for steps that call back (`lathe transform apply`, say): LATHE_BIN as
   // the CLI sets it, else this process.
   if (const char* bin = std::getenv("LATHE_BIN"); bin != nullptr && *bin != '\0') {

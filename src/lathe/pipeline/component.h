@@ -44,6 +44,11 @@ struct ExecutionRequest {
   const std::map<std::string, std::string>* env = nullptr;
   std::filesystem::path log_path;  // append the step's logs here
   double timeout_s = 0;            // 0: none
+  // The node's share of the run's threads (also the default of ThreadCount while it executes).
+  int threads = 1;
+  // Set when the run reproduces an earlier one (that run's id): a component whose work reaches
+  // outside its output directories (the Pusher) must then only check what it would do.
+  std::string reproduction_of;
   const std::atomic<bool>* cancelled = nullptr;
   metadata::MetadataStore* store = nullptr;  // for components that read the store (resolvers)
 };

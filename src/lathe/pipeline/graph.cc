@@ -209,6 +209,32 @@ std::string DefinitionHash(const GraphNode& n, const std::string& base_dir, Stat
 
 }  // namespace
 
+Status CheckOverrides(const PipelineSpec& spec,
+                      const std::map<std::string, std::string>& overrides) {
+  std::set<std::string> declared;
+  for (const auto& p : spec.parameters) {
+    declared.insert(p.name);
+    auto o = overrides.find(p.name);
+    if (o != overrides.end()) {
+      LATHE_RETURN_IF_ERROR(ParseOverride(p, o->second).status());
+    } else if (!p.default_value) {
+      return InvalidArgumentError(
+          fmt::format("pipeline '{}': parameter '{}' has no default: pass --param {}=VALUE",
+                      spec.name, p.name, p.name));
+    }
+  }
+  for (const auto& [name, value] : overrides) {
+    if (!declared.count(name)) {
+      std::string known;
+      for (const auto& d : declared) known += (known.empty() ? "" : ", ") + d;
+      return InvalidArgumentError(
+          fmt::format("--param {}: pipeline '{}' has no parameter '{}' (parameters: {})", name,
+                      spec.name, name, known.empty() ? "none" : known));
+    }
+  }
+  return Status::Ok();
+}
+
 Result<PipelineGraph> BuildGraph(const PipelineSpec& spec,
                                  const std::map<std::string, std::string>& overrides,
                                  const ComponentRegistry& registry) {
@@ -243,15 +269,7 @@ Result<PipelineGraph> BuildGraph(const PipelineSpec& spec,
                                           p.name, p.name));
     }
   }
-  for (const auto& [name, value] : overrides) {
-    if (!declared.count(name)) {
-      std::string known;
-      for (const auto& d : declared) known += (known.empty() ? "" : ", ") + d;
-      return InvalidArgumentError(
-          fmt::format("--param {}: pipeline '{}' has no parameter '{}' (parameters: {})", name,
-                      spec.name, name, known.empty() ? "none" : known));
-    }
-  }
+  LATHE_RETURN_IF_ERROR(CheckOverrides(spec, overrides));
 
   // Resolver input options become resolver nodes of their own, named NODE-INPUT.
   std::vector<NodeSpec> specs = spec.nodes;

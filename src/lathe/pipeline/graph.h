@@ -48,6 +48,12 @@ Result<PipelineGraph> BuildGraph(const PipelineSpec& spec,
 std::string CacheKey(const GraphNode& node,
                      const std::map<std::string, std::vector<std::string>>& input_fingerprints);
 
+// Checks parameter values given on the command line against the spec's declarations: every
+// name declared, every value of its declared type, every parameter without a default given.
+// INVALID_ARGUMENT names the parameter (a usage error for a CLI).
+Status CheckOverrides(const PipelineSpec& spec,
+                      const std::map<std::string, std::string>& overrides);
+
 // Rebuilds a spec from PipelineGraph::ToJson (for reproducing a recorded run).
 Result<PipelineSpec> SpecFromGraphJson(const nlohmann::json& j);
 

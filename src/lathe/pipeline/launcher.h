@@ -1,6 +1,7 @@
-// Runs one node of a pipeline run: the driver (resolve inputs, decide about the cache), the
-// executor (the component's work, in a staging directory, with retries) and the publisher
-// (fingerprint the outputs, move them into place, record them LIVE), as in TFX.
+// Runs one node of a pipeline run: the driver (resolve inputs and external files, decide about the
+// cache; detail/driver.h), the executor (the component's work, in a staging directory, with
+// retries, on the node's share of the threads) and the publisher (fingerprint the outputs, move
+// them into place, record them LIVE; detail/publisher.h), as in TFX.
 //
 // Record of a node run, in order: the execution RUNNING with its INPUT events; its outputs as
 // PENDING artifacts with OUTPUT events and their final URIs; then, after the files are renamed
@@ -21,6 +22,12 @@
 
 namespace lathe::pipeline {
 
+// A file a node read from outside the store, as a recorded run read it.
+struct PinnedFile {
+  std::string path;
+  std::string fingerprint;
+};
+
 struct RunSettings {
   std::filesystem::path artifact_root;  // <root>/<pipeline>/<node>/<output>/<execution-id>/
   std::string pipeline;
@@ -29,9 +36,19 @@ struct RunSettings {
   int64_t run_context_id = 0;
   bool no_cache = false;
   const std::atomic<bool>* cancelled = nullptr;
+  // Threads each node's executor may use (ThreadCount inside it); 0: one per core.
+  int threads_per_node = 0;
+  // Reproductions: the run reproduced. Their records stay out of production: outputs carry
+  // `reproduction_of` and belong to the reproduction's run context only (never the pipeline's),
+  // executions carry no cache key, and components with side effects only check what they would
+  // do (ExecutionRequest::reproduction_of).
+  std::string reproduction_of;
   // Reproductions: what each resolver node selected in the original run (node -> output ->
   // artifact ids), selected again instead of resolving anew.
   std::map<std::string, std::map<std::string, std::vector<int64_t>>> pinned;
+  // Reproductions: the files each node read from outside the store; a node fails, naming the
+  // file, if one changed or is gone.
+  std::map<std::string, std::vector<PinnedFile>> pinned_external;
 };
 
 enum class NodeState {
@@ -64,7 +81,8 @@ NodeOutcome LaunchNode(metadata::MetadataStore& store, const PipelineGraph& grap
                        const NodeInputs& inputs, const RunSettings& settings);
 
 // The newest outputs of `node` in the pipeline (for partial runs): from its latest COMPLETE or
-// CACHED execution whose outputs are still LIVE. NOT_FOUND if it never ran.
+// CACHED execution (never a reproduction's) whose outputs are still LIVE. NOT_FOUND if it never
+// ran.
 Result<NodeOutcome> NewestOutputs(metadata::MetadataStore& store, const RunSettings& settings,
                                   const GraphNode& node);
 

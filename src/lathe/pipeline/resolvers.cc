@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "lathe/metadata/filter.h"
+#include "lathe/metadata/standard_artifacts.h"
 #include "lathe/pipeline/params.h"
 
 namespace lathe::pipeline {
@@ -11,6 +12,7 @@ using metadata::Artifact;
 using metadata::ListOptions;
 using metadata::MetadataStore;
 using metadata::QuoteFilterString;
+namespace standard = metadata::standard;
 
 namespace {
 
@@ -30,8 +32,15 @@ std::string Param(const nlohmann::json& p, const char* name) {
   return p.contains(name) && p[name].is_string() ? p[name].get<std::string>() : "";
 }
 
+// Production artifacts: LIVE, and never a reproduction's (a reproduction must not change what a
+// later run selects).
+std::string Production(const std::string& type) {
+  return fmt::format("type = {} AND state = 'LIVE' AND custom_properties.{} IS NULL",
+                     QuoteFilterString(type), standard::kReproductionOf);
+}
+
 std::string Scope(const nlohmann::json& p, const std::string& type) {
-  std::string filter = fmt::format("type = {} AND state = 'LIVE'", QuoteFilterString(type));
+  std::string filter = Production(type);
   if (!Param(p, "context").empty())
     filter += " AND context.name = " + QuoteFilterString(Param(p, "context"));
   return filter;
@@ -100,15 +109,15 @@ class LatestBlessedModel final : public ResolverBase {
   }
   Status Resolve(const ExecutionRequest& r, ExecutionResult& result) const override {
     ListOptions o;
-    o.filter = fmt::format("type = {} AND state = 'LIVE' AND custom_properties.blessed = 1",
-                           QuoteFilterString(Param(r.parameters, "blessing_type")));
+    o.filter = fmt::format("{} AND custom_properties.{} = 1",
+                           Production(Param(r.parameters, "blessing_type")), standard::kBlessed);
     o.descending = true;
     o.page_size = 100;
     const std::string model_scope = Scope(r.parameters, Param(r.parameters, "type"));
     while (true) {
       LATHE_ASSIGN_OR_RETURN(auto page, r.store->ListArtifacts(o));
       for (const auto& blessing : page.items) {
-        auto id = blessing.custom_properties.find("current_model_id");
+        auto id = blessing.custom_properties.find(standard::kCurrentModelId);
         if (id == blessing.custom_properties.end() ||
             id->second.type() != metadata::PropertyType::kInt)
           continue;
@@ -148,13 +157,14 @@ class LatestSpans final : public ResolverBase {
     std::map<int64_t, int64_t> newest_by_span;  // span -> artifact id
     ListOptions o;
     o.filter = Scope(r.parameters, Param(r.parameters, "type")) +
-               " AND (properties.span IS NOT NULL OR custom_properties.span IS NOT NULL)";
+               fmt::format(" AND (properties.{0} IS NOT NULL OR custom_properties.{0} IS NOT NULL)",
+                           standard::kSpan);
     o.page_size = ListOptions::kMaxPageSize;
     while (true) {
       LATHE_ASSIGN_OR_RETURN(auto page, r.store->ListArtifacts(o));
       for (const auto& a : page.items) {
-        auto found = a.properties.find("span");
-        if (found == a.properties.end()) found = a.custom_properties.find("span");
+        auto found = a.properties.find(standard::kSpan);
+        if (found == a.properties.end()) found = a.custom_properties.find(standard::kSpan);
         if (found == a.custom_properties.end()) continue;
         const auto& span = found->second;
         if (span.type() != metadata::PropertyType::kInt) continue;

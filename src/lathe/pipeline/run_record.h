@@ -8,11 +8,12 @@
 
 #include "lathe/core/status.h"
 #include "lathe/metadata/metadata_store.h"
+#include "lathe/metadata/standard_artifacts.h"
 
 namespace lathe::pipeline {
 
-inline constexpr const char* kPipelineContextType = "Pipeline";
-inline constexpr const char* kRunContextType = "PipelineRun";
+inline constexpr const char* kPipelineContextType = metadata::standard::kPipelineContext;
+inline constexpr const char* kRunContextType = metadata::standard::kPipelineRunContext;
 
 // Run states (the "state" property of a PipelineRun context).
 inline constexpr const char* kRunRunning = "RUNNING";

@@ -36,7 +36,7 @@ struct TrainReport {
   std::string eval_metric;
   // The eval metric after each new round with early stopping, else after the last round only.
   std::vector<double> eval_history;
-  double seconds_boosting = 0;       // inside the boosting iterations (not scoring the eval set)
+  double seconds_boosting = 0;  // inside the boosting iterations (not scoring the eval set)
 };
 
 // Trains on `x`/`y` (labels 0/1, class indexes or values; no NaN) and saves the model to
