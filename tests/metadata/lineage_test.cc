@@ -150,6 +150,49 @@ TEST_P(LineageTest, LongChainWithFanIn) {
   EXPECT_EQ(all.executions.size(), 30u + 3u);  // + train, stats, ingest of the first model
 }
 
+TEST_P(LineageTest, CacheHitsAndSelectionsAreNotProducers) {
+  // Three cache hits of the training (CACHED executions reading the same inputs and pointing at
+  // the model), and a selection of the model by a later execution (a resolver).
+  ASSERT_OK(store_->PutType(Type{.kind = TypeKind::kExecution, .name = "Resolver"}));
+  for (int i = 0; i < 3; ++i) {
+    PutExecutionRequest hit;
+    hit.execution.type = "Train";
+    hit.execution.state = ExecutionState::kCached;
+    for (const char* in : {"examples", "statistics"})
+      hit.artifacts.push_back(
+          ArtifactAndEvent::Reference(a_.at(in), Event{.type = EventType::kInput}));
+    hit.artifacts.push_back(
+        ArtifactAndEvent::Reference(a_.at("model"), Event{.type = EventType::kOutput}));
+    auto r = store_->PutExecution(hit);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    e_["hit" + std::to_string(i)] = r->execution_id;
+  }
+  PutExecutionRequest select;
+  select.execution.type = "Resolver";
+  select.execution.state = ExecutionState::kComplete;
+  select.artifacts.push_back(
+      ArtifactAndEvent::Reference(a_.at("model"), Event{.type = EventType::kOutput}));
+  auto r = store_->PutExecution(select);
+  ASSERT_TRUE(r.ok());
+  e_["resolver"] = r->execution_id;
+
+  // Up from the model: one producer with its three cache hits, as before they happened.
+  auto g = Lineage({.artifact_ids = {a_["model"]}, .max_hops = 2});
+  EXPECT_EQ(Nodes(g), (std::set<std::string>{"model:0", "train:1", "examples:2", "statistics:2"}));
+  ASSERT_EQ(g.cache_hits.size(), 1u);
+  EXPECT_EQ(g.cache_hits[0], 3);
+  // Down from the examples: real consumers only.
+  auto down = Lineage({.artifact_ids = {a_["examples"]},
+                       .direction = LineageDirection::kDownstream,
+                       .max_hops = 2});
+  EXPECT_EQ(Nodes(down), (std::set<std::string>{"examples:0", "stats:1", "train:1", "eval:1",
+                                                "statistics:2", "model:2", "evaluation:2"}));
+  // Every event, when asked.
+  auto raw = Lineage({.artifact_ids = {a_["model"]}, .max_hops = 1, .include_cache_hits = true});
+  EXPECT_EQ(Nodes(raw), (std::set<std::string>{"model:0", "train:1", "hit0:1", "hit1:1", "hit2:1",
+                                               "resolver:1"}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, LineageTest, ::testing::Values("sqlite"),
                          [](const auto& info) { return info.param; });
 

@@ -2,6 +2,7 @@
 // cancellation, partial runs, tampered outputs, and resuming after kill -9 at many points.
 #include "lathe/orchestrate/local_runner.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -11,6 +12,8 @@
 #include <set>
 #include <thread>
 
+#include "lathe/core/threads.h"
+#include "lathe/orchestrate/detail/graph_width.h"
 #include "lathe/pipeline/graph.h"
 #include "lathe/pipeline/spec.h"
 #include "testing/temp_dir.h"
@@ -231,6 +234,31 @@ TEST_F(RunnerTest, TamperedOutputIsNotReused) {
   auto second = Run(g);
   // a runs again and makes the same content, so its consumers hit the cache.
   EXPECT_EQ(States(g, second), "a:complete b:cached c:cached d:cached");
+}
+
+TEST_F(RunnerTest, EachNodeGetsAShareOfTheCores) {
+  auto g = Graph(Spec("echo $LATHE_THREADS $OMP_NUM_THREADS > ${outputs.out}/v"));
+  // The diamond runs at most two nodes at once (b and c): each gets half the cores.
+  std::vector<bool> all(g.nodes.size(), true);
+  EXPECT_EQ(detail::GraphWidth(g, all), 2);
+  std::vector<bool> chain = {true, true, false, true};  // a, b, d
+  EXPECT_EQ(detail::GraphWidth(g, chain), 1);
+  auto r = Run(g);
+  EXPECT_EQ(r.parallelism, 2);
+  const int share = std::max(1, CoreCount() / 2);
+  EXPECT_EQ(r.threads_per_node, share);
+  EXPECT_EQ(Output(r, g, "b"), fmt::format("{} {}\n", share, share));
+  // Asked otherwise: three threads each, and a single node at once.
+  RunOptions o;
+  o.threads_per_node = 3;
+  o.no_cache = true;
+  r = Run(g, o);
+  EXPECT_EQ(Output(r, g, "b"), "3 3\n");
+  o.threads_per_node = 0;
+  o.only = "b";
+  r = Run(g, o);  // one node: all the cores
+  EXPECT_EQ(r.parallelism, 1);
+  EXPECT_EQ(Output(r, g, "b"), fmt::format("{} {}\n", CoreCount(), CoreCount()));
 }
 
 TEST_F(RunnerTest, PartialRuns) {
