@@ -1,5 +1,6 @@
 // End-to-end tests of the lathe command: exit codes, tables, JSON and error messages.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -11,6 +12,9 @@
 #include <set>
 #include <thread>
 
+#include "lathe/components/component_util.h"
+#include "lathe/data/csv.h"
+#include "lathe/train/bundle.h"
 #include "testing/temp_dir.h"
 
 namespace lathe::cli {
@@ -475,14 +479,97 @@ TEST_F(CliTest, PenguinsFromCsvToAPushedModel) {
     if (n["node"] == "evaluate") second_eval = n["outputs"]["evaluation"][0]["id"];
   auto compare = Json("eval compare " + std::to_string(second_eval));
   EXPECT_EQ(compare["a"], "baseline " + std::to_string(models[0]["model_id"].get<int64_t>()));
+  // Each change is marked better or worse by the metric's direction.
+  int marked = 0;
+  for (const auto& row : compare["rows"]) {
+    if (!row["a"].is_number() || !row["b"].is_number()) continue;
+    const double a = row["a"], b = row["b"];
+    const bool lower_better = row["metric"] == "log_loss";
+    const std::string expected = a == b ? "same" : ((b > a) != lower_better) ? "better" : "worse";
+    EXPECT_EQ(row["change"], expected) << row.dump();
+    ++marked;
+  }
+  EXPECT_GT(marked, 10);
   EXPECT_EQ(Json("models list").size(), 2u);
   // Every output of the run is reproduced bit for bit.
   auto repro = Lathe("runs repro " + run_id);
   EXPECT_EQ(repro.exit_code, 0) << repro.out << repro.err;
   EXPECT_NE(repro.out.find("reproducible: 11 of 11 outputs reproduced"), std::string::npos)
       << repro.out;
+  EXPECT_EQ(Json("models list").size(), 2u);  // the reproduction pushed nothing
+  // Runs page like every listing; the reproduction is marked as one.
+  auto page = Json("runs list --limit 2");
+  ASSERT_EQ(page["items"].size(), 2u);
+  EXPECT_EQ(page["items"][0]["properties"]["repro_of"], run_id);
+  auto rest =
+      Json("runs list --limit 2 --page-token " + page["next_page_token"].get<std::string>());
+  ASSERT_EQ(rest["items"].size(), 1u);
+  EXPECT_EQ(rest["items"][0]["name"], run_id);
+  EXPECT_EQ(rest["next_page_token"], "");
+  auto all = Lathe("runs list --all --limit 1");
+  EXPECT_EQ(std::count(all.out.begin(), all.out.end(), '\n'), 4) << all.out;  // header + 3
+  EXPECT_NE(all.out.find("repro of " + run_id), std::string::npos) << all.out;
+  auto shown = Lathe("runs show " + page["items"][0]["name"].get<std::string>());
+  EXPECT_NE(shown.out.find("a reproduction of run " + run_id), std::string::npos) << shown.out;
+  EXPECT_EQ(Lathe("runs list --page-token bogus").exit_code, 2);
   EXPECT_EQ(Lathe("eval show 999999").exit_code, 1);
   EXPECT_EQ(Lathe("models show nope").exit_code, 1);
+}
+
+// The predictions `lathe predict` wrote (probability columns, row-major), read back.
+std::vector<double> PredictedProbabilities(const std::string& csv) {
+  std::vector<double> out;
+  auto read = data::ReadCsv(csv, {}, [&](data::Batch&& b) {
+    for (size_t r = 0; r < b.rows(); ++r)
+      for (size_t c = 0; c < b.columns.size(); ++c)
+        if (b.schema.fields[c].name.rfind("probability_", 0) == 0)
+          out.push_back(b.columns[c].double_at(r));
+    return Status::Ok();
+  });
+  EXPECT_TRUE(read.ok()) << read.status().ToString();
+  return out;
+}
+
+TEST_F(CliTest, PredictScoresExactlyLikeTheEvaluator) {
+  const std::string spec = std::string(LATHE_SOURCE_DIR) + "/examples/penguins/pipeline.yaml";
+  auto run = Lathe("--json run " + spec);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::string examples, model;
+  const auto report = nlohmann::json::parse(run.out);
+  for (const auto& n : report["nodes"]) {
+    if (n["node"] == "ingest") examples = n["outputs"]["examples"][0]["uri"];
+    if (n["node"] == "train") model = n["outputs"]["model"][0]["uri"];
+  }
+  // What the Evaluator computes on the eval split: the model's bundle over the split's rows.
+  auto loaded = train::LoadedModel::Load(model);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  auto rows = components::ReadSplit({examples}, "eval");
+  ASSERT_TRUE(rows.ok());
+  auto expected = (*loaded)->Predict(*rows);
+  ASSERT_TRUE(expected.ok());
+  ASSERT_GT(expected->rows(), 50u);
+
+  // The pushed model over the raw rows, exported to CSV and straight from the Examples file.
+  auto exported = Lathe("examples export " + examples + " --split eval -o eval.csv");
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_EQ(exported.out,
+            fmt::format("wrote {} rows of split eval to eval.csv\n", expected->rows()));
+  for (const std::string& data : {std::string("eval.csv"), examples + "/eval.lcol"}) {
+    auto p = Lathe("predict penguins/1 " + data + " -o predicted.csv --keep species");
+    ASSERT_EQ(p.exit_code, 0) << p.err;
+    EXPECT_EQ(PredictedProbabilities((tmp_ / "predicted.csv").string()), expected->values) << data;
+  }
+  auto header = Lathe("predict penguins eval.csv --keep island");
+  EXPECT_EQ(header.out.substr(0, header.out.find('\n')),
+            "island,predicted,probability_Adelie,probability_Chinstrap,probability_Gentoo");
+  // Errors: a malformed reference is a usage error; a missing version or column is not.
+  EXPECT_EQ(Lathe("predict penguins/x eval.csv").exit_code, 2);
+  auto missing = Lathe("predict penguins/9 eval.csv");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("model 'penguins' has no version 9"), std::string::npos);
+  EXPECT_EQ(Lathe("predict penguins eval.csv --keep colour -o x.csv").exit_code, 1);
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / "x.csv"));  // no half-written output
+  EXPECT_EQ(Lathe("examples export " + examples + " --split test").exit_code, 1);
 }
 
 TEST_F(CliTest, ACustomTrainerWritesABundleLatheEvaluatesAndPushes) {

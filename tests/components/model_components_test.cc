@@ -182,6 +182,50 @@ nodes:
   EXPECT_EQ(Node(*r, "evaluate").error, "input 'model' needs exactly one artifact; it got 0");
 }
 
+TEST_F(ModelPipelineTest, TheEvaluatorReadsSeveralExamplesArtifacts) {
+  // The eval splits of two spans, evaluated as one set of rows.
+  const std::string data = ReadFile(tmp_ / "data.csv");
+  WriteFile(tmp_ / "data2.csv", data.substr(0, data.find('\n', data.size() / 2) + 1));
+  const char* yaml = R"(apiVersion: lathe/v1
+kind: Pipeline
+name: window
+nodes:
+  - name: span1
+    component: ExampleGen
+    parameters: {input: data.csv}
+  - name: span2
+    component: ExampleGen
+    parameters: {input: data2.csv}
+  - name: transform
+    component: Transform
+    inputs: {examples: span1.examples}
+    parameters:
+      label: {column: label, positive: "yes"}
+      features: [{input: x}, {input: y}]
+  - name: train
+    component: Trainer
+    inputs: {examples: span1.examples, transform_graph: transform.transform_graph}
+    parameters: {hyperparameters: {rounds: 5}}
+  - name: evaluate
+    component: Evaluator
+    inputs: {examples: [span1.examples, span2.examples], model: train.model}
+  - name: evaluate1
+    component: Evaluator
+    inputs: {examples: span1.examples, model: train.model}
+  - name: evaluate2
+    component: Evaluator
+    inputs: {examples: span2.examples, model: train.model}
+)";
+  auto r = Run({}, yaml);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->state, "COMPLETE") << Node(*r, "evaluate").error;
+  auto rows = [&](const char* node) {
+    return IntProp(Node(*r, node).outputs.at("evaluation").at(0), "rows");
+  };
+  EXPECT_GT(rows("evaluate2"), 50);
+  EXPECT_EQ(rows("evaluate"), rows("evaluate1") + rows("evaluate2"));
+}
+
 TEST_F(ModelPipelineTest, SpecErrorsSayWhere) {
   std::string yaml = kPipeline;
   yaml.replace(yaml.find("op: min_max"), 11, "op: minmax");

@@ -211,6 +211,21 @@ TEST(TransformGraphTest, ErrorsNameTheField) {
                 .message()
                 .find("a binary label must hold 0 and 1"),
             std::string::npos);
+  // A positive value that never occurs names the column and the values it has.
+  spec = ParseTransformSpec(
+      {{"label", {{"column", "label"}, {"positive", "Yes"}}}, {"features", {{{"input", "x"}}}}});
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ(TransformGraph::Analyze(*spec, b.schema, st).status().message(),
+            "label: positive value 'Yes' never occurs in column 'label' of the training data; its "
+            "values: 'yes' (3), 'no' (2)");
+  spec = ParseTransformSpec(
+      {{"label", {{"column", "x"}, {"positive", "7"}}}, {"features", {{{"input", "y"}}}}});
+  ASSERT_TRUE(spec.ok());
+  EXPECT_NE(TransformGraph::Analyze(*spec, b.schema, st)
+                .status()
+                .message()
+                .find("positive value '7' never occurs in column 'x'"),
+            std::string::npos);
   auto g = Fit(AllOps(), b);
   EXPECT_EQ(g.BatchFromInstances(nlohmann::json::parse(R"([{"x": 1e300}])")).status().message(),
             "instances[0].x: expected a whole number, got 1e+300");

@@ -17,5 +17,6 @@ void AddStatsCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddSchemaCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddModelCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddTransformCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
+void AddPredictCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 
 }  // namespace lathe::cli

@@ -44,6 +44,10 @@ int main(int argc, char** argv) {
   app.add_option("--artifacts", g.artifacts_dir, "artifact root directory")
       ->default_str(g.artifacts_dir)
       ->envname("LATHE_ARTIFACTS");
+  app.add_option("--model-repository", g.model_repository,
+                 "model repository directory (where the Pusher pushes)")
+      ->default_str(g.model_repository)
+      ->envname("LATHE_MODEL_REPOSITORY");
   app.add_flag("--json", g.json, "machine-readable JSON output");
   app.add_flag("-v,--verbose", g.verbose, "log what happens");
 
@@ -57,6 +61,7 @@ int main(int argc, char** argv) {
   AddSchemaCommands(app, g, exit_code);
   AddModelCommands(app, g, exit_code);
   AddTransformCommands(app, g, exit_code);
+  AddPredictCommands(app, g, exit_code);
 
   // Logs go to stderr so that stdout stays clean for tables and --json.
   spdlog::set_default_logger(spdlog::stderr_color_mt("lathe"));

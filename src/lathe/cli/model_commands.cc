@@ -10,6 +10,7 @@
 #include "lathe/cli/table.h"
 #include "lathe/core/fs.h"
 #include "lathe/eval/evaluation.h"
+#include "lathe/eval/metrics.h"
 #include "lathe/metadata/standard_artifacts.h"
 #include "lathe/registry/model_repository.h"
 #include "lathe/registry/model_versions.h"
@@ -189,7 +190,7 @@ int EvalCompare(const GlobalOptions& g, int64_t a_id, int64_t b_id) {
       if (std::find(slices.begin(), slices.end(), s.slice) == slices.end())
         slices.push_back(s.slice);
   nlohmann::json rows = nlohmann::json::array();
-  Table t({"SLICE", "METRIC", left_name, right_name, "CHANGE"});
+  Table t({"SLICE", "METRIC", left_name, right_name, "CHANGE", ""});
   for (const auto& slice : slices) {
     const auto* l = left.Find(slice);
     const auto* r = right.Find(slice);
@@ -201,10 +202,18 @@ int EvalCompare(const GlobalOptions& g, int64_t a_id, int64_t b_id) {
       };
       double lv = value(l), rv = value(r);
       auto show = [](double v) { return std::isfinite(v) ? fmt::format("{:.4f}", v) : "-"; };
+      // Whether the second is better: by the metric's direction (higher AUC, lower log loss).
+      std::string verdict;
+      const auto higher = eval::HigherIsBetter(m);
+      if (std::isfinite(lv) && std::isfinite(rv) && higher)
+        verdict = rv == lv ? "same" : (rv > lv) == *higher ? "better" : "worse";
       t.AddRow({slice, m, show(lv), show(rv),
-                std::isfinite(lv) && std::isfinite(rv) ? fmt::format("{:+.4f}", rv - lv) : ""});
+                std::isfinite(lv) && std::isfinite(rv) ? fmt::format("{:+.4f}", rv - lv) : "",
+                verdict});
       auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
-      rows.push_back({{"slice", slice}, {"metric", m}, {"a", num(lv)}, {"b", num(rv)}});
+      nlohmann::json row = {{"slice", slice}, {"metric", m}, {"a", num(lv)}, {"b", num(rv)}};
+      if (!verdict.empty()) row["change"] = verdict;
+      rows.push_back(std::move(row));
     }
   }
   if (g.json) {

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "lathe/core/clock.h"
@@ -68,6 +70,42 @@ std::function<void(int64_t)> FileProgress::callback() {
 void FileProgress::Done() {
   if (shown_) std::fprintf(stderr, "\r\x1b[2K");
   shown_ = false;
+}
+
+Result<std::unique_ptr<OutputFile>> OutputFile::Open(const std::string& path) {
+  std::unique_ptr<OutputFile> out(new OutputFile());
+  if (path.empty() || path == "-") {
+    out->file_ = stdout;
+    out->path_ = "standard output";
+    return out;
+  }
+  out->path_ = path;
+  out->temp_ = fmt::format("{}.tmp-{}", path, getpid());
+  out->file_ = std::fopen(out->temp_.c_str(), "w");
+  if (out->file_ == nullptr)
+    return DataLossError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+  return out;
+}
+
+OutputFile::~OutputFile() {
+  if (closed_ || file_ == nullptr || file_ == stdout) return;
+  std::fclose(file_);
+  std::remove(temp_.c_str());
+}
+
+void OutputFile::Write(std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), file_);
+}
+
+Status OutputFile::Close() {
+  closed_ = true;
+  bool failed = std::fflush(file_) != 0 || std::ferror(file_) != 0;
+  if (file_ == stdout)
+    return failed ? DataLossError("cannot write to standard output") : Status::Ok();
+  failed = std::fclose(file_) != 0 || failed;
+  if (!failed && std::rename(temp_.c_str(), path_.c_str()) == 0) return Status::Ok();
+  std::remove(temp_.c_str());
+  return DataLossError(fmt::format("cannot write {}", path_));
 }
 
 Result<std::pair<std::string, std::string>> SplitAssignment(const std::string& item,

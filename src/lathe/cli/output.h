@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -20,6 +21,7 @@ inline constexpr int kExitUsage = 2;
 struct GlobalOptions {
   std::string store_uri = "sqlite://.lathe/metadata.db";
   std::string artifacts_dir = ".lathe/artifacts";
+  std::string model_repository = ".lathe/models";
   bool json = false;
   bool verbose = false;
 };
@@ -60,6 +62,27 @@ class FileProgress {
   int64_t size_ = 0;
   bool active_ = false;
   bool shown_ = false;
+};
+
+// Where a command writes its main output: a file (-o PATH) or standard output ("" or "-"). A file
+// is written under a temporary name and renamed into place by Close, so a command that fails
+// half-way leaves no half-written output (and an older file stays as it was).
+class OutputFile {
+ public:
+  // DATA_LOSS if the file cannot be created.
+  static Result<std::unique_ptr<OutputFile>> Open(const std::string& path);
+  ~OutputFile();  // an unclosed file is removed
+  void Write(std::string_view text);
+  // Flushes and moves the file into place; DATA_LOSS naming the path if any write failed.
+  Status Close();
+  bool is_stdout() const { return file_ == stdout; }
+  const std::string& path() const { return path_; }
+
+ private:
+  OutputFile() = default;
+  std::FILE* file_ = nullptr;
+  std::string path_, temp_;
+  bool closed_ = false;
 };
 
 // Parses "--property k=v" items: INVALID_ARGUMENT without '='.

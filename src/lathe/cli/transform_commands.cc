@@ -5,9 +5,9 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include "lathe/cli/commands.h"
+#include "lathe/data/csv_writer.h"
 #include "lathe/data/table_file.h"
 #include "lathe/transform/transform_graph.h"
 
@@ -15,54 +15,53 @@ namespace lathe::cli {
 
 namespace {
 
-void AppendNumber(std::string& line, float v) {
-  if (!std::isnan(v)) fmt::format_to(std::back_inserter(line), "{}", v);
-}
-
+// Features are the model's float32 values, printed so that they read back to the same floats; a
+// regression label is the data's own value, to the last digit (it is a double there).
 int TransformApply(const std::string& graph_path, const std::string& data_path,
                    const std::string& out_path) {
   auto graph = transform::TransformGraph::Load(graph_path);
   if (!graph.ok()) return ReportError(graph.status());
-  std::FILE* out = out_path.empty() || out_path == "-" ? stdout : std::fopen(out_path.c_str(), "w");
-  if (out == nullptr) return ReportError(DataLossError(fmt::format("cannot write {}", out_path)));
-  // Header names come from data values (one-hot columns): quoted when they need it (RFC 4180).
-  auto quoted = [](const std::string& n) {
-    if (n.find_first_of(",\"\r\n") == std::string::npos) return n;
-    std::string q = "\"";
-    for (char c : n) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-  };
-  std::string line;
-  for (const auto& n : graph->FeatureNames()) line += (line.empty() ? "" : ",") + quoted(n);
-  line += ",label\n";
-  std::fputs(line.c_str(), out);
+  auto out = OutputFile::Open(out_path);
+  if (!out.ok()) return ReportError(out.status());
+  std::vector<std::string> header = graph->FeatureNames();
+  header.push_back("label");
+  (*out)->Write(data::CsvHeader(header));
+  const bool regression = graph->task() == transform::Task::kRegression;
   int64_t rows = 0;
-  auto status = data::ReadTableFile(data_path, {}, [&](data::Batch&& b) -> Status {
+  std::string line;
+  FileProgress progress(data_path);
+  data::CsvOptions options;
+  options.on_progress = progress.callback();
+  auto status = data::ReadTableFile(data_path, options, [&](data::Batch&& b) -> Status {
     transform::FeatureMatrix x;
     std::vector<float> labels;
     LATHE_RETURN_IF_ERROR(graph->Apply(b, x));
     // Data without the label column (serving logs, say) gets an empty label column.
-    if (b.schema.Find(graph->label().column) >= 0) LATHE_RETURN_IF_ERROR(graph->Labels(b, labels));
+    const int label_column = b.schema.Find(graph->label().column);
+    if (label_column >= 0 && !regression) LATHE_RETURN_IF_ERROR(graph->Labels(b, labels));
     for (size_t r = 0; r < x.rows; ++r) {
       line.clear();
       for (size_t c = 0; c < x.cols(); ++c) {
         if (c > 0) line += ',';
-        AppendNumber(line, x.at(r, c));
+        const float v = x.at(r, c);
+        if (!std::isnan(v)) fmt::format_to(std::back_inserter(line), "{}", v);
       }
       line += ',';
-      if (!labels.empty()) AppendNumber(line, labels[r]);
+      if (label_column >= 0 && regression)
+        data::AppendCsvValue(line, b.columns[static_cast<size_t>(label_column)], r);
+      else if (!labels.empty() && !std::isnan(labels[r]))
+        fmt::format_to(std::back_inserter(line), "{}", labels[r]);
       line += '\n';
-      std::fputs(line.c_str(), out);
+      (*out)->Write(line);
     }
     rows += static_cast<int64_t>(x.rows);
     return Status::Ok();
   });
-  bool write_failed = std::ferror(out) != 0;
-  if (out != stdout) write_failed = std::fclose(out) != 0 || write_failed;
+  progress.Done();
   if (!status.ok()) return ReportError(status.status());
-  if (write_failed) return ReportError(DataLossError(fmt::format("cannot write {}", out_path)));
-  if (out != stdout)
-    fmt::print(stderr, "wrote {} rows of {} features to {}\n", rows, graph->FeatureNames().size(),
+  if (Status st = (*out)->Close(); !st.ok()) return ReportError(st);
+  if (!(*out)->is_stdout())
+    fmt::print("wrote {} rows of {} features to {}\n", rows, graph->FeatureNames().size(),
                out_path);
   return kExitOk;
 }

@@ -182,6 +182,31 @@ Result<TransformGraph> TransformGraph::Analyze(const TransformSpec& spec,
                       "positive: VALUE or greater_than: NUMBER",
                       spec.label.column));
   }
+  // A positive value must occur: a typo ("adelie" for "Adelie") would train on all-negative labels.
+  if (spec.label.positive) {
+    const auto* f = train.Find(spec.label.column);
+    std::vector<std::pair<std::string, int64_t>> counts;
+    if (f != nullptr && f->type == data::ColumnType::kDouble && f->num.exact) {
+      for (const auto& [v, n] : f->num.values)
+        counts.emplace_back(fmt::format("{}", v), static_cast<int64_t>(n));
+    } else if (f != nullptr) {
+      if (auto c = ValueCounts(*f); c.ok()) counts = std::move(*c);
+    }
+    const bool found = std::any_of(counts.begin(), counts.end(),
+                                   [&](const auto& c) { return c.first == *spec.label.positive; });
+    if (!counts.empty() && !found) {
+      std::sort(counts.begin(), counts.end(),
+                [](const auto& a, const auto& b) { return a.second > b.second; });
+      std::string values;
+      for (size_t i = 0; i < counts.size() && i < 10; ++i)
+        values += fmt::format("{}'{}' ({})", i ? ", " : "", counts[i].first, counts[i].second);
+      if (counts.size() > 10) values += fmt::format(" and {} more", counts.size() - 10);
+      return InvalidArgumentError(
+          fmt::format("label: positive value '{}' never occurs in column '{}' of the training "
+                      "data; its values: {}",
+                      *spec.label.positive, spec.label.column, values));
+    }
+  }
   if (g.task_ == Task::kMulticlass) {
     const auto* f = train.Find(spec.label.column);
     if (f == nullptr)
