@@ -5,12 +5,13 @@
 #   pipeline  lathe run vs snakemake and make -j2; a cached re-run with 10,000 runs in the store
 #   stats     lathe stats compute vs pandas and cat on the 3,000,000-row flights CSV
 #   train     the flights task as a Lathe pipeline vs pandas + xgboost in Python
+#   concurrent  four training runs at once vs one after another (one thread budget)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=${1:-}
 case "$name" in
-  store | pipeline | stats | train) ;;
-  *) echo "usage: bench/run.sh store|pipeline|stats|train [options]" >&2; exit 2 ;;
+  store | pipeline | stats | train | concurrent) ;;
+  *) echo "usage: bench/run.sh store|pipeline|stats|train|concurrent [options]" >&2; exit 2 ;;
 esac
 shift
 LATHE_BUILD_DIR=build-bench LATHE_BUILD_TYPE=Release scripts/setup.sh -DLATHE_BUILD_TESTS=OFF >/dev/null
@@ -25,4 +26,5 @@ case "$name" in
   train)
     scripts/install-packages.sh python3-pandas python3-xgboost python3-sklearn  # the peer
     exec bench/train.sh "$@" ;;
+  concurrent) exec bench/concurrent.sh "$@" ;;
 esac

@@ -175,7 +175,9 @@ TEST_F(ReproductionTest, LineageOfAPushedModelReachesTheCsvThroughRealHistory) {
   for (size_t i = 0; i < g->executions.size(); ++i) {
     by_type[g->executions[i].type]++;
     EXPECT_NE(g->executions[i].state, metadata::ExecutionState::kCached);
-    if (g->executions[i].type == "Trainer") EXPECT_EQ(g->cache_hits[i], 3);
+    if (g->executions[i].type == "Trainer") {
+      EXPECT_EQ(g->cache_hits[i], 3);
+    }
   }
   EXPECT_EQ(by_type["Trainer"], 1);
   EXPECT_EQ(by_type["ExampleGen"], 1);

@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -5,6 +6,7 @@
 #include <random>
 
 #include "lathe/data/csv.h"
+#include "lathe/train/algorithm.h"
 #include "lathe/train/bundle.h"
 #include "lathe/train/linear_model.h"
 #include "lathe/train/xgboost_model.h"
@@ -208,6 +210,54 @@ TEST(BundleTest, LoadsWhatTheTrainerWritesAndNamesWhatIsWrong) {
   EXPECT_EQ(LoadedModel::Load(dir.path().string()).status().message(),
             (dir / "model.json").string() + ": missing");
   EXPECT_EQ(LoadedModel::Load((dir / "nope").string()).status().code(), StatusCode::kNotFound);
+}
+
+TEST(AlgorithmTest, TheRegistryListsTheAlgorithmsAndBundlesNameTheKnownKinds) {
+  const auto& algorithms = AlgorithmRegistry::Builtin();
+  EXPECT_EQ(algorithms.Names(), (std::vector<std::string>{"linear", "xgboost"}));
+  EXPECT_EQ(algorithms.Find("forest"), nullptr);
+  const Algorithm* linear = algorithms.Find("linear");
+  ASSERT_NE(linear, nullptr);
+  EXPECT_FALSE(linear->UsesEvalSplit({{"early_stopping_rounds", 5}}));
+  EXPECT_TRUE(algorithms.Find("xgboost")->UsesEvalSplit({{"early_stopping_rounds", 5}}));
+
+  // A bundle trained through the registry loads; with an unknown kind it names the known ones.
+  TempDir dir;
+  std::string csv = "x,y\n";
+  for (int i = 0; i < 50; ++i) csv += fmt::format("{},{}\n", i % 7, i % 7 > 3 ? 1 : 0);
+  data::Batch b;
+  ASSERT_TRUE(data::ReadCsvText(csv, "t.csv", {}, [&](data::Batch&& x) {
+                return data::AppendRows(b, x);
+              }).ok());
+  stats::DatasetStats st(b.schema);
+  st.Add(b);
+  auto spec = transform::ParseTransformSpec(nlohmann::json::parse(
+      R"({"label": {"column": "y", "task": "binary"}, "features": [{"input": "x"}]})"));
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  auto graph = transform::TransformGraph::Analyze(*spec, b.schema, st);
+  ASSERT_TRUE(graph.ok()) << graph.status().ToString();
+  FeatureMatrix x;
+  std::vector<float> y;
+  ASSERT_TRUE(graph->Apply(b, x).ok());
+  ASSERT_TRUE(graph->Labels(b, y).ok());
+  const nlohmann::json hp = {{"l2", 0.01}};
+  auto trained = linear->Train(
+      {.x = x, .y = y, .task = Task::kBinary, .hyperparameters = hp, .out_dir = dir.path()});
+  ASSERT_TRUE(trained.ok()) << trained.status().ToString();
+  EXPECT_EQ(trained->model_file, "linear.json");
+  EXPECT_TRUE(trained->training.contains("iterations"));
+  WriteJson(dir / "transform.json", graph->ToJson());
+  const auto manifest = MakeManifest(*graph, "linear", trained->model_file, trained->training);
+  WriteJson(dir / "manifest.json", manifest);
+  auto m = LoadedModel::Load(dir.path().string());
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ((*m)->model().kind(), "linear");
+  auto bad = manifest;
+  bad["model"]["kind"] = "forest";
+  WriteJson(dir / "manifest.json", bad);
+  EXPECT_EQ(
+      LoadedModel::Load(dir.path().string()).status().message(),
+      (dir / "manifest.json").string() + ": unknown model kind 'forest' (kinds: linear, xgboost)");
 }
 
 }  // namespace

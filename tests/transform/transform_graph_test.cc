@@ -233,5 +233,49 @@ TEST(TransformGraphTest, ErrorsNameTheField) {
             "instances[0].x: expected a whole number, got \"one\"");
 }
 
+TEST(TransformGraphTest, OptionsOfAnotherOpAreRefusedWithTheirPath) {
+  std::string path;
+  auto bad = ParseTransformSpec({{"label", {{"column", "y"}}},
+                                 {"features",
+                                  {{{"input", "x"}, {"op", "hash"}},
+                                   {{"input", "z"}, {"op", "standardize"}, {"buckets", 4}}}}},
+                                &path);
+  EXPECT_EQ(path, "features[1].buckets");
+  EXPECT_EQ(
+      bad.status().message(),
+      "features[1].buckets: unknown option 'buckets' (options: name, input, inputs, op, fill)");
+  bad = ParseTransformSpec(
+      {{"label", {{"column", "y"}}},
+       {"features", {{{"input", "city"}, {"op", "hash"}, {"encoding", "one_hot"}}}}},
+      &path);
+  EXPECT_EQ(path, "features[0].encoding");
+  EXPECT_EQ(bad.status().message(),
+            "features[0].encoding: unknown option 'encoding' (options: name, input, inputs, op, "
+            "fill, buckets)");
+  // The op's own options still parse; an unknown op lists the ops in their order.
+  EXPECT_TRUE(
+      ParseTransformSpec({{"label", {{"column", "y"}}},
+                          {"features", {{{"input", "city"}, {"op", "hash"}, {"buckets", 4}}}}})
+          .ok());
+  EXPECT_EQ(ParseTransformSpec(
+                {{"label", {{"column", "y"}}}, {"features", {{{"input", "x"}, {"op", "scale"}}}}})
+                .status()
+                .message(),
+            "features[0].op: unknown op 'scale' (ops: identity, standardize, min_max, log, clip, "
+            "bucketize, vocabulary, hash, date_part, cross)");
+  ASSERT_NE(FeatureOpRegistry::Builtin().Find("cross"), nullptr);
+  EXPECT_TRUE(FeatureOpRegistry::Builtin().Find("cross")->several_inputs());
+  // A transform graph stored by an earlier Lathe kept such options in its spec: it still loads.
+  auto b = Read(kData);
+  auto g = Fit({{"label", {{"column", "label"}, {"positive", "yes"}}},
+                {"features", {{{"input", "x"}, {"op", "standardize"}}}}},
+               b);
+  nlohmann::json stored = g.ToJson();
+  stored["spec"]["features"][0]["min"] = 0;
+  auto loaded = TransformGraph::FromJson(stored);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->FeatureNames(), g.FeatureNames());
+}
+
 }  // namespace
 }  // namespace lathe::transform

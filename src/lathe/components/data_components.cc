@@ -193,9 +193,9 @@ class ExampleGen final : public pipeline::Component {
     return Status::Ok();
   }
 
-  Result<std::vector<fs::path>> ExternalInputs(const nlohmann::json& p,
+  Result<std::vector<fs::path>> ExternalInputs(const NodeSpec& node,
                                                const fs::path& base_dir) const override {
-    LATHE_ASSIGN_OR_RETURN(InputFile input, Resolve(p, base_dir));
+    LATHE_ASSIGN_OR_RETURN(InputFile input, Resolve(node.parameters, base_dir));
     return std::vector<fs::path>{input.path};
   }
 

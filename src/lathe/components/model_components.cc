@@ -17,9 +17,8 @@
 #include "lathe/pipeline/params.h"
 #include "lathe/registry/model_repository.h"
 #include "lathe/stats/dataset_stats.h"
+#include "lathe/train/algorithm.h"
 #include "lathe/train/bundle.h"
-#include "lathe/train/linear_model.h"
-#include "lathe/train/xgboost_model.h"
 #include "lathe/transform/transform_graph.h"
 
 namespace lathe::components {
@@ -131,22 +130,16 @@ class Transform final : public pipeline::Component {
   }
 };
 
-const std::vector<pipeline::ParamRule> kXgboostParams = {
-    {"rounds", ParamKind::kPositiveInt},
-    {"max_depth", ParamKind::kPositiveInt},
-    {"eta", ParamKind::kNumber},
-    {"tree_method", ParamKind::kString},
-    {"early_stopping_rounds", ParamKind::kPositiveInt},
-    {"seed", ParamKind::kNumber},
-    {"threads", ParamKind::kPositiveInt},
-    {"subsample", ParamKind::kNumber},
-    {"colsample_bytree", ParamKind::kNumber},
-    {"min_child_weight", ParamKind::kNumber},
-    {"lambda", ParamKind::kNumber},
-    {"max_bin", ParamKind::kPositiveInt}};
-const std::vector<pipeline::ParamRule> kLinearParams = {{"l2", ParamKind::kNumber},
-                                                        {"max_iter", ParamKind::kPositiveInt},
-                                                        {"tolerance", ParamKind::kNumber}};
+// An algorithm's hyperparameters as parameter rules (kinds only; bounds are checked apart).
+std::vector<pipeline::ParamRule> HyperparameterRules(const train::Algorithm& algorithm) {
+  std::vector<pipeline::ParamRule> rules;
+  for (const auto& h : algorithm.hyperparameters())
+    rules.push_back({h.name, h.kind == train::Hyperparameter::Kind::kNumber ? ParamKind::kNumber
+                             : h.kind == train::Hyperparameter::Kind::kPositiveInt
+                                 ? ParamKind::kPositiveInt
+                                 : ParamKind::kString});
+  return rules;
+}
 
 class Trainer final : public pipeline::Component {
  public:
@@ -160,23 +153,25 @@ class Trainer final : public pipeline::Component {
          {"hyperparameters", ParamKind::kObject, false, nlohmann::json::object()},
          {"train_split", ParamKind::kString, false, "train"},
          {"eval_split", ParamKind::kString, false, "eval"}}));
-    const std::string algorithm = node.parameters["algorithm"].get<std::string>();
-    if (algorithm != "xgboost" && algorithm != "linear")
-      return source.Error(field + ".parameters.algorithm", "expected xgboost or linear");
-    // Hyperparameters are checked like parameters, against the algorithm's list.
-    LATHE_RETURN_IF_ERROR(pipeline::CheckValues(
-        node.parameters["hyperparameters"], fmt::format("the {} trainer", algorithm), source, field,
-        field + ".parameters.hyperparameters",
-        algorithm == "xgboost" ? kXgboostParams : kLinearParams));
-    for (const char* key :
-         {"rounds", "max_depth", "early_stopping_rounds", "threads", "max_bin", "max_iter"})
-      if (const auto& hp = node.parameters["hyperparameters"];
-          hp.contains(key) && hp[key].get<int64_t>() > 1000000)
-        return source.Error(field + ".parameters.hyperparameters." + key,
-                            "expected a whole number up to 1000000");
-    if (const auto& hp = node.parameters["hyperparameters"];
-        hp.contains("l2") && !(hp["l2"].get<double>() >= 0))
-      return source.Error(field + ".parameters.hyperparameters.l2", "expected 0 or more");
+    const auto& algorithms = train::AlgorithmRegistry::Builtin();
+    const std::string name = node.parameters["algorithm"].get<std::string>();
+    const train::Algorithm* algorithm = algorithms.Find(name);
+    if (algorithm == nullptr)
+      return source.Error(field + ".parameters.algorithm",
+                          fmt::format("expected one of: {}", algorithms.NameList()));
+    // Hyperparameters are checked like parameters, against the algorithm's list, then their bounds.
+    nlohmann::json& hp = node.parameters["hyperparameters"];
+    const std::string hp_field = field + ".parameters.hyperparameters";
+    LATHE_RETURN_IF_ERROR(pipeline::CheckValues(hp, fmt::format("the {} trainer", name), source,
+                                                field, hp_field, HyperparameterRules(*algorithm)));
+    const auto params = algorithm->hyperparameters();
+    for (const auto& h : params)
+      if (h.max && hp.contains(h.name) && hp[h.name].get<int64_t>() > *h.max)
+        return source.Error(hp_field + "." + h.name,
+                            fmt::format("expected a whole number up to {}", *h.max));
+    for (const auto& h : params)
+      if (h.min && hp.contains(h.name) && !(hp[h.name].get<double>() >= *h.min))
+        return source.Error(hp_field + "." + h.name, fmt::format("expected {} or more", *h.min));
     LATHE_RETURN_IF_ERROR(
         RequireInputs(node, source, field, {"examples", "transform_graph"}, {"base_model"}));
     node.outputs = {{"model", "Model"}};
@@ -186,7 +181,10 @@ class Trainer final : public pipeline::Component {
   Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
     const auto start = std::chrono::steady_clock::now();
     const auto& p = r.parameters;
-    const std::string algorithm = p["algorithm"].get<std::string>();
+    const std::string algorithm_name = p["algorithm"].get<std::string>();
+    const train::Algorithm* algorithm = train::AlgorithmRegistry::Builtin().Find(algorithm_name);
+    if (algorithm == nullptr)
+      return InvalidArgumentError(fmt::format("unknown algorithm '{}'", algorithm_name));
     const nlohmann::json& hp = p["hyperparameters"];
     LATHE_ASSIGN_OR_RETURN(auto base, OptionalInput(r, "base_model"));
     // A warm start keeps the transform of the model it continues: its trees or weights were
@@ -195,10 +193,10 @@ class Trainer final : public pipeline::Component {
     std::unique_ptr<train::LoadedModel> base_model;
     if (base) {
       LATHE_ASSIGN_OR_RETURN(base_model, train::LoadedModel::Load(base->uri));
-      if (base_model->model().kind() != algorithm)
+      if (base_model->model().kind() != algorithm->name())
         return InvalidArgumentError(
             fmt::format("base_model {} is a {} model; this trainer trains {}", base->id,
-                        base_model->model().kind(), algorithm));
+                        base_model->model().kind(), algorithm->name()));
       graph = base_model->transform();
     } else {
       LATHE_ASSIGN_OR_RETURN(fs::path tdir, OneInput(r, "transform_graph"));
@@ -232,8 +230,8 @@ class Trainer final : public pipeline::Component {
     }
     const std::string eval_split = p["eval_split"].get<std::string>();
     // The eval split serves early stopping (xgboost); the Evaluator measures the model anyway.
-    const bool has_eval = algorithm == "xgboost" && hp.value("early_stopping_rounds", 0) > 0 &&
-                          fs::exists(dirs.back() / (eval_split + ".lcol"));
+    const bool has_eval =
+        algorithm->UsesEvalSplit(hp) && fs::exists(dirs.back() / (eval_split + ".lcol"));
     if (has_eval)
       LATHE_RETURN_IF_ERROR(
           ForEachRowGroup({dirs.back()}, eval_split, &columns, [&](const data::Batch& b) {
@@ -245,7 +243,7 @@ class Trainer final : public pipeline::Component {
     const fs::path out = r.output_dirs.at("model");
     // Timings and run ids stay out of the bundle (they go to properties), so the same data and
     // seed give a byte-identical bundle that `lathe runs repro` can verify.
-    nlohmann::json training = {{"algorithm", algorithm},
+    nlohmann::json training = {{"algorithm", algorithm_name},
                                {"hyperparameters", hp},
                                {"rows_train", x.rows},
                                {"rows_eval", ex.rows},
@@ -254,66 +252,31 @@ class Trainer final : public pipeline::Component {
     // The base model by content, not by id: which of two identical artifacts a resolver picked
     // must not change the bundle.
     if (base) training["warm_start_from"] = base->fingerprint;
-    std::string file;
-    if (algorithm == "xgboost") {
-      train::XgboostParams xp;
-      xp.rounds = hp.value("rounds", xp.rounds);
-      xp.max_depth = hp.value("max_depth", xp.max_depth);
-      xp.eta = hp.value("eta", xp.eta);
-      xp.tree_method = hp.value("tree_method", xp.tree_method);
-      xp.early_stopping_rounds = hp.value("early_stopping_rounds", xp.early_stopping_rounds);
-      xp.seed = static_cast<int>(hp.value("seed", 0.0));
-      xp.threads = hp.value("threads", xp.threads);
-      xp.subsample = hp.value("subsample", xp.subsample);
-      xp.colsample_bytree = hp.value("colsample_bytree", xp.colsample_bytree);
-      xp.min_child_weight = hp.value("min_child_weight", xp.min_child_weight);
-      xp.lambda = hp.value("lambda", xp.lambda);
-      xp.max_bin = hp.value("max_bin", xp.max_bin);
-      file = "model.json";
-      const std::string warm =
-          base ? (fs::path(base->uri) / base_model->manifest()["model"]["file"].get<std::string>())
-                     .string()
-               : "";
-      LATHE_ASSIGN_OR_RETURN(
-          auto report, train::TrainXgboost(x, y, has_eval ? &ex : nullptr, has_eval ? &ey : nullptr,
-                                           graph.task(), static_cast<int>(graph.classes().size()),
-                                           xp, warm, (out / file).string()));
-      training["base_rounds"] = report.base_rounds;
-      training["rounds_trained"] = report.rounds_trained;
-      training["best_round"] = report.best_round;
-      training["eval_metric"] = report.eval_metric;
-      if (!report.eval_history.empty()) training["eval_last"] = report.eval_history.back();
-      props["seconds_boosting"] = report.seconds_boosting;
-      props["rounds"] = static_cast<int64_t>(report.best_round >= 0 && xp.early_stopping_rounds > 0
-                                                 ? report.best_round + 1
-                                                 : report.base_rounds + report.rounds_trained);
-      Log(r, fmt::format("boosted {} rounds ({} from the base model) in {:.2f} s; eval {} {}",
-                         report.rounds_trained, report.base_rounds, report.seconds_boosting,
-                         report.eval_metric,
-                         report.eval_history.empty()
-                             ? "-"
-                             : fmt::format("{:.5f}", report.eval_history.back())));
-    } else {
-      train::LinearParams lp;
-      lp.l2 = hp.value("l2", lp.l2);
-      lp.max_iter = hp.value("max_iter", lp.max_iter);
-      lp.tolerance = hp.value("tolerance", lp.tolerance);
-      const train::LinearModel* startm =
-          base_model ? dynamic_cast<const train::LinearModel*>(&base_model->model()) : nullptr;
-      LATHE_ASSIGN_OR_RETURN(auto fit, train::LinearModel::Train(x, y, graph.task(), lp, startm));
-      file = "linear.json";
-      LATHE_RETURN_IF_ERROR(WriteJsonFile(out / file, fit.first.ToJson()));
-      training["iterations"] = fit.second.iterations;
-      training["training_loss"] = fit.second.loss;
-      Log(r, fmt::format("fitted a linear model in {} iterations, training loss {:.5f}",
-                         fit.second.iterations, fit.second.loss));
-    }
+    std::string base_file;
+    if (base)
+      base_file = (fs::path(base->uri) / base_model->manifest()["model"]["file"].get<std::string>())
+                      .string();
+    LATHE_ASSIGN_OR_RETURN(train::TrainResult trained,
+                           algorithm->Train({.x = x,
+                                             .y = y,
+                                             .eval_x = has_eval ? &ex : nullptr,
+                                             .eval_y = has_eval ? &ey : nullptr,
+                                             .task = graph.task(),
+                                             .num_class = static_cast<int>(graph.classes().size()),
+                                             .hyperparameters = hp,
+                                             .base = base_model ? &base_model->model() : nullptr,
+                                             .base_file = base_file,
+                                             .out_dir = out}));
+    for (const auto& [key, value] : trained.training.items()) training[key] = value;
+    for (auto& [key, value] : trained.properties) props[key] = std::move(value);
+    Log(r, trained.log);
+    const std::string& file = trained.model_file;
     LATHE_RETURN_IF_ERROR(WriteJsonFile(out / "transform.json", graph.ToJson()));
-    LATHE_RETURN_IF_ERROR(WriteJsonFile(out / "manifest.json",
-                                        train::MakeManifest(graph, algorithm, file, training)));
+    LATHE_RETURN_IF_ERROR(WriteJsonFile(
+        out / "manifest.json", train::MakeManifest(graph, algorithm_name, file, training)));
     props["seconds_prepare"] = seconds_prepare;
     props["seconds_total"] = Seconds(start);
-    props["algorithm"] = algorithm;
+    props["algorithm"] = algorithm_name;
     props["task"] = std::string(transform::TaskName(graph.task()));
     props["rows_train"] = static_cast<int64_t>(x.rows);
     if (base) props[standard::kWarmStartFrom] = base->id;

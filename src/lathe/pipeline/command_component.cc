@@ -21,6 +21,16 @@ namespace lathe::pipeline {
 
 namespace fs = std::filesystem;
 
+Result<std::vector<std::filesystem::path>> CommandComponent::ExternalInputs(
+    const NodeSpec& node, const std::filesystem::path& base_dir) const {
+  std::vector<std::filesystem::path> out;
+  for (const auto& file : node.code) {
+    std::filesystem::path p(file);
+    out.push_back(p.is_absolute() ? p : base_dir / p);
+  }
+  return out;
+}
+
 Status CommandComponent::Prepare(NodeSpec& node, const SourceMap& source,
                                  const std::string& field) const {
   if (node.command.empty())

@@ -19,6 +19,10 @@ class CommandComponent final : public Component {
   std::string type() const override { return "command"; }
   std::string version() const override { return "1"; }
   Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override;
+  // The declared `code` files: recorded as the step's inputs, so lineage names the script
+  // version that made an artifact, and a reproduction refuses to run changed code.
+  Result<std::vector<std::filesystem::path>> ExternalInputs(
+      const NodeSpec& node, const std::filesystem::path& base_dir) const override;
   Status Execute(const ExecutionRequest& request, ExecutionResult& result) const override;
 };
 

@@ -71,10 +71,12 @@ class Component {
   virtual Status Prepare(NodeSpec& node, const SourceMap& source,
                          const std::string& field) const = 0;
   // Files the component reads from outside the store (ExampleGen's data file, found through a
-  // pattern): the driver fingerprints them into the cache key, so new data is never mistaken for a
-  // cache hit. Errors (no file matches) fail the node before anything runs.
+  // pattern; a command's code files): the driver fingerprints them into the cache key, so new data
+  // is never mistaken for a cache hit, and records them as ExternalArtifact inputs, so lineage
+  // reaches them and a reproduction reads them again unchanged. Errors (no file matches) fail the
+  // node before anything runs.
   virtual Result<std::vector<std::filesystem::path>> ExternalInputs(
-      const nlohmann::json& /*parameters*/, const std::filesystem::path& /*base_dir*/) const {
+      const NodeSpec& /*node*/, const std::filesystem::path& /*base_dir*/) const {
     return std::vector<std::filesystem::path>{};
   }
   // Resolvers select existing artifacts and are never cached: they run every time.

@@ -42,8 +42,7 @@ Result<std::vector<std::pair<fs::path, std::string>>> ExternalFiles(const GraphN
     }
     return files;
   }
-  LATHE_ASSIGN_OR_RETURN(auto resolved,
-                         n.component->ExternalInputs(n.spec.parameters, graph.base_dir));
+  LATHE_ASSIGN_OR_RETURN(auto resolved, n.component->ExternalInputs(n.spec, graph.base_dir));
   for (auto& path : resolved) {
     std::error_code ec;
     fs::path absolute = fs::absolute(path, ec).lexically_normal();

@@ -6,14 +6,11 @@
 #include <fstream>
 
 #include "lathe/core/fs.h"
-#include "lathe/train/linear_model.h"
-#include "lathe/train/xgboost_model.h"
+#include "lathe/train/algorithm.h"
 
 namespace lathe::train {
 
 namespace fs = std::filesystem;
-
-namespace {}  // namespace
 
 nlohmann::json MakeManifest(const transform::TransformGraph& graph, const std::string& kind,
                             const std::string& model_file, const nlohmann::json& training) {
@@ -66,7 +63,8 @@ Result<std::unique_ptr<LoadedModel>> LoadedModel::Load(const std::string& dir) {
   if (!man.contains("model") || !man["model"].is_object() || !man["model"].contains("kind") ||
       !man["model"].contains("file") || !man["model"]["kind"].is_string() ||
       !man["model"]["file"].is_string())
-    return bad("'model' must be {kind: xgboost|linear, file: NAME}");
+    return bad(fmt::format("'model' must be {{kind: {}, file: NAME}}",
+                           fmt::join(AlgorithmRegistry::Builtin().Names(), "|")));
   LATHE_ASSIGN_OR_RETURN(
       auto graph, transform::TransformGraph::Load(root / man["transform"].get<std::string>()));
   m->graph_ = std::move(graph);
@@ -83,25 +81,13 @@ Result<std::unique_ptr<LoadedModel>> LoadedModel::Load(const std::string& dir) {
   const fs::path model_path = root / man["model"]["file"].get<std::string>();
   if (!fs::exists(model_path))
     return NotFoundError(fmt::format("{}: missing", model_path.string()));
-  if (kind == "xgboost") {
-    LATHE_ASSIGN_OR_RETURN(
-        auto xm, XgboostModel::Load(model_path.string(), task,
-                                    static_cast<int>(m->graph_.classes().size()), features.size()));
-    m->model_ = std::move(xm);
-  } else if (kind == "linear") {
-    LATHE_ASSIGN_OR_RETURN(auto lm, LinearModel::Load(model_path.string()));
-    if (lm.task() != task)
-      return InvalidArgumentError(fmt::format("{}: task {} differs from the manifest's ({})",
-                                              model_path.string(), TaskName(lm.task()),
-                                              TaskName(task)));
-    if (lm.features() != features)
-      return InvalidArgumentError(
-          fmt::format("{}: its features differ from the transform's (expected {} features: {}...)",
-                      model_path.string(), features.size(), features.empty() ? "" : features[0]));
-    m->model_ = std::make_unique<LinearModel>(std::move(lm));
-  } else {
-    return bad(fmt::format("unknown model kind '{}' (kinds: xgboost, linear)", kind));
-  }
+  const Algorithm* algorithm = AlgorithmRegistry::Builtin().Find(kind);
+  if (algorithm == nullptr)
+    return bad(fmt::format("unknown model kind '{}' (kinds: {})", kind,
+                           AlgorithmRegistry::Builtin().NameList()));
+  LATHE_ASSIGN_OR_RETURN(
+      m->model_,
+      algorithm->Load(model_path, task, static_cast<int>(m->graph_.classes().size()), features));
   return m;
 }
 

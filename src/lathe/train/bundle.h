@@ -6,7 +6,8 @@
 //                    "signature": {"inputs": [{name, type}], "outputs": [{name, type}]},
 //                    "label", "training": {...}}
 //   transform.json  the TransformGraph (raw columns -> features)
-//   model.json      XGBoost's JSON model, or linear.json (linear_model.h)
+//   model.json      XGBoost's JSON model, or linear.json (linear_model.h): the model kind names
+//                   the Algorithm (algorithm.h) that loads it
 //
 // Anyone may write a bundle (a Python trainer, for one): docs/bundles.md is the contract.
 // LoadedModel is immutable after loading; Predict is thread-safe.

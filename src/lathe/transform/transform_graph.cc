@@ -1,149 +1,38 @@
 #include "lathe/transform/transform_graph.h"
 
 #include <fmt/format.h>
-#include <xxhash.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <limits>
 #include <map>
 
 #include "lathe/core/fs.h"
+#include "lathe/transform/detail/column_values.h"
+#include "lathe/transform/detail/value_counts.h"
 
 namespace lathe::transform {
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-bool IsNumeric(data::ColumnType t) {
-  return t == data::ColumnType::kInt64 || t == data::ColumnType::kDouble ||
-         t == data::ColumnType::kBool;
-}
-
-// The value of a numeric (or bool) column as a double; NaN when missing.
-double NumberAt(const data::Column& c, size_t row) {
-  if (c.is_null(row)) return kNaN;
-  switch (c.type()) {
-    case data::ColumnType::kInt64:
-      return static_cast<double>(c.int_at(row));
-    case data::ColumnType::kDouble:
-      return c.double_at(row);
-    case data::ColumnType::kBool:
-      return c.bool_at(row) ? 1 : 0;
-    case data::ColumnType::kString:
-      return kNaN;
-  }
-  return kNaN;
-}
-
-// The value as text without allocating for strings; `scratch` holds other types' text.
-std::string_view TextAt(const data::Column& c, size_t row, std::string& scratch) {
-  if (c.type() == data::ColumnType::kString) return c.string_at(row);
-  scratch = c.ToText(row);
-  return scratch;
-}
-
-double Bucket(std::string_view text, int buckets) {
-  return static_cast<double>(XXH3_64bits(text.data(), text.size()) %
-                             static_cast<uint64_t>(buckets));
-}
-
-bool Digits(std::string_view s, size_t at, size_t n, int& out) {
-  if (at + n > s.size()) return false;
-  out = 0;
-  for (size_t i = at; i < at + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    out = out * 10 + (s[i] - '0');
-  }
-  return true;
-}
-
-// A part of "YYYY-MM-DD[ T]HH:MM[:SS...]" (or of seconds since 1970 for integers); NaN when the
-// text is not such a date.
-double DatePart(const data::Column& c, size_t row, const std::string& part) {
-  using namespace std::chrono;
-  if (c.is_null(row)) return kNaN;
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0;
-  if (c.type() == data::ColumnType::kInt64) {
-    int64_t secs = c.int_at(row);
-    auto days = floor<std::chrono::days>(sys_seconds(seconds(secs)));
-    year_month_day ymd(days);
-    y = static_cast<int>(ymd.year());
-    mo = static_cast<int>(static_cast<unsigned>(ymd.month()));
-    d = static_cast<int>(static_cast<unsigned>(ymd.day()));
-    int64_t in_day = secs - duration_cast<seconds>(days.time_since_epoch()).count();
-    h = static_cast<int>(in_day / 3600);
-    mi = static_cast<int>(in_day % 3600 / 60);
-  } else if (c.type() == data::ColumnType::kString) {
-    std::string_view s = c.string_at(row);
-    if (!Digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, mo) ||
-        s[7] != '-' || !Digits(s, 8, 2, d))
-      return kNaN;
-    if (s.size() > 10) {
-      if ((s[10] != ' ' && s[10] != 'T') || !Digits(s, 11, 2, h) || s.size() < 16 || s[13] != ':' ||
-          !Digits(s, 14, 2, mi) || h > 23 || mi > 59)
-        return kNaN;
-    }
-  } else {
-    return kNaN;
-  }
-  year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  if (!ymd.ok()) return kNaN;
-  if (part == "year") return y;
-  if (part == "month") return mo;
-  if (part == "day") return d;
-  if (part == "hour") return h;
-  if (part == "minute") return mi;
-  sys_days sd(ymd);
-  if (part == "weekday") return weekday(sd).iso_encoding() - 1;  // Monday 0 .. Sunday 6
-  if (part == "day_of_year")
-    return static_cast<double>((sd - sys_days(year{y} / January / 1)).count() + 1);
-  return kNaN;
-}
+using detail::IsNumeric;
+using detail::kNaN;
+using detail::NumberAt;
+using detail::TextAt;
+using detail::ValueCounts;
 
 double Num(const nlohmann::json& j) {
   return j.is_number() ? j.get<double>() : kNaN;
 }
 
-// The distinct values of a column with their counts, as text, from its statistics.
-Result<std::vector<std::pair<std::string, int64_t>>> ValueCounts(const stats::FeatureStats& f) {
-  std::vector<std::pair<std::string, int64_t>> out;
-  if (f.type == data::ColumnType::kInt64) {
-    if (!f.num.exact)
-      return InvalidArgumentError(
-          fmt::format("column '{}' has more than {} distinct values: use hash or bucketize", f.name,
-                      stats::NumericStats::kExactLimit));
-    for (const auto& [v, n] : f.num.values)
-      out.emplace_back(fmt::format("{}", static_cast<int64_t>(v)), static_cast<int64_t>(n));
-    return out;
-  }
-  if (f.type == data::ColumnType::kDouble)
-    return InvalidArgumentError(
-        fmt::format("column '{}' holds real numbers: use bucketize, not a vocabulary", f.name));
-  if (!f.cat.exact)
-    return InvalidArgumentError(
-        fmt::format("column '{}' has more than {} distinct values: use hash", f.name,
-                    stats::CategoricalStats::kExactLimit));
-  for (const auto& [v, n] : f.cat.counts) out.emplace_back(v, n);
-  return out;
-}
-
 }  // namespace
 
 bool NeedsStatistics(const FeatureSpec& f) {
-  return !f.fill.empty() || f.op == Op::kStandardize || f.op == Op::kMinMax ||
-         f.op == Op::kBucketize || f.op == Op::kVocabulary ||
-         (f.op == Op::kClip && (f.min_quantile || f.max_quantile));
+  return !f.fill.empty() || f.op->NeedsStatistics(f);
 }
 
 std::vector<std::string> FittedFeature::OutputNames() const {
-  if (spec.op != Op::kVocabulary || !spec.one_hot) return {spec.name};
-  std::vector<std::string> names;
-  for (const auto& v : vocabulary) names.push_back(spec.name + "=" + v);
-  if (spec.oov_buckets > 0) names.push_back(spec.name + "=(other)");
-  return names;
+  return spec.op->OutputNames(*this);
 }
 
 Result<TransformGraph> TransformGraph::Analyze(const TransformSpec& spec,
@@ -234,72 +123,23 @@ Result<TransformGraph> TransformGraph::Analyze(const TransformSpec& spec,
       f.input_types.push_back(t);
       if (g.inputs_.Find(in) < 0) g.inputs_.fields.push_back({in, t});
     }
-    const data::ColumnType t = f.input_types[0];
     static const stats::FeatureStats kNoStats;
     const stats::FeatureStats* st = train.Find(fs.inputs[0]);
     if (st == nullptr && NeedsStatistics(fs))
       return fail(fmt::format("no statistics for column '{}'", fs.inputs[0]));
     if (st == nullptr) st = &kNoStats;
-    bool numeric_op = fs.op == Op::kIdentity || fs.op == Op::kStandardize || fs.op == Op::kMinMax ||
-                      fs.op == Op::kLog || fs.op == Op::kClip || fs.op == Op::kBucketize;
-    if (numeric_op && !IsNumeric(t))
-      return fail(fmt::format("{} needs numbers; column '{}' holds text (use vocabulary or hash)",
-                              OpName(fs.op), fs.inputs[0]));
-    if (fs.op == Op::kDatePart && t != data::ColumnType::kString && t != data::ColumnType::kInt64)
-      return fail("date_part needs text dates (YYYY-MM-DD[ HH:MM]) or seconds since 1970");
+    const FeatureOp& op = *fs.op;
+    if (Status st_types = op.CheckInputTypes(fs, f.input_types); !st_types.ok())
+      return fail(st_types.message());
     if (!fs.fill.empty()) {
-      if (!numeric_op) return fail("fill applies to numeric ops only");
+      if (!op.numeric()) return fail("fill applies to numeric ops only");
       f.fill_value = fs.fill == "mean"     ? st->num.mean
                      : fs.fill == "median" ? st->num.Quantile(0.5)
                      : fs.fill == "zero"   ? 0.0
                                            : *data::ParseFloat64(fs.fill);
       if (st->num.count == 0 && (fs.fill == "mean" || fs.fill == "median")) f.fill_value = 0;
     }
-    const bool empty = st->num.count == 0;
-    switch (fs.op) {
-      case Op::kStandardize: {
-        f.shift = empty ? 0 : st->num.mean;
-        double sd = empty ? 0 : st->num.stddev();
-        f.scale = sd > 0 && std::isfinite(sd) ? sd : 1;
-        break;
-      }
-      case Op::kMinMax:
-        f.shift = empty ? 0 : st->num.min;
-        f.scale = !empty && st->num.max > st->num.min ? st->num.max - st->num.min : 1;
-        break;
-      case Op::kClip:
-        f.clip_min = fs.min                      ? *fs.min
-                     : fs.min_quantile && !empty ? st->num.Quantile(*fs.min_quantile)
-                                                 : -std::numeric_limits<double>::infinity();
-        f.clip_max = fs.max                      ? *fs.max
-                     : fs.max_quantile && !empty ? st->num.Quantile(*fs.max_quantile)
-                                                 : std::numeric_limits<double>::infinity();
-        if (f.clip_min > f.clip_max) return fail("clip bounds are reversed (min > max)");
-        break;
-      case Op::kBucketize: {
-        if (empty) break;
-        auto edges = st->num.QuantileEdges(fs.buckets);
-        for (size_t i = 1; i + 1 < edges.size(); ++i)
-          if (f.boundaries.empty() || edges[i] > f.boundaries.back())
-            f.boundaries.push_back(edges[i]);
-        break;
-      }
-      case Op::kVocabulary: {
-        auto counts = ValueCounts(*st);
-        if (!counts.ok()) return fail(counts.status().message());
-        std::sort(counts->begin(), counts->end(), [](const auto& a, const auto& b) {
-          return a.second != b.second ? a.second > b.second : a.first < b.first;
-        });
-        for (const auto& [v, n] : *counts) {
-          if (n < fs.min_count || (fs.top_k > 0 && f.vocabulary.size() >= fs.top_k)) break;
-          f.index.emplace(v, static_cast<int>(f.vocabulary.size()));
-          f.vocabulary.push_back(v);
-        }
-        break;
-      }
-      default:
-        break;
-    }
+    if (Status fitted = op.Fit(*st, f); !fitted.ok()) return fail(fitted.message());
     g.features_.push_back(std::move(f));
   }
   return g;
@@ -327,9 +167,7 @@ Status TransformGraph::Apply(const data::Batch& batch, FeatureMatrix& out) const
         return InvalidArgumentError(fmt::format("feature '{}': the data has no column '{}'",
                                                 f.spec.name, f.spec.inputs[k]));
       const data::Column& col = batch.columns[static_cast<size_t>(c)];
-      bool numeric_want = IsNumeric(f.input_types[k]);
-      if (numeric_want != IsNumeric(col.type()) && f.spec.op != Op::kHash &&
-          f.spec.op != Op::kCross && f.spec.op != Op::kVocabulary)
+      if (!f.spec.op->reads_text() && IsNumeric(f.input_types[k]) != IsNumeric(col.type()))
         return InvalidArgumentError(
             fmt::format("feature '{}': column '{}' is {} here but was {} in the training data",
                         f.spec.name, f.spec.inputs[k], data::ColumnTypeName(col.type()),
@@ -340,87 +178,10 @@ Status TransformGraph::Apply(const data::Batch& batch, FeatureMatrix& out) const
   const size_t n = batch.rows(), width = names.size(), first = out.rows;
   out.values.resize((first + n) * width, 0.0f);
   out.rows += n;
-  std::string scratch, joined;
   size_t at = 0;  // first output column of the feature
   for (size_t i = 0; i < features_.size(); ++i) {
     const FittedFeature& f = features_[i];
-    const data::Column& c = *cols[i][0];
-    float* base = out.values.data() + first * width + at;
-    auto put = [&](size_t row, double v) { base[row * width] = static_cast<float>(v); };
-    auto number = [&](size_t row) {
-      double x = NumberAt(c, row);
-      return std::isnan(x) && !f.spec.fill.empty() ? f.fill_value : x;
-    };
-    switch (f.spec.op) {
-      case Op::kIdentity:
-        for (size_t r = 0; r < n; ++r) put(r, number(r));
-        break;
-      case Op::kStandardize:
-      case Op::kMinMax:
-        for (size_t r = 0; r < n; ++r) put(r, (number(r) - f.shift) / f.scale);
-        break;
-      case Op::kLog:
-        for (size_t r = 0; r < n; ++r) {
-          double x = number(r) + f.spec.offset;
-          put(r, x > 0 ? std::log(x) : kNaN);
-        }
-        break;
-      case Op::kClip:
-        for (size_t r = 0; r < n; ++r) {
-          double x = number(r);
-          put(r, std::isnan(x) ? x : std::clamp(x, f.clip_min, f.clip_max));
-        }
-        break;
-      case Op::kBucketize:
-        for (size_t r = 0; r < n; ++r) {
-          double x = number(r);
-          put(r, std::isnan(x) ? x
-                               : static_cast<double>(
-                                     std::upper_bound(f.boundaries.begin(), f.boundaries.end(), x) -
-                                     f.boundaries.begin()));
-        }
-        break;
-      case Op::kDatePart:
-        for (size_t r = 0; r < n; ++r) put(r, DatePart(c, r, f.spec.part));
-        break;
-      case Op::kHash:
-        for (size_t r = 0; r < n; ++r)
-          put(r, c.is_null(r) ? kNaN : Bucket(TextAt(c, r, scratch), f.spec.buckets));
-        break;
-      case Op::kCross:
-        for (size_t r = 0; r < n; ++r) {
-          joined.clear();
-          bool missing = false;
-          for (const data::Column* part : cols[i]) {
-            if (part->is_null(r)) missing = true;
-            joined += TextAt(*part, r, scratch);
-            joined += '\x1f';
-          }
-          put(r, missing ? kNaN : Bucket(joined, f.spec.buckets));
-        }
-        break;
-      case Op::kVocabulary: {
-        const int k = static_cast<int>(f.vocabulary.size());
-        for (size_t r = 0; r < n; ++r) {
-          if (c.is_null(r)) {
-            if (!f.spec.one_hot) put(r, kNaN);
-            continue;  // one-hot: all zeros
-          }
-          std::string_view v = TextAt(c, r, scratch);
-          auto it = f.index.find(v);
-          int code =
-              it != f.index.end() ? it->second
-              : f.spec.oov_buckets > 0
-                  ? k + (f.spec.one_hot ? 0 : static_cast<int>(Bucket(v, f.spec.oov_buckets)))
-                  : -1;
-          if (!f.spec.one_hot)
-            put(r, code < 0 ? kNaN : code);
-          else if (code >= 0)
-            base[r * width + static_cast<size_t>(code)] = 1.0f;
-        }
-        break;
-      }
-    }
+    f.spec.op->Apply(f, cols[i], n, {out.values.data() + first * width + at, width});
     at += f.OutputNames().size();
   }
   return Status::Ok();
@@ -552,7 +313,9 @@ Result<TransformGraph> TransformGraph::FromJson(const nlohmann::json& j) {
                       j.at("format").dump()));
     TransformGraph g;
     LATHE_ASSIGN_OR_RETURN(g.task_, ParseTask(j.at("task").get<std::string>()));
-    LATHE_ASSIGN_OR_RETURN(TransformSpec spec, ParseTransformSpec(j.at("spec")));
+    LATHE_ASSIGN_OR_RETURN(TransformSpec spec,
+                           ParseTransformSpec(j.at("spec"), nullptr, FeatureOpRegistry::Builtin(),
+                                              SpecSource::kStored));
     g.label_ = spec.label;
     LATHE_ASSIGN_OR_RETURN(g.label_type_,
                            data::ParseColumnType(j.at("label_type").get<std::string>()));

@@ -35,7 +35,8 @@ struct FittedFeature {
   std::vector<std::string> OutputNames() const;
 };
 
-// Whether fitting `feature` needs statistics of its input (a date part or a hash does not).
+// Whether fitting `feature` needs statistics of its input: with `fill`, or when its op says so
+// (a date part or a hash does not).
 bool NeedsStatistics(const FeatureSpec& feature);
 
 class TransformGraph {

@@ -10,7 +10,9 @@
 //             - {name: island, input: island, op: vocabulary, encoding: one_hot}
 //             - {name: route, inputs: [origin, destination], op: cross, buckets: 1024}
 //
-// Errors name the field ("features[2].op: unknown op 'scale' (ops: ...)").
+// Each feature's op is a FeatureOp from a registry (feature_op.h), which reads and writes the
+// op's options. Errors name the field ("features[2].op: unknown op 'scale' (ops: ...)"). Specs
+// are plain values; parsing is thread-safe.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -19,26 +21,13 @@
 #include <vector>
 
 #include "lathe/core/status.h"
+#include "lathe/transform/feature_op.h"
 
 namespace lathe::transform {
 
 enum class Task { kBinary, kMulticlass, kRegression };
 std::string_view TaskName(Task t);  // "binary", "multiclass", "regression"
 Result<Task> ParseTask(std::string_view name);
-
-enum class Op {
-  kIdentity,
-  kStandardize,
-  kMinMax,
-  kLog,
-  kClip,
-  kBucketize,
-  kVocabulary,
-  kHash,
-  kDatePart,
-  kCross
-};
-std::string_view OpName(Op op);
 
 struct LabelSpec {
   std::string column;
@@ -49,8 +38,8 @@ struct LabelSpec {
 
 struct FeatureSpec {
   std::string name;
-  Op op = Op::kIdentity;
-  std::vector<std::string> inputs;  // one column; several for cross
+  const FeatureOp* op = nullptr;    // set by parsing; owned by the registry
+  std::vector<std::string> inputs;  // one column; several for ops that take several (cross)
   // Missing numeric inputs: "" (stay missing), "mean", "median", "zero" or a number (as text).
   std::string fill;
   double offset = 1;                                 // log: log(x + offset)
@@ -69,10 +58,17 @@ struct TransformSpec {
   std::vector<FeatureSpec> features;
 };
 
+// Where a spec comes from: written by a user (a pipeline file), where an option of another op is a
+// mistake, or stored in a transform graph by an earlier Lathe, whose specs kept such options
+// (they are ignored, so every bundle ever pushed still loads).
+enum class SpecSource { kWritten, kStored };
+
 // Parses {label: ..., features: [...]}. On error, `error_path` (if given) gets the offending
-// field's path ("features[2].op") and the message repeats it.
-Result<TransformSpec> ParseTransformSpec(const nlohmann::json& j,
-                                         std::string* error_path = nullptr);
+// field's path ("features[2].op") and the message repeats it. Ops are looked up in `ops`.
+Result<TransformSpec> ParseTransformSpec(
+    const nlohmann::json& j, std::string* error_path = nullptr,
+    const FeatureOpRegistry& ops = FeatureOpRegistry::Builtin(),
+    SpecSource source = SpecSource::kWritten);
 nlohmann::json ToJson(const TransformSpec& spec);
 
 }  // namespace lathe::transform
