@@ -39,6 +39,14 @@ TEST(InputPatternTest, SpansVersionsAndDates) {
   EXPECT_EQ(
       ResolveInputPattern(tmp.path().string(), "days/{WEEK}.csv", std::nullopt).status().code(),
       StatusCode::kInvalidArgument);
+  // A span too long for 64 bits is an error naming the file, never an exception.
+  WriteFile(tmp / "data/span-99999999999999999999/v-1/a.csv", "x\n1\n");
+  auto huge =
+      ResolveInputPattern(tmp.path().string(), "data/span-{SPAN}/v-{VERSION}/a.csv", std::nullopt);
+  EXPECT_EQ(huge.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(huge.status().message().find("{SPAN} is 99999999999999999999, which does not fit"),
+            std::string::npos)
+      << huge.status().message();
 }
 
 class DataPipelineTest : public ::testing::Test {

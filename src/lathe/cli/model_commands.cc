@@ -24,6 +24,7 @@ using metadata::Artifact;
 using metadata::EventType;
 using metadata::ListOptions;
 using metadata::MetadataStore;
+namespace standard = metadata::standard;
 using registry::OverallMetrics;
 using registry::PushedVersion;
 
@@ -44,9 +45,10 @@ std::string TextProperty(const metadata::Node& n, const std::string& key) {
 // An evaluation artifact: the id given, or the newest evaluation of the model with that id.
 Result<Artifact> FindEvaluation(MetadataStore& store, int64_t id) {
   LATHE_ASSIGN_OR_RETURN(auto a, store.GetArtifact(id));
-  if (a.type == "ModelEvaluation") return a;
+  if (a.type == standard::kModelEvaluation) return a;
   ListOptions o;
-  o.filter = fmt::format("type = 'ModelEvaluation' AND custom_properties.model_id = {}", id);
+  o.filter = fmt::format("type = '{}' AND custom_properties.{} = {}", standard::kModelEvaluation,
+                         standard::kModelId, id);
   o.descending = true;
   o.page_size = 1;
   LATHE_ASSIGN_OR_RETURN(auto page, store.ListArtifacts(o));
@@ -122,18 +124,19 @@ int EvalShow(const GlobalOptions& g, int64_t id, bool intervals) {
   if (g.json) {
     nlohmann::json out = e->file;
     out["evaluation_id"] = e->artifact.id;
-    out["model_id"] = IntProperty(e->artifact, "model_id");
-    if (e->baseline) out["baseline_id"] = IntProperty(e->artifact, "baseline_model_id");
+    out["model_id"] = IntProperty(e->artifact, standard::kModelId);
+    if (e->baseline) out["baseline_id"] = IntProperty(e->artifact, standard::kBaselineModelId);
     if (e->blessing) out["blessing"] = *e->blessing;
     PrintJson(out);
     return kExitOk;
   }
   const auto& c = e->candidate;
-  fmt::print("evaluation {} of model {} ({} task, split {}){}\n", e->artifact.id,
-             IntProperty(e->artifact, "model_id"), c.task, e->file.value("split", std::string()),
-             e->baseline
-                 ? fmt::format(", baseline model {}", IntProperty(e->artifact, "baseline_model_id"))
-                 : "");
+  fmt::print(
+      "evaluation {} of model {} ({} task, split {}){}\n", e->artifact.id,
+      IntProperty(e->artifact, standard::kModelId), c.task, e->file.value("split", std::string()),
+      e->baseline
+          ? fmt::format(", baseline model {}", IntProperty(e->artifact, standard::kBaselineModelId))
+          : "");
   if (c.rows_without_label > 0)
     fmt::print("{} rows without a label left out\n", c.rows_without_label);
   auto metrics = MainMetrics(c.task);
@@ -170,8 +173,8 @@ int EvalCompare(const GlobalOptions& g, int64_t a_id, int64_t b_id) {
                       a->artifact.id)));
     left = *a->baseline;
     right = a->candidate;
-    left_name = fmt::format("baseline {}", IntProperty(a->artifact, "baseline_model_id"));
-    right_name = fmt::format("model {}", IntProperty(a->artifact, "model_id"));
+    left_name = fmt::format("baseline {}", IntProperty(a->artifact, standard::kBaselineModelId));
+    right_name = fmt::format("model {}", IntProperty(a->artifact, standard::kModelId));
   } else {
     auto b = LoadEvaluation(**store, b_id);
     if (!b.ok()) return ReportError(b.status());
@@ -349,9 +352,9 @@ int ModelsShow(const GlobalOptions& g, const std::string& what) {
   if (v->blessing) {
     std::string reasons = TextProperty(*v->blessing, "reasons");
     fmt::print("  blessing    artifact {}{}\n", v->blessing->id,
-               IntProperty(*v->blessing, "baseline_model_id") > 0
+               IntProperty(*v->blessing, standard::kBaselineModelId) > 0
                    ? fmt::format(", against baseline model {}",
-                                 IntProperty(*v->blessing, "baseline_model_id"))
+                                 IntProperty(*v->blessing, standard::kBaselineModelId))
                    : ", first model (no baseline)");
   }
   fmt::print("  lineage     lathe lineage {}\n", v->pushed.id);

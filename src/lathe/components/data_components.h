@@ -7,25 +7,16 @@
 
 #include <string>
 
+#include "lathe/components/input_pattern.h"
 #include "lathe/core/status.h"
 #include "lathe/pipeline/component.h"
 
 namespace lathe::components {
 
 void RegisterDataComponents(pipeline::ComponentRegistry& registry);
+void RegisterExampleGen(pipeline::ComponentRegistry& registry);  // example_gen.cc
 
 // Every component Lathe ships: command, resolvers and the data components.
 const pipeline::ComponentRegistry& AllComponents();
-
-// The file an input pattern picks: {SPAN}, {VERSION}, {YYYY}, {MM}, {DD} in `pattern` (relative to
-// `base_dir`) match digits; the given span, or the highest, then the highest version, wins. A span
-// from date parts is YYYYMMDD. NOT_FOUND when nothing matches.
-struct InputFile {
-  std::string path;
-  int64_t span = 0;
-  int64_t version = 0;
-};
-Result<InputFile> ResolveInputPattern(const std::string& base_dir, const std::string& pattern,
-                                      std::optional<int64_t> span);
 
 }  // namespace lathe::components

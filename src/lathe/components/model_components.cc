@@ -72,7 +72,7 @@ class Transform final : public pipeline::Component {
         {{"label", node.parameters["label"]}, {"features", node.parameters["features"]}}, &path);
     if (!spec.ok()) return SpecError(source, field, path, spec.status());
     LATHE_RETURN_IF_ERROR(RequireInputs(node, source, field, {"examples"}));
-    node.outputs = {{"transform_graph", "TransformGraph"}};
+    node.outputs = {{"transform_graph", standard::kTransformGraph}};
     return Status::Ok();
   }
   Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
@@ -174,7 +174,7 @@ class Trainer final : public pipeline::Component {
         return source.Error(hp_field + "." + h.name, fmt::format("expected {} or more", *h.min));
     LATHE_RETURN_IF_ERROR(
         RequireInputs(node, source, field, {"examples", "transform_graph"}, {"base_model"}));
-    node.outputs = {{"model", "Model"}};
+    node.outputs = {{"model", standard::kModel}};
     return Status::Ok();
   }
 
@@ -324,7 +324,8 @@ class Evaluator final : public pipeline::Component {
     auto th = eval::ParseThresholds(node.parameters["thresholds"], &path);
     if (!th.ok()) return SpecError(source, field, path, th.status());
     LATHE_RETURN_IF_ERROR(RequireInputs(node, source, field, {"examples", "model"}, {"baseline"}));
-    node.outputs = {{"evaluation", "ModelEvaluation"}, {"blessing", "ModelBlessing"}};
+    node.outputs = {{"evaluation", standard::kModelEvaluation},
+                    {"blessing", standard::kModelBlessing}};
     return Status::Ok();
   }
 
@@ -434,7 +435,7 @@ class InfraValidator final : public pipeline::Component {
                                                 {{"split", ParamKind::kString, false, "eval"},
                                                  {"rows", ParamKind::kPositiveInt, false, 100}}));
     LATHE_RETURN_IF_ERROR(RequireInputs(node, source, field, {"model", "examples"}));
-    node.outputs = {{"infra_blessing", "InfraBlessing"}};
+    node.outputs = {{"infra_blessing", standard::kInfraBlessing}};
     return Status::Ok();
   }
   Status Execute(const ExecutionRequest& r, ExecutionResult& result) const override {
@@ -535,7 +536,7 @@ class Pusher final : public pipeline::Component {
     }
     LATHE_RETURN_IF_ERROR(
         RequireInputs(node, source, field, {"model", "blessing"}, {"infra_blessing"}));
-    node.outputs = {{"pushed_model", "PushedModel"}};
+    node.outputs = {{"pushed_model", standard::kPushedModel}};
     return Status::Ok();
   }
 
