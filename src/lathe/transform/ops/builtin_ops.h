@@ -16,4 +16,15 @@ void RegisterHash(FeatureOpRegistry& registry);        // hash.cc
 void RegisterDatePart(FeatureOpRegistry& registry);    // date_part.cc
 void RegisterCross(FeatureOpRegistry& registry);       // cross.cc
 
+// What hash and cross share: they read their values as text and hash them into `buckets`
+// buckets (1024 by default).
+class HashingOp : public FeatureOp {
+ public:
+  std::vector<std::string> options() const override { return {"buckets"}; }
+  void ParseOptions(const nlohmann::json& f, const std::string& at, OptionReader& reader,
+                    FeatureSpec& spec) const override;
+  void OptionsToJson(const FeatureSpec& spec, nlohmann::json& out) const override;
+  bool reads_text() const override { return true; }
+};
+
 }  // namespace lathe::transform::ops

@@ -9,19 +9,10 @@ namespace lathe::transform::ops {
 
 namespace {
 
-class Cross final : public FeatureOp {
+class Cross final : public HashingOp {
  public:
   std::string_view name() const override { return "cross"; }
-  std::vector<std::string> options() const override { return {"buckets"}; }
-  void ParseOptions(const nlohmann::json& f, const std::string& at, OptionReader& reader,
-                    FeatureSpec& spec) const override {
-    spec.buckets = static_cast<int>(reader.Int(f, "buckets", at, 1024, 2));
-  }
-  void OptionsToJson(const FeatureSpec& spec, nlohmann::json& out) const override {
-    out["buckets"] = spec.buckets;
-  }
   bool several_inputs() const override { return true; }
-  bool reads_text() const override { return true; }
   void Apply(const FittedFeature& f, const std::vector<const data::Column*>& inputs, size_t rows,
              const FeatureOutput& out) const override {
     std::string scratch, joined;

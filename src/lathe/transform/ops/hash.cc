@@ -9,18 +9,9 @@ namespace lathe::transform::ops {
 
 namespace {
 
-class Hash final : public FeatureOp {
+class Hash final : public HashingOp {
  public:
   std::string_view name() const override { return "hash"; }
-  std::vector<std::string> options() const override { return {"buckets"}; }
-  void ParseOptions(const nlohmann::json& f, const std::string& at, OptionReader& reader,
-                    FeatureSpec& spec) const override {
-    spec.buckets = static_cast<int>(reader.Int(f, "buckets", at, 1024, 2));
-  }
-  void OptionsToJson(const FeatureSpec& spec, nlohmann::json& out) const override {
-    out["buckets"] = spec.buckets;
-  }
-  bool reads_text() const override { return true; }
   void Apply(const FittedFeature& f, const std::vector<const data::Column*>& inputs, size_t rows,
              const FeatureOutput& out) const override {
     const data::Column& c = *inputs[0];
@@ -32,6 +23,15 @@ class Hash final : public FeatureOp {
 };
 
 }  // namespace
+
+void HashingOp::ParseOptions(const nlohmann::json& f, const std::string& at, OptionReader& reader,
+                             FeatureSpec& spec) const {
+  spec.buckets = static_cast<int>(reader.Int(f, "buckets", at, 1024, 2));
+}
+
+void HashingOp::OptionsToJson(const FeatureSpec& spec, nlohmann::json& out) const {
+  out["buckets"] = spec.buckets;
+}
 
 void RegisterHash(FeatureOpRegistry& registry) {
   registry.Register(std::make_unique<Hash>());
