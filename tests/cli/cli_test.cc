@@ -594,5 +594,32 @@ TEST_F(CliTest, ACustomTrainerWritesABundleLatheEvaluatesAndPushes) {
   EXPECT_EQ(Lathe("transform apply --graph nope --examples x.csv").exit_code, 1);
 }
 
+TEST_F(CliTest, TransformApplyKeepsFullPrecision) {
+  // A regression label is written as the data has it (a double), not as the model's float.
+  WriteFile(tmp_ / "prices.csv",
+            "size,price\n1.5,123456.789\n2.25,0.12345678901234567\n3,98765.4321\n");
+  WriteFile(tmp_ / "p.yaml", R"(apiVersion: lathe/v1
+kind: Pipeline
+name: prices
+nodes:
+  - name: ingest
+    component: ExampleGen
+    parameters: {input: prices.csv, splits: {train: 1}}
+  - name: transform
+    component: Transform
+    inputs: {examples: ingest.examples}
+    parameters: {label: {column: price}, features: [{input: size}]}
+)");
+  auto run = Lathe("--json run p.yaml");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto report = nlohmann::json::parse(run.out);
+  const std::string graph = report["nodes"][1]["outputs"]["transform_graph"][0]["uri"];
+  auto apply = Lathe("transform apply --graph " + graph + " --examples prices.csv");
+  ASSERT_EQ(apply.exit_code, 0) << apply.err;
+  // Each value is the shortest text of the same double (0.12345678901234566 is the double
+  // nearest to 0.12345678901234567, as Python prints it too).
+  EXPECT_EQ(apply.out, "size,label\n1.5,123456.789\n2.25,0.12345678901234566\n3,98765.4321\n");
+}
+
 }  // namespace
 }  // namespace lathe::cli
