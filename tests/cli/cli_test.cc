@@ -559,6 +559,34 @@ TEST_F(CliTest, PredictScoresExactlyLikeTheEvaluator) {
     ASSERT_EQ(p.exit_code, 0) << p.err;
     EXPECT_EQ(PredictedProbabilities((tmp_ / "predicted.csv").string()), expected->values) << data;
   }
+  // The same rows as JSON Lines (null for a missing value).
+  {
+    std::string jsonl;
+    auto read = data::ReadCsv((tmp_ / "eval.csv").string(), {}, [&](data::Batch&& b) {
+      for (size_t r = 0; r < b.rows(); ++r) {
+        nlohmann::json row = nlohmann::json::object();
+        for (size_t c = 0; c < b.columns.size(); ++c) {
+          const auto& col = b.columns[c];
+          const std::string& name = b.schema.fields[c].name;
+          if (col.is_null(r))
+            row[name] = nullptr;
+          else if (col.type() == data::ColumnType::kInt64)
+            row[name] = col.int_at(r);
+          else if (col.type() == data::ColumnType::kDouble)
+            row[name] = col.double_at(r);
+          else
+            row[name] = std::string(col.string_at(r));
+        }
+        jsonl += row.dump() + "\n";
+      }
+      return Status::Ok();
+    });
+    ASSERT_TRUE(read.ok());
+    WriteFile(tmp_ / "eval.jsonl", jsonl);
+    auto p = Lathe("predict penguins eval.jsonl -o predicted.csv");
+    ASSERT_EQ(p.exit_code, 0) << p.err;
+    EXPECT_EQ(PredictedProbabilities((tmp_ / "predicted.csv").string()), expected->values);
+  }
   auto header = Lathe("predict penguins eval.csv --keep island");
   EXPECT_EQ(header.out.substr(0, header.out.find('\n')),
             "island,predicted,probability_Adelie,probability_Chinstrap,probability_Gentoo");
@@ -570,6 +598,30 @@ TEST_F(CliTest, PredictScoresExactlyLikeTheEvaluator) {
   EXPECT_EQ(Lathe("predict penguins eval.csv --keep colour -o x.csv").exit_code, 1);
   EXPECT_FALSE(std::filesystem::exists(tmp_ / "x.csv"));  // no half-written output
   EXPECT_EQ(Lathe("examples export " + examples + " --split test").exit_code, 1);
+}
+
+TEST_F(CliTest, TheReadmesRunsReproduceAndChangeNothingInProduction) {
+  const std::string spec = std::string(LATHE_SOURCE_DIR) + "/examples/penguins/pipeline.yaml";
+  auto first = Lathe("--json run " + spec);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  // The same pipeline again: the model comes from the cache and is its own baseline.
+  auto again = Lathe("--json run " + spec);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  // Then a worse model, judged against it and not pushed.
+  auto worse = Lathe("--json run " + spec + " --param rounds=1");
+  ASSERT_EQ(worse.exit_code, 0) << worse.err;
+  const auto models = Json("models list");
+  for (const auto* run : {&again, &worse, &first}) {
+    const std::string id = nlohmann::json::parse(run->out)["run"];
+    auto repro = Lathe("runs repro " + id);
+    EXPECT_EQ(repro.exit_code, 0) << repro.out << repro.err;
+    EXPECT_NE(repro.out.find("reproducible: 11 of 11 outputs reproduced"), std::string::npos)
+        << repro.out;
+  }
+  EXPECT_EQ(Json("models list"), models);  // nothing pushed, nothing changed
+  auto files = std::distance(std::filesystem::directory_iterator(tmp_ / ".lathe/models/penguins"),
+                             std::filesystem::directory_iterator());
+  EXPECT_EQ(files, 1);
 }
 
 TEST_F(CliTest, ACustomTrainerWritesABundleLatheEvaluatesAndPushes) {
