@@ -398,11 +398,14 @@ TEST_F(CliTest, DataCommandsReadArtifactDirectories) {
 TEST_F(CliTest, SchemaInferShowAndValidate) {
   WriteFile(tmp_ / "train.csv", "kind,size\na,1.5\nb,2.5\na,4\n");
   WriteFile(tmp_ / "new.csv", "kind,size\na,1.5\nz,9\n");
-  ASSERT_EQ(Lathe("schema infer train.csv -o schema.yaml").exit_code, 0);
+  ASSERT_EQ(
+      Lathe("schema infer train.csv -o schema.yaml --min-domain-mass 1 --range-margin 0").exit_code,
+      0);
   auto yaml = testing::ReadFile(tmp_ / "schema.yaml");
   EXPECT_NE(yaml.find("domain: [a, b]"), std::string::npos) << yaml;
   auto show = Lathe("schema show schema.yaml");
   EXPECT_NE(show.out.find("kind     string  required  a, b"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("size     double  required  [1.5, 4]"), std::string::npos) << show.out;
   EXPECT_EQ(Lathe("validate train.csv --schema schema.yaml").exit_code, 0);
   auto v = Lathe("--json validate new.csv --schema schema.yaml --baseline train.csv");
   EXPECT_EQ(v.exit_code, 1);

@@ -2,8 +2,11 @@
 // validation, and stopping at anomalies.
 #include "lathe/components/data_components.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "lathe/components/component_util.h"
+#include "lathe/data/columnar.h"
 #include "lathe/orchestrate/local_runner.h"
 #include "lathe/pipeline/graph.h"
 #include "lathe/stats/feature_schema.h"
@@ -126,7 +129,7 @@ TEST_F(DataPipelineTest, IngestSplitDescribeAndValidate) {
       stats::LoadFeatureSchema(Node(r, "schema").outputs.at("schema")[0].uri + "/schema.yaml");
   ASSERT_TRUE(schema.ok()) << schema.status().ToString();
   EXPECT_EQ(schema->Find("kind")->domain, (std::vector<std::string>{"a", "b"}));
-  EXPECT_EQ(schema->Find("size")->max, 49);
+  EXPECT_FALSE(schema->Find("size")->max.has_value());  // no ranges from a sample
   EXPECT_EQ(Node(r, "validate").outputs.at("anomalies")[0].custom_properties.at("count").as_int(),
             0);
   // Splits are deterministic: the same data gives the same Examples (a cache hit downstream too).
@@ -134,8 +137,16 @@ TEST_F(DataPipelineTest, IngestSplitDescribeAndValidate) {
   EXPECT_EQ(Node(again, "ingest").state, pipeline::NodeState::kCached);
 }
 
+// `n` rows with ids from `first` (enough for both hash splits to get some).
+std::string Rows(int first, int n, int size) {
+  std::string csv = "id,kind,size\n";
+  for (int i = first; i < first + n; ++i)
+    csv += fmt::format("{},{},{}\n", i, i % 2 ? "a" : "b", size);
+  return csv;
+}
+
 TEST_F(DataPipelineTest, NewSpansAndChangedFilesAreIngestedAgain) {
-  WriteFile(tmp_ / "spans/span-1.csv", "id,kind,size\n1,a,1\n2,b,2\n");
+  WriteFile(tmp_ / "spans/span-1.csv", Rows(1, 40, 1));
   auto first = Run(kPipeline, {{"input", "spans/span-{SPAN}.csv"}});
   ASSERT_EQ(first.state, "COMPLETE");
   EXPECT_EQ(Node(first, "ingest").outputs.at("examples")[0].custom_properties.at("span").as_int(),
@@ -143,7 +154,7 @@ TEST_F(DataPipelineTest, NewSpansAndChangedFilesAreIngestedAgain) {
   EXPECT_EQ(Node(Run(kPipeline, {{"input", "spans/span-{SPAN}.csv"}}), "ingest").state,
             pipeline::NodeState::kCached);
   // A new span: the pattern picks it, and its content is part of the cache key.
-  WriteFile(tmp_ / "spans/span-2.csv", "id,kind,size\n3,a,3\n");
+  WriteFile(tmp_ / "spans/span-2.csv", Rows(41, 40, 3));
   auto second = Run(kPipeline, {{"input", "spans/span-{SPAN}.csv"}});
   EXPECT_EQ(Node(second, "ingest").state, pipeline::NodeState::kComplete);
   const auto& examples = Node(second, "ingest").outputs.at("examples")[0];
@@ -153,7 +164,7 @@ TEST_F(DataPipelineTest, NewSpansAndChangedFilesAreIngestedAgain) {
       Node(second, "statistics").outputs.at("statistics")[0].custom_properties.at("span").as_int(),
       2);
   // The same file, changed in place.
-  WriteFile(tmp_ / "spans/span-2.csv", "id,kind,size\n3,a,4\n");
+  WriteFile(tmp_ / "spans/span-2.csv", Rows(41, 40, 4));
   EXPECT_EQ(Node(Run(kPipeline, {{"input", "spans/span-{SPAN}.csv"}}), "ingest").state,
             pipeline::NodeState::kComplete);
 }
@@ -233,6 +244,38 @@ TEST_F(DataPipelineTest, BadInputNamesFileAndLine) {
   metadata::ListOptions o;
   o.filter = "type = 'Examples' AND state = 'LIVE'";
   EXPECT_TRUE(store_->ListArtifacts(o)->items.empty());
+}
+
+// No data rows, or a split that gets none, fail ExampleGen with the file and what to do, instead
+// of a LIVE empty artifact whose failure surfaces later as a label error.
+TEST_F(DataPipelineTest, ExampleGenRefusesNoRowsAndEmptySplits) {
+  WriteFile(tmp_ / "header.csv", "id,kind,size\n");
+  auto r = Run(kPipeline, {{"input", "header.csv"}});
+  EXPECT_EQ(r.state, "FAILED");
+  EXPECT_EQ(Node(r, "ingest").state, pipeline::NodeState::kFailed);
+  EXPECT_NE(Node(r, "ingest").error.find("header.csv: no data rows (only a header)"),
+            std::string::npos)
+      << Node(r, "ingest").error;
+  WriteFile(tmp_ / "one.csv", "id,kind,size\n1,a,2\n");
+  auto one = Run(kPipeline, {{"input", "one.csv"}});
+  EXPECT_EQ(Node(one, "ingest").state, pipeline::NodeState::kFailed);
+  EXPECT_NE(Node(one, "ingest").error.find("has no rows of the 1 read"), std::string::npos)
+      << Node(one, "ingest").error;
+}
+
+// Components that read a split say first that it is empty.
+TEST(SplitTest, AnEmptySplitIsNamed) {
+  testing::TempDir tmp;
+  fs::create_directories(tmp / "examples");
+  data::Schema schema;
+  schema.fields = {{"x", data::ColumnType::kDouble}};
+  auto w = data::ColumnarWriter::Create((tmp / "examples" / "train.lcol").string(), schema);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->Close().ok());
+  auto read = ReadSplit({tmp / "examples"}, "train");
+  EXPECT_EQ(read.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(read.status().message().find("the train split has 0 rows"), std::string::npos)
+      << read.status().message();
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "lathe/components/data_components.h"
@@ -12,6 +13,7 @@
 #include "lathe/orchestrate/repro.h"
 #include "lathe/pipeline/graph.h"
 #include "lathe/train/bundle.h"
+#include "lathe/transform/transform_graph.h"
 #include "testing/model_pipeline.h"
 #include "testing/temp_dir.h"
 
@@ -158,6 +160,38 @@ nodes:
   EXPECT_GT(e.custom_properties.at("overall_r2").as_double(), 0.2);
   EXPECT_LT(e.custom_properties.at("overall_rmse").as_double(), 1.0);
   EXPECT_EQ(IntProp(Node(*r, "evaluate").outputs.at("blessing").at(0), "blessed"), 1);
+}
+
+// Infinities in a feature (10 of 800 rows) are missing values for fitting and for the model:
+// the fitted shift and scale stay finite, features stay usable, training succeeds.
+TEST_F(ModelPipelineTest, InfinitiesAreMissingForFittingAndTraining) {
+  std::string csv = testing::ReadFile(tmp_ / "data.csv"), out;
+  size_t line = 0, at = 0;
+  while (at < csv.size()) {
+    size_t end = csv.find('\n', at);
+    std::string row = csv.substr(at, end - at);
+    if (line > 0 && line % 80 == 0)
+      row.replace(0, row.find(','), line % 160 == 0 ? "inf" : "-inf");  // x of rows 80, 160, ...
+    out += row + "\n";
+    at = end + 1;
+    ++line;
+  }
+  WriteFile(tmp_ / "data.csv", out);
+  auto r = Run();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(Node(*r, "train").state, pipeline::NodeState::kComplete)
+      << Node(*r, "transform").error << Node(*r, "train").error;
+  auto graph = nlohmann::json::parse(testing::ReadFile(
+      fs::path(Node(*r, "transform").outputs.at("transform_graph")[0].uri) / "transform.json"));
+  ASSERT_TRUE(graph.dump().find("null") == std::string::npos) << graph.dump();
+  auto loaded = transform::TransformGraph::FromJson(graph);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  for (const auto& f : loaded->features()) {
+    EXPECT_TRUE(std::isfinite(f.shift)) << f.spec.name;
+    EXPECT_TRUE(std::isfinite(f.scale)) << f.spec.name;
+  }
+  const auto& e = Node(*r, "evaluate").outputs.at("evaluation").at(0);
+  EXPECT_GT(e.custom_properties.at("overall_auc").as_double(), 0.7);
 }
 
 TEST_F(ModelPipelineTest, AnEmptyRequiredInputFailsTheNodeNotTheProcess) {

@@ -18,6 +18,18 @@ TEST(StringsTest, StrictNumbers) {
   EXPECT_FALSE(ParseDouble("1.5.3").has_value());
 }
 
+TEST(StringsTest, NumbersInMessages) {
+  EXPECT_EQ(ShortestNumber(34.1), "34.1");
+  EXPECT_EQ(ShortestNumber(0.12345678901234567), "0.12345678901234566");  // the same double
+  EXPECT_EQ(std::stod(ShortestNumber(0.12345678901234567)), 0.12345678901234567);
+  EXPECT_EQ(DistinctNumbers(0.812, 0.8), (std::pair<std::string, std::string>{"0.812", "0.8"}));
+  EXPECT_EQ(DistinctNumbers(0.1234567, 0.1234568),
+            (std::pair<std::string, std::string>{"0.1234567", "0.1234568"}));
+  EXPECT_EQ(DistinctNumbers(2, 2), (std::pair<std::string, std::string>{"2", "2"}));
+  EXPECT_EQ(Counted(1, "anomaly", "anomalies"), "1 anomaly");
+  EXPECT_EQ(Counted(0, "anomaly", "anomalies"), "0 anomalies");
+}
+
 TEST(StringsTest, Base64RoundTrip) {
   for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", "{\"v\":1}",
                                                        std::string("\0\xff\x10", 3)}) {

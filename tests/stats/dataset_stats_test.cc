@@ -137,6 +137,65 @@ TEST(DatasetStatsTest, ManyDistinctValuesFallBackToTheSketch) {
   EXPECT_EQ(a.Quantile(1.0), 9000);  // clamped to the true maximum
 }
 
+// Quantiles of exactly counted values interpolate between ranks (numpy's and pandas' default).
+TEST(DatasetStatsTest, MedianInterpolates) {
+  NumericStats two;
+  two.Add(1);
+  two.Add(3);
+  EXPECT_EQ(two.Quantile(0.5), 2);
+  NumericStats ints;
+  for (double v : {1, 2, 3, 4}) ints.Add(v);
+  EXPECT_EQ(ints.Quantile(0.5), 2.5);  // integer data may have a fractional median
+  EXPECT_EQ(ints.Quantile(0.25), 1.75);
+  NumericStats ties;
+  for (double v : {5, 5, 5, 7}) ties.Add(v);
+  EXPECT_EQ(ties.Quantile(0.5), 5);
+  EXPECT_EQ(ties.Quantile(1), 7);
+}
+
+// String lengths count characters, not bytes.
+TEST(DatasetStatsTest, LengthsAreInCharacters) {
+  Batch b = Make({1, 2}, {"naïve", "東京"});
+  DatasetStats s(b.schema);
+  s.Add(b);
+  EXPECT_EQ(s.Find("s")->cat.min_length, 2);
+  EXPECT_EQ(s.Find("s")->cat.max_length, 5);
+}
+
+// Past the exact limit, frequent values are found wherever they occur (not only values seen
+// first), with counts short by at most the stated error, also across merged shards.
+TEST(DatasetStatsTest, HeavyHittersPastTheExactLimit) {
+  const int n = static_cast<int>(CategoricalStats::kExactLimit) + 50000;
+  CategoricalStats one, left, right;
+  int64_t hot = 0, warm = 0;
+  for (int i = 0; i < n; ++i) {
+    std::string v = "id" + std::to_string(i);  // unique IDs first, then
+    if (i > 120000 && i % 7 == 0) {
+      v = "hot";  // a value that shows up only late
+      ++hot;
+    } else if (i > 120000 && i % 11 == 0) {
+      v = "warm";
+      ++warm;
+    }
+    one.Add(v);
+    (i % 2 ? left : right).Add(v);
+  }
+  left.Merge(right);
+  for (const CategoricalStats* c : {&one, &left}) {
+    EXPECT_FALSE(c->exact);
+    EXPECT_LE(c->counts.size(), CategoricalStats::kExactLimit);
+    EXPECT_LE(c->count_error, c->count / static_cast<int64_t>(CategoricalStats::kExactLimit));
+    auto top = c->Top(2);
+    ASSERT_EQ(top.size(), 2u);
+    EXPECT_EQ(top[0].first, "hot");
+    EXPECT_EQ(top[1].first, "warm");
+    EXPECT_LE(top[0].second, hot);
+    EXPECT_GE(top[0].second, hot - c->count_error);
+    EXPECT_LE(top[1].second, warm);
+    EXPECT_GE(top[1].second, warm - c->count_error);
+  }
+}
+
 TEST(SlicedStatsTest, PerValueAndPooled) {
   Batch b = Make({1, 2, 3, 10, 20, std::nullopt}, {"a", "a", "a", "b", "c", std::nullopt});
   SlicedStats s(b.schema, "s", /*max_slices=*/2);

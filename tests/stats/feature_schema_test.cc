@@ -1,7 +1,10 @@
 // Schema inference, the YAML form, and anomalies.
 #include "lathe/stats/feature_schema.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "lathe/data/csv.h"
 
@@ -27,8 +30,13 @@ TEST(FeatureSchemaTest, InferWriteAndReadBack) {
   ASSERT_EQ(schema.features.size(), 3u);
   EXPECT_EQ(schema.features[0].domain, (std::vector<std::string>{"a", "b"}));
   EXPECT_TRUE(schema.features[0].required);
-  EXPECT_EQ(*schema.features[1].min, 1.5);
-  EXPECT_EQ(*schema.features[1].max, 4);
+  // The observed extremes of a sample are not bounds: no range unless asked, with a margin.
+  EXPECT_FALSE(schema.features[1].min.has_value());
+  EXPECT_FALSE(schema.features[1].max.has_value());
+  EXPECT_EQ(schema.features[0].min_domain_mass, 0.99);
+  auto ranged = InferSchema(stats, {.range_margin = 0.1});
+  EXPECT_EQ(*ranged.features[1].min, 1.5 - 0.25);
+  EXPECT_EQ(*ranged.features[1].max, 4 + 0.25);
   EXPECT_FALSE(schema.features[2].required);  // one row lacks it
   EXPECT_EQ(schema.features[2].domain, (std::vector<std::string>{"x", "y"}));
   auto wide = InferSchema(stats, {.max_domain_size = 1});
@@ -51,8 +59,17 @@ TEST(FeatureSchemaTest, ParseErrorsSayWhere) {
           .status()
           .message(),
       "s.yaml:4:5: features[0].colour: unknown field (expected name, type, required, "
-      "max_missing_fraction, "
-      "domain, min, max)");
+      "max_missing_fraction, domain, min_domain_mass, min, max)");
+  EXPECT_EQ(ParseFeatureSchema("features:\n  - name: a\n    type: string\n    min_domain_mass: 2\n",
+                               "s.yaml")
+                .status()
+                .message(),
+            "s.yaml:4:22: features[0].min_domain_mass: expected a fraction from 0 to 1");
+  EXPECT_EQ(ParseFeatureSchema("features:\n  - name: a\n    type: double\n    min: 3\n    max: 1\n",
+                               "s.yaml")
+                .status()
+                .message(),
+            "s.yaml:4:10: features[0].min: min is above max");
   EXPECT_EQ(
       ParseFeatureSchema("features:\n  - name: a\n    type: int64\n    min: low\n", "s.yaml")
           .status()
@@ -64,7 +81,8 @@ TEST(FeatureSchemaTest, ParseErrorsSayWhere) {
 
 TEST(FeatureSchemaTest, Anomalies) {
   auto train = StatsOf("kind,size,note\na,1.5,x\nb,2.5,x\na,4,y\n");
-  auto schema = InferSchema(train);
+  // A curated schema: any value outside the domain counts, and the range is a bound.
+  auto schema = InferSchema(train, {.min_domain_mass = 1, .range_margin = 0});
   schema.features[2].required = false;
   schema.features[2].max_missing_fraction = 0.25;
   auto serving = StatsOf("kind,size,extra\na,1.5,1\nc,9,2\nd,2,3\nc,2,4\n");
@@ -91,6 +109,94 @@ TEST(FeatureSchemaTest, Anomalies) {
   EXPECT_EQ(more[1].threshold, 0.25);
   auto typed = StatsOf("kind,size,note\n1,2,x\n");
   EXPECT_EQ(Validate(typed, schema)[0].kind, "type_mismatch");
+}
+
+// Every double written into a schema reads back as itself, and messages tell numbers apart.
+TEST(FeatureSchemaTest, DataPassesTheSchemaInferredFromIt) {
+  auto stats = StatsOf("x\n0.12345678901234567\n0.5\n0.98765432109876543\n");
+  auto schema = InferSchema(stats, {.range_margin = 0});
+  auto back = ParseFeatureSchema(schema.ToYaml(), "s.yaml");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back->features[0].min, 0.12345678901234567);
+  EXPECT_EQ(*back->features[0].max, 0.98765432109876543);
+  EXPECT_TRUE(Validate(stats, *back).empty());
+
+  // The next double below the minimum: a message at 6 digits would print both as 0.123457.
+  const double next = std::nextafter(0.12345678901234567, 0.0);
+  auto below = StatsOf(fmt::format("x\n{}\n", next));
+  auto anomalies = Validate(below, *back);
+  ASSERT_EQ(anomalies.size(), 1u);
+  EXPECT_EQ(anomalies[0].description, "minimum 0.1234567890123456 is below 0.1234567890123457");
+}
+
+// NaN is missing, in statistics and in validation: count + missing = rows.
+TEST(FeatureSchemaTest, NaNIsMissing) {
+  auto stats = StatsOf("temp\n20.5\nNaN\n22.5\nnan\n");
+  const FeatureStats* f = stats.Find("temp");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->type, data::ColumnType::kDouble);
+  EXPECT_EQ(f->num.count, 2);
+  EXPECT_EQ(f->missing, 2);
+  EXPECT_EQ(f->num.non_finite, 0);
+  EXPECT_DOUBLE_EQ(f->num.mean, 21.5);
+  FeatureSchema required;
+  required.features.push_back({.name = "temp", .type = data::ColumnType::kDouble});
+  auto anomalies = Validate(stats, required);
+  ASSERT_EQ(anomalies.size(), 1u);
+  EXPECT_EQ(anomalies[0].kind, "missing_values");
+  EXPECT_EQ(anomalies[0].description, "2 rows lack a required feature");
+}
+
+// Infinities are counted apart (count + missing + non_finite = rows), kept out of every summary
+// (nothing becomes NaN or null), and are an anomaly kind of their own.
+TEST(FeatureSchemaTest, InfinitiesAreCountedApartAndAreAnAnomaly) {
+  std::string csv = "x\n";
+  for (int i = 0; i < 300; ++i)
+    csv += i % 30 == 0 ? (i % 60 == 0 ? "inf\n" : "-inf\n") : std::to_string(i) + "\n";
+  auto stats = StatsOf(csv);
+  const FeatureStats* f = stats.Find("x");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->num.count, 290);
+  EXPECT_EQ(f->num.non_finite, 10);
+  EXPECT_EQ(f->missing, 0);
+  EXPECT_TRUE(std::isfinite(f->num.mean));
+  EXPECT_TRUE(std::isfinite(f->num.stddev()));
+  EXPECT_EQ(f->num.min, 1);
+  EXPECT_EQ(f->num.max, 299);
+  // The JSON form has no nulls, and reads back (SchemaGen reads it).
+  auto j = stats.ToJson();
+  EXPECT_EQ(j.dump().find("null"), std::string::npos) << j.dump();
+  auto back = DatasetStats::FromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->Find("x")->num.non_finite, 10);
+  auto schema = InferSchema(*back);
+  auto anomalies = Validate(stats, schema);
+  ASSERT_EQ(anomalies.size(), 1u);
+  EXPECT_EQ(anomalies[0].kind, "non_finite_values");
+  EXPECT_EQ(anomalies[0].description, "10 values are infinite (+inf or -inf)");
+}
+
+// A batch of the same distribution is not anomalous: no inferred ranges, and values outside an
+// inferred domain only count above their allowed share.
+TEST(FeatureSchemaTest, ASecondSampleOfTheSameDataHasNoAnomalies) {
+  std::string train = "x,c\n", eval = "x,c\n";
+  uint64_t state = 42;
+  auto next = [&] {  // a fixed-seed LCG: the test is deterministic
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(state >> 11) / static_cast<double>(1ULL << 53);
+  };
+  for (int i = 0; i < 5000; ++i)
+    train += fmt::format("{},{}\n", next() * 100, next() < 0.5 ? "a" : "b");
+  for (int i = 0; i < 1000; ++i)  // one row in a thousand has a value never seen before
+    eval += fmt::format("{},{}\n", next() * 100, i == 500 ? "z" : next() < 0.5 ? "a" : "b");
+  auto schema = InferSchema(StatsOf(train));
+  EXPECT_TRUE(Validate(StatsOf(eval), schema).empty());
+  std::string shifted = "x,c\n";
+  for (int i = 0; i < 100; ++i) shifted += fmt::format("{},{}\n", next(), i < 5 ? "z" : "a");
+  auto anomalies = Validate(StatsOf(shifted), schema);
+  ASSERT_EQ(anomalies.size(), 1u);
+  EXPECT_EQ(anomalies[0].kind, "out_of_domain");
+  EXPECT_DOUBLE_EQ(anomalies[0].value, 0.05);
 }
 
 }  // namespace

@@ -229,8 +229,9 @@ int EvalCompare(const GlobalOptions& g, int64_t a_id, int64_t b_id) {
 
 std::string SpansText(const PushedVersion& v) {
   std::string s;
-  for (const auto& [id, span] : v.spans) s += (s.empty() ? "" : ",") + std::to_string(span);
-  return s;
+  for (const auto& [id, span] : v.spans)
+    if (span) s += (s.empty() ? "" : ",") + std::to_string(*span);
+  return s.empty() ? "-" : s;
 }
 
 std::string MainMetricText(const PushedVersion& v) {
@@ -243,7 +244,8 @@ std::string MainMetricText(const PushedVersion& v) {
 
 nlohmann::json VersionJson(const PushedVersion& v) {
   nlohmann::json spans = nlohmann::json::array();
-  for (const auto& [id, span] : v.spans) spans.push_back({{"examples_id", id}, {"span", span}});
+  for (const auto& [id, span] : v.spans)
+    spans.push_back({{"examples_id", id}, {"span", span ? nlohmann::json(*span) : nullptr}});
   nlohmann::json j = {{"name", v.name},
                       {"version", v.version},
                       {"destination", v.destination},
@@ -341,7 +343,8 @@ int ModelsShow(const GlobalOptions& g, const std::string& what) {
   }
   std::string data;
   for (const auto& [id, span] : v->spans)
-    data += fmt::format("{}span {} (examples {})", data.empty() ? "" : ", ", span, id);
+    data += span ? fmt::format("{}span {} (examples {})", data.empty() ? "" : ", ", *span, id)
+                 : fmt::format("{}examples {}", data.empty() ? "" : ", ", id);
   fmt::print("  data        {}\n", data.empty() ? "-" : data);
   if (v->evaluation) {
     std::string metrics;

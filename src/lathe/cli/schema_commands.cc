@@ -6,6 +6,7 @@
 #include "lathe/cli/commands.h"
 #include "lathe/cli/data_input.h"
 #include "lathe/cli/table.h"
+#include "lathe/core/strings.h"
 #include "lathe/stats/drift.h"
 #include "lathe/stats/feature_schema.h"
 
@@ -14,11 +15,10 @@ namespace lathe::cli {
 namespace {
 
 int SchemaInfer(const GlobalOptions& g, const std::string& data_path, const std::string& out,
-                int max_domain) {
+                const stats::InferOptions& options) {
   auto stats = LoadStats(data_path);
   if (!stats.ok()) return ReportError(stats.status());
-  stats::FeatureSchema schema =
-      stats::InferSchema(*stats, {.max_domain_size = static_cast<size_t>(max_domain)});
+  stats::FeatureSchema schema = stats::InferSchema(*stats, options);
   std::string text = g.json ? schema.ToJson().dump(2) + "\n" : schema.ToYaml();
   if (out.empty()) {
     fmt::print("{}", text);
@@ -40,18 +40,23 @@ int SchemaShow(const GlobalOptions& g, const std::string& path) {
   }
   Table t({"FEATURE", "TYPE", "PRESENCE", "DOMAIN / RANGE"});
   for (const auto& f : schema->features) {
-    std::string presence = f.required ? "required"
-                           : f.max_missing_fraction
-                               ? fmt::format("optional, missing <= {:g}", *f.max_missing_fraction)
-                               : "optional";
+    std::string presence =
+        f.required ? "required"
+        : f.max_missing_fraction
+            ? fmt::format("optional, missing <= {}", ShortestNumber(*f.max_missing_fraction))
+            : "optional";
     std::string domain;
     if (!f.domain.empty()) {
       for (size_t i = 0; i < f.domain.size() && i < 8; ++i)
         domain += (domain.empty() ? "" : ", ") + f.domain[i];
       if (f.domain.size() > 8) domain += fmt::format(", ... ({} values)", f.domain.size());
     } else if (f.min || f.max) {
-      domain = fmt::format("[{}, {}]", f.min ? fmt::format("{:g}", *f.min) : "",
-                           f.max ? fmt::format("{:g}", *f.max) : "");
+      domain = fmt::format("[{}, {}]", f.min ? ShortestNumber(*f.min) : "",
+                           f.max ? ShortestNumber(*f.max) : "");
+    }
+    if (f.min_domain_mass) {
+      domain +=
+          fmt::format(" (at least {}% in the domain)", ShortestNumber(100 * *f.min_domain_mass));
     }
     t.AddRow({f.name, std::string(data::ColumnTypeName(f.type)), presence, domain});
   }
@@ -69,31 +74,22 @@ int Validate(const GlobalOptions& g, const std::string& data_path, const std::st
   if (!baseline_path.empty()) {
     auto baseline = LoadStats(baseline_path);
     if (!baseline.ok()) return ReportError(baseline.status());
-    for (const auto& d : stats::CompareStats(*baseline, *stats))
-      if (d.exceeded())
-        anomalies.push_back({d.feature, "drift",
-                             fmt::format("{} {:.4f} over {:g}", d.measure, d.value, d.threshold),
-                             d.value, d.threshold});
+    for (auto& a : stats::DriftAnomalies(stats::CompareStats(*baseline, *stats)))
+      anomalies.push_back(std::move(a));
   }
   if (g.json) {
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& a : anomalies)
-      items.push_back({{"feature", a.feature},
-                       {"kind", a.kind},
-                       {"description", a.description},
-                       {"value", a.value},
-                       {"threshold", a.threshold}});
     PrintJson({{"data", data_path},
                {"schema", schema_path},
                {"rows", stats->rows()},
-               {"anomalies", items}});
+               {"anomalies", stats::AnomaliesToJson(anomalies)}});
   } else if (anomalies.empty()) {
     fmt::print("{}: {} rows, no anomalies\n", data_path, stats->rows());
   } else {
     Table t({"FEATURE", "ANOMALY", "DETAILS"});
     for (const auto& a : anomalies) t.AddRow({a.feature, a.kind, a.description});
     t.Print(stdout, TerminalWidth(stdout));
-    fmt::print("{}: {} rows, {} anomalies\n", data_path, stats->rows(), anomalies.size());
+    fmt::print("{}: {} rows, {}\n", data_path, stats->rows(),
+               Counted(static_cast<long long>(anomalies.size()), "anomaly", "anomalies"));
   }
   return anomalies.empty() ? kExitOk : kExitFailure;
 }
@@ -105,13 +101,29 @@ void AddSchemaCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
   schema->require_subcommand(1);
   auto* infer = schema->add_subcommand("infer", "infer a schema (YAML) from a CSV or .lcol file");
   auto data = std::make_shared<std::string>(), out = std::make_shared<std::string>();
-  auto max_domain = std::make_shared<int>(100);
-  infer->add_option("DATA", *data, "data file")->required();
+  auto infer_options = std::make_shared<stats::InferOptions>();
+  auto margin = std::make_shared<double>(-1);
+  infer->add_option("DATA", *data, "data file (CSV, JSON Lines, .lcol)")->required();
   infer->add_option("-o,--output", *out, "write the schema here instead of printing it");
-  infer->add_option("--max-domain", *max_domain, "largest categorical domain to record")
-      ->check(CLI::Range(0, 100000));
-  infer->callback([&g, &exit_code, data, out, max_domain] {
-    exit_code = SchemaInfer(g, *data, *out, *max_domain);
+  infer
+      ->add_option("--max-domain", infer_options->max_domain_size,
+                   "largest categorical domain to record")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  infer
+      ->add_option("--min-domain-mass", infer_options->min_domain_mass,
+                   "share of a feature's values that must be in its domain before values outside "
+                   "it are an anomaly")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  infer
+      ->add_option("--range-margin", *margin,
+                   "record numeric ranges: the observed [min, max] widened by this fraction of "
+                   "its width on each side (default: no ranges)")
+      ->check(CLI::Range(0.0, 1e6));
+  infer->callback([&g, &exit_code, data, out, infer_options, margin] {
+    if (*margin >= 0) infer_options->range_margin = *margin;
+    exit_code = SchemaInfer(g, *data, *out, *infer_options);
   });
   auto* show = schema->add_subcommand("show", "show a schema file");
   auto path = std::make_shared<std::string>();

@@ -33,18 +33,28 @@ std::string Num(double v) {
 }
 
 void PrintStats(const stats::DatasetStats& stats) {
-  Table numeric({"FEATURE", "TYPE", "COUNT", "MISSING", "MEAN", "STDDEV", "MIN", "MEDIAN", "MAX",
-                 "ZEROS", "HISTOGRAM"});
+  // Infinities get a column only when there are some (COUNT + MISSING + NON-FINITE = rows).
+  bool any_non_finite = false;
+  for (const auto& f : stats.features()) any_non_finite |= f.numeric() && f.num.non_finite > 0;
+  std::vector<std::string> numeric_headers = {"FEATURE", "TYPE", "COUNT", "MISSING"};
+  if (any_non_finite) numeric_headers.push_back("NON-FINITE");
+  for (const char* h : {"MEAN", "STDDEV", "MIN", "MEDIAN", "MAX", "ZEROS", "HISTOGRAM"})
+    numeric_headers.push_back(h);
+  Table numeric(numeric_headers);
   Table categorical({"FEATURE", "TYPE", "COUNT", "MISSING", "UNIQUE", "TOP VALUES", "LENGTH"});
   for (const auto& f : stats.features()) {
     double rows = static_cast<double>(std::max<int64_t>(1, stats.rows()));
     std::string missing = fmt::format("{:.1f}%", 100.0 * static_cast<double>(f.missing) / rows);
     if (f.numeric()) {
       const auto& n = f.num;
-      numeric.AddRow({f.name, std::string(data::ColumnTypeName(f.type)), std::to_string(n.count),
-                      missing, Num(n.count ? n.mean : NAN), Num(n.stddev()),
-                      Num(n.count ? n.min : NAN), Num(n.Quantile(0.5)), Num(n.count ? n.max : NAN),
-                      std::to_string(n.zeros), Sparkline(n.EqualWidthHistogram(10))});
+      std::vector<std::string> row = {f.name, std::string(data::ColumnTypeName(f.type)),
+                                      std::to_string(n.count), missing};
+      if (any_non_finite) row.push_back(std::to_string(n.non_finite));
+      for (auto cell : {Num(n.count ? n.mean : NAN), Num(n.stddev()), Num(n.count ? n.min : NAN),
+                        Num(n.Quantile(0.5)), Num(n.count ? n.max : NAN), std::to_string(n.zeros),
+                        Sparkline(n.EqualWidthHistogram(10))})
+        row.push_back(std::move(cell));
+      numeric.AddRow(std::move(row));
     } else {
       const auto& c = f.cat;
       std::string top;
@@ -128,8 +138,10 @@ std::string Center(const stats::FeatureStats& f) {
 }
 
 int StatsCompare(const GlobalOptions& g, const std::string& a_path, const std::string& b_path,
-                 const std::vector<std::string>& thresholds, bool fail_on_drift, int threads) {
+                 const std::vector<std::string>& thresholds, bool fail_on_drift, int threads,
+                 int64_t min_rows) {
   stats::DriftOptions o;
+  o.min_rows = min_rows;
   for (const auto& t : thresholds) {
     auto kv = SplitAssignment(t, "--threshold");
     if (!kv.ok()) return ReportUsageError(kv.status());
@@ -152,36 +164,81 @@ int StatsCompare(const GlobalOptions& g, const std::string& a_path, const std::s
   auto b = LoadStats(b_path, threads);
   if (!b.ok()) return ReportError(b.status());
   auto drift = stats::CompareStats(*a, *b, o);
-  int exceeded = 0;
-  for (const auto& d : drift) exceeded += d.exceeded();
+  int exceeded = 0, measures = 0, too_few = 0, one_sided = 0;
+  for (const auto& d : drift) {
+    exceeded += d.exceeded();
+    measures += d.status == stats::DriftStatus::kMeasured;
+    too_few += d.status == stats::DriftStatus::kTooFewRows;
+    one_sided += d.one_sided();
+  }
+  auto number = [](double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); };
   if (g.json) {
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& d : drift)
-      items.push_back({{"feature", d.feature},
-                       {"measure", d.measure},
-                       {"value", d.value},
-                       {"threshold", d.threshold},
-                       {"exceeded", d.exceeded()}});
+    for (const auto& d : drift) {
+      nlohmann::json j = {{"feature", d.feature},
+                          {"status", stats::DriftStatusName(d.status)},
+                          {"baseline_values", d.baseline_values},
+                          {"current_values", d.current_values}};
+      if (d.status == stats::DriftStatus::kMeasured) {
+        j["measure"] = d.measure;
+        j["value"] = d.value;
+        j["threshold"] = d.threshold;
+        j["exceeded"] = d.exceeded();
+        j["test"] = d.test;
+        j["statistic"] = number(d.statistic);
+        j["p_value"] = number(d.p_value);
+      }
+      items.push_back(std::move(j));
+    }
     PrintJson({{"baseline", a_path},
                {"current", b_path},
                {"baseline_rows", a->rows()},
                {"current_rows", b->rows()},
+               {"min_rows", o.min_rows},
                {"drift", items},
-               {"exceeded", exceeded}});
+               {"exceeded", exceeded},
+               {"too_few_rows", too_few},
+               {"one_sided", one_sided}});
   } else {
     fmt::print("baseline {} ({} rows) vs current {} ({} rows)\n\n", a_path, a->rows(), b_path,
                b->rows());
-    Table t({"FEATURE", "BASELINE", "CURRENT", "MEASURE", "VALUE", "THRESHOLD", "RESULT"});
+    Table t(
+        {"FEATURE", "BASELINE", "CURRENT", "MEASURE", "VALUE", "THRESHOLD", "P-VALUE", "RESULT"});
     for (const auto& d : drift) {
       const auto* fa = a->Find(d.feature);
       const auto* fb = b->Find(d.feature);
-      t.AddRow({d.feature, Center(*fa), Center(*fb), d.measure, fmt::format("{:.4f}", d.value),
-                fmt::format("{:g}", d.threshold), d.exceeded() ? "DRIFT" : "ok"});
+      switch (d.status) {
+        case stats::DriftStatus::kMeasured: {
+          auto [tv, tt] = DistinctNumbers(d.value, d.threshold, 4);
+          t.AddRow({d.feature, Center(*fa), Center(*fb), d.measure, tv, tt,
+                    fmt::format("{:.3g} ({})", d.p_value, d.test), d.exceeded() ? "DRIFT" : "ok"});
+          break;
+        }
+        case stats::DriftStatus::kTooFewRows:
+          t.AddRow({d.feature, Center(*fa), Center(*fb), "", "", "", "",
+                    fmt::format("too few rows to measure ({} and {} values; {} needed)",
+                                d.baseline_values, d.current_values, o.min_rows)});
+          break;
+        case stats::DriftStatus::kOnlyInBaseline:
+        case stats::DriftStatus::kOnlyInCurrent:
+          t.AddRow({d.feature, Center(*fa), Center(*fb), "", "", "", "",
+                    d.status == stats::DriftStatus::kOnlyInBaseline
+                        ? "values in the baseline only"
+                        : "values in the current data only"});
+          break;
+      }
     }
     t.Print(stdout, TerminalWidth(stdout));
-    fmt::print("\n{} of {} measures over their threshold\n", exceeded, drift.size());
+    fmt::print("\n{} of {} over their threshold", exceeded,
+               Counted(measures, "measure", "measures"));
+    if (too_few > 0)
+      fmt::print("; {} too few rows to measure", Counted(too_few, "feature has", "features have"));
+    if (one_sided > 0)
+      fmt::print("; {} values on one side only",
+                 Counted(one_sided, "feature has", "features have"));
+    fmt::print("\n");
   }
-  return fail_on_drift && exceeded > 0 ? kExitFailure : kExitOk;
+  return fail_on_drift && (exceeded > 0 || one_sided > 0) ? kExitFailure : kExitOk;
 }
 
 }  // namespace
@@ -190,10 +247,13 @@ void AddStatsCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
   auto* stats = app.add_subcommand("stats", "statistics of datasets");
   stats->require_subcommand(1);
   auto* compute = stats->add_subcommand(
-      "compute", "per-feature statistics of a CSV or Lathe columnar (.lcol) file");
+      "compute",
+      "per-feature statistics of a CSV, JSON Lines (.jsonl, .ndjson) or Lathe columnar (.lcol) "
+      "file, or of an Examples artifact's splits");
   auto path = std::make_shared<std::string>();
   auto threads = std::make_shared<int>(0);
-  compute->add_option("DATA", *path, "a CSV file or an .lcol file")->required();
+  compute->add_option("DATA", *path, "a CSV, JSON Lines or .lcol file, or an artifact directory")
+      ->required();
   compute->add_option("--threads", *threads, "parsing threads (default: one per core)")
       ->check(CLI::Range(1, 256));
   auto full = std::make_shared<bool>(false);
@@ -218,11 +278,19 @@ void AddStatsCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
   compare->add_option(
       "--threshold", *thresholds,
       "MEASURE=VALUE (linf, js, psi; defaults 0.1, 0.1, 0.2) or FEATURE.MEASURE=VALUE");
-  compare->add_flag("--fail-on-drift", *fail, "exit 1 when a measure is over its threshold");
+  compare->add_flag("--fail-on-drift", *fail,
+                    "exit 1 when a measure is over its threshold or a feature has values on one "
+                    "side only");
+  auto min_rows = std::make_shared<int64_t>(stats::DriftOptions().min_rows);
+  compare
+      ->add_option("--min-rows", *min_rows,
+                   "fewer values than this on either side: too few rows to measure")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
+      ->capture_default_str();
   compare->add_option("--threads", *threads, "parsing threads (default: one per core)")
       ->check(CLI::Range(1, 256));
-  compare->callback([&g, &exit_code, a, b, thresholds, fail, threads] {
-    exit_code = StatsCompare(g, *a, *b, *thresholds, *fail, *threads);
+  compare->callback([&g, &exit_code, a, b, thresholds, fail, threads, min_rows] {
+    exit_code = StatsCompare(g, *a, *b, *thresholds, *fail, *threads, *min_rows);
   });
 }
 

@@ -1,4 +1,5 @@
-// Plain-text tables for terminal output: aligned columns, long cells shortened to fit the
+// Plain-text tables for terminal output: columns aligned by display width (CJK and other wide
+// characters take two columns), cells kept on one line, long cells shortened to fit the
 // terminal width when printing to a terminal.
 #pragma once
 
@@ -11,7 +12,8 @@ namespace lathe::cli {
 class Table {
  public:
   explicit Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
-  void AddRow(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
+  // Line breaks and control characters in cells are shown escaped ("a\nb"), so rows stay rows.
+  void AddRow(std::vector<std::string> cells);
   size_t size() const { return rows_.size(); }
   // `width` 0 means no limit; otherwise the widest columns are shortened with "…".
   void Print(std::FILE* out, size_t width) const;

@@ -119,6 +119,14 @@ Status ForEachRowGroupParallel(const std::vector<fs::path>& dirs, const std::str
                                const std::function<void(size_t tasks)>& on_tasks,
                                const std::function<Status(size_t task, const data::Batch&)>& fn) {
   LATHE_ASSIGN_OR_RETURN(auto files, OpenSplit(dirs, split, columns));
+  int64_t rows = 0;
+  for (const auto& f : files) rows += f.reader->rows();
+  if (rows == 0) {
+    std::string where;
+    for (const auto& d : dirs) where += (where.empty() ? "" : ", ") + d.string();
+    return InvalidArgumentError(fmt::format(
+        "the {} split has 0 rows (in {}): nothing to learn from or measure", split, where));
+  }
   std::vector<std::pair<const SplitFile*, size_t>> tasks;
   for (const auto& f : files)
     for (size_t g = 0; g < f.reader->row_groups(); ++g) tasks.emplace_back(&f, g);

@@ -43,7 +43,8 @@ std::map<std::string, std::filesystem::path> SplitFiles(const std::filesystem::p
 
 // Calls `fn` with each row group of a split of each Examples directory. With `columns`, only
 // those columns are read (the ones the file has: a missing one is the consumer's error to
-// report). NOT_FOUND names a missing split.
+// report). NOT_FOUND names a missing split; INVALID_ARGUMENT says "the train split has 0 rows"
+// when the split is empty, before any work.
 Status ForEachRowGroup(const std::vector<std::filesystem::path>& dirs, const std::string& split,
                        const std::vector<std::string>* columns,
                        const std::function<Status(const data::Batch&)>& fn);

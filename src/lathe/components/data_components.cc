@@ -8,6 +8,7 @@
 
 #include "lathe/components/component_util.h"
 #include "lathe/components/model_components.h"
+#include "lathe/core/strings.h"
 #include "lathe/data/columnar.h"
 #include "lathe/data/csv.h"
 #include "lathe/data/table_file.h"
@@ -34,7 +35,8 @@ namespace {
 class StatisticsGen final : public pipeline::Component {
  public:
   std::string type() const override { return "StatisticsGen"; }
-  std::string version() const override { return "2"; }  // 2: records the span
+  // 2: records the span; 3: NaN is missing, infinities counted apart, interpolated quantiles
+  std::string version() const override { return "3"; }
   Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
     LATHE_RETURN_IF_ERROR(NoCommand(node, source, field));
     LATHE_RETURN_IF_ERROR(
@@ -75,14 +77,17 @@ class StatisticsGen final : public pipeline::Component {
 class SchemaGen final : public pipeline::Component {
  public:
   std::string type() const override { return "SchemaGen"; }
-  std::string version() const override { return "1"; }
+  // 2: no numeric ranges unless range_margin; inferred domains with min_domain_mass
+  std::string version() const override { return "2"; }
   Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
     LATHE_RETURN_IF_ERROR(NoCommand(node, source, field));
     LATHE_RETURN_IF_ERROR(
         pipeline::CheckParams(node, source, field,
                               {{"split", ParamKind::kString, false, "train"},
                                {"schema_file", ParamKind::kString},
-                               {"max_domain", ParamKind::kPositiveInt, false, 100}}));
+                               {"max_domain", ParamKind::kPositiveInt, false, 100},
+                               {"min_domain_mass", ParamKind::kFraction, false, 0.99},
+                               {"range_margin", ParamKind::kFraction}}));
     LATHE_RETURN_IF_ERROR(RequireInputs(node, source, field, {"statistics"}));
     // A curated schema file is part of the node's definition: declare it as code so that editing
     // it invalidates the cache.
@@ -103,8 +108,11 @@ class SchemaGen final : public pipeline::Component {
     LATHE_ASSIGN_OR_RETURN(fs::path dir, OneInput(r, "statistics"));
     std::string split = r.parameters["split"].get<std::string>();
     LATHE_ASSIGN_OR_RETURN(auto s, ReadStats(dir / (split + ".json")));
-    auto schema =
-        stats::InferSchema(s, {.max_domain_size = r.parameters["max_domain"].get<size_t>()});
+    stats::InferOptions infer{.max_domain_size = r.parameters["max_domain"].get<size_t>(),
+                              .min_domain_mass = r.parameters["min_domain_mass"].get<double>()};
+    if (r.parameters.contains("range_margin"))
+      infer.range_margin = r.parameters["range_margin"].get<double>();
+    auto schema = stats::InferSchema(s, infer);
     std::ofstream(out) << schema.ToYaml();
     result.output_properties["schema"]["curated"] = false;
     return Status::Ok();
@@ -114,13 +122,15 @@ class SchemaGen final : public pipeline::Component {
 class ExampleValidator final : public pipeline::Component {
  public:
   std::string type() const override { return "ExampleValidator"; }
-  std::string version() const override { return "1"; }
+  // 2: non-finite values; drift needs enough rows and reports features on one side only
+  std::string version() const override { return "2"; }
   Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
     LATHE_RETURN_IF_ERROR(NoCommand(node, source, field));
     LATHE_RETURN_IF_ERROR(
         pipeline::CheckParams(node, source, field,
                               {{"stop_on_anomalies", ParamKind::kBool, false, false},
-                               {"thresholds", ParamKind::kObject}}));
+                               {"thresholds", ParamKind::kObject},
+                               {"min_rows", ParamKind::kPositiveInt, false, 50}}));
     LATHE_RETURN_IF_ERROR(
         RequireInputs(node, source, field, {"statistics", "schema"}, {"baseline"}));
     node.outputs = {{"anomalies", standard::kAnomalies}};
@@ -136,6 +146,7 @@ class ExampleValidator final : public pipeline::Component {
       LATHE_ASSIGN_OR_RETURN(baseline_dir, OneInput(r, "baseline"));
     }
     stats::DriftOptions drift;
+    drift.min_rows = r.parameters["min_rows"].get<int64_t>();
     if (r.parameters.contains("thresholds"))
       for (auto it = r.parameters["thresholds"].begin(); it != r.parameters["thresholds"].end();
            ++it)
@@ -150,34 +161,24 @@ class ExampleValidator final : public pipeline::Component {
       auto anomalies = stats::Validate(s, schema);
       if (baseline_dir && fs::exists(*baseline_dir / (split + ".json"))) {
         LATHE_ASSIGN_OR_RETURN(auto base, ReadStats(*baseline_dir / (split + ".json")));
-        for (const auto& d : stats::CompareStats(base, s, drift))
-          if (d.exceeded())
-            anomalies.push_back(
-                {d.feature, "drift",
-                 fmt::format("{} {:.4f} over {:g}", d.measure, d.value, d.threshold), d.value,
-                 d.threshold});
+        for (auto& a : stats::DriftAnomalies(stats::CompareStats(base, s, drift)))
+          anomalies.push_back(std::move(a));
       }
-      nlohmann::json list = nlohmann::json::array();
-      for (const auto& a : anomalies) {
-        list.push_back({{"feature", a.feature},
-                        {"kind", a.kind},
-                        {"description", a.description},
-                        {"value", a.value},
-                        {"threshold", a.threshold}});
-        if (first.empty())
-          first = fmt::format("{} split, {}: {} ({})", split, a.feature, a.kind, a.description);
-      }
+      if (!anomalies.empty() && first.empty())
+        first = fmt::format("{} split, {}: {} ({})", split, anomalies[0].feature, anomalies[0].kind,
+                            anomalies[0].description);
       count += static_cast<int64_t>(anomalies.size());
-      report["splits"][split] = list;
+      report["splits"][split] = stats::AnomaliesToJson(anomalies);
     }
     report["count"] = count;
     std::ofstream(r.output_dirs.at("anomalies") / "anomalies.json") << report.dump(2) << "\n";
     std::ofstream(r.log_path, std::ios::app)
-        << fmt::format("{} anomalies{}{}\n", count, first.empty() ? "" : "; first: ", first);
+        << fmt::format("{}{}{}\n", Counted(count, "anomaly", "anomalies"),
+                       first.empty() ? "" : "; first: ", first);
     result.output_properties["anomalies"]["count"] = count;
     if (count > 0 && r.parameters["stop_on_anomalies"].get<bool>())
-      return FailedPreconditionError(
-          fmt::format("{} anomalies (first: {}); see the Anomalies output", count, first));
+      return FailedPreconditionError(fmt::format("{} (first: {}); see the Anomalies output",
+                                                 Counted(count, "anomaly", "anomalies"), first));
     return Status::Ok();
   }
 };

@@ -118,8 +118,22 @@ class ExampleGen final : public pipeline::Component {
       return files.Write(b, target);
     });
     if (!report.ok()) return report.status();
+    if (report->rows == 0)
+      return InvalidArgumentError(fmt::format(
+          "{}: no data rows{}; an Examples artifact needs at least one row in every split (check "
+          "that the input pattern picks the file you meant)",
+          input.path,
+          report->bad_rows > 0 ? fmt::format(" ({} bad rows skipped)", report->bad_rows)
+                               : " (only a header)"));
     LATHE_ASSIGN_OR_RETURN(
         auto rows, files.Close(report->schema, {{"span", input.span}, {"version", input.version}}));
+    for (size_t s = 0; s < plan.names().size(); ++s)
+      if (rows[s] == 0)
+        return InvalidArgumentError(
+            fmt::format("{}: split '{}' has no rows of the {} read; {}", input.path,
+                        plan.names()[s], report->rows,
+                        plan.by_range() ? "check its range against the values of the range feature"
+                                        : "give it more hash buckets, or use more data"));
     result.output_properties["examples"] = ExamplesProperties(input, plan, rows, *report);
     std::ofstream(r.log_path, std::ios::app)
         << fmt::format("read {} rows from {} (span {}, version {}), {} bad rows skipped\n",
@@ -148,10 +162,10 @@ class ExampleGen final : public pipeline::Component {
                                                  const std::vector<int64_t>& rows,
                                                  const data::CsvReport& report) {
     namespace standard = metadata::standard;
-    metadata::Properties props = {{standard::kSpan, input.span},
-                                  {standard::kVersion, input.version},
-                                  {"source", input.path},
-                                  {"bad_rows", report.bad_rows}};
+    metadata::Properties props = {{"source", input.path}, {"bad_rows", report.bad_rows}};
+    // Data read without span placeholders has no span (rather than span 0).
+    if (input.has_span) props[standard::kSpan] = input.span;
+    if (input.has_span || input.version > 0) props[standard::kVersion] = input.version;
     if (plan.by_range()) props["rows_outside_ranges"] = plan.outside();
     std::string names;
     for (size_t s = 0; s < plan.names().size(); ++s) {

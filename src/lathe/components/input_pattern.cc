@@ -66,6 +66,7 @@ Result<std::optional<InputFile>> InputPattern::Match(const fs::path& path) const
           fmt::format("{}: {{{}}} is {}, which does not fit a 64-bit number", path.string(),
                       groups_[g], digits));
     if (groups_[g] == "SPAN") f.span = v;
+    f.has_span = f.has_span || groups_[g] != "VERSION";
     if (groups_[g] == "VERSION") f.version = v;
     if (groups_[g] == "YYYY") y = v;
     if (groups_[g] == "MM") mo = v;

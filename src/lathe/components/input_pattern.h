@@ -23,6 +23,7 @@ struct InputFile {
   std::string path;
   int64_t span = 0;
   int64_t version = 0;
+  bool has_span = false;  // the pattern has span or date placeholders: the data has a span
 };
 
 class InputPattern {

@@ -1,5 +1,7 @@
 #include "lathe/core/strings.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
@@ -61,6 +63,22 @@ std::optional<double> ParseDouble(std::string_view s) {
 
 namespace {
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+}
+
+std::string Counted(long long n, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+std::string ShortestNumber(double v) {
+  return fmt::format("{}", v);
+}
+
+std::pair<std::string, std::string> DistinctNumbers(double a, double b, int digits) {
+  for (int d = digits; d < 17; ++d) {
+    std::string ta = fmt::format("{:.{}g}", a, d), tb = fmt::format("{:.{}g}", b, d);
+    if (ta != tb || a == b) return {ta, tb};
+  }
+  return {ShortestNumber(a), ShortestNumber(b)};
 }
 
 std::string Base64Encode(std::string_view bytes) {

@@ -70,6 +70,10 @@ void Column::AppendInt(int64_t v) {
 }
 
 void Column::AppendDouble(double v) {
+  if (std::isnan(v)) {  // NaN is missing, whatever wrote it
+    AppendNull();
+    return;
+  }
   valid_.push_back(1);
   doubles_.push_back(v);
 }

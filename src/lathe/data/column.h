@@ -43,6 +43,8 @@ class Column {
 
   void AppendNull();
   void AppendInt(int64_t v);
+  // NaN is appended as a missing value: a double column holds no NaN values. Infinities are
+  // values (statistics count them apart as non-finite; feature ops read them as missing).
   void AppendDouble(double v);
   void AppendBool(bool v);
   void AppendString(std::string_view v);
@@ -91,7 +93,8 @@ struct Batch {
 Status AppendRows(Batch& into, const Batch& from);
 
 // Parses text as a value of `type`; nullopt when it does not fit. Integers accept an optional
-// sign; doubles also accept "nan", "inf"; booleans true/false in any case, and 1/0.
+// sign; doubles also accept "nan" (which columns store as missing) and "inf"; booleans
+// true/false in any case, and 1/0.
 std::optional<int64_t> ParseInt64(std::string_view s);
 std::optional<double> ParseFloat64(std::string_view s);
 std::optional<bool> ParseBoolean(std::string_view s);

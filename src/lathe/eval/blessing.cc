@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "lathe/core/strings.h"
+
 namespace lathe::eval {
 
 Result<std::vector<Threshold>> ParseThresholds(const nlohmann::json& j, std::string* error_path) {
@@ -106,8 +108,14 @@ Blessing Decide(const ModelMetrics& candidate, const ModelMetrics* baseline,
       if (!why.empty()) {
         add(fmt::format("{}: {}", name, why), false);
       } else {
-        if (t.lower) add(fmt::format("{} {:.6g} >= {:g}", name, v, *t.lower), v >= *t.lower);
-        if (t.upper) add(fmt::format("{} {:.6g} <= {:g}", name, v, *t.upper), v <= *t.upper);
+        if (t.lower) {
+          auto [tv, tt] = DistinctNumbers(v, *t.lower);
+          add(fmt::format("{} {} >= {}", name, tv, tt), v >= *t.lower);
+        }
+        if (t.upper) {
+          auto [tv, tt] = DistinctNumbers(v, *t.upper);
+          add(fmt::format("{} {} <= {}", name, tv, tt), v <= *t.upper);
+        }
       }
     }
     if (!t.min_improvement && !t.min_relative_improvement) continue;
@@ -125,14 +133,18 @@ Blessing Decide(const ModelMetrics& candidate, const ModelMetrics* baseline,
     }
     const bool higher = t.higher_is_better ? *t.higher_is_better : *HigherIsBetter(t.metric);
     const double improvement = higher ? v - base : base - v;
-    if (t.min_improvement)
-      add(fmt::format("{} {:.6g} vs baseline {:.6g}: improvement {:+.6g} >= {:g}", name, v, base,
-                      improvement, *t.min_improvement),
+    const auto [tv, tb] = DistinctNumbers(v, base);
+    if (t.min_improvement) {
+      auto [ti, tm] = DistinctNumbers(improvement, *t.min_improvement);
+      add(fmt::format("{} {} vs baseline {}: improvement {}{} >= {}", name, tv, tb,
+                      improvement >= 0 ? "+" : "", ti, tm),
           improvement >= *t.min_improvement);
+    }
     if (t.min_relative_improvement) {
       const double rel = base != 0 ? improvement / std::abs(base) : NAN;
-      add(fmt::format("{} {:.6g} vs baseline {:.6g}: relative improvement {:+.4g} >= {:g}", name, v,
-                      base, rel, *t.min_relative_improvement),
+      auto [tr, tm] = DistinctNumbers(rel, *t.min_relative_improvement, 4);
+      add(fmt::format("{} {} vs baseline {}: relative improvement {}{} >= {}", name, tv, tb,
+                      rel >= 0 ? "+" : "", tr, tm),
           !std::isnan(rel) && rel >= *t.min_relative_improvement);
     }
   }

@@ -14,6 +14,8 @@ bool Fits(const nlohmann::json& v, ParamKind kind) {
       return v.is_number_integer() && v.get<int64_t>() > 0;
     case ParamKind::kNumber:
       return v.is_number();
+    case ParamKind::kFraction:
+      return v.is_number() && v.get<double>() >= 0 && v.get<double>() <= 1;
     case ParamKind::kBool:
       return v.is_boolean();
     case ParamKind::kObject:
@@ -37,6 +39,8 @@ const char* Expected(ParamKind kind) {
       return "a positive whole number";
     case ParamKind::kNumber:
       return "a number";
+    case ParamKind::kFraction:
+      return "a number from 0 to 1";
     case ParamKind::kBool:
       return "true or false";
     case ParamKind::kObject:

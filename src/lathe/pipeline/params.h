@@ -11,7 +11,17 @@
 
 namespace lathe::pipeline {
 
-enum class ParamKind { kString, kPositiveInt, kNumber, kBool, kObject, kStringList, kList };
+// kFraction: a number from 0 to 1.
+enum class ParamKind {
+  kString,
+  kPositiveInt,
+  kNumber,
+  kFraction,
+  kBool,
+  kObject,
+  kStringList,
+  kList
+};
 
 struct ParamRule {
   const char* name;

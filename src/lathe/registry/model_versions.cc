@@ -107,8 +107,12 @@ Result<PushedVersion> DescribePushedVersion(MetadataStore& store, const Artifact
       LATHE_ASSIGN_OR_RETURN(auto tin, InputsOf(store, *trainer));
       if (tin.count("examples")) {
         LATHE_ASSIGN_OR_RETURN(auto examples, store.GetArtifacts(tin["examples"]));
-        for (const auto& ex : examples)
-          v.spans.emplace_back(ex.id, IntProperty(ex, standard::kSpan));
+        for (const auto& ex : examples) {
+          auto span = ex.custom_properties.find(standard::kSpan);
+          v.spans.emplace_back(ex.id, span != ex.custom_properties.end()
+                                          ? std::optional<int64_t>(IntProperty(ex, standard::kSpan))
+                                          : std::nullopt);
+        }
       }
     }
   }

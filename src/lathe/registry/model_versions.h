@@ -23,10 +23,11 @@ struct PushedVersion {
   metadata::Artifact pushed;  // the PushedModel artifact
   std::string name;
   int64_t version = 0;
-  std::string destination;                         // the version's directory
-  int64_t model_id = 0;                            // the Model artifact
-  std::string run;                                 // the run that pushed it
-  std::vector<std::pair<int64_t, int64_t>> spans;  // (Examples artifact, span) it trained on
+  std::string destination;  // the version's directory
+  int64_t model_id = 0;     // the Model artifact
+  std::string run;          // the run that pushed it
+  // (Examples artifact, span) it trained on; no span for data read without span placeholders.
+  std::vector<std::pair<int64_t, std::optional<int64_t>>> spans;
   std::optional<metadata::Artifact> evaluation;
   std::optional<metadata::Artifact> blessing;
 };

@@ -16,6 +16,10 @@ using data::ColumnType;
 
 void NumericStats::Add(double v) {
   if (std::isnan(v)) return;
+  if (std::isinf(v)) {
+    ++non_finite;
+    return;
+  }
   if (count == 0) min = max = v;
   min = std::min(min, v);
   max = std::max(max, v);
@@ -50,11 +54,19 @@ std::vector<std::pair<double, uint64_t>> Sorted(
 double NumericStats::Quantile(double q) const {
   if (count == 0) return std::numeric_limits<double>::quiet_NaN();
   if (!exact) return std::clamp(sketch.Quantile(q), min, max);
-  uint64_t rank = static_cast<uint64_t>(std::clamp(q, 0.0, 1.0) * static_cast<double>(count - 1));
+  // Linear interpolation between the values at the ranks around q * (count - 1), as numpy and
+  // pandas do: the median of [1, 3] is 2.
+  const double h = std::clamp(q, 0.0, 1.0) * static_cast<double>(count - 1);
+  const uint64_t below = static_cast<uint64_t>(h);
+  const double frac = h - static_cast<double>(below);
   uint64_t seen = 0;
-  for (const auto& [v, c] : Sorted(values)) {
-    seen += c;
-    if (seen > rank) return v;
+  const auto sorted = Sorted(values);
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    seen += sorted[i].second;
+    if (seen <= below) continue;
+    // The value at rank `below` is sorted[i]; the next rank is the same value or the next one.
+    if (frac == 0 || seen > below + 1 || i + 1 == sorted.size()) return sorted[i].first;
+    return sorted[i].first + frac * (sorted[i + 1].first - sorted[i].first);
   }
   return max;
 }
@@ -68,12 +80,15 @@ uint64_t NumericStats::CountBetween(double lo, double hi) const {
 }
 
 Status NumericStats::Merge(const NumericStats& o) {
+  non_finite += o.non_finite;
   if (o.count == 0) return Status::Ok();
   if (!o.exact && !exact && o.sketch.alpha() != sketch.alpha())
     return FailedPreconditionError(
         "cannot merge statistics with quantile sketches of different accuracy");
   if (count == 0) {
+    const int64_t nf = non_finite;
     *this = o;
+    non_finite = nf;
     return Status::Ok();
   }
   // Chan et al.: combine counts, means and squared deviations of two parts.
@@ -127,25 +142,63 @@ std::vector<double> NumericStats::QuantileEdges(int buckets) const {
   return edges;
 }
 
+namespace {
+// Characters (code points) of UTF-8 text: bytes that do not continue a character.
+int64_t Utf8Length(std::string_view v) {
+  int64_t n = 0;
+  for (char c : v) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+}  // namespace
+
+namespace {
+
+// Misra-Gries: with `counts` full and a value not in it, every counter goes down by one (the new
+// value's single occurrence is spent against them) and counters at zero leave. Each such step
+// removes kExactLimit + 1 occurrences from view, so there are at most count / (kExactLimit + 1)
+// of them: the bound on how much any count is short.
+void DecrementAll(CategoricalStats& c) {
+  for (auto it = c.counts.begin(); it != c.counts.end();)
+    it = --it->second == 0 ? c.counts.erase(it) : std::next(it);
+  ++c.count_error;
+}
+
+// Keeps the kExactLimit largest counts after a merge: subtracting the next largest count from
+// every counter (the mergeable form of Misra-Gries, Agarwal et al. 2012), which adds it to the
+// error bound.
+void Shrink(CategoricalStats& c) {
+  if (c.counts.size() <= CategoricalStats::kExactLimit) return;
+  std::vector<int64_t> values;
+  values.reserve(c.counts.size());
+  for (const auto& [v, n] : c.counts) values.push_back(n);
+  auto kth = values.begin() + static_cast<long>(CategoricalStats::kExactLimit);
+  std::nth_element(values.begin(), kth, values.end(), std::greater<>());
+  const int64_t cut = *kth;  // the (kExactLimit + 1)-th largest count
+  for (auto it = c.counts.begin(); it != c.counts.end();) {
+    it->second -= cut;
+    it = it->second <= 0 ? c.counts.erase(it) : std::next(it);
+  }
+  c.count_error += cut;
+  c.exact = false;
+}
+
+}  // namespace
+
 void CategoricalStats::Add(std::string_view v) {
-  int64_t len = static_cast<int64_t>(v.size());
+  int64_t len = Utf8Length(v);
   if (count == 0) min_length = max_length = len;
   min_length = std::min(min_length, len);
   max_length = std::max(max_length, len);
   total_length += static_cast<double>(len);
   ++count;
   distinct.Add(v);
-  if (exact) {
-    auto it = counts.find(v);
-    if (it != counts.end()) {
-      ++it->second;
-    } else if (counts.size() < kExactLimit) {
-      counts.emplace(std::string(v), 1);
-    } else {
-      exact = false;  // from here on only values already seen are counted
-    }
-  } else if (auto it = counts.find(v); it != counts.end()) {
+  if (auto it = counts.find(v); it != counts.end()) {
     ++it->second;
+  } else if (counts.size() < kExactLimit) {
+    counts.emplace(std::string(v), 1);
+  } else {
+    exact = false;
+    DecrementAll(*this);
   }
 }
 
@@ -161,16 +214,15 @@ void CategoricalStats::Merge(const CategoricalStats& o) {
   count += o.count;
   distinct.Merge(o.distinct);
   exact = exact && o.exact;
+  count_error += o.count_error;
   for (const auto& [v, c] : o.counts) {
     auto it = counts.find(v);
-    if (it != counts.end()) {
+    if (it != counts.end())
       it->second += c;
-    } else if (counts.size() < kExactLimit) {
+    else
       counts.emplace(v, c);
-    } else {
-      exact = false;
-    }
   }
+  Shrink(*this);
 }
 
 double CategoricalStats::Unique() const {
@@ -227,7 +279,10 @@ void DatasetStats::Add(const data::Batch& b, const std::vector<uint32_t>& rows) 
           f.num.Add(static_cast<double>(col.int_at(r)));
           break;
         case ColumnType::kDouble:
-          f.num.Add(col.double_at(r));
+          if (std::isnan(col.double_at(r)))
+            ++f.missing;  // columns written before NaN was stored as missing
+          else
+            f.num.Add(col.double_at(r));
           break;
         case ColumnType::kBool:
           f.cat.Add(col.bool_at(r) ? "true" : "false");
@@ -277,6 +332,7 @@ nlohmann::json DatasetStats::ToJson(int buckets, size_t top_k) const {
     if (f.numeric()) {
       const NumericStats& n = f.num;
       j["count"] = n.count;
+      j["non_finite"] = n.non_finite;
       j["mean"] = Number(n.count ? n.mean : NAN);
       j["stddev"] = Number(n.stddev());
       j["min"] = Number(n.count ? n.min : NAN);
@@ -297,9 +353,11 @@ nlohmann::json DatasetStats::ToJson(int buckets, size_t top_k) const {
       nlohmann::json values = nlohmann::json::array();
       for (const auto& [v, c] : Sorted(n.values)) values.push_back({v, c});
       j["quantiles_exact"] = n.exact;
-      j["state"] = {{"count", n.count}, {"zeros", n.zeros}, {"mean", n.mean},
-                    {"m2", n.m2},       {"min", n.min},     {"max", n.max},
-                    {"exact", n.exact}, {"values", values}, {"sketch", n.sketch.ToJson()}};
+      j["state"] = {{"count", n.count}, {"non_finite", n.non_finite},
+                    {"zeros", n.zeros}, {"mean", n.mean},
+                    {"m2", n.m2},       {"min", n.min},
+                    {"max", n.max},     {"exact", n.exact},
+                    {"values", values}, {"sketch", n.sketch.ToJson()}};
     } else {
       const CategoricalStats& c = f.cat;
       j["count"] = c.count;
@@ -308,12 +366,14 @@ nlohmann::json DatasetStats::ToJson(int buckets, size_t top_k) const {
       nlohmann::json top = nlohmann::json::array();
       for (const auto& [v, n] : c.Top(top_k)) top.push_back({{"value", v}, {"count", n}});
       j["top"] = top;
+      j["top_count_error"] = c.count_error;  // counts in `top` may be this much too low
       j["length"] = {{"min", c.min_length},
                      {"max", c.max_length},
                      {"mean", c.count ? c.total_length / static_cast<double>(c.count) : 0.0}};
       j["state"] = {{"count", c.count},
                     {"exact", c.exact},
                     {"counts", c.counts},
+                    {"count_error", c.count_error},
                     {"distinct", c.distinct.ToJson()},
                     {"min_length", c.min_length},
                     {"max_length", c.max_length},
@@ -336,6 +396,7 @@ Result<DatasetStats> DatasetStats::FromJson(const nlohmann::json& j) {
       const auto& st = fj.at("state");
       if (f.numeric()) {
         f.num.count = st.at("count").get<int64_t>();
+        f.num.non_finite = st.value("non_finite", int64_t{0});
         f.num.zeros = st.at("zeros").get<int64_t>();
         f.num.mean = st.at("mean").get<double>();
         f.num.m2 = st.at("m2").get<double>();
@@ -350,6 +411,7 @@ Result<DatasetStats> DatasetStats::FromJson(const nlohmann::json& j) {
         f.cat.exact = st.at("exact").get<bool>();
         for (const auto& [v, c] : st.at("counts").items())
           f.cat.counts.emplace(v, c.get<int64_t>());
+        f.cat.count_error = st.value("count_error", int64_t{0});
         LATHE_ASSIGN_OR_RETURN(f.cat.distinct, DistinctSketch::FromJson(st.at("distinct")));
         f.cat.min_length = st.at("min_length").get<int64_t>();
         f.cat.max_length = st.at("max_length").get<int64_t>();

@@ -2,12 +2,15 @@
 // merged equal the statistics of the whole (exactly for counts, moments, extremes and exact
 // categorical counts; within the sketches' stated bounds for quantiles and large distinct counts).
 //
-// Numeric features (int64, double): count, missing, mean, standard deviation (population), min,
-// max, zeros, quantiles and histograms (exact up to 4,096 distinct values, else within a relative
-// error of 0.5%), equal-width and quantile histograms.
-// Categorical features (string, bool): count, missing, distinct values (exact up to 100,000
-// distinct, an estimate with about 0.8% error beyond), top values with counts, string lengths.
-// Not thread-safe: build one per thread and Merge.
+// One rule for every feature: count + missing + non_finite = rows. `count` is the values that
+// statistics are made of; `missing` is empty fields, missing-value markers and NaN; `non_finite`
+// is +inf and -inf (numeric features only), which no mean, extreme or quantile includes.
+// Numeric features (int64, double): count, missing, non-finite, mean, standard deviation
+// (population), min, max, zeros, quantiles and histograms (exact up to 4,096 distinct values, else
+// within a relative error of 0.5%), equal-width and quantile histograms. Categorical features
+// (string, bool): count, missing, distinct values (exact up to 100,000 distinct, an estimate with
+// about 0.8% error beyond), top values with counts, string lengths. Not thread-safe: build one per
+// thread and Merge.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +31,8 @@ struct NumericStats {
   // Up to this many distinct values are counted exactly, so quantiles and histograms of
   // low-cardinality features (years, ratings, small counts) are exact; beyond, the sketch answers.
   static constexpr size_t kExactLimit = 4096;
-  int64_t count = 0;  // present values
+  int64_t count = 0;       // finite values
+  int64_t non_finite = 0;  // +inf and -inf, counted apart
   int64_t zeros = 0;
   double mean = 0, m2 = 0;  // running mean and sum of squared deviations
   double min = 0, max = 0;
@@ -37,10 +41,13 @@ struct NumericStats {
   std::unordered_map<double, uint64_t>
       values;  // every distinct value with its count, while `exact`
 
+  // Adds a value: NaN is ignored (the caller counts it missing), infinities count as non_finite.
   void Add(double v);
   Status Merge(const NumericStats& other);
   double stddev() const;  // population standard deviation; NaN when empty
-  // Exact while `exact`; otherwise within the sketch's relative error, clamped to [min, max].
+  // The q-quantile, q in [0, 1]: while `exact`, interpolated linearly between the two nearest
+  // ranks (numpy's default; an integer feature may have a fractional median); otherwise within
+  // the sketch's relative error, clamped to [min, max]. NaN when there are no values.
   double Quantile(double q) const;
   uint64_t CountBetween(double lo, double hi) const;
   // Ends exact counting: the values move into the sketch.
@@ -57,19 +64,25 @@ struct StringHash {
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
+// Value counts are exact up to kExactLimit distinct values. Beyond, `counts` is a Misra-Gries
+// heavy-hitters summary of at most kExactLimit counters (as TFDV keeps for top-k): every value
+// that occurs more than count / (kExactLimit + 1) times is in it, whatever the order of the rows,
+// and each kept count is at most `count_error` below the true count (never above).
 struct CategoricalStats {
   static constexpr size_t kExactLimit = 100000;
   int64_t count = 0;
-  bool exact = true;  // `counts` holds every distinct value
+  bool exact = true;  // `counts` holds every distinct value, exactly
   std::unordered_map<std::string, int64_t, StringHash, std::equal_to<>> counts;
+  int64_t count_error = 0;  // how far below its true count any count in `counts` may be
   DistinctSketch distinct;
-  int64_t min_length = 0, max_length = 0;
+  int64_t min_length = 0, max_length = 0;  // in characters (UTF-8 code points), not bytes
   double total_length = 0;
 
   void Add(std::string_view v);
   void Merge(const CategoricalStats& other);
   double Unique() const;
-  // The k most frequent values (ties by value), with counts.
+  // The k most frequent values (ties by value), with counts (lower bounds, within count_error,
+  // when not exact).
   std::vector<std::pair<std::string, int64_t>> Top(size_t k) const;
 };
 

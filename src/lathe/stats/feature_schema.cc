@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include "lathe/core/strings.h"
+
 namespace lathe::stats {
 
 using data::ColumnType;
@@ -26,20 +28,24 @@ FeatureSchema InferSchema(const DatasetStats& stats, const InferOptions& o) {
     spec.name = f.name;
     spec.type = f.type;
     spec.required = f.missing == 0;
-    if (f.numeric() && f.num.count > 0) {
-      spec.min = f.num.min;
-      spec.max = f.num.max;
-    } else if (!f.numeric() && f.cat.exact && f.cat.counts.size() <= o.max_domain_size) {
+    if (f.numeric() && f.num.count > 0 && o.range_margin) {
+      const double margin = *o.range_margin * (f.num.max - f.num.min);
+      spec.min = f.num.min - margin;
+      spec.max = f.num.max + margin;
+    } else if (!f.numeric() && f.cat.exact && f.cat.count > 0 &&
+               f.cat.counts.size() <= o.max_domain_size) {
       for (const auto& [v, n] : f.cat.counts) spec.domain.push_back(v);
       std::sort(spec.domain.begin(), spec.domain.end());
+      if (o.min_domain_mass < 1) spec.min_domain_mass = o.min_domain_mass;
     }
   }
   return schema;
 }
 
 std::string FeatureSchema::ToYaml() const {
+  // Numbers as their shortest exact text: 34.1, and 0.12345678901234567 reads back as itself.
+  auto number = [](double v) { return ShortestNumber(v); };
   YAML::Emitter out;
-  out.SetDoublePrecision(15);  // 34.1, not 34.100000000000001
   out << YAML::BeginMap << YAML::Key << "features" << YAML::Value << YAML::BeginSeq;
   for (const auto& f : features) {
     out << YAML::BeginMap;
@@ -47,14 +53,16 @@ std::string FeatureSchema::ToYaml() const {
     out << YAML::Key << "type" << YAML::Value << std::string(data::ColumnTypeName(f.type));
     out << YAML::Key << "required" << YAML::Value << f.required;
     if (f.max_missing_fraction)
-      out << YAML::Key << "max_missing_fraction" << YAML::Value << *f.max_missing_fraction;
+      out << YAML::Key << "max_missing_fraction" << YAML::Value << number(*f.max_missing_fraction);
     if (!f.domain.empty()) {
       out << YAML::Key << "domain" << YAML::Value << YAML::Flow << YAML::BeginSeq;
       for (const auto& v : f.domain) out << v;
       out << YAML::EndSeq;
     }
-    if (f.min) out << YAML::Key << "min" << YAML::Value << *f.min;
-    if (f.max) out << YAML::Key << "max" << YAML::Value << *f.max;
+    if (f.min_domain_mass)
+      out << YAML::Key << "min_domain_mass" << YAML::Value << number(*f.min_domain_mass);
+    if (f.min) out << YAML::Key << "min" << YAML::Value << number(*f.min);
+    if (f.max) out << YAML::Key << "max" << YAML::Value << number(*f.max);
     out << YAML::EndMap;
   }
   out << YAML::EndSeq << YAML::EndMap;
@@ -68,6 +76,7 @@ nlohmann::json FeatureSchema::ToJson() const {
         {"name", f.name}, {"type", data::ColumnTypeName(f.type)}, {"required", f.required}};
     if (f.max_missing_fraction) j["max_missing_fraction"] = *f.max_missing_fraction;
     if (!f.domain.empty()) j["domain"] = f.domain;
+    if (f.min_domain_mass) j["min_domain_mass"] = *f.min_domain_mass;
     if (f.min) j["min"] = *f.min;
     if (f.max) j["max"] = *f.max;
     fs.push_back(std::move(j));
@@ -100,11 +109,12 @@ Result<FeatureSchema> ParseFeatureSchema(const std::string& yaml, const std::str
       if (!n.IsMap()) return error(n, field, "expected a mapping");
       for (const auto& kv : n) {
         static const std::set<std::string> kKeys = {
-            "name", "type", "required", "max_missing_fraction", "domain", "min", "max"};
+            "name", "type", "required", "max_missing_fraction", "domain", "min_domain_mass",
+            "min",  "max"};
         if (!kKeys.count(kv.first.Scalar()))
           return error(kv.first, field + "." + kv.first.Scalar(),
                        "unknown field (expected name, type, required, max_missing_fraction, "
-                       "domain, min, max)");
+                       "domain, min_domain_mass, min, max)");
       }
       FeatureSpec f;
       if (!n["name"] || !n["name"].IsScalar()) return error(n, field, "missing field 'name'");
@@ -123,8 +133,20 @@ Result<FeatureSchema> ParseFeatureSchema(const std::string& yaml, const std::str
           return error(n["domain"], field + ".domain", "expected a list of values");
         for (const auto& v : n["domain"]) f.domain.push_back(v.Scalar());
       }
+      if (n["min_domain_mass"]) {
+        f.min_domain_mass = n["min_domain_mass"].as<double>();
+        if (!(*f.min_domain_mass >= 0 && *f.min_domain_mass <= 1))
+          return error(n["min_domain_mass"], field + ".min_domain_mass",
+                       "expected a fraction from 0 to 1");
+      }
+      if (n["max_missing_fraction"] &&
+          !(*f.max_missing_fraction >= 0 && *f.max_missing_fraction <= 1))
+        return error(n["max_missing_fraction"], field + ".max_missing_fraction",
+                     "expected a fraction from 0 to 1");
       if (n["min"]) f.min = n["min"].as<double>();
       if (n["max"]) f.max = n["max"].as<double>();
+      if (f.min && f.max && *f.min > *f.max)
+        return error(n["min"], field + ".min", "min is above max");
       schema.features.push_back(std::move(f));
     }
   } catch (const YAML::BadConversion& e) {
@@ -153,7 +175,10 @@ std::vector<Anomaly> Validate(const DatasetStats& stats, const FeatureSchema& sc
           {spec.name, "missing_feature", "the feature is in the schema but not in the data", 0, 0});
       continue;
     }
-    if (f->type != spec.type) {
+    // A feature without values has no type of its own (an all-empty column reads as text):
+    // only its missing values are checked.
+    const int64_t values = f->numeric() ? f->num.count + f->num.non_finite : f->cat.count;
+    if (f->type != spec.type && values > 0) {
       out.push_back({spec.name, "type_mismatch",
                      fmt::format("the data has type {}, the schema {}",
                                  data::ColumnTypeName(f->type), data::ColumnTypeName(spec.type)),
@@ -169,15 +194,23 @@ std::vector<Anomaly> Validate(const DatasetStats& stats, const FeatureSchema& sc
                      fmt::format("{:.2f}% of rows lack the feature", 100 * missing), missing,
                      *spec.max_missing_fraction});
     }
+    if (values == 0) continue;
     if (f->numeric()) {
-      if (spec.min && f->num.count > 0 && f->num.min < *spec.min)
-        out.push_back({spec.name, "out_of_range",
-                       fmt::format("minimum {:g} is below {:g}", f->num.min, *spec.min), f->num.min,
-                       *spec.min});
-      if (spec.max && f->num.count > 0 && f->num.max > *spec.max)
-        out.push_back({spec.name, "out_of_range",
-                       fmt::format("maximum {:g} is above {:g}", f->num.max, *spec.max), f->num.max,
-                       *spec.max});
+      if (f->num.non_finite > 0)
+        out.push_back({spec.name, "non_finite_values",
+                       fmt::format("{} {} infinite (+inf or -inf)", f->num.non_finite,
+                                   f->num.non_finite == 1 ? "value is" : "values are"),
+                       static_cast<double>(f->num.non_finite) / rows, 0});
+      if (spec.min && f->num.count > 0 && f->num.min < *spec.min) {
+        auto [tv, tb] = DistinctNumbers(f->num.min, *spec.min);
+        out.push_back({spec.name, "out_of_range", fmt::format("minimum {} is below {}", tv, tb),
+                       f->num.min, *spec.min});
+      }
+      if (spec.max && f->num.count > 0 && f->num.max > *spec.max) {
+        auto [tv, tb] = DistinctNumbers(f->num.max, *spec.max);
+        out.push_back({spec.name, "out_of_range", fmt::format("maximum {} is above {}", tv, tb),
+                       f->num.max, *spec.max});
+      }
     } else if (!spec.domain.empty()) {
       std::set<std::string, std::less<>> allowed(spec.domain.begin(), spec.domain.end());
       std::vector<std::pair<std::string, int64_t>> unexpected;
@@ -187,7 +220,9 @@ std::vector<Anomaly> Validate(const DatasetStats& stats, const FeatureSchema& sc
           unexpected.emplace_back(v, c);
           n += c;
         }
-      if (!unexpected.empty()) {
+      const double share = static_cast<double>(n) / static_cast<double>(f->cat.count);
+      const double allowed_share = spec.min_domain_mass ? 1 - *spec.min_domain_mass : 0;
+      if (!unexpected.empty() && share > allowed_share) {
         std::sort(unexpected.begin(), unexpected.end(), [](const auto& a, const auto& b) {
           return a.second != b.second ? a.second > b.second : a.first < b.first;
         });
@@ -196,8 +231,13 @@ std::vector<Anomaly> Validate(const DatasetStats& stats, const FeatureSchema& sc
           list += (list.empty() ? "" : ", ") +
                   fmt::format("'{}' ({})", unexpected[i].first, unexpected[i].second);
         if (unexpected.size() > 10) list += fmt::format(", and {} more", unexpected.size() - 10);
-        out.push_back({spec.name, "out_of_domain", fmt::format("unexpected values: {}", list),
-                       static_cast<double>(n) / rows, 0});
+        out.push_back({spec.name, "out_of_domain",
+                       allowed_share > 0
+                           ? fmt::format("{:.2f}% of values are outside the domain (at most "
+                                         "{:.4g}% may be): {}",
+                                         100 * share, 100 * allowed_share, list)
+                           : fmt::format("unexpected values: {}", list),
+                       share, allowed_share});
       }
     }
   }
@@ -206,6 +246,17 @@ std::vector<Anomaly> Validate(const DatasetStats& stats, const FeatureSchema& sc
       out.push_back(
           {f.name, "new_feature", "the feature is in the data but not in the schema", 0, 0});
   return out;
+}
+
+nlohmann::json AnomaliesToJson(const std::vector<Anomaly>& anomalies) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& a : anomalies)
+    list.push_back({{"feature", a.feature},
+                    {"kind", a.kind},
+                    {"description", a.description},
+                    {"value", a.value},
+                    {"threshold", a.threshold}});
+  return list;
 }
 
 }  // namespace lathe::stats

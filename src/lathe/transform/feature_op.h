@@ -10,7 +10,9 @@
 // are INVALID_ARGUMENT with a message that the caller prefixes with the feature ("feature 'x': ").
 #pragma once
 
+#include <cmath>
 #include <cstddef>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -54,12 +56,14 @@ class OptionReader {
 };
 
 // Where an op writes the features of a batch: the k-th output column (of OutputNames) of row r is
-// values[r * stride + k]. Every value starts as 0.
+// values[r * stride + k]. Every value starts as 0. A value that is not a finite float (NaN, an
+// infinity, a double beyond the float range) is written as NaN: missing, for every model.
 struct FeatureOutput {
   float* values = nullptr;
   size_t stride = 0;
   void Set(size_t row, double v, size_t k = 0) const {
-    values[row * stride + k] = static_cast<float>(v);
+    const float f = static_cast<float>(v);
+    values[row * stride + k] = std::isfinite(f) ? f : std::numeric_limits<float>::quiet_NaN();
   }
 };
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <set>
 
 #include "lathe/data/column.h"
@@ -120,9 +121,10 @@ Result<TransformSpec> ParseTransformSpec(const nlohmann::json& j, std::string* e
           fs.fill = f["fill"].dump();
         } else {
           fs.fill = p.Text(f, "fill", at);
+          auto number = data::ParseFloat64(fs.fill);
           if (fs.fill != "mean" && fs.fill != "median" && fs.fill != "zero" &&
-              !data::ParseFloat64(fs.fill))
-            p.Fail(at + ".fill", "expected mean, median, zero or a number");
+              !(number && std::isfinite(*number)))
+            p.Fail(at + ".fill", "expected mean, median, zero or a finite number");
         }
       }
       op->ParseOptions(f, at, p, fs);

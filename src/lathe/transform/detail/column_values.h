@@ -20,14 +20,15 @@ inline bool IsNumeric(data::ColumnType t) {
          t == data::ColumnType::kBool;
 }
 
-// The value of a numeric (or bool) column as a double; NaN when missing.
+// The value of a numeric (or bool) column as a double; NaN when missing. Infinities read as
+// missing too: no feature op can make a usable feature of them (documented in components.md).
 inline double NumberAt(const data::Column& c, size_t row) {
   if (c.is_null(row)) return kNaN;
   switch (c.type()) {
     case data::ColumnType::kInt64:
       return static_cast<double>(c.int_at(row));
     case data::ColumnType::kDouble:
-      return c.double_at(row);
+      return std::isfinite(c.double_at(row)) ? c.double_at(row) : kNaN;
     case data::ColumnType::kBool:
       return c.bool_at(row) ? 1 : 0;
     case data::ColumnType::kString:
