@@ -2,6 +2,7 @@
 // streaming over many small blocks with several threads.
 #include "lathe/data/csv.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace lathe::data {
@@ -44,7 +45,7 @@ std::string ErrorOf(const std::string& text, CsvOptions o = {}) {
 TEST(CsvTest, InfersTypesAndMissingValues) {
   auto t = Read("id,score,ok,name,empty\n1,2.5,true,ann,\n2,NA,FALSE,,\n-3,1e3,true,\"bob\",NA\n");
   ASSERT_TRUE(t.ok()) << t.status().ToString();
-  EXPECT_EQ(Types(t->schema), "id:int64 score:double ok:bool name:string empty:string");
+  EXPECT_EQ(Types(t->schema), "id:int64 score:double ok:bool name:string empty:null");
   ASSERT_EQ(t->rows.size(), 3u);
   EXPECT_EQ(t->rows[0], (std::vector<std::string>{"1", "2.5", "true", "ann", "<null>"}));
   EXPECT_EQ(t->rows[1], (std::vector<std::string>{"2", "<null>", "false", "<null>", "<null>"}));
@@ -77,7 +78,7 @@ TEST(CsvTest, EmptyFileAndHeaderOnly) {
   EXPECT_EQ(ErrorOf("\n\n"), "t.csv: empty file: expected a header row");
   auto t = Read("a,b\n");
   ASSERT_TRUE(t.ok());
-  EXPECT_EQ(Types(t->schema), "a:string b:string");
+  EXPECT_EQ(Types(t->schema), "a:null b:null");
   EXPECT_TRUE(t->rows.empty());
   auto no_newline = Read("a,b\n1,2");
   EXPECT_EQ(no_newline->rows.size(), 1u);
@@ -97,10 +98,81 @@ TEST(CsvTest, ErrorsNameLineAndColumn) {
   EXPECT_EQ(ErrorOf("a,,b\n1,2,3\n"), "t.csv:1:3: empty column name in the header");
   CsvOptions small;
   small.infer_rows = 2;
+  // Without a way to start over (see WidensOnConflictAndStartsOver), a value that does not fit
+  // the inferred type says where, which types, and what to do.
   EXPECT_EQ(ErrorOf("n\n1\n2\nthree\n", small),
-            "t.csv:4:1: 'three' is not a valid int64 for column 'n' (types are inferred from the "
-            "first 2 rows; give "
-            "the column a type to override)");
+            "t.csv:4:1: column 'n' was read as int64 from the first 2 rows, but 'three' here needs "
+            "string; give the column a type (e.g. `types: {n: string}`)");
+  small.types = {{"n", ColumnType::kInt64}};
+  EXPECT_EQ(ErrorOf("n\n1\n2\nthree\n", small),
+            "t.csv:4:1: 'three' is not a valid int64 for column 'n' (its type is given)");
+}
+
+// Types see the whole input: a column without values in the rows types are inferred from is
+// kNull, and a value that does not fit widens the type and starts the read over (the consumer
+// forgets what it had). Integers beyond 64 bits make text, never merged doubles.
+TEST(CsvTest, WidensOnConflictAndStartsOver) {
+  std::string text = "late,n,id\n";
+  for (int i = 0; i < 10000; ++i) text += fmt::format(",{},{}\n", i, i);
+  text += "2.5,1.5,99999999999999999999\n3.5,7,5\n";
+  CsvOptions o;
+  o.block_bytes = 4096;  // many chunks, several threads: the conflict comes late
+  o.threads = 2;
+  int restarts = 0;
+  Table t;
+  o.on_restart = [&] {
+    ++restarts;
+    t.rows.clear();
+  };
+  auto report = ReadCsvText(text, "t.csv", o, [&](Batch&& b) {
+    for (size_t r = 0; r < b.rows(); ++r) {
+      std::vector<std::string> row;
+      for (const auto& c : b.columns) row.push_back(c.is_null(r) ? "<null>" : c.ToText(r));
+      t.rows.push_back(std::move(row));
+    }
+    return Status::Ok();
+  });
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(Types(report->schema), "late:double n:double id:string");
+  EXPECT_GE(restarts, 1);
+  ASSERT_EQ(t.rows.size(), 10002u);  // every row once
+  EXPECT_EQ(t.rows[0], (std::vector<std::string>{"<null>", "0", "0"}));
+  EXPECT_EQ(t.rows[10000], (std::vector<std::string>{"2.5", "1.5", "99999999999999999999"}));
+  EXPECT_EQ(t.rows[10001], (std::vector<std::string>{"3.5", "7", "5"}));
+  // An all-empty column stays without a type; declared types still win.
+  auto empty = Read("a,b\n1,\n2,\n");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(Types(empty->schema), "a:int64 b:null");
+  CsvOptions typed;
+  typed.types = {{"b", ColumnType::kDouble}};
+  EXPECT_EQ(Types(Read("a,b\n1,\n2,\n", typed)->schema), "a:int64 b:double");
+  EXPECT_EQ(Types(Read("id\n12345678901234567890\n1\n")->schema), "id:string");
+}
+
+// Rows of data typed apart (an all-empty column in one part) join; real conflicts name the column
+// and both types.
+TEST(CsvTest, AllMissingColumnsTakeTheOtherPartsType) {
+  auto a = Read("x,y\n1,\n2,\n"), b = Read("x,y\n3,0.5\n4,\n");
+  ASSERT_TRUE(a.ok() && b.ok());
+  Batch into, from;
+  ASSERT_TRUE(ReadCsvText("x,y\n1,\n2,\n", "a.csv", {}, [&](Batch&& x) {
+                return AppendRows(into, x);
+              }).ok());
+  ASSERT_TRUE(ReadCsvText("x,y\n3,0.5\n4,\n", "b.csv", {}, [&](Batch&& x) {
+                from = std::move(x);
+                return Status::Ok();
+              }).ok());
+  ASSERT_TRUE(AppendRows(into, from).ok());
+  EXPECT_EQ(Types(into.schema), "x:int64 y:double");
+  EXPECT_EQ(into.columns[1].null_count(), 3u);
+  EXPECT_EQ(into.columns[1].double_at(2), 0.5);
+  Batch text;
+  ASSERT_TRUE(ReadCsvText("x,y\n1,a\n", "c.csv", {}, [&](Batch&& x) {
+                text = std::move(x);
+                return Status::Ok();
+              }).ok());
+  EXPECT_EQ(AppendRows(into, text).message(),
+            "column 'y' is double in one part of the data and string in another");
 }
 
 TEST(CsvTest, TypeOverrides) {

@@ -199,5 +199,25 @@ TEST(FeatureSchemaTest, ASecondSampleOfTheSameDataHasNoAnomalies) {
   EXPECT_DOUBLE_EQ(anomalies[0].value, 0.05);
 }
 
+// A span where a numeric column is empty: missing values, not a type mismatch; its statistics
+// merge with a span that has values.
+TEST(FeatureSchemaTest, AnAllEmptyColumnIsMissingNotAnotherType) {
+  auto train = StatsOf("x,y\n1,0.5\n2,1.5\n");
+  FeatureSchema schema = InferSchema(train);
+  auto empty = StatsOf("x,y\n1,\n2,\n");
+  EXPECT_EQ(empty.Find("y")->type, data::ColumnType::kNull);
+  auto anomalies = Validate(empty, schema);
+  ASSERT_EQ(anomalies.size(), 1u);
+  EXPECT_EQ(anomalies[0].kind, "missing_values");
+  DatasetStats merged = empty;
+  ASSERT_TRUE(merged.Merge(train).ok());
+  EXPECT_EQ(merged.Find("y")->type, data::ColumnType::kDouble);
+  EXPECT_EQ(merged.Find("y")->missing, 2);
+  EXPECT_EQ(merged.Find("y")->num.count, 2);
+  auto text = StatsOf("x,y\n1,a\n");
+  EXPECT_EQ(merged.Merge(text).message(),
+            "column 'y' is double in one part of the data and string in another");
+}
+
 }  // namespace
 }  // namespace lathe::stats

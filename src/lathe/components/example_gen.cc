@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <optional>
 
 #include "lathe/components/component_util.h"
 #include "lathe/components/data_components.h"
@@ -108,14 +109,23 @@ class ExampleGen final : public pipeline::Component {
     const InputFile input = *matched;
 
     detail::SplitPlan plan = detail::SplitPlan::FromParameters(p);
-    detail::SplitFiles files(plan.names(), r.output_dirs.at("examples"));
+    std::optional<detail::SplitFiles> files;
+    files.emplace(plan.names(), r.output_dirs.at("examples"));
     bool bound = false;
     std::vector<int> target;
-    auto report = data::ReadTableFile(input.path, ReaderOptions(p), [&](data::Batch&& b) -> Status {
+    data::CsvOptions options = ReaderOptions(p);
+    // A column typed too narrowly from the first rows makes the reader start over, wider.
+    options.on_restart = [&] {
+      plan = detail::SplitPlan::FromParameters(p);
+      files.reset();
+      files.emplace(plan.names(), r.output_dirs.at("examples"));
+      bound = false;
+    };
+    auto report = data::ReadTableFile(input.path, options, [&](data::Batch&& b) -> Status {
       if (!bound) LATHE_RETURN_IF_ERROR(plan.Bind(b.schema, input.path));
       bound = true;
       plan.Assign(b, target);
-      return files.Write(b, target);
+      return files->Write(b, target);
     });
     if (!report.ok()) return report.status();
     if (report->rows == 0)
@@ -125,8 +135,8 @@ class ExampleGen final : public pipeline::Component {
           input.path,
           report->bad_rows > 0 ? fmt::format(" ({} bad rows skipped)", report->bad_rows)
                                : " (only a header)"));
-    LATHE_ASSIGN_OR_RETURN(
-        auto rows, files.Close(report->schema, {{"span", input.span}, {"version", input.version}}));
+    LATHE_ASSIGN_OR_RETURN(auto rows, files->Close(report->schema, {{"span", input.span},
+                                                                    {"version", input.version}}));
     for (size_t s = 0; s < plan.names().size(); ++s)
       if (rows[s] == 0)
         return InvalidArgumentError(

@@ -87,13 +87,19 @@ class Transform final : public pipeline::Component {
       if (transform::NeedsStatistics(f)) columns.push_back(f.inputs[0]);
     const auto dirs = InputDirs(r, "examples");
     if (dirs.empty()) return FailedPreconditionError("no examples to analyze");
-    data::Schema schema;  // of the whole data: every input's type
-    {
-      const fs::path first = dirs[0] / (split + ".lcol");
-      if (!fs::exists(first))
-        return NotFoundError(fmt::format("{} has no split '{}'", dirs[0].string(), split));
-      LATHE_ASSIGN_OR_RETURN(auto reader, data::ColumnarReader::Open(first.string()));
-      schema = reader->schema();
+    // The schema of the whole data: every input's type, from every span (a column without
+    // values in one span takes its type from the others).
+    data::Schema schema;
+    for (const auto& dir : dirs) {
+      const fs::path file = dir / (split + ".lcol");
+      if (!fs::exists(file))
+        return NotFoundError(fmt::format("{} has no split '{}'", dir.string(), split));
+      LATHE_ASSIGN_OR_RETURN(auto reader, data::ColumnarReader::Open(file.string()));
+      auto unified = data::UnifySchemas(schema, reader->schema());
+      if (!unified.ok())
+        return InvalidArgumentError(
+            fmt::format("the input spans' columns differ: {}", unified.status().message()));
+      schema = *std::move(unified);
     }
     // Row groups are summarised in parallel and merged in file order.
     std::vector<std::optional<stats::DatasetStats>> parts;
@@ -113,8 +119,8 @@ class Transform final : public pipeline::Component {
       }
       Status st = merged->Merge(*part);
       if (!st.ok())
-        return InvalidArgumentError(
-            "the input spans' columns differ (names or types); a transform needs one schema");
+        return InvalidArgumentError(fmt::format(
+            "the input spans' columns differ: {}; a transform needs one schema", st.message()));
     }
     if (!merged) merged.emplace(projected);
     LATHE_ASSIGN_OR_RETURN(auto graph, transform::TransformGraph::Analyze(spec, schema, *merged));
@@ -474,6 +480,8 @@ class InfraValidator final : public pipeline::Component {
             break;
           case data::ColumnType::kString:
             inst[f.name] = std::string(col.string_at(row));
+            break;
+          case data::ColumnType::kNull:
             break;
         }
       }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -20,6 +21,8 @@ std::string_view ColumnTypeName(ColumnType t) {
       return "bool";
     case ColumnType::kString:
       return "string";
+    case ColumnType::kNull:
+      return "null";
   }
   return "string";
 }
@@ -30,8 +33,32 @@ Result<ColumnType> ParseColumnType(std::string_view name) {
   if (n == "double" || n == "float") return ColumnType::kDouble;
   if (n == "bool") return ColumnType::kBool;
   if (n == "string") return ColumnType::kString;
+  if (n == "null") return ColumnType::kNull;
   return InvalidArgumentError(
       fmt::format("unknown column type '{}' (expected int64, double, bool or string)", name));
+}
+
+Result<ColumnType> CommonType(ColumnType a, ColumnType b, std::string_view column) {
+  if (a == b || b == ColumnType::kNull) return a;
+  if (a == ColumnType::kNull) return b;
+  return InvalidArgumentError(
+      fmt::format("column '{}' is {} in one part of the data and {} in "
+                  "another",
+                  column, ColumnTypeName(a), ColumnTypeName(b)));
+}
+
+Result<Schema> UnifySchemas(const Schema& a, const Schema& b) {
+  Schema out = a;
+  for (const auto& f : b.fields) {
+    int i = out.Find(f.name);
+    if (i < 0) {
+      out.fields.push_back(f);
+      continue;
+    }
+    auto& mine = out.fields[static_cast<size_t>(i)];
+    LATHE_ASSIGN_OR_RETURN(mine.type, CommonType(mine.type, f.type, f.name));
+  }
+  return out;
 }
 
 int Schema::Find(std::string_view name) const {
@@ -49,6 +76,8 @@ size_t Column::null_count() const {
 void Column::AppendNull() {
   valid_.push_back(0);
   switch (type_) {
+    case ColumnType::kNull:
+      break;
     case ColumnType::kInt64:
       ints_.push_back(0);
       break;
@@ -94,13 +123,39 @@ Status AppendRows(Batch& into, const Batch& from) {
     into.schema = from.schema;
     for (const auto& f : from.schema.fields) into.columns.emplace_back(f.type);
   }
-  if (!(into.schema == from.schema))
-    return InvalidArgumentError("cannot append rows of another schema");
+  const auto& mine = into.schema.fields;
+  const auto& theirs = from.schema.fields;
+  for (size_t c = 0; c < std::max(mine.size(), theirs.size()); ++c) {
+    if (c >= mine.size() || c >= theirs.size() || mine[c].name != theirs[c].name)
+      return InvalidArgumentError(fmt::format(
+          "the columns differ: column {} is '{}' in one part of the data and '{}' in another",
+          c + 1, c < mine.size() ? mine[c].name : "(none)",
+          c < theirs.size() ? theirs[c].name : "(none)"));
+    LATHE_ASSIGN_OR_RETURN(ColumnType t, CommonType(mine[c].type, theirs[c].type, mine[c].name));
+    if (t != mine[c].type) {  // an all-missing column takes the type of the rows appended
+      LATHE_ASSIGN_OR_RETURN(into.columns[c], into.columns[c].As(t));
+      into.schema.fields[c].type = t;
+    }
+  }
   for (size_t c = 0; c < from.columns.size(); ++c) into.columns[c].AppendColumn(from.columns[c]);
   return Status::Ok();
 }
 
+Result<Column> Column::As(ColumnType type) const {
+  if (type == type_) return *this;
+  if (type_ != ColumnType::kNull)
+    return InvalidArgumentError(fmt::format("a {} column cannot be read as {}",
+                                            ColumnTypeName(type_), ColumnTypeName(type)));
+  Column out(type);
+  for (size_t r = 0; r < size(); ++r) out.AppendNull();
+  return out;
+}
+
 void Column::AppendColumn(const Column& from) {
+  if (from.type_ == ColumnType::kNull && type_ != ColumnType::kNull) {
+    for (size_t r = 0; r < from.size(); ++r) AppendNull();
+    return;
+  }
   valid_.insert(valid_.end(), from.valid_.begin(), from.valid_.end());
   ints_.insert(ints_.end(), from.ints_.begin(), from.ints_.end());
   doubles_.insert(doubles_.end(), from.doubles_.begin(), from.doubles_.end());
@@ -118,6 +173,9 @@ void Column::AppendFrom(const Column& from, size_t row) {
     return;
   }
   switch (type_) {
+    case ColumnType::kNull:  // a kNull column has no values to copy
+      AppendNull();
+      break;
     case ColumnType::kInt64:
       AppendInt(from.int_at(row));
       break;
@@ -136,6 +194,8 @@ void Column::AppendFrom(const Column& from, size_t row) {
 std::string Column::ToText(size_t row) const {
   if (is_null(row)) return "";
   switch (type_) {
+    case ColumnType::kNull:
+      return "";
     case ColumnType::kInt64:
       return std::to_string(ints_[row]);
     case ColumnType::kDouble:

@@ -13,9 +13,16 @@
 
 namespace lathe::data {
 
-enum class ColumnType { kInt64 = 1, kDouble = 2, kBool = 3, kString = 4 };
-std::string_view ColumnTypeName(ColumnType t);  // "int64", "double", "bool", "string"
+// kNull is the type of a column that holds no values at all (every row missing): it has no type
+// of its own, so it takes the type of whatever it meets (another span's column, a schema, a
+// fitted transform, declared types) instead of clashing with it.
+enum class ColumnType { kInt64 = 1, kDouble = 2, kBool = 3, kString = 4, kNull = 5 };
+std::string_view ColumnTypeName(ColumnType t);  // "int64", "double", "bool", "string", "null"
 Result<ColumnType> ParseColumnType(std::string_view name);
+
+// The type two columns of one feature share: the same type, or the other's when one is kNull.
+// INVALID_ARGUMENT naming the column and both types when they differ otherwise.
+Result<ColumnType> CommonType(ColumnType a, ColumnType b, std::string_view column);
 
 struct Field {
   std::string name;
@@ -30,6 +37,10 @@ struct Schema {
   int Find(std::string_view name) const;  // -1 if absent
   friend bool operator==(const Schema& a, const Schema& b) { return a.fields == b.fields; }
 };
+
+// One schema for two: the fields of `a`, then those of `b` that `a` lacks, each field typed by
+// CommonType. INVALID_ARGUMENT as CommonType.
+Result<Schema> UnifySchemas(const Schema& a, const Schema& b);
 
 // One column: a validity flag per row and the values of its type (values of null rows are
 // zero / empty). Strings are stored as offsets into one buffer.
@@ -50,8 +61,12 @@ class Column {
   void AppendString(std::string_view v);
   // Appends row `row` of `from`, a column of the same type.
   void AppendFrom(const Column& from, size_t row);
-  // Appends every row of `from`, a column of the same type.
+  // Appends every row of `from`, a column of the same type (or a kNull column: its rows are
+  // missing values here).
   void AppendColumn(const Column& from);
+  // This column as type `type`: itself when it has that type, all missing values of that type
+  // when it is kNull. INVALID_ARGUMENT otherwise (no conversion of values).
+  Result<Column> As(ColumnType type) const;
 
   int64_t int_at(size_t row) const { return ints_[row]; }
   double double_at(size_t row) const { return doubles_[row]; }
@@ -89,7 +104,9 @@ struct Batch {
   size_t rows() const { return columns.empty() ? 0 : columns[0].size(); }
 };
 
-// Appends every row of `from` to `into` (same schema; an empty `into` takes `from`'s schema).
+// Appends every row of `from` to `into` (an empty `into` takes `from`'s schema). The schemas must
+// have the same column names in the same order; a kNull column takes the other side's type.
+// INVALID_ARGUMENT naming the first column that differs, and how.
 Status AppendRows(Batch& into, const Batch& from);
 
 // Parses text as a value of `type`; nullopt when it does not fit. Integers accept an optional

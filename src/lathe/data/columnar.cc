@@ -8,6 +8,7 @@
 #include <xxhash.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace lathe::data {
@@ -48,6 +49,8 @@ std::string Encode(const Column& c) {
       PutVector(out, c.offsets());
       out += c.chars();
       break;
+    case ColumnType::kNull:  // validity only: every row is missing
+      break;
   }
   return out;
 }
@@ -83,6 +86,9 @@ Result<Column> Decode(std::string_view in, ColumnType type, size_t expected_rows
       break;
     case ColumnType::kBool:
       if (!Take(in, rows, bools)) return bad;
+      break;
+    case ColumnType::kNull:
+      if (std::find(valid.begin(), valid.end(), 1) != valid.end()) return bad;
       break;
     case ColumnType::kString:
       if (!Take(in, rows + 1, offsets) || offsets.back() != in.size()) return bad;

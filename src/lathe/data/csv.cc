@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "lathe/core/threads.h"
@@ -158,10 +159,59 @@ size_t LastRecordEnd(std::string_view block, char quote) {
   return end;
 }
 
+// An optional sign and digits only.
+bool IsIntegerLiteral(std::string_view v) {
+  if (!v.empty() && (v.front() == '+' || v.front() == '-')) v.remove_prefix(1);
+  return !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The narrowest type that holds every value: int64, double, bool, string; kNull without values.
+// Integers too long for int64 make text (as doubles, distinct IDs would merge).
+ColumnType Infer(const std::vector<std::string_view>& values) {
+  bool any = false, ints = true, doubles = true, bools = true, integers = true;
+  for (auto v : values) {
+    any = true;
+    ints = ints && ParseInt64(v).has_value();
+    integers = integers && IsIntegerLiteral(v);
+    doubles = doubles && ParseFloat64(v).has_value();
+    bools = bools && ParseBoolean(v).has_value() && v != "1" && v != "0";
+  }
+  if (!any) return ColumnType::kNull;
+  if (ints) return ColumnType::kInt64;
+  if (integers) return ColumnType::kString;  // some do not fit 64 bits
+  if (doubles) return ColumnType::kDouble;
+  if (bools) return ColumnType::kBool;
+  return ColumnType::kString;
+}
+
+// The type a column of type `t` becomes to hold `v` as well.
+ColumnType Widen(ColumnType t, std::string_view v) {
+  const ColumnType own = Infer({v});
+  if (t == ColumnType::kNull) return own;
+  if ((t == ColumnType::kInt64 && own == ColumnType::kDouble) ||
+      (t == ColumnType::kDouble && own == ColumnType::kInt64))
+    return ColumnType::kDouble;
+  return ColumnType::kString;
+}
+
+// Columns whose inferred type a value did not fit, with the types that would hold it (shared by
+// the converting threads of one read).
+struct TypeConflicts {
+  std::mutex mu;
+  std::map<std::string, ColumnType> widen;  // column -> wider type
+  std::string first;                        // the first conflict, as an error message
+};
+
 class Converter {
  public:
-  Converter(const CsvOptions& o, const std::string& name, const Schema& schema)
-      : o_(o), name_(name), schema_(schema), parser_(o, name), missing_(o.missing) {}
+  Converter(const CsvOptions& o, const std::string& name, const Schema& schema,
+            TypeConflicts& conflicts)
+      : o_(o),
+        name_(name),
+        schema_(schema),
+        parser_(o, name),
+        missing_(o.missing),
+        conflicts_(conflicts) {}
 
   ChunkResult Convert(const Chunk& chunk) const {
     ChunkResult r;
@@ -180,7 +230,7 @@ class Converter {
       if (!*more) return r;
       Status bad = Append(r.batch, scratch, fields);
       if (bad.ok()) continue;
-      if (o_.bad_rows == CsvOptions::BadRows::kFail) {
+      if (bad.code() == StatusCode::kAborted || o_.bad_rows == CsvOptions::BadRows::kFail) {
         r.status = bad;
         return r;
       }
@@ -211,12 +261,19 @@ class Converter {
       bool fits = t == ColumnType::kString || (t == ColumnType::kInt64 && ParseInt64(v)) ||
                   (t == ColumnType::kDouble && ParseFloat64(v)) ||
                   (t == ColumnType::kBool && ParseBoolean(v));
-      if (!fits)
-        return parser_.Error(
-            fields[c].line, fields[c].column,
-            fmt::format("'{}' is not a valid {} for column '{}' (types are inferred from the first "
-                        "{} rows; give the column a type to override)",
-                        v.substr(0, 40), ColumnTypeName(t), schema_.fields[c].name, o_.infer_rows));
+      if (fits) continue;
+      const std::string& column = schema_.fields[c].name;
+      const bool given = o_.types.count(column) > 0;
+      if (!given && (t == ColumnType::kNull || o_.bad_rows == CsvOptions::BadRows::kFail))
+        return Conflict(c, v, fields[c]);
+      return parser_.Error(
+          fields[c].line, fields[c].column,
+          fmt::format("'{}' is not a valid {} for column '{}'{}", v.substr(0, 40),
+                      ColumnTypeName(t), column,
+                      given ? " (its type is given)"
+                            : fmt::format(" (types are inferred from the first {} rows; give the "
+                                          "column a type to override)",
+                                          o_.infer_rows)));
     }
     for (size_t c = 0; c < n; ++c) {
       Column& col = b.columns[c];
@@ -238,9 +295,29 @@ class Converter {
         case ColumnType::kString:
           col.AppendString(v);
           break;
+        case ColumnType::kNull:  // unreachable: a value in a kNull column is a conflict
+          col.AppendNull();
+          break;
       }
     }
     return Status::Ok();
+  }
+
+  // Records that column `c` needs a wider type to hold `v`; ABORTED stops the read.
+  Status Conflict(size_t c, std::string_view v, const FieldRef& at) const {
+    const ColumnType from = schema_.fields[c].type, to = Widen(from, v);
+    Status st = Status(
+        StatusCode::kAborted,
+        fmt::format("{}:{}:{}: column '{}' was read as {} from the first {} rows, but '{}' here "
+                    "needs {}; give the column a type (e.g. `types: {{{}: {}}}`)",
+                    name_, at.line, at.column, schema_.fields[c].name, ColumnTypeName(from),
+                    o_.infer_rows, v.substr(0, 40), ColumnTypeName(to), schema_.fields[c].name,
+                    ColumnTypeName(to)));
+    std::lock_guard lock(conflicts_.mu);
+    ColumnType& wider = conflicts_.widen.try_emplace(schema_.fields[c].name, to).first->second;
+    if (wider != to) wider = ColumnType::kString;  // two different widenings: text holds both
+    if (conflicts_.first.empty()) conflicts_.first = st.message();
+    return st;
   }
 
   const CsvOptions& o_;
@@ -255,25 +332,14 @@ class Converter {
   }
 
   std::vector<std::string> missing_;
+  TypeConflicts& conflicts_;
 };
 
-ColumnType Infer(const std::vector<std::string_view>& values) {
-  bool any = false, ints = true, doubles = true, bools = true;
-  for (auto v : values) {
-    any = true;
-    ints = ints && ParseInt64(v).has_value();
-    doubles = doubles && ParseFloat64(v).has_value();
-    bools = bools && ParseBoolean(v).has_value() && v != "1" && v != "0";
-  }
-  if (!any) return ColumnType::kString;
-  if (ints) return ColumnType::kInt64;
-  if (doubles) return ColumnType::kDouble;
-  if (bools) return ColumnType::kBool;
-  return ColumnType::kString;
-}
-
-Result<CsvReport> Read(ByteSource& src, const std::string& name, const CsvOptions& o,
-                       const BatchCallback& on_batch, const WorkerCallback& in_worker) {
+// One pass over the input; `widened` holds types that earlier passes found too narrow.
+Result<CsvReport> ReadOnce(ByteSource& src, const std::string& name, const CsvOptions& o,
+                           const std::map<std::string, ColumnType>& widened,
+                           TypeConflicts& conflicts, const BatchCallback& on_batch,
+                           const WorkerCallback& in_worker) {
   CsvReport report;
   std::string buf;
   bool eof = false;
@@ -334,13 +400,17 @@ Result<CsvReport> Read(ByteSource& src, const std::string& name, const CsvOption
         f.type = given->second;
         continue;
       }
+      if (auto wider = widened.find(f.name); wider != widened.end()) {
+        f.type = wider->second;
+        continue;
+      }
       std::vector<std::string_view> views(samples[c].begin(), samples[c].end());
       f.type = Infer(views);
     }
   }
 
   // The rest: chunks cut at record boundaries, converted in parallel, delivered in order.
-  const Converter converter(o, name, report.schema);
+  const Converter converter(o, name, report.schema, conflicts);
   ChunkedRead how;
   how.name = name;
   how.options = &o;
@@ -352,6 +422,26 @@ Result<CsvReport> Read(ByteSource& src, const std::string& name, const CsvOption
   return report;
 }
 
+using OpenSource = std::function<Result<std::unique_ptr<ByteSource>>()>;
+
+// Passes until the types hold every value: each conflict widens its columns and starts over.
+Result<CsvReport> Read(const OpenSource& open, const std::string& name, const CsvOptions& o,
+                       const BatchCallback& on_batch, const WorkerCallback& in_worker) {
+  std::map<std::string, ColumnType> widened;
+  while (true) {
+    LATHE_ASSIGN_OR_RETURN(auto src, open());
+    TypeConflicts conflicts;
+    auto report = ReadOnce(*src, name, o, widened, conflicts, on_batch, in_worker);
+    if (report.ok() || conflicts.widen.empty()) return report;
+    if (!o.on_restart) return InvalidArgumentError(conflicts.first);
+    for (const auto& [column, type] : conflicts.widen) {
+      auto [it, added] = widened.try_emplace(column, type);
+      if (!added) it->second = type;
+    }
+    o.on_restart();
+  }
+}
+
 }  // namespace
 
 int CsvThreads(const CsvOptions& options) {
@@ -360,15 +450,17 @@ int CsvThreads(const CsvOptions& options) {
 
 Result<CsvReport> ReadCsv(const std::string& path, const CsvOptions& options,
                           const BatchCallback& on_batch, const WorkerCallback& in_worker) {
-  LATHE_ASSIGN_OR_RETURN(auto src, OpenFileSource(path));
-  return Read(*src, path, options, on_batch, in_worker);
+  return Read([&] { return OpenFileSource(path); }, path, options, on_batch, in_worker);
 }
 
 Result<CsvReport> ReadCsvText(std::string_view text, const std::string& name,
                               const CsvOptions& options, const BatchCallback& on_batch,
                               const WorkerCallback& in_worker) {
-  TextByteSource src(text);
-  return Read(src, name, options, on_batch, in_worker);
+  return Read(
+      [&]() -> Result<std::unique_ptr<ByteSource>> {
+        return std::unique_ptr<ByteSource>(std::make_unique<TextByteSource>(text));
+      },
+      name, options, on_batch, in_worker);
 }
 
 }  // namespace lathe::data

@@ -1,8 +1,8 @@
 // Reading CSV (RFC 4180): quoted fields with "" escapes and embedded newlines, a header row,
 // UTF-8 checked, configurable delimiter and missing-value markers, column types inferred from the
-// first rows or given. Streams: the file is read in blocks cut at record boundaries and parsed by
-// several threads, and batches are handed out in file order, so memory stays bounded by
-// (threads + queue) blocks whatever the file size.
+// first rows and widened on conflict (see ReadOptions::on_restart), or given. Streams: the file is
+// read in blocks cut at record boundaries and parsed by several threads, and batches are handed out
+// in file order, so memory stays bounded by (threads + queue) blocks whatever the file size.
 //
 // Errors name file, line and column ("data.csv:12:5: expected 8 fields, found 6"). Bad rows
 // (wrong field count, values that do not fit the column type, bad UTF-8) fail the read, or with
@@ -33,6 +33,16 @@ struct ReadOptions {
   size_t block_bytes = 4 << 20;
   // Called from the reading thread with the bytes read so far, once per block (for progress).
   std::function<void(int64_t bytes)> on_progress;
+  // Types are inferred from the first `infer_rows` rows; a column without values there is kNull
+  // (typed by its first value). A later value that does not fit a column's inferred type (text
+  // in a number column, a value in a kNull column, an integer beyond 64 bits) widens the type
+  // (int64 -> double -> string; an integer too long for int64 makes the column text, so distinct
+  // values are never merged) and the read starts over: `on_restart` is called first, and the
+  // caller must forget every batch it had (so callers that cannot, leave it unset, and such a
+  // value is an error naming the line, the column and both types). Types given in `types` never
+  // widen: a misfit is a bad row. With BadRows::kSkip, misfits of inferred numbers are bad rows
+  // too; only kNull columns widen.
+  std::function<void()> on_restart;
 };
 
 struct CsvOptions : ReadOptions {

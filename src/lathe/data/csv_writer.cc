@@ -37,6 +37,8 @@ void AppendCsvValue(std::string& line, const Column& c, size_t row, char delimit
     case ColumnType::kString:
       line += CsvField(c.string_at(row), delimiter);
       return;
+    case ColumnType::kNull:
+      return;
   }
 }
 

@@ -36,6 +36,11 @@ std::string Misfit(ColumnType t, const nlohmann::json& v) {
       return v.is_boolean() ? "" : fmt::format("{} is not a boolean", v.dump());
     case ColumnType::kString:
       return "";
+    case ColumnType::kNull:
+      return fmt::format(
+          "{} is a value of a key that had none in the first lines read; give the "
+          "key a type",
+          v.dump());
   }
   return "";
 }
@@ -51,6 +56,8 @@ void Append(Column& c, const nlohmann::json& v) {
       return c.AppendBool(v.get<bool>());
     case ColumnType::kString:
       return c.AppendString(v.is_string() ? v.get<std::string>() : v.dump());
+    case ColumnType::kNull:
+      return c.AppendNull();
   }
 }
 
@@ -172,7 +179,7 @@ Result<CsvReport> Read(detail::ByteSource& src, const std::string& name, const J
   for (const auto& k : keys) {
     auto given = o.types.find(k);
     report.schema.fields.push_back(
-        {k, given != o.types.end() ? given->second : types[k].value_or(ColumnType::kString)});
+        {k, given != o.types.end() ? given->second : types[k].value_or(ColumnType::kNull)});
   }
   for (const auto& [k, t] : o.types)
     if (!types.count(k))

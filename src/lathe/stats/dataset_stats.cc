@@ -290,6 +290,8 @@ void DatasetStats::Add(const data::Batch& b, const std::vector<uint32_t>& rows) 
         case ColumnType::kString:
           f.cat.Add(col.string_at(r));
           break;
+        case ColumnType::kNull:  // no values (null rows were counted above)
+          break;
       }
     }
   }
@@ -300,15 +302,21 @@ Status DatasetStats::Merge(const DatasetStats& o) {
     *this = o;
     return Status::Ok();
   }
-  if (o.features_.size() != features_.size())
-    return FailedPreconditionError("cannot merge statistics of datasets with different features");
-  for (size_t i = 0; i < features_.size(); ++i) {
-    if (features_[i].name != o.features_[i].name || features_[i].type != o.features_[i].type)
-      return FailedPreconditionError(
-          fmt::format("cannot merge statistics: feature '{}' differs", features_[i].name));
+  for (size_t i = 0; i < std::max(features_.size(), o.features_.size()); ++i) {
+    if (i >= features_.size() || i >= o.features_.size() ||
+        features_[i].name != o.features_[i].name)
+      return FailedPreconditionError(fmt::format(
+          "cannot merge statistics: feature {} is '{}' in one part of the data and '{}' in "
+          "another",
+          i + 1, i < features_.size() ? features_[i].name : "(none)",
+          i < o.features_.size() ? o.features_[i].name : "(none)"));
+    auto common = data::CommonType(features_[i].type, o.features_[i].type, features_[i].name);
+    if (!common.ok()) return FailedPreconditionError(common.status().message());
   }
   rows_ += o.rows_;
   for (size_t i = 0; i < features_.size(); ++i) {
+    // A feature without values in one part (kNull) takes the other part's type.
+    if (features_[i].type == data::ColumnType::kNull) features_[i].type = o.features_[i].type;
     features_[i].missing += o.features_[i].missing;
     LATHE_RETURN_IF_ERROR(features_[i].num.Merge(o.features_[i].num));
     features_[i].cat.Merge(o.features_[i].cat);
@@ -488,6 +496,7 @@ Result<SlicedStats> ComputeFileSlicedStats(const std::string& path, const std::s
   std::optional<SlicedStats> s;
   data::CsvOptions o;
   o.threads = threads;
+  o.on_restart = [&] { s.reset(); };
   auto report = data::ReadTableFile(path, o, [&](data::Batch&& b) -> Status {
     if (!s) s.emplace(b.schema, slice_by);
     return s->Add(b);
@@ -506,6 +515,9 @@ Result<DatasetStats> ComputeFileStats(const std::string& path, int threads,
   o.threads = threads;
   o.on_progress = progress;
   std::vector<std::optional<DatasetStats>> parts(static_cast<size_t>(data::CsvThreads(o)));
+  o.on_restart = [&] {
+    for (auto& part : parts) part.reset();
+  };
   auto report = data::ReadTableFile(
       path, o, [](data::Batch&&) { return Status::Ok(); },
       [&](int worker, const data::Batch& b) {

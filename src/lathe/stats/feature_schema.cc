@@ -178,7 +178,7 @@ std::vector<Anomaly> Validate(const DatasetStats& stats, const FeatureSchema& sc
     // A feature without values has no type of its own (an all-empty column reads as text):
     // only its missing values are checked.
     const int64_t values = f->numeric() ? f->num.count + f->num.non_finite : f->cat.count;
-    if (f->type != spec.type && values > 0) {
+    if (f->type != spec.type && values > 0 && spec.type != ColumnType::kNull) {
       out.push_back({spec.name, "type_mismatch",
                      fmt::format("the data has type {}, the schema {}",
                                  data::ColumnTypeName(f->type), data::ColumnTypeName(spec.type)),

@@ -62,7 +62,7 @@ std::string OptionReader::Text(const nlohmann::json& obj, const char* key, const
 
 Status FeatureOp::CheckInputTypes(const FeatureSpec& spec,
                                   const std::vector<data::ColumnType>& types) const {
-  if (numeric() && !detail::IsNumeric(types.at(0)))
+  if (numeric() && !detail::IsNumeric(types.at(0)) && types.at(0) != data::ColumnType::kNull)
     return InvalidArgumentError(
         fmt::format("{} needs numbers; column '{}' holds text (use vocabulary or hash)", name(),
                     spec.inputs.at(0)));

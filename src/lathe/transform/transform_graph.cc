@@ -167,7 +167,11 @@ Status TransformGraph::Apply(const data::Batch& batch, FeatureMatrix& out) const
         return InvalidArgumentError(fmt::format("feature '{}': the data has no column '{}'",
                                                 f.spec.name, f.spec.inputs[k]));
       const data::Column& col = batch.columns[static_cast<size_t>(c)];
-      if (!f.spec.op->reads_text() && IsNumeric(f.input_types[k]) != IsNumeric(col.type()))
+      // A column without values (kNull) fits any input: all its rows are missing.
+      const bool typeless =
+          col.type() == data::ColumnType::kNull || f.input_types[k] == data::ColumnType::kNull;
+      if (!typeless && !f.spec.op->reads_text() &&
+          IsNumeric(f.input_types[k]) != IsNumeric(col.type()))
         return InvalidArgumentError(
             fmt::format("feature '{}': column '{}' is {} here but was {} in the training data",
                         f.spec.name, f.spec.inputs[k], data::ColumnTypeName(col.type()),
@@ -270,6 +274,9 @@ Result<data::Batch> TransformGraph::BatchFromInstances(const nlohmann::json& ins
             col.AppendString(v.dump());
           else
             return bad("text");
+          break;
+        case data::ColumnType::kNull:  // trained on no values: any value reads as missing
+          col.AppendNull();
           break;
       }
     }

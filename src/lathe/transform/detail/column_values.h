@@ -32,6 +32,7 @@ inline double NumberAt(const data::Column& c, size_t row) {
     case data::ColumnType::kBool:
       return c.bool_at(row) ? 1 : 0;
     case data::ColumnType::kString:
+    case data::ColumnType::kNull:
       return kNaN;
   }
   return kNaN;

@@ -81,7 +81,8 @@ class DatePartOp final : public FeatureOp {
   }
   Status CheckInputTypes(const FeatureSpec& /*spec*/,
                          const std::vector<data::ColumnType>& types) const override {
-    if (types.at(0) != data::ColumnType::kString && types.at(0) != data::ColumnType::kInt64)
+    if (types.at(0) != data::ColumnType::kString && types.at(0) != data::ColumnType::kInt64 &&
+        types.at(0) != data::ColumnType::kNull)
       return InvalidArgumentError(
           "date_part needs text dates (YYYY-MM-DD[ HH:MM]) or seconds since 1970");
     return Status::Ok();
