@@ -2,6 +2,8 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <sstream>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -395,6 +397,35 @@ TEST_F(CliTest, DataCommandsReadArtifactDirectories) {
             0);
 }
 
+// Tables keep a row on one line (a value holding a newline is shown escaped) and align columns
+// by display width (a CJK character takes two columns).
+TEST_F(CliTest, TablesKeepRowsOnOneLineAndAlignWideText) {
+  WriteFile(tmp_ / "t.csv", "name,city\n\"a\nb\",東京\nxy,大阪\nz,ab\n");
+  auto r = Lathe("stats compute t.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("a\\nb (1)"), std::string::npos) << r.out;
+  std::vector<std::string> lines;
+  std::stringstream in(r.out);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  auto width = [](const std::string& s) {  // ASCII 1, CJK (3-byte UTF-8) 2
+    size_t w = 0;
+    for (unsigned char c : s) w += c < 0x80 ? 1 : c >= 0xE0 ? 2 : 0;
+    return w;
+  };
+  size_t header = 0;
+  for (size_t k = 0; k < lines.size(); ++k)
+    if (lines[k].rfind("FEATURE", 0) == 0) header = k;
+  ASSERT_EQ(lines.size(), header + 3) << r.out;  // the header and two rows, nothing split
+  const size_t length_at = width(lines[header].substr(0, lines[header].find("LENGTH")));
+  for (size_t k = header + 1; k < lines.size(); ++k) {
+    const std::string& l = lines[k];
+    EXPECT_EQ(width(l.substr(0, l.rfind("  ") + 2)), length_at) << l;
+  }
+  EXPECT_NE(r.out.find("city     string  3      0.0%     3       ab (1), 大阪 (1), 東京 (1)  2..2"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST_F(CliTest, SchemaInferShowAndValidate) {
   WriteFile(tmp_ / "train.csv", "kind,size\na,1.5\nb,2.5\na,4\n");
   WriteFile(tmp_ / "new.csv", "kind,size\na,1.5\nz,9\n");
@@ -463,6 +494,22 @@ TEST_F(CliTest, PenguinsFromCsvToAPushedModel) {
   EXPECT_EQ(models[0]["version"], 1);
   EXPECT_EQ(models[0]["run"], run_id);
   EXPECT_GT(models[0]["metrics"]["accuracy"].get<double>(), 0.9);
+  // The CSV is read without span placeholders: the data has no span (not span 0).
+  ASSERT_EQ(models[0]["spans"].size(), 1u);
+  EXPECT_TRUE(models[0]["spans"][0]["span"].is_null()) << models[0].dump();
+  auto listed = Lathe("models list");
+  EXPECT_NE(listed.out.find(" -  "), std::string::npos) << listed.out;
+  // The schema inferred from the train split finds nothing wrong with the eval split.
+  int validations = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(
+           tmp_ / ".lathe/artifacts/penguins/validate"))
+    if (e.path().filename() == "anomalies.json") {
+      ++validations;
+      auto anomalies = nlohmann::json::parse(testing::ReadFile(e.path()));
+      EXPECT_EQ(anomalies["count"], 0) << anomalies.dump();
+      EXPECT_TRUE(anomalies["splits"]["eval"].empty()) << anomalies.dump();
+    }
+  EXPECT_EQ(validations, 1);
   EXPECT_TRUE(std::filesystem::exists(tmp_ / ".lathe/models/penguins/1/manifest.json"));
   auto show = Lathe("models show penguins/1");
   ASSERT_EQ(show.exit_code, 0) << show.err;

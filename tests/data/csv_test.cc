@@ -147,6 +147,10 @@ TEST(CsvTest, WidensOnConflictAndStartsOver) {
   typed.types = {{"b", ColumnType::kDouble}};
   EXPECT_EQ(Types(Read("a,b\n1,\n2,\n", typed)->schema), "a:int64 b:double");
   EXPECT_EQ(Types(Read("id\n12345678901234567890\n1\n")->schema), "id:string");
+  CsvOptions fitted;  // a fitted transform's input types, for columns without values
+  fitted.types_if_empty = {{"a", ColumnType::kDouble}, {"b", ColumnType::kDouble},
+                           {"absent", ColumnType::kInt64}};
+  EXPECT_EQ(Types(Read("a,b\n1,\n2,\n", fitted)->schema), "a:int64 b:double");
 }
 
 // Rows of data typed apart (an all-empty column in one part) join; real conflicts name the column

@@ -63,6 +63,8 @@ int Predict(const GlobalOptions& g, const PredictArgs& a) {
   FileProgress progress(a.data);
   data::CsvOptions options;
   options.on_progress = progress.callback();
+  // A column empty in the first rows takes the type the model was trained with.
+  for (const auto& f : m.transform().inputs().fields) options.types_if_empty[f.name] = f.type;
   int64_t rows = 0;
   std::string line;
   auto read = data::ReadTableFile(a.data, options, [&](data::Batch&& b) -> Status {

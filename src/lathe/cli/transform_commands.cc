@@ -32,6 +32,8 @@ int TransformApply(const std::string& graph_path, const std::string& data_path,
   FileProgress progress(data_path);
   data::CsvOptions options;
   options.on_progress = progress.callback();
+  // A column empty in the first rows takes the type the transform was fitted on.
+  for (const auto& f : graph->inputs().fields) options.types_if_empty[f.name] = f.type;
   auto status = data::ReadTableFile(data_path, options, [&](data::Batch&& b) -> Status {
     transform::FeatureMatrix x;
     std::vector<float> labels;

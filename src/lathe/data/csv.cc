@@ -406,6 +406,9 @@ Result<CsvReport> ReadOnce(ByteSource& src, const std::string& name, const CsvOp
       }
       std::vector<std::string_view> views(samples[c].begin(), samples[c].end());
       f.type = Infer(views);
+      if (auto fallback = o.types_if_empty.find(f.name);
+          f.type == ColumnType::kNull && fallback != o.types_if_empty.end())
+        f.type = fallback->second;
     }
   }
 

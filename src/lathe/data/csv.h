@@ -25,6 +25,9 @@ namespace lathe::data {
 // What every text reader (CSV, JSON Lines) takes.
 struct ReadOptions {
   std::map<std::string, ColumnType> types;  // overrides of inferred types, by column name
+  // Types for columns that have no values in the rows types are inferred from (instead of
+  // kNull), e.g. a fitted transform's input types; names the input lacks are ignored.
+  std::map<std::string, ColumnType> types_if_empty;
   size_t infer_rows = 10000;                // rows used to infer column types
   enum class BadRows { kFail, kSkip };
   BadRows bad_rows = BadRows::kFail;

@@ -178,8 +178,12 @@ Result<CsvReport> Read(detail::ByteSource& src, const std::string& name, const J
   });
   for (const auto& k : keys) {
     auto given = o.types.find(k);
+    auto fallback = o.types_if_empty.find(k);
     report.schema.fields.push_back(
-        {k, given != o.types.end() ? given->second : types[k].value_or(ColumnType::kNull)});
+        {k, given != o.types.end() ? given->second
+                                   : types[k].value_or(fallback != o.types_if_empty.end()
+                                                           ? fallback->second
+                                                           : ColumnType::kNull)});
   }
   for (const auto& [k, t] : o.types)
     if (!types.count(k))
