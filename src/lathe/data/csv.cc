@@ -1,6 +1,7 @@
 #include "lathe/data/csv.h"
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -51,17 +52,32 @@ bool IsValidUtf8(std::string_view s) {
 namespace {
 
 struct FieldRef {
-  uint32_t offset, length;  // in the record's scratch buffer
-  int64_t line;             // where the field starts
-  int64_t column;           // 1-based byte column
+  // Where the text is: an unquoted field in the input itself, a quoted one (unescaped) in the
+  // record's scratch buffer.
+  size_t offset;
+  uint32_t length;
+  int64_t line;    // where the field starts
+  int64_t column;  // 1-based byte column
   bool quoted;
 };
 
-// Splits text into records. Fields are copied (unquoted, unescaped) into one scratch buffer per
-// record, so that parsing allocates nothing once warmed up.
+// The text of a field of a record parsed from `data` with `scratch`.
+std::string_view FieldText(const FieldRef& f, std::string_view data, const std::string& scratch) {
+  return f.quoted ? std::string_view(scratch).substr(f.offset, f.length)
+                  : data.substr(f.offset, f.length);
+}
+
+// Splits text into records. Quoted fields are copied (unquoted, unescaped) into one scratch buffer
+// per record, so that parsing allocates nothing once warmed up; unquoted ones stay where they are.
 class RecordParser {
  public:
-  RecordParser(const CsvOptions& o, const std::string& name) : o_(o), name_(name) {}
+  RecordParser(const CsvOptions& o, const std::string& name) : o_(o), name_(name) {
+    // The bytes that end or break an unquoted field: one table lookup per byte.
+    for (unsigned char c :
+         {static_cast<unsigned char>(o.delimiter), static_cast<unsigned char>('\n'),
+          static_cast<unsigned char>('\r'), static_cast<unsigned char>(o.quote)})
+      special_[c] = true;
+  }
 
   // Parses the record at data[pos]. Returns false when only blank lines remain.
   Result<bool> Next(std::string_view data, size_t& pos, int64_t& line, size_t& line_start,
@@ -105,16 +121,30 @@ class RecordParser {
           return Error(line, static_cast<int64_t>(pos - line_start) + 1,
                        fmt::format("unexpected '{}' after a closing quote", data[pos]));
       } else {
-        size_t start = pos;
-        while (pos < n && data[pos] != o_.delimiter && data[pos] != '\n') {
+        const size_t start = pos;
+        while (true) {
+          while (pos < n && !special_[static_cast<unsigned char>(data[pos])]) ++pos;
+          if (pos >= n || data[pos] == o_.delimiter || data[pos] == '\n') break;
           if (data[pos] == o_.quote)
             return Error(
                 line, static_cast<int64_t>(pos - line_start) + 1,
                 "quote inside an unquoted field (quote the whole field and double the quote)");
-          if (data[pos] == '\r' && pos + 1 < n && data[pos + 1] == '\n') break;
-          ++pos;
+          if (pos + 1 < n && data[pos + 1] == '\n') break;  // \r\n ends the line
+          ++pos;                                            // a lone \r is part of the field
         }
-        scratch.append(data.substr(start, pos - start));
+        f.offset = start;
+        f.length = static_cast<uint32_t>(pos - start);
+        fields.push_back(f);
+        if (pos < n && data[pos] == o_.delimiter) {
+          ++pos;
+          continue;
+        }
+        if (pos < n) {  // end of line
+          pos += data[pos] == '\r' ? 2 : 1;
+          ++line;
+          line_start = pos;
+        }
+        return true;
       }
       f.length = static_cast<uint32_t>(scratch.size() - f.offset);
       fields.push_back(f);
@@ -138,6 +168,7 @@ class RecordParser {
  private:
   const CsvOptions& o_;
   const std::string& name_;
+  bool special_[256] = {};
 };
 
 // The end of the last complete record in `block` (0 if none), scanning from a point outside quotes.
@@ -221,6 +252,9 @@ class Converter {
     std::vector<FieldRef> fields;
     size_t pos = 0, line_start = 0;
     int64_t line = chunk.first_line;
+    // UTF-8 is checked once for the whole chunk (simdjson's vectorised validator); only a chunk
+    // that fails is checked field by field, to say where.
+    const bool valid_utf8 = simdjson::validate_utf8(chunk.text.data(), chunk.text.size());
     while (true) {
       auto more = parser_.Next(chunk.text, pos, line, line_start, scratch, fields);
       if (!more.ok()) {
@@ -228,7 +262,7 @@ class Converter {
         return r;
       }
       if (!*more) return r;
-      Status bad = Append(r.batch, scratch, fields);
+      Status bad = Append(r.batch, chunk.text, scratch, fields, valid_utf8);
       if (bad.ok()) continue;
       if (bad.code() == StatusCode::kAborted || o_.bad_rows == CsvOptions::BadRows::kFail) {
         r.status = bad;
@@ -240,27 +274,56 @@ class Converter {
   }
 
  private:
-  // Appends one record, or nothing if any field is bad.
-  Status Append(Batch& b, const std::string& scratch, const std::vector<FieldRef>& fields) const {
+  // Appends one record, or nothing if any field is bad. Each field is parsed once: the values
+  // are kept until the whole record is known to be good.
+  Status Append(Batch& b, std::string_view data, const std::string& scratch,
+                const std::vector<FieldRef>& fields, bool valid_utf8) const {
     const size_t n = schema_.fields.size();
     if (fields.size() != n)
       return parser_.Error(fields[0].line, 1,
                            fmt::format("expected {} fields, found {}", n, fields.size()));
-    // Check everything first so that a bad row leaves no partial values behind.
-    thread_local std::vector<int> kinds;  // 0 missing, 1 value
-    kinds.assign(n, 1);
+    struct Parsed {
+      bool missing;
+      int64_t i;
+      double d;
+      bool b;
+    };
+    thread_local std::vector<Parsed> parsed;
+    parsed.resize(n);
     for (size_t c = 0; c < n; ++c) {
-      std::string_view v(scratch.data() + fields[c].offset, fields[c].length);
-      if (!IsValidUtf8(v)) return parser_.Error(fields[c].line, fields[c].column, "invalid UTF-8");
-      if ((v.empty() && fields[c].quoted) || (!fields[c].quoted && IsMissing(v)) ||
-          (fields[c].quoted && v.empty())) {
-        kinds[c] = 0;
-        continue;
+      std::string_view v = FieldText(fields[c], data, scratch);
+      if (!valid_utf8 && !IsValidUtf8(v))
+        return parser_.Error(fields[c].line, fields[c].column, "invalid UTF-8");
+      Parsed& p = parsed[c];
+      p.missing = fields[c].quoted ? v.empty() : IsMissing(v);
+      if (p.missing) continue;
+      const ColumnType t = schema_.fields[c].type;
+      bool fits = true;
+      switch (t) {
+        case ColumnType::kInt64: {
+          auto x = ParseInt64(v);
+          fits = x.has_value();
+          p.i = x.value_or(0);
+          break;
+        }
+        case ColumnType::kDouble: {
+          auto x = ParseFloat64(v);
+          fits = x.has_value();
+          p.d = x.value_or(0);
+          break;
+        }
+        case ColumnType::kBool: {
+          auto x = ParseBoolean(v);
+          fits = x.has_value();
+          p.b = x.value_or(false);
+          break;
+        }
+        case ColumnType::kString:
+          break;
+        case ColumnType::kNull:
+          fits = false;
+          break;
       }
-      ColumnType t = schema_.fields[c].type;
-      bool fits = t == ColumnType::kString || (t == ColumnType::kInt64 && ParseInt64(v)) ||
-                  (t == ColumnType::kDouble && ParseFloat64(v)) ||
-                  (t == ColumnType::kBool && ParseBoolean(v));
       if (fits) continue;
       const std::string& column = schema_.fields[c].name;
       const bool given = o_.types.count(column) > 0;
@@ -277,23 +340,23 @@ class Converter {
     }
     for (size_t c = 0; c < n; ++c) {
       Column& col = b.columns[c];
-      if (kinds[c] == 0) {
+      const Parsed& p = parsed[c];
+      if (p.missing) {
         col.AppendNull();
         continue;
       }
-      std::string_view v(scratch.data() + fields[c].offset, fields[c].length);
       switch (col.type()) {
         case ColumnType::kInt64:
-          col.AppendInt(*ParseInt64(v));
+          col.AppendInt(p.i);
           break;
         case ColumnType::kDouble:
-          col.AppendDouble(*ParseFloat64(v));
+          col.AppendDouble(p.d);
           break;
         case ColumnType::kBool:
-          col.AppendBool(*ParseBoolean(v));
+          col.AppendBool(p.b);
           break;
         case ColumnType::kString:
-          col.AppendString(v);
+          col.AppendString(FieldText(fields[c], data, scratch));
           break;
         case ColumnType::kNull:  // unreachable: a value in a kNull column is a conflict
           col.AppendNull();
@@ -327,7 +390,9 @@ class Converter {
   // A missing-value marker? (A handful of short markers: comparing them beats any lookup.)
   bool IsMissing(std::string_view v) const {
     for (const auto& m : missing_)
-      if (m.size() == v.size() && std::memcmp(m.data(), v.data(), v.size()) == 0) return true;
+      if (m.size() == v.size() &&
+          (v.empty() || (m[0] == v[0] && std::memcmp(m.data(), v.data(), v.size()) == 0)))
+        return true;
     return false;
   }
 
@@ -363,7 +428,7 @@ Result<CsvReport> ReadOnce(ByteSource& src, const std::string& name, const CsvOp
     return InvalidArgumentError(fmt::format("{}: empty file: expected a header row", name));
   std::set<std::string> seen;
   for (const auto& f : fields) {
-    std::string col = scratch.substr(f.offset, f.length);
+    std::string col(FieldText(f, buf, scratch));
     if (!IsValidUtf8(col)) return parser.Error(f.line, f.column, "invalid UTF-8 in the header");
     if (col.empty()) return parser.Error(f.line, f.column, "empty column name in the header");
     if (!seen.insert(col).second)
@@ -388,7 +453,7 @@ Result<CsvReport> ReadOnce(ByteSource& src, const std::string& name, const CsvOp
       if (!more.ok() || !*more) break;
       if (fields.size() != samples.size()) continue;
       for (size_t c = 0; c < fields.size(); ++c) {
-        std::string v = scratch.substr(fields[c].offset, fields[c].length);
+        std::string v(FieldText(fields[c], complete, scratch));
         if (!v.empty() && !(!fields[c].quoted && missing.count(v)))
           samples[c].push_back(std::move(v));
       }

@@ -44,7 +44,7 @@ void NumericStats::SpillToSketch() {
 
 namespace {
 std::vector<std::pair<double, uint64_t>> Sorted(
-    const std::unordered_map<double, uint64_t>& values) {
+    const absl::flat_hash_map<double, uint64_t>& values) {
   std::vector<std::pair<double, uint64_t>> out(values.begin(), values.end());
   std::sort(out.begin(), out.end());
   return out;
@@ -153,13 +153,23 @@ int64_t Utf8Length(std::string_view v) {
 
 namespace {
 
+// The distinct-count sketch is kept up to date only once counting is no longer exact (until then
+// the counts know every value): on that change it gets every value counted so far.
+void FillDistinct(CategoricalStats& c) {
+  for (const auto& [v, n] : c.counts) c.distinct.Add(v);
+}
+
 // Misra-Gries: with `counts` full and a value not in it, every counter goes down by one (the new
 // value's single occurrence is spent against them) and counters at zero leave. Each such step
 // removes kExactLimit + 1 occurrences from view, so there are at most count / (kExactLimit + 1)
 // of them: the bound on how much any count is short.
 void DecrementAll(CategoricalStats& c) {
-  for (auto it = c.counts.begin(); it != c.counts.end();)
-    it = --it->second == 0 ? c.counts.erase(it) : std::next(it);
+  for (auto it = c.counts.begin(); it != c.counts.end();) {
+    if (--it->second == 0)
+      c.counts.erase(it++);  // erasing leaves the other iterators valid
+    else
+      ++it;
+  }
   ++c.count_error;
 }
 
@@ -168,6 +178,7 @@ void DecrementAll(CategoricalStats& c) {
 // error bound.
 void Shrink(CategoricalStats& c) {
   if (c.counts.size() <= CategoricalStats::kExactLimit) return;
+  if (c.exact) FillDistinct(c);  // the merged counts hold every value of both parts
   std::vector<int64_t> values;
   values.reserve(c.counts.size());
   for (const auto& [v, n] : c.counts) values.push_back(n);
@@ -176,7 +187,10 @@ void Shrink(CategoricalStats& c) {
   const int64_t cut = *kth;  // the (kExactLimit + 1)-th largest count
   for (auto it = c.counts.begin(); it != c.counts.end();) {
     it->second -= cut;
-    it = it->second <= 0 ? c.counts.erase(it) : std::next(it);
+    if (it->second <= 0)
+      c.counts.erase(it++);
+    else
+      ++it;
   }
   c.count_error += cut;
   c.exact = false;
@@ -191,13 +205,16 @@ void CategoricalStats::Add(std::string_view v) {
   max_length = std::max(max_length, len);
   total_length += static_cast<double>(len);
   ++count;
-  distinct.Add(v);
-  if (auto it = counts.find(v); it != counts.end()) {
+  if (!exact) distinct.Add(v);  // while exact, the counts say how many distinct values there are
+  // Debian's abseil has its own string_view: look up through it (no copy).
+  if (auto it = counts.find(absl::string_view(v.data(), v.size())); it != counts.end()) {
     ++it->second;
   } else if (counts.size() < kExactLimit) {
     counts.emplace(std::string(v), 1);
   } else {
+    if (exact) FillDistinct(*this);
     exact = false;
+    distinct.Add(v);
     DecrementAll(*this);
   }
 }
@@ -212,7 +229,11 @@ void CategoricalStats::Merge(const CategoricalStats& o) {
   max_length = std::max(max_length, o.max_length);
   total_length += o.total_length;
   count += o.count;
-  distinct.Merge(o.distinct);
+  // A sketch is complete only for inexact stats; an exact side contributes its values.
+  if (exact && !o.exact) FillDistinct(*this);
+  if (o.exact && !exact)
+    for (const auto& [v, n] : o.counts) distinct.Add(v);
+  if (!o.exact) distinct.Merge(o.distinct);
   exact = exact && o.exact;
   count_error += o.count_error;
   for (const auto& [v, c] : o.counts) {

@@ -13,12 +13,13 @@
 // thread and Merge.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -38,8 +39,9 @@ struct NumericStats {
   double min = 0, max = 0;
   QuantileSketch sketch;  // filled once `exact` ends
   bool exact = true;
-  std::unordered_map<double, uint64_t>
-      values;  // every distinct value with its count, while `exact`
+  // Every distinct value with its count, while `exact` (an open-addressing map: this is the
+  // per-value hot loop).
+  absl::flat_hash_map<double, uint64_t> values;
 
   // Adds a value: NaN is ignored (the caller counts it missing), infinities count as non_finite.
   void Add(double v);
@@ -58,7 +60,8 @@ struct NumericStats {
   std::vector<double> QuantileEdges(int buckets) const;
 };
 
-// Hashes std::string and std::string_view alike, so lookups by view allocate nothing.
+// Hashes std::string and std::string_view alike, so lookups by view allocate nothing (for
+// standard maps keyed by text, such as a vocabulary's index).
 struct StringHash {
   using is_transparent = void;
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
@@ -71,10 +74,10 @@ struct StringHash {
 struct CategoricalStats {
   static constexpr size_t kExactLimit = 100000;
   int64_t count = 0;
-  bool exact = true;  // `counts` holds every distinct value, exactly
-  std::unordered_map<std::string, int64_t, StringHash, std::equal_to<>> counts;
+  bool exact = true;                                 // `counts` holds every distinct value, exactly
+  absl::flat_hash_map<std::string, int64_t> counts;  // looked up by string_view without copying
   int64_t count_error = 0;  // how far below its true count any count in `counts` may be
-  DistinctSketch distinct;
+  DistinctSketch distinct;  // complete once not exact (while exact, counts.size() is the answer)
   int64_t min_length = 0, max_length = 0;  // in characters (UTF-8 code points), not bytes
   double total_length = 0;
 
