@@ -12,10 +12,17 @@ struct Table {
   Schema schema;
   std::vector<std::vector<std::string>> rows;  // cell text, "<null>" for missing
   CsvReport report;
+  int restarts = 0;
 };
 
-Result<Table> Read(const std::string& text, CsvOptions o = {}) {
+// With `restartable`, the reader may start over (the rows read so far are forgotten).
+Result<Table> Read(const std::string& text, CsvOptions o = {}, bool restartable = false) {
   Table t;
+  if (restartable)
+    o.on_restart = [&] {
+      ++t.restarts;
+      t.rows.clear();
+    };
   auto report = ReadCsvText(text, "t.csv", o, [&](Batch&& b) {
     for (size_t r = 0; r < b.rows(); ++r) {
       std::vector<std::string> row;
@@ -118,23 +125,11 @@ TEST(CsvTest, WidensOnConflictAndStartsOver) {
   CsvOptions o;
   o.block_bytes = 4096;  // many chunks, several threads: the conflict comes late
   o.threads = 2;
-  int restarts = 0;
-  Table t;
-  o.on_restart = [&] {
-    ++restarts;
-    t.rows.clear();
-  };
-  auto report = ReadCsvText(text, "t.csv", o, [&](Batch&& b) {
-    for (size_t r = 0; r < b.rows(); ++r) {
-      std::vector<std::string> row;
-      for (const auto& c : b.columns) row.push_back(c.is_null(r) ? "<null>" : c.ToText(r));
-      t.rows.push_back(std::move(row));
-    }
-    return Status::Ok();
-  });
-  ASSERT_TRUE(report.ok()) << report.status().ToString();
-  EXPECT_EQ(Types(report->schema), "late:double n:double id:string");
-  EXPECT_GE(restarts, 1);
+  auto read = Read(text, o, true);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  const Table& t = *read;
+  EXPECT_EQ(Types(t.schema), "late:double n:double id:string");
+  EXPECT_GE(t.restarts, 1);
   ASSERT_EQ(t.rows.size(), 10002u);  // every row once
   EXPECT_EQ(t.rows[0], (std::vector<std::string>{"<null>", "0", "0"}));
   EXPECT_EQ(t.rows[10000], (std::vector<std::string>{"2.5", "1.5", "99999999999999999999"}));
@@ -148,8 +143,8 @@ TEST(CsvTest, WidensOnConflictAndStartsOver) {
   EXPECT_EQ(Types(Read("a,b\n1,\n2,\n", typed)->schema), "a:int64 b:double");
   EXPECT_EQ(Types(Read("id\n12345678901234567890\n1\n")->schema), "id:string");
   CsvOptions fitted;  // a fitted transform's input types, for columns without values
-  fitted.types_if_empty = {{"a", ColumnType::kDouble}, {"b", ColumnType::kDouble},
-                           {"absent", ColumnType::kInt64}};
+  fitted.types_if_empty = {
+      {"a", ColumnType::kDouble}, {"b", ColumnType::kDouble}, {"absent", ColumnType::kInt64}};
   EXPECT_EQ(Types(Read("a,b\n1,\n2,\n", fitted)->schema), "a:int64 b:double");
 }
 

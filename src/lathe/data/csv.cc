@@ -134,19 +134,8 @@ class RecordParser {
         }
         f.offset = start;
         f.length = static_cast<uint32_t>(pos - start);
-        fields.push_back(f);
-        if (pos < n && data[pos] == o_.delimiter) {
-          ++pos;
-          continue;
-        }
-        if (pos < n) {  // end of line
-          pos += data[pos] == '\r' ? 2 : 1;
-          ++line;
-          line_start = pos;
-        }
-        return true;
       }
-      f.length = static_cast<uint32_t>(scratch.size() - f.offset);
+      if (f.quoted) f.length = static_cast<uint32_t>(scratch.size() - f.offset);
       fields.push_back(f);
       if (pos < n && data[pos] == o_.delimiter) {
         ++pos;
