@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <mutex>
+
 namespace lathe::data {
 namespace {
 
@@ -234,16 +237,29 @@ TEST(CsvTest, WorkerCallbackSeesEveryRowOnce) {
   o.block_bytes = 100;
   o.threads = 3;
   std::vector<int64_t> sums(static_cast<size_t>(CsvThreads(o)), 0);
+  std::mutex mu;
+  std::map<int64_t, int64_t> first_by_index;  // batch index -> its first value
   auto r = ReadCsvText(
       text, "t.csv", o, [](Batch&&) { return Status::Ok(); },
-      [&](int worker, const Batch& b) {
+      [&](int worker, int64_t index, const Batch& b) {
         for (size_t i = 0; i < b.rows(); ++i)
           sums[static_cast<size_t>(worker)] += b.columns[0].int_at(i);
+        std::lock_guard lock(mu);
+        EXPECT_TRUE(first_by_index.emplace(index, b.rows() ? b.columns[0].int_at(0) : -1).second);
         return Status::Ok();
       });
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(sums[0] + sums[1] + sums[2], expected);
   EXPECT_EQ(r->rows, 5000);
+  // Indices run 0, 1, 2, ... in file order.
+  ASSERT_GT(first_by_index.size(), 10u);
+  EXPECT_EQ(first_by_index.begin()->first, 0);
+  EXPECT_EQ(first_by_index.rbegin()->first, static_cast<int64_t>(first_by_index.size()) - 1);
+  int64_t previous = -1;
+  for (const auto& [index, first] : first_by_index) {
+    EXPECT_GT(first, previous) << "batch " << index;
+    previous = first;
+  }
 }
 
 TEST(CsvTest, ValidUtf8) {

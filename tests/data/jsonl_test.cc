@@ -79,7 +79,7 @@ TEST(JsonLinesTest, ManyThreadsSmallBlocksKeepOrderAndLineNumbers) {
         for (size_t i = 0; i < b.rows(); ++i) order.push_back(b.columns[0].int_at(i));
         return Status::Ok();
       },
-      [&](int worker, const Batch& b) {
+      [&](int worker, int64_t, const Batch& b) {
         EXPECT_LT(worker, 4);
         seen_in_workers += static_cast<int64_t>(b.rows());
         return Status::Ok();

@@ -117,7 +117,7 @@ class Transform final : public pipeline::Component {
         merged = std::move(part);
         continue;
       }
-      Status st = merged->Merge(*part);
+      Status st = merged->Merge(std::move(*part));
       if (!st.ok())
         return InvalidArgumentError(fmt::format(
             "the input spans' columns differ: {}; a transform needs one schema", st.message()));

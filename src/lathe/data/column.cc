@@ -93,6 +93,48 @@ void Column::AppendNull() {
   }
 }
 
+void Column::Reserve(size_t rows, size_t chars) {
+  valid_.reserve(valid_.size() + rows);
+  switch (type_) {
+    case ColumnType::kNull:
+      break;
+    case ColumnType::kInt64:
+      ints_.reserve(ints_.size() + rows);
+      break;
+    case ColumnType::kDouble:
+      doubles_.reserve(doubles_.size() + rows);
+      break;
+    case ColumnType::kBool:
+      bools_.reserve(bools_.size() + rows);
+      break;
+    case ColumnType::kString:
+      offsets_.reserve(offsets_.size() + rows);
+      chars_.reserve(chars_.size() + chars);
+      break;
+  }
+}
+
+void Column::PopBack() {
+  valid_.pop_back();
+  switch (type_) {
+    case ColumnType::kNull:
+      break;
+    case ColumnType::kInt64:
+      ints_.pop_back();
+      break;
+    case ColumnType::kDouble:
+      doubles_.pop_back();
+      break;
+    case ColumnType::kBool:
+      bools_.pop_back();
+      break;
+    case ColumnType::kString:
+      offsets_.pop_back();
+      chars_.resize(offsets_.back());
+      break;
+  }
+}
+
 void Column::AppendInt(int64_t v) {
   valid_.push_back(1);
   ints_.push_back(v);

@@ -59,6 +59,11 @@ class Column {
   void AppendDouble(double v);
   void AppendBool(bool v);
   void AppendString(std::string_view v);
+  // Room for `rows` more rows and, in a string column, `chars` more bytes of text: appends within
+  // them move nothing. (Room never written takes no memory in large buffers.)
+  void Reserve(size_t rows, size_t chars = 0);
+  // Removes the last row, undoing its append. The column must not be empty.
+  void PopBack();
   // Appends row `row` of `from`, a column of the same type.
   void AppendFrom(const Column& from, size_t row);
   // Appends every row of `from`, a column of the same type (or a kNull column: its rows are

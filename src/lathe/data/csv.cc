@@ -12,6 +12,7 @@
 
 #include "lathe/core/threads.h"
 #include "lathe/data/detail/ordered_chunks.h"
+#include "lathe/data/detail/separators.h"
 
 namespace lathe::data {
 
@@ -150,6 +151,56 @@ class RecordParser {
     }
   }
 
+  // Next() for text without quotes: walks the offsets of its separators (`seps`, from
+  // FindSeparators; `k` is the cursor into them) instead of testing every byte. The same records,
+  // fields and locations as Next().
+  bool NextUnquoted(std::string_view data, const std::vector<uint32_t>& seps, size_t& k,
+                    size_t& pos, int64_t& line, size_t& line_start,
+                    std::vector<FieldRef>& fields) const {
+    fields.clear();
+    const size_t n = data.size();
+    while (pos < n &&
+           (data[pos] == '\n' || (data[pos] == '\r' && pos + 1 < n && data[pos + 1] == '\n'))) {
+      pos += data[pos] == '\r' ? 2 : 1;
+      ++line;
+      line_start = pos;
+    }
+    if (pos >= n) return false;
+    while (k < seps.size() && seps[k] < pos) ++k;  // those of the blank lines
+    size_t start = pos;
+    auto field = [&](size_t end) {
+      fields.push_back({start, static_cast<uint32_t>(end - start), line,
+                        static_cast<int64_t>(start - line_start) + 1, false});
+    };
+    auto end_line = [&](size_t next) {
+      pos = next;
+      ++line;
+      line_start = pos;
+    };
+    while (true) {
+      if (k == seps.size()) {  // the last field runs to the end of the text
+        field(n);
+        pos = n;
+        return true;
+      }
+      const size_t at = seps[k++];
+      const char c = data[at];
+      if (c == o_.delimiter) {
+        field(at);
+        start = at + 1;
+      } else if (c == '\n') {
+        field(at);
+        end_line(at + 1);
+        return true;
+      } else if (at + 1 < n && data[at + 1] == '\n') {  // \r\n ends the line
+        field(at);
+        ++k;  // past the \n
+        end_line(at + 2);
+        return true;
+      }  // else a lone \r, part of the field
+    }
+  }
+
   Status Error(int64_t line, int64_t column, const std::string& what) const {
     return InvalidArgumentError(fmt::format("{}:{}:{}: {}", name_, line, column, what));
   }
@@ -236,7 +287,14 @@ class Converter {
   ChunkResult Convert(const Chunk& chunk) const {
     ChunkResult r;
     r.batch.schema = schema_;
-    for (const auto& f : schema_.fields) r.batch.columns.emplace_back(f.type);
+    // Room for every row at once (one per line at most; text no longer than the chunk): no
+    // column moves while growing.
+    const size_t lines =
+        static_cast<size_t>(std::count(chunk.text.begin(), chunk.text.end(), '\n') + 1);
+    for (const auto& f : schema_.fields) {
+      r.batch.columns.emplace_back(f.type);
+      r.batch.columns.back().Reserve(lines, chunk.text.size());
+    }
     std::string scratch;
     std::vector<FieldRef> fields;
     size_t pos = 0, line_start = 0;
@@ -244,8 +302,15 @@ class Converter {
     // UTF-8 is checked once for the whole chunk (simdjson's vectorised validator); only a chunk
     // that fails is checked field by field, to say where.
     const bool valid_utf8 = simdjson::validate_utf8(chunk.text.data(), chunk.text.size());
+    // Most data has no quotes at all: then records split at separators found 16 bytes at a time.
+    const bool unquoted = std::memchr(chunk.text.data(), o_.quote, chunk.text.size()) == nullptr;
+    thread_local std::vector<uint32_t> seps;
+    if (unquoted) detail::FindSeparators(chunk.text, o_.delimiter, seps);
+    size_t k = 0;
     while (true) {
-      auto more = parser_.Next(chunk.text, pos, line, line_start, scratch, fields);
+      auto more = unquoted ? Result<bool>(parser_.NextUnquoted(chunk.text, seps, k, pos, line,
+                                                               line_start, fields))
+                           : parser_.Next(chunk.text, pos, line, line_start, scratch, fields);
       if (!more.ok()) {
         r.status = more.status();  // malformed quoting: the rest of the chunk cannot be trusted
         return r;
@@ -263,57 +328,52 @@ class Converter {
   }
 
  private:
-  // Appends one record, or nothing if any field is bad. Each field is parsed once: the values
-  // are kept until the whole record is known to be good.
+  // Appends one record, or nothing if any field is bad: each field is parsed once and appended
+  // at once; a bad field takes the record's earlier fields back out.
   Status Append(Batch& b, std::string_view data, const std::string& scratch,
                 const std::vector<FieldRef>& fields, bool valid_utf8) const {
     const size_t n = schema_.fields.size();
     if (fields.size() != n)
       return parser_.Error(fields[0].line, 1,
                            fmt::format("expected {} fields, found {}", n, fields.size()));
-    struct Parsed {
-      bool missing;
-      int64_t i;
-      double d;
-      bool b;
-    };
-    thread_local std::vector<Parsed> parsed;
-    parsed.resize(n);
     for (size_t c = 0; c < n; ++c) {
       std::string_view v = FieldText(fields[c], data, scratch);
-      if (!valid_utf8 && !IsValidUtf8(v))
+      Column& col = b.columns[c];
+      if (!valid_utf8 && !IsValidUtf8(v)) {
+        TakeBack(b, c);
         return parser_.Error(fields[c].line, fields[c].column, "invalid UTF-8");
-      Parsed& p = parsed[c];
-      p.missing = fields[c].quoted ? v.empty() : IsMissing(v);
-      if (p.missing) continue;
-      const ColumnType t = schema_.fields[c].type;
-      bool fits = true;
+      }
+      if (fields[c].quoted ? v.empty() : IsMissing(v)) {
+        col.AppendNull();
+        continue;
+      }
+      const ColumnType t = col.type();
       switch (t) {
-        case ColumnType::kInt64: {
-          auto x = ParseInt64(v);
-          fits = x.has_value();
-          p.i = x.value_or(0);
+        case ColumnType::kInt64:
+          if (auto x = ParseInt64(v)) {
+            col.AppendInt(*x);
+            continue;
+          }
           break;
-        }
-        case ColumnType::kDouble: {
-          auto x = ParseFloat64(v);
-          fits = x.has_value();
-          p.d = x.value_or(0);
+        case ColumnType::kDouble:
+          if (auto x = ParseFloat64(v)) {
+            col.AppendDouble(*x);
+            continue;
+          }
           break;
-        }
-        case ColumnType::kBool: {
-          auto x = ParseBoolean(v);
-          fits = x.has_value();
-          p.b = x.value_or(false);
+        case ColumnType::kBool:
+          if (auto x = ParseBoolean(v)) {
+            col.AppendBool(*x);
+            continue;
+          }
           break;
-        }
         case ColumnType::kString:
-          break;
-        case ColumnType::kNull:
-          fits = false;
+          col.AppendString(v);
+          continue;
+        case ColumnType::kNull:  // a value where none was seen: a conflict
           break;
       }
-      if (fits) continue;
+      TakeBack(b, c);
       const std::string& column = schema_.fields[c].name;
       const bool given = o_.types.count(column) > 0;
       if (!given && (t == ColumnType::kNull || o_.bad_rows == CsvOptions::BadRows::kFail))
@@ -327,32 +387,12 @@ class Converter {
                                           "column a type to override)",
                                           o_.infer_rows)));
     }
-    for (size_t c = 0; c < n; ++c) {
-      Column& col = b.columns[c];
-      const Parsed& p = parsed[c];
-      if (p.missing) {
-        col.AppendNull();
-        continue;
-      }
-      switch (col.type()) {
-        case ColumnType::kInt64:
-          col.AppendInt(p.i);
-          break;
-        case ColumnType::kDouble:
-          col.AppendDouble(p.d);
-          break;
-        case ColumnType::kBool:
-          col.AppendBool(p.b);
-          break;
-        case ColumnType::kString:
-          col.AppendString(FieldText(fields[c], data, scratch));
-          break;
-        case ColumnType::kNull:  // unreachable: a value in a kNull column is a conflict
-          col.AppendNull();
-          break;
-      }
-    }
     return Status::Ok();
+  }
+
+  // Removes the values a record put in its first `columns` columns.
+  static void TakeBack(Batch& b, size_t columns) {
+    for (size_t c = 0; c < columns; ++c) b.columns[c].PopBack();
   }
 
   // Records that column `c` needs a wider type to hold `v`; ABORTED stops the read.

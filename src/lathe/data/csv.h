@@ -28,7 +28,7 @@ struct ReadOptions {
   // Types for columns that have no values in the rows types are inferred from (instead of
   // kNull), e.g. a fitted transform's input types; names the input lacks are ignored.
   std::map<std::string, ColumnType> types_if_empty;
-  size_t infer_rows = 10000;                // rows used to infer column types
+  size_t infer_rows = 10000;  // rows used to infer column types
   enum class BadRows { kFail, kSkip };
   BadRows bad_rows = BadRows::kFail;
   int64_t max_bad_rows = -1;  // with kSkip: fail once more rows than this are bad; -1: no limit
@@ -65,9 +65,11 @@ struct CsvReport {
 
 using BatchCallback = std::function<Status(Batch&& batch)>;
 // Called in the parsing thread that made the batch (worker is 0 .. threads-1), before the batch is
-// handed out in order: lets callers fold batches into per-thread accumulators in parallel. Only
-// batches of a read that succeeds so far are passed.
-using WorkerCallback = std::function<Status(int worker, const Batch& batch)>;
+// handed out in order: lets callers fold batches in parallel. `index` numbers the batches in file
+// order from 0, with no gaps (a block whose rows were all skipped gives an empty batch), so a
+// caller can also combine per-batch results in file order, the same whatever the thread count.
+// Only batches of a read that succeeds so far are passed.
+using WorkerCallback = std::function<Status(int worker, int64_t index, const Batch& batch)>;
 
 // The number of parsing threads `options` asks for (0 means one per core).
 int CsvThreads(const CsvOptions& options);

@@ -19,8 +19,9 @@ Result<CsvReport> ReadTableFile(const std::string& path, const CsvOptions& optio
                                 const BatchCallback& on_batch, const WorkerCallback& in_worker) {
   // The columnar reader works in one thread: the worker callback runs just before the in-order
   // one.
+  int64_t index = 0;
   auto serial = [&](Batch&& b) -> Status {
-    if (in_worker) LATHE_RETURN_IF_ERROR(in_worker(0, b));
+    if (in_worker) LATHE_RETURN_IF_ERROR(in_worker(0, index++, b));
     return on_batch(std::move(b));
   };
   switch (FormatOf(path)) {

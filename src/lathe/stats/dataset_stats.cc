@@ -219,11 +219,11 @@ void CategoricalStats::Add(std::string_view v) {
   }
 }
 
-void CategoricalStats::Merge(const CategoricalStats& o) {
+void CategoricalStats::Merge(CategoricalStats o) {
   if (o.count == 0) return;
-  if (count == 0) {
-    min_length = o.min_length;
-    max_length = o.max_length;
+  if (count == 0) {  // nothing here yet: take the other side whole
+    *this = std::move(o);
+    return;
   }
   min_length = std::min(min_length, o.min_length);
   max_length = std::max(max_length, o.max_length);
@@ -236,12 +236,13 @@ void CategoricalStats::Merge(const CategoricalStats& o) {
   if (!o.exact) distinct.Merge(o.distinct);
   exact = exact && o.exact;
   count_error += o.count_error;
-  for (const auto& [v, c] : o.counts) {
-    auto it = counts.find(v);
-    if (it != counts.end())
-      it->second += c;
+  // Values new to this side move over with their text (no copy, no allocation).
+  for (auto it = o.counts.begin(); it != o.counts.end();) {
+    auto node = o.counts.extract(it++);
+    if (auto found = counts.find(node.key()); found != counts.end())
+      found->second += node.mapped();
     else
-      counts.emplace(v, c);
+      counts.insert(std::move(node));
   }
   Shrink(*this);
 }
@@ -318,9 +319,9 @@ void DatasetStats::Add(const data::Batch& b, const std::vector<uint32_t>& rows) 
   }
 }
 
-Status DatasetStats::Merge(const DatasetStats& o) {
+Status DatasetStats::Merge(DatasetStats o) {
   if (features_.empty() && rows_ == 0) {
-    *this = o;
+    *this = std::move(o);
     return Status::Ok();
   }
   for (size_t i = 0; i < std::max(features_.size(), o.features_.size()); ++i) {
@@ -340,7 +341,7 @@ Status DatasetStats::Merge(const DatasetStats& o) {
     if (features_[i].type == data::ColumnType::kNull) features_[i].type = o.features_[i].type;
     features_[i].missing += o.features_[i].missing;
     LATHE_RETURN_IF_ERROR(features_[i].num.Merge(o.features_[i].num));
-    features_[i].cat.Merge(o.features_[i].cat);
+    features_[i].cat.Merge(std::move(o.features_[i].cat));
   }
   return Status::Ok();
 }
@@ -507,6 +508,38 @@ nlohmann::json SlicedStats::ToJson() const {
   return {{"feature", feature_}, {"all", all_.ToJson()}, {"slices", slices}};
 }
 
+void OrderedMerge::Reset() {
+  std::lock_guard lock(mu_);
+  pending_.clear();
+  next_ = 0;
+  total_ = DatasetStats();
+  failure_ = Status::Ok();
+}
+
+Status OrderedMerge::Put(int64_t index, DatasetStats part) {
+  std::unique_lock lock(mu_);
+  if (!failure_.ok()) return failure_;
+  pending_.emplace(index, std::move(part));
+  if (merging_) return Status::Ok();  // the thread merging now takes this one too, in turn
+  merging_ = true;
+  while (failure_.ok() && !pending_.empty() && pending_.begin()->first == next_) {
+    DatasetStats next = std::move(pending_.begin()->second);
+    pending_.erase(pending_.begin());
+    ++next_;
+    lock.unlock();  // the others go on depositing their parts meanwhile
+    Status st = total_.Merge(std::move(next));
+    lock.lock();
+    if (!st.ok()) failure_ = st;
+  }
+  merging_ = false;
+  return failure_;
+}
+
+DatasetStats OrderedMerge::Take() {
+  std::lock_guard lock(mu_);
+  return std::move(total_);
+}
+
 Result<SlicedStats> ComputeFileSlicedStats(const std::string& path, const std::string& slice_by,
                                            int threads) {
   if (slice_by.empty()) {
@@ -531,26 +564,21 @@ Result<SlicedStats> ComputeFileSlicedStats(const std::string& path, const std::s
 
 Result<DatasetStats> ComputeFileStats(const std::string& path, int threads,
                                       const std::function<void(int64_t)>& progress) {
-  // Each parsing thread folds its batches into its own statistics; they merge at the end.
   data::CsvOptions o;
   o.threads = threads;
   o.on_progress = progress;
-  std::vector<std::optional<DatasetStats>> parts(static_cast<size_t>(data::CsvThreads(o)));
-  o.on_restart = [&] {
-    for (auto& part : parts) part.reset();
-  };
+  OrderedMerge merged;
+  o.on_restart = [&] { merged.Reset(); };
   auto report = data::ReadTableFile(
       path, o, [](data::Batch&&) { return Status::Ok(); },
-      [&](int worker, const data::Batch& b) {
-        auto& part = parts[static_cast<size_t>(worker)];
-        if (!part) part.emplace(b.schema);
-        part->Add(b);
-        return Status::Ok();
+      [&](int, int64_t index, const data::Batch& b) {
+        DatasetStats part(b.schema);
+        part.Add(b);
+        return merged.Put(index, std::move(part));
       });
   if (!report.ok()) return report.status();
-  DatasetStats s(report->schema);
-  for (auto& part : parts)
-    if (part) LATHE_RETURN_IF_ERROR(s.Merge(*part));
+  DatasetStats s = merged.Take();
+  if (s.features().empty()) s = DatasetStats(report->schema);
   return s;
 }
 

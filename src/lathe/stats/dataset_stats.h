@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -82,7 +83,8 @@ struct CategoricalStats {
   double total_length = 0;
 
   void Add(std::string_view v);
-  void Merge(const CategoricalStats& other);
+  // Taken by value: merging a temporary moves its values in instead of copying them.
+  void Merge(CategoricalStats other);
   double Unique() const;
   // The k most frequent values (ties by value), with counts (lower bounds, within count_error,
   // when not exact).
@@ -108,8 +110,10 @@ class DatasetStats {
   void Add(const data::Batch& batch);
   // Adds only the given rows of the batch.
   void Add(const data::Batch& batch, const std::vector<uint32_t>& rows);
-  // FAILED_PRECONDITION if the features differ.
-  Status Merge(const DatasetStats& other);
+  // FAILED_PRECONDITION if the features differ. Taken by value: merging a temporary moves its
+  // values in. Merging is associative but, for the sketches and floating-point moments, not
+  // exactly commutative: merge parts in a fixed order for results that repeat to the last bit.
+  Status Merge(DatasetStats other);
 
   int64_t rows() const { return rows_; }
   const std::vector<FeatureStats>& features() const { return features_; }
@@ -123,6 +127,27 @@ class DatasetStats {
  private:
   int64_t rows_ = 0;
   std::vector<FeatureStats> features_;
+};
+
+// Statistics of consecutive parts of a dataset, computed in any order by several threads and
+// merged in part order (0, 1, 2, ...; no gaps), so that the result is the same whatever the
+// number of threads. Merging happens in whichever thread delivers the next part in order, one at
+// a time, while the others go on. Thread-safe.
+class OrderedMerge {
+ public:
+  // Adds part `index`; returns the first merge failure (FAILED_PRECONDITION: features differ).
+  Status Put(int64_t index, DatasetStats part);
+  // The merge of every part put so far (call once all are put; leaves this empty).
+  DatasetStats Take();
+  void Reset();  // forgets every part (a read that starts over)
+
+ private:
+  std::mutex mu_;
+  std::map<int64_t, DatasetStats> pending_;  // parts waiting for an earlier one
+  int64_t next_ = 0;
+  bool merging_ = false;
+  DatasetStats total_;
+  Status failure_;
 };
 
 // Statistics per value of one feature (a slice), besides the statistics of all rows. At most

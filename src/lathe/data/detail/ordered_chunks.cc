@@ -60,7 +60,7 @@ Status ReadChunksInOrder(ByteSource& src, std::string buf, bool eof, int64_t fir
         queue.pop_front();
         lock.unlock();
         ChunkResult r = how.convert(chunk);
-        if (r.status.ok() && in_worker && r.batch.rows() > 0) r.status = in_worker(t, r.batch);
+        if (r.status.ok() && in_worker) r.status = in_worker(t, index, r.batch);
         lock.lock();
         done.emplace(index, std::move(r));
         cv.notify_all();
