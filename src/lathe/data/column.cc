@@ -135,31 +135,6 @@ void Column::PopBack() {
   }
 }
 
-void Column::AppendInt(int64_t v) {
-  valid_.push_back(1);
-  ints_.push_back(v);
-}
-
-void Column::AppendDouble(double v) {
-  if (std::isnan(v)) {  // NaN is missing, whatever wrote it
-    AppendNull();
-    return;
-  }
-  valid_.push_back(1);
-  doubles_.push_back(v);
-}
-
-void Column::AppendBool(bool v) {
-  valid_.push_back(1);
-  bools_.push_back(v ? 1 : 0);
-}
-
-void Column::AppendString(std::string_view v) {
-  valid_.push_back(1);
-  chars_.append(v);
-  offsets_.push_back(static_cast<uint32_t>(chars_.size()));
-}
-
 Status AppendRows(Batch& into, const Batch& from) {
   if (into.columns.empty() && into.schema.fields.empty()) {
     into.schema = from.schema;
@@ -263,7 +238,8 @@ Column Column::FromStorage(ColumnType type, std::vector<uint8_t> valid, std::vec
   return c;
 }
 
-std::optional<int64_t> ParseInt64(std::string_view s) {
+namespace detail {
+std::optional<int64_t> ParseInt64Long(std::string_view s) {
   if (s.empty()) return std::nullopt;
   if (s.front() == '+') s.remove_prefix(1);
   int64_t v = 0;
@@ -271,6 +247,7 @@ std::optional<int64_t> ParseInt64(std::string_view s) {
   if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
   return v;
 }
+}  // namespace detail
 
 std::optional<double> ParseFloat64(std::string_view s) {
   if (s.empty()) return std::nullopt;

@@ -3,6 +3,7 @@
 // columns under a Schema. Value types; not thread-safe.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -52,13 +53,31 @@ class Column {
   bool is_null(size_t row) const { return valid_[row] == 0; }
   size_t null_count() const;
 
+  // The appends are inline: they run once per parsed field.
   void AppendNull();
-  void AppendInt(int64_t v);
+  void AppendInt(int64_t v) {
+    valid_.push_back(1);
+    ints_.push_back(v);
+  }
   // NaN is appended as a missing value: a double column holds no NaN values. Infinities are
   // values (statistics count them apart as non-finite; feature ops read them as missing).
-  void AppendDouble(double v);
-  void AppendBool(bool v);
-  void AppendString(std::string_view v);
+  void AppendDouble(double v) {
+    if (std::isnan(v)) {
+      AppendNull();
+      return;
+    }
+    valid_.push_back(1);
+    doubles_.push_back(v);
+  }
+  void AppendBool(bool v) {
+    valid_.push_back(1);
+    bools_.push_back(v ? 1 : 0);
+  }
+  void AppendString(std::string_view v) {
+    valid_.push_back(1);
+    chars_.append(v);
+    offsets_.push_back(static_cast<uint32_t>(chars_.size()));
+  }
   // Room for `rows` more rows and, in a string column, `chars` more bytes of text: appends within
   // them move nothing. (Room never written takes no memory in large buffers.)
   void Reserve(size_t rows, size_t chars = 0);
@@ -117,7 +136,23 @@ Status AppendRows(Batch& into, const Batch& from);
 // Parses text as a value of `type`; nullopt when it does not fit. Integers accept an optional
 // sign; doubles also accept "nan" (which columns store as missing) and "inf"; booleans
 // true/false in any case, and 1/0.
-std::optional<int64_t> ParseInt64(std::string_view s);
+namespace detail {
+std::optional<int64_t> ParseInt64Long(std::string_view s);  // any length, through std::from_chars
+}  // namespace detail
+inline std::optional<int64_t> ParseInt64(std::string_view s) {
+  // Up to 18 digits cannot overflow: the common short integer is parsed inline.
+  std::string_view digits = s;
+  if (!digits.empty() && (digits.front() == '+' || digits.front() == '-')) digits.remove_prefix(1);
+  if (digits.empty() || digits.size() > 18) return detail::ParseInt64Long(s);
+  int64_t v = 0;
+  bool ok = true;
+  for (char c : digits) {
+    ok = ok && c >= '0' && c <= '9';
+    v = v * 10 + (c - '0');
+  }
+  if (!ok) return std::nullopt;
+  return s.front() == '-' ? -v : v;
+}
 std::optional<double> ParseFloat64(std::string_view s);
 std::optional<bool> ParseBoolean(std::string_view s);
 

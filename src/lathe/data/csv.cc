@@ -289,8 +289,7 @@ class Converter {
     r.batch.schema = schema_;
     // Room for every row at once (one per line at most; text no longer than the chunk): no
     // column moves while growing.
-    const size_t lines =
-        static_cast<size_t>(std::count(chunk.text.begin(), chunk.text.end(), '\n') + 1);
+    const size_t lines = detail::CountByte(chunk.text, '\n') + 1;
     for (const auto& f : schema_.fields) {
       r.batch.columns.emplace_back(f.type);
       r.batch.columns.back().Reserve(lines, chunk.text.size());

@@ -198,23 +198,37 @@ void Shrink(CategoricalStats& c) {
 
 }  // namespace
 
-void CategoricalStats::Add(std::string_view v) {
-  int64_t len = Utf8Length(v);
+void CategoricalStats::Add(std::string_view v, int64_t times) {
+  if (times <= 0) return;
+  const int64_t len = Utf8Length(v);
   if (count == 0) min_length = max_length = len;
   min_length = std::min(min_length, len);
   max_length = std::max(max_length, len);
-  total_length += static_cast<double>(len);
-  ++count;
+  total_length += static_cast<double>(len) * static_cast<double>(times);
+  count += times;
   if (!exact) distinct.Add(v);  // while exact, the counts say how many distinct values there are
   // Debian's abseil has its own string_view: look up through it (no copy).
   if (auto it = counts.find(absl::string_view(v.data(), v.size())); it != counts.end()) {
-    ++it->second;
-  } else if (counts.size() < kExactLimit) {
-    counts.emplace(std::string(v), 1);
-  } else {
-    if (exact) FillDistinct(*this);
-    exact = false;
-    distinct.Add(v);
+    it->second += times;
+    return;
+  }
+  if (counts.size() < kExactLimit) {
+    counts.emplace(std::string(v), times);
+    return;
+  }
+  if (exact) FillDistinct(*this);
+  exact = false;
+  distinct.Add(v);
+  // One occurrence at a time, as if they came one by one: a decrement may make room for the next.
+  for (int64_t i = 0; i < times; ++i) {
+    if (auto it = counts.find(absl::string_view(v.data(), v.size())); it != counts.end()) {
+      it->second += times - i;
+      return;
+    }
+    if (counts.size() < kExactLimit) {
+      counts.emplace(std::string(v), times - i);
+      return;
+    }
     DecrementAll(*this);
   }
 }
@@ -252,17 +266,20 @@ double CategoricalStats::Unique() const {
 }
 
 std::vector<std::pair<std::string, int64_t>> CategoricalStats::Top(size_t k) const {
-  std::vector<std::pair<std::string, int64_t>> all(counts.begin(), counts.end());
-  auto by_count = [](const auto& a, const auto& b) {
-    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  // Sorted by pointer: only the k kept values are copied.
+  using Entry = const std::pair<const std::string, int64_t>*;
+  std::vector<Entry> all;
+  all.reserve(counts.size());
+  for (const auto& e : counts) all.push_back(&e);
+  auto by_count = [](Entry a, Entry b) {
+    return a->second != b->second ? a->second > b->second : a->first < b->first;
   };
-  if (all.size() > k) {
-    std::partial_sort(all.begin(), all.begin() + static_cast<long>(k), all.end(), by_count);
-    all.resize(k);
-  } else {
-    std::sort(all.begin(), all.end(), by_count);
-  }
-  return all;
+  const size_t kept = std::min(k, all.size());
+  std::partial_sort(all.begin(), all.begin() + static_cast<long>(kept), all.end(), by_count);
+  std::vector<std::pair<std::string, int64_t>> out;
+  out.reserve(kept);
+  for (size_t i = 0; i < kept; ++i) out.emplace_back(all[i]->first, all[i]->second);
+  return out;
 }
 
 DatasetStats::DatasetStats(const data::Schema& schema) {
@@ -291,6 +308,28 @@ void DatasetStats::Add(const data::Batch& b, const std::vector<uint32_t>& rows) 
   for (size_t c = 0; c < b.columns.size() && c < features_.size(); ++c) {
     const data::Column& col = b.columns[c];
     FeatureStats& f = features_[c];
+    if (col.type() == ColumnType::kString) {
+      // Equal values in a row (sorted or clustered data: timestamps, IDs) are counted once with
+      // their number: one lookup per run instead of per value, the same counts.
+      std::string_view run;
+      int64_t times = 0;
+      for (uint32_t r : rows) {
+        if (col.is_null(r)) {
+          ++f.missing;
+          continue;
+        }
+        std::string_view v = col.string_at(r);
+        if (times > 0 && v == run) {
+          ++times;
+          continue;
+        }
+        f.cat.Add(run, times);
+        run = v;
+        times = 1;
+      }
+      f.cat.Add(run, times);
+      continue;
+    }
     for (uint32_t r : rows) {
       if (col.is_null(r)) {
         ++f.missing;
@@ -309,8 +348,7 @@ void DatasetStats::Add(const data::Batch& b, const std::vector<uint32_t>& rows) 
         case ColumnType::kBool:
           f.cat.Add(col.bool_at(r) ? "true" : "false");
           break;
-        case ColumnType::kString:
-          f.cat.Add(col.string_at(r));
+        case ColumnType::kString:  // counted in runs of equal values (see below)
           break;
         case ColumnType::kNull:  // no values (null rows were counted above)
           break;

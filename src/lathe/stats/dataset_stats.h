@@ -82,7 +82,8 @@ struct CategoricalStats {
   int64_t min_length = 0, max_length = 0;  // in characters (UTF-8 code points), not bytes
   double total_length = 0;
 
-  void Add(std::string_view v);
+  // Adds `times` occurrences of `v` (none when times <= 0), as `times` single additions would.
+  void Add(std::string_view v, int64_t times = 1);
   // Taken by value: merging a temporary moves its values in instead of copying them.
   void Merge(CategoricalStats other);
   double Unique() const;

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "lathe/core/threads.h"
+#include "lathe/data/detail/separators.h"
 
 namespace lathe::data::detail {
 
@@ -115,11 +116,14 @@ Status ReadChunksInOrder(ByteSource& src, std::string buf, bool eof, int64_t fir
       continue;
     }
     if (end > 0) {
+      // The block becomes the chunk; only the incomplete record after it is copied.
       Chunk c;
-      c.text.assign(buf, 0, end);
+      std::string rest(std::string_view(buf).substr(end));
+      c.text = std::move(buf);
+      c.text.resize(end);
+      buf = std::move(rest);
       c.first_line = chunk_line;
-      chunk_line += std::count(c.text.begin(), c.text.end(), '\n');
-      buf.erase(0, end);
+      chunk_line += static_cast<int64_t>(CountByte(c.text, '\n'));
       std::unique_lock lock(mu);
       while (failure.ok() && queue.size() + done.size() >= max_in_flight) {
         emit(lock, false);

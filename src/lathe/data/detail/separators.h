@@ -3,6 +3,7 @@
 // positions found instead of testing every byte. Stateless and thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -12,5 +13,8 @@ namespace lathe::data::detail {
 // Replaces `out` with the offsets in `text` of every `delimiter`, '\n' and '\r', in order.
 // `text` must be shorter than 4 GiB (offsets are 32-bit; blocks are a few MiB).
 void FindSeparators(std::string_view text, char delimiter, std::vector<uint32_t>& out);
+
+// How many times `byte` occurs in `text` (e.g. lines in a block).
+size_t CountByte(std::string_view text, char byte);
 
 }  // namespace lathe::data::detail
