@@ -2,16 +2,17 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-
-#include <sstream>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "lathe/components/component_util.h"
@@ -351,6 +352,69 @@ TEST_F(CliTest, StatsCompute) {
   EXPECT_EQ(bad.err, "lathe: error: bad.csv:3:1: expected 2 fields, found 1\n");
 }
 
+// The flights data (3,000,000 rows): statistics as they were before the statistics were made
+// faster (tests/golden/flights_stats.json), and the same, to the last bit, whatever the number of
+// threads. Means and standard deviations may differ in the last digits (another summation order);
+// the most frequent dates, counted approximately (Misra-Gries past 100,000 distinct values), are
+// checked against their true counts within the reported error bound.
+TEST_F(CliTest, FlightsStatisticsAsBeforeAndTheSameForAnyThreadCount) {
+  const std::string source = LATHE_SOURCE_DIR;
+  auto fetched = testing::RunCommand(source + "/scripts/fetch-data.sh flights", tmp_.path());
+  ASSERT_EQ(fetched.exit_code, 0) << fetched.err;
+  std::string csv = fetched.out.substr(0, fetched.out.find('\n'));
+  std::ifstream in(source + "/tests/golden/flights_stats.json");
+  const auto golden = nlohmann::json::parse(in);
+  const auto& before = golden["statistics"];
+
+  auto full = [&](int threads) {
+    auto r = Lathe(fmt::format("--json stats compute --full --threads {} {}", threads, csv));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  const std::string one = full(1);
+  EXPECT_EQ(one, full(3)) << "statistics differ between 1 and 3 threads";
+
+  const auto now = Json("stats compute " + csv);
+  ASSERT_EQ(now["rows"], before["rows"]);
+  ASSERT_EQ(now["features"].size(), before["features"].size());
+  for (size_t i = 0; i < now["features"].size(); ++i) {
+    const auto& a = before["features"][i];
+    const auto& b = now["features"][i];
+    const std::string name = a["name"];
+    for (const auto& [key, value] : a.items()) {
+      if (key == "mean" || key == "stddev") {
+        EXPECT_NEAR(b[key].get<double>(), value.get<double>(),
+                    1e-12 * std::abs(value.get<double>()))
+            << name << " " << key;
+      } else if (name != "date" || (key != "top" && key != "top_count_error")) {
+        EXPECT_EQ(b[key], value) << name << " " << key;
+      }
+    }
+  }
+  // Approximate top dates: never above the true count, at most the error bound below it.
+  const auto& date = now["features"][0];
+  ASSERT_EQ(date["name"], "date");
+  const int64_t error = date["top_count_error"];
+  EXPECT_LE(error, 3000000 / 100001);
+  std::map<std::string, int64_t> truth;
+  int64_t smallest = 0;
+  for (const auto& e : golden["date_top_50"]) {
+    truth[e[0].get<std::string>()] = e[1].get<int64_t>();
+    smallest = e[1].get<int64_t>();
+  }
+  ASSERT_EQ(date["top"].size(), 10u);
+  for (const auto& t : date["top"]) {
+    const int64_t count = t["count"];
+    auto it = truth.find(t["value"].get<std::string>());
+    if (it == truth.end()) {
+      EXPECT_LE(count, smallest) << t;
+      continue;
+    }
+    EXPECT_LE(count, it->second) << t;
+    EXPECT_GE(count, it->second - error) << t;
+  }
+}
+
 TEST_F(CliTest, StatsCompareReportsDrift) {
   std::string a = "x,c\n", b = "x,c\n";
   for (int i = 0; i < 200; ++i) {
@@ -501,8 +565,8 @@ TEST_F(CliTest, PenguinsFromCsvToAPushedModel) {
   EXPECT_NE(listed.out.find(" -  "), std::string::npos) << listed.out;
   // The schema inferred from the train split finds nothing wrong with the eval split.
   int validations = 0;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(
-           tmp_ / ".lathe/artifacts/penguins/validate"))
+  for (const auto& e :
+       std::filesystem::recursive_directory_iterator(tmp_ / ".lathe/artifacts/penguins/validate"))
     if (e.path().filename() == "anomalies.json") {
       ++validations;
       auto anomalies = nlohmann::json::parse(testing::ReadFile(e.path()));

@@ -7,6 +7,9 @@
 
 #include <map>
 #include <mutex>
+#include <random>
+
+#include "lathe/data/detail/separators.h"
 
 namespace lathe::data {
 namespace {
@@ -260,6 +263,67 @@ TEST(CsvTest, WorkerCallbackSeesEveryRowOnce) {
     EXPECT_GT(first, previous) << "batch " << index;
     previous = first;
   }
+}
+
+// Blocks without quotes split at separators found 16 bytes at a time; blocks with quotes byte by
+// byte. Both give the same rows, line ends (\n, \r\n, a lone \r inside a field), blank lines and
+// error locations.
+TEST(CsvTest, UnquotedBlocksReadAsQuotedOnes) {
+  const std::string body =
+      "1,x\ry,2.5\r\n\r\n2,,NA\n\n\n3,z,-1\r\n4,a long field well past sixteen bytes,7\n5,w,8";
+  auto unquoted = Read("id,s,d\n" + body);
+  auto quoted = Read("id,s,d\n\"1\"" + body.substr(1));  // one quote sends it the other way
+  ASSERT_TRUE(unquoted.ok()) << unquoted.status().ToString();
+  ASSERT_TRUE(quoted.ok()) << quoted.status().ToString();
+  EXPECT_EQ(unquoted->rows, quoted->rows);
+  ASSERT_EQ(unquoted->rows.size(), 5u);
+  EXPECT_EQ(unquoted->rows[0], (std::vector<std::string>{"1", "x\ry", "2.5"}));
+  EXPECT_EQ(unquoted->rows[1], (std::vector<std::string>{"2", "<null>", "<null>"}));
+  EXPECT_EQ(unquoted->rows[4], (std::vector<std::string>{"5", "w", "8"}));
+
+  // Random records in many small blocks, several threads: the same rows either way.
+  std::mt19937 rng(7);
+  std::string text;
+  for (int r = 0; r < 3000; ++r) {
+    text += std::to_string(r) + ",";
+    for (int k = static_cast<int>(rng() % 40); k > 0; --k)
+      text += static_cast<char>('a' + rng() % 26);
+    text += "," + std::to_string(static_cast<int>(rng() % 1000) - 500);
+    text += rng() % 3 == 0 ? "\r\n" : "\n";
+    if (rng() % 50 == 0) text += "\n";
+  }
+  CsvOptions o;
+  o.block_bytes = 97;
+  o.threads = 3;
+  auto a = Read("id,s,n\n" + text, o);                  // small blocks, none quoted
+  auto b = Read("id,s,n\n\"0\"" + text.substr(1), {});  // one block, quoted
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(a->rows.size(), 3000u);
+  EXPECT_EQ(a->rows, b->rows);
+
+  // Errors name the same place.
+  EXPECT_EQ(ErrorOf("a,b,c\n1,2,3\r\n\n4,5\n"), "t.csv:4:1: expected 3 fields, found 2");
+  EXPECT_EQ(ErrorOf("a,b,c\n\"1\",2,3\r\n\n4,5\n"), "t.csv:4:1: expected 3 fields, found 2");
+  EXPECT_EQ(ErrorOf("a,b\n1,x\n2,\xff\n"), "t.csv:3:3: invalid UTF-8");
+  EXPECT_EQ(ErrorOf("a,b\n\"1\",x\n2,\xff\n"), "t.csv:3:3: invalid UTF-8");
+}
+
+TEST(CsvTest, SeparatorsAndLineCounts) {
+  std::vector<uint32_t> at;
+  const std::string text = "ab,c\r\nd\t,,\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx,\n";
+  detail::FindSeparators(text, ',', at);
+  std::vector<uint32_t> expected;
+  for (uint32_t i = 0; i < text.size(); ++i)
+    if (text[i] == ',' || text[i] == '\n' || text[i] == '\r') expected.push_back(i);
+  EXPECT_EQ(at, expected);
+  detail::FindSeparators(text, '\t', at);
+  EXPECT_EQ(at.size(), 5u);  // \r \n \t \n \n
+  std::string many(100000, 'x');
+  for (size_t i = 0; i < many.size(); i += 7) many[i] = '\n';
+  EXPECT_EQ(detail::CountByte(many, '\n'), (many.size() + 6) / 7);
+  EXPECT_EQ(detail::CountByte("", '\n'), 0u);
+  EXPECT_EQ(detail::CountByte("\n\n\n", '\n'), 3u);
 }
 
 TEST(CsvTest, ValidUtf8) {

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <random>
+#include <thread>
 
 namespace lathe::stats {
 namespace {
@@ -193,6 +195,73 @@ TEST(DatasetStatsTest, HeavyHittersPastTheExactLimit) {
     EXPECT_GE(top[0].second, hot - c->count_error);
     EXPECT_LE(top[1].second, warm);
     EXPECT_GE(top[1].second, warm - c->count_error);
+  }
+}
+
+// Runs of equal values (sorted data) are counted at once: the same counts, error bound and
+// distinct estimate as adding the values one by one, also past the exact limit.
+TEST(DatasetStatsTest, RunsCountLikeSingleValues) {
+  Batch b = Make({}, {});
+  CategoricalStats single;
+  std::mt19937 rng(3);
+  for (int v = 0; v < static_cast<int>(CategoricalStats::kExactLimit) + 40000; ++v) {
+    const std::string text = "2001-01-01 " + std::to_string(v);  // sorted, repeated 1-4 times
+    for (int k = static_cast<int>(rng() % 4); k >= 0; --k) {
+      b.columns[0].AppendNull();
+      b.columns[1].AppendString(text);
+      single.Add(text);
+    }
+  }
+  DatasetStats runs(b.schema);
+  runs.Add(b);
+  const CategoricalStats& c = runs.Find("s")->cat;
+  EXPECT_FALSE(c.exact);
+  EXPECT_EQ(c.count, single.count);
+  EXPECT_EQ(c.counts, single.counts);
+  EXPECT_EQ(c.count_error, single.count_error);
+  EXPECT_EQ(c.Unique(), single.Unique());
+  EXPECT_EQ(c.total_length, single.total_length);
+}
+
+// Parts merged in order by several threads, whatever order they arrive in: the statistics of
+// merging them one after another, to the last bit.
+TEST(DatasetStatsTest, OrderedMergeIsTheSameForAnyArrivalOrder) {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> dist(0, 1e6);
+  std::vector<Batch> parts;
+  for (int p = 0; p < 24; ++p) {
+    std::vector<std::optional<double>> nums;
+    std::vector<std::optional<std::string>> strs;
+    for (int i = 0; i < 500; ++i) {
+      nums.push_back(dist(rng));
+      strs.push_back("v" + std::to_string(rng() % 5000));
+    }
+    parts.push_back(Make(nums, strs));
+  }
+  DatasetStats serial;
+  for (const auto& b : parts) {
+    DatasetStats part(b.schema);
+    part.Add(b);
+    ASSERT_TRUE(serial.Merge(std::move(part)).ok());
+  }
+  std::vector<int64_t> order(parts.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
+  for (int trial = 0; trial < 3; ++trial) {
+    std::shuffle(order.begin(), order.end(), rng);
+    OrderedMerge merged;
+    std::vector<std::thread> threads;
+    std::atomic<size_t> next{0};
+    for (int t = 0; t < 3; ++t)
+      threads.emplace_back([&] {
+        for (size_t i = next++; i < order.size(); i = next++) {
+          const Batch& b = parts[static_cast<size_t>(order[i])];
+          DatasetStats part(b.schema);
+          part.Add(b);
+          EXPECT_TRUE(merged.Put(order[i], std::move(part)).ok());
+        }
+      });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(merged.Take().ToJson().dump(), serial.ToJson().dump()) << "trial " << trial;
   }
 }
 
