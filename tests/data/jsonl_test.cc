@@ -14,8 +14,10 @@ struct Rows {
   CsvReport report;
 };
 
-Result<Rows> Read(const std::string& text, JsonLinesOptions o = {}) {
+// With `restartable`, the reader may start over (the rows read so far are forgotten).
+Result<Rows> Read(const std::string& text, JsonLinesOptions o = {}, bool restartable = false) {
   Rows out;
+  if (restartable) o.on_restart = [&] { out.rows.clear(); };
   auto r = ReadJsonLinesText(text, "t.jsonl", o, [&](Batch&& b) {
     for (size_t i = 0; i < b.rows(); ++i) {
       std::vector<std::string> row;
@@ -44,6 +46,12 @@ TEST(JsonLinesTest, KeysTypesAndMissing) {
   EXPECT_EQ(r->rows[0], (std::vector<std::string>{"1", "x", "true", "<null>"}));
   EXPECT_EQ(r->rows[1], (std::vector<std::string>{"2.5", "<null>", "false", "[1,2]"}));
   EXPECT_EQ(r->rows[2], (std::vector<std::string>{"<null>", "<null>", "<null>", "<null>"}));
+  // Integers beyond int64 are text: distinct IDs never merge or wrap around.
+  auto ids = Read("{\"id\": 1}\n{\"id\": 18446744073709551615}\n{\"id\": 18446744073709551614}\n");
+  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  EXPECT_EQ(ids->schema.fields[0].type, ColumnType::kString);
+  EXPECT_EQ(ids->rows[1][0], "18446744073709551615");
+  EXPECT_EQ(ids->rows[2][0], "18446744073709551614");
 }
 
 TEST(JsonLinesTest, ErrorsNameTheLine) {
@@ -52,9 +60,15 @@ TEST(JsonLinesTest, ErrorsNameTheLine) {
   JsonLinesOptions small;
   small.infer_rows = 1;
   EXPECT_EQ(Read("{\"a\": 1}\n{\"a\": \"x\"}\n", small).status().message(),
-            "t.jsonl:2: key 'a': \"x\" is not an int64");
+            "t.jsonl:2: key 'a' was read as int64 from the first 1 lines, but \"x\" here needs "
+            "string; give the key a type (e.g. `types: {a: string}`)");
   EXPECT_EQ(Read("{\"a\": 1}\n{\"b\": 2}\n", small).status().message(),
-            "t.jsonl:2: key 'b' was not in the first 1 lines");
+            "t.jsonl:2: key 'b' was not in the first 1 lines; give it a type (e.g. `types: {b: "
+            "int64}`)");
+  JsonLinesOptions given = small;
+  given.types = {{"a", ColumnType::kInt64}};
+  EXPECT_EQ(Read("{\"a\": 1}\n{\"a\": \"x\"}\n", given).status().message(),
+            "t.jsonl:2: key 'a': \"x\" is not an int64 (its type is given)");
   EXPECT_EQ(Read("").status().message(),
             "t.jsonl: empty file: expected JSON objects, one per line");
   JsonLinesOptions skip;
@@ -93,7 +107,35 @@ TEST(JsonLinesTest, ManyThreadsSmallBlocksKeepOrderAndLineNumbers) {
   std::string bad = text + "{\"i\": \"x\"}\n";
   o.infer_rows = 100;
   auto e = ReadJsonLinesText(bad, "t.jsonl", o, [](Batch&&) { return Status::Ok(); });
-  EXPECT_EQ(e.status().message(), "t.jsonl:5001: key 'i': \"x\" is not an int64");
+  EXPECT_EQ(e.status().message(),
+            "t.jsonl:5001: key 'i' was read as int64 from the first 100 lines, but \"x\" here "
+            "needs string; give the key a type (e.g. `types: {i: string}`)");
+}
+
+// Types come from the first lines, but a later value or key they do not hold widens the columns
+// and the read starts over: nothing is lost or silently merged.
+TEST(JsonLinesTest, LaterValuesWidenTheTypes) {
+  std::string text;
+  for (int i = 0; i < 300; ++i) text += fmt::format("{{\"n\": {}, \"empty\": null}}\n", i);
+  text += "{\"n\": 2.5, \"empty\": 7, \"late\": \"x\"}\n";
+  text += "{\"n\": 12345678901234567890123, \"late\": null}\n";
+  JsonLinesOptions o;
+  o.infer_rows = 100;
+  o.block_bytes = 512;
+  o.threads = 3;
+  auto r = Read(text, o, /*restartable=*/true);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->schema.fields.size(), 3u);
+  EXPECT_EQ(r->schema.fields[0].name, "empty");
+  EXPECT_EQ(r->schema.fields[0].type, ColumnType::kInt64);  // no value in the first lines
+  EXPECT_EQ(r->schema.fields[1].name, "n");
+  EXPECT_EQ(r->schema.fields[1].type, ColumnType::kDouble);
+  EXPECT_EQ(r->schema.fields[2].name, "late");
+  EXPECT_EQ(r->schema.fields[2].type, ColumnType::kString);
+  ASSERT_EQ(r->rows.size(), 302u);  // once each: the rows of the first pass were forgotten
+  EXPECT_EQ(r->rows[0], (std::vector<std::string>{"<null>", "0", "<null>"}));
+  EXPECT_EQ(r->rows[300], (std::vector<std::string>{"7", "2.5", "x"}));
+  EXPECT_EQ(r->rows[301][2], "<null>");
 }
 
 }  // namespace

@@ -24,6 +24,7 @@ using detail::kKeptErrors;
 using detail::OpenFileSource;
 using detail::ReadChunksInOrder;
 using detail::TextByteSource;
+using detail::TypeConflicts;
 
 bool IsValidUtf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
@@ -265,14 +266,6 @@ ColumnType Widen(ColumnType t, std::string_view v) {
   return ColumnType::kString;
 }
 
-// Columns whose inferred type a value did not fit, with the types that would hold it (shared by
-// the converting threads of one read).
-struct TypeConflicts {
-  std::mutex mu;
-  std::map<std::string, ColumnType> widen;  // column -> wider type
-  std::string first;                        // the first conflict, as an error message
-};
-
 class Converter {
  public:
   Converter(const CsvOptions& o, const std::string& name, const Schema& schema,
@@ -397,18 +390,13 @@ class Converter {
   // Records that column `c` needs a wider type to hold `v`; ABORTED stops the read.
   Status Conflict(size_t c, std::string_view v, const FieldRef& at) const {
     const ColumnType from = schema_.fields[c].type, to = Widen(from, v);
-    Status st = Status(
-        StatusCode::kAborted,
+    return conflicts_.Record(
+        schema_.fields[c].name, to,
         fmt::format("{}:{}:{}: column '{}' was read as {} from the first {} rows, but '{}' here "
                     "needs {}; give the column a type (e.g. `types: {{{}: {}}}`)",
                     name_, at.line, at.column, schema_.fields[c].name, ColumnTypeName(from),
                     o_.infer_rows, v.substr(0, 40), ColumnTypeName(to), schema_.fields[c].name,
                     ColumnTypeName(to)));
-    std::lock_guard lock(conflicts_.mu);
-    ColumnType& wider = conflicts_.widen.try_emplace(schema_.fields[c].name, to).first->second;
-    if (wider != to) wider = ColumnType::kString;  // two different widenings: text holds both
-    if (conflicts_.first.empty()) conflicts_.first = st.message();
-    return st;
   }
 
   const CsvOptions& o_;
@@ -518,24 +506,14 @@ Result<CsvReport> ReadOnce(ByteSource& src, const std::string& name, const CsvOp
   return report;
 }
 
-using OpenSource = std::function<Result<std::unique_ptr<ByteSource>>()>;
-
-// Passes until the types hold every value: each conflict widens its columns and starts over.
-Result<CsvReport> Read(const OpenSource& open, const std::string& name, const CsvOptions& o,
+Result<CsvReport> Read(const detail::OpenSource& open, const std::string& name, const CsvOptions& o,
                        const BatchCallback& on_batch, const WorkerCallback& in_worker) {
-  std::map<std::string, ColumnType> widened;
-  while (true) {
-    LATHE_ASSIGN_OR_RETURN(auto src, open());
-    TypeConflicts conflicts;
-    auto report = ReadOnce(*src, name, o, widened, conflicts, on_batch, in_worker);
-    if (report.ok() || conflicts.widen.empty()) return report;
-    if (!o.on_restart) return InvalidArgumentError(conflicts.first);
-    for (const auto& [column, type] : conflicts.widen) {
-      auto [it, added] = widened.try_emplace(column, type);
-      if (!added) it->second = type;
-    }
-    o.on_restart();
-  }
+  return detail::ReadUntilTypesHold(
+      open, o,
+      [&](ByteSource& src, const std::map<std::string, ColumnType>& widened,
+          TypeConflicts& conflicts) {
+        return ReadOnce(src, name, o, widened, conflicts, on_batch, in_worker);
+      });
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "lathe/data/detail/ordered_chunks.h"
@@ -14,13 +15,21 @@ namespace {
 using detail::Chunk;
 using detail::ChunkResult;
 
-ColumnType Widen(std::optional<ColumnType> seen, const nlohmann::json& v) {
-  ColumnType t = v.is_boolean()          ? ColumnType::kBool
-                 : v.is_number_integer() ? ColumnType::kInt64
-                 : v.is_number()         ? ColumnType::kDouble
-                                         : ColumnType::kString;
-  if (!seen || *seen == t) return t;
-  bool numbers = (*seen == ColumnType::kInt64 || *seen == ColumnType::kDouble) &&
+// An integer too large for int64 (JSON allows any): as text, so distinct values never merge.
+bool BeyondInt64(const nlohmann::json& v) {
+  return v.is_number_unsigned() &&
+         v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+}
+
+// The type a column of type `seen` (kNull: none yet) becomes to hold `v` as well.
+ColumnType Widen(ColumnType seen, const nlohmann::json& v) {
+  ColumnType t = v.is_boolean()                             ? ColumnType::kBool
+                 : v.is_number_integer() && !BeyondInt64(v) ? ColumnType::kInt64
+                 : v.is_number_integer()                    ? ColumnType::kString
+                 : v.is_number()                            ? ColumnType::kDouble
+                                                            : ColumnType::kString;
+  if (seen == ColumnType::kNull || seen == t) return t;
+  bool numbers = (seen == ColumnType::kInt64 || seen == ColumnType::kDouble) &&
                  (t == ColumnType::kInt64 || t == ColumnType::kDouble);
   return numbers ? ColumnType::kDouble : ColumnType::kString;
 }
@@ -29,7 +38,8 @@ ColumnType Widen(std::optional<ColumnType> seen, const nlohmann::json& v) {
 std::string Misfit(ColumnType t, const nlohmann::json& v) {
   switch (t) {
     case ColumnType::kInt64:
-      return v.is_number_integer() ? "" : fmt::format("{} is not an int64", v.dump());
+      return v.is_number_integer() && !BeyondInt64(v) ? ""
+                                                      : fmt::format("{} is not an int64", v.dump());
     case ColumnType::kDouble:
       return v.is_number() ? "" : fmt::format("{} is not a number", v.dump());
     case ColumnType::kBool:
@@ -93,8 +103,9 @@ Status ForEachLine(std::string_view text, int64_t first_line, F&& f) {
 
 class Converter {
  public:
-  Converter(const JsonLinesOptions& o, const std::string& name, const Schema& schema)
-      : o_(o), name_(name), schema_(schema) {}
+  Converter(const JsonLinesOptions& o, const std::string& name, const Schema& schema,
+            detail::TypeConflicts& conflicts)
+      : o_(o), name_(name), schema_(schema), conflicts_(conflicts) {}
 
   ChunkResult Convert(const Chunk& chunk) const {
     ChunkResult r;
@@ -112,19 +123,35 @@ class Converter {
   }
 
  private:
-  // Appends one line, or nothing if any value is bad.
+  // Appends one line, or nothing if any value is bad. A key first seen here, or a value its
+  // inferred type cannot hold, is a conflict: the read widens and starts over (ReadOptions).
   Status Add(Batch& b, std::string_view text, int64_t line) const {
     LATHE_ASSIGN_OR_RETURN(auto v, ParseLine(text, name_, line));
     for (auto it = v.begin(); it != v.end(); ++it)
-      if (schema_.Find(it.key()) < 0)
-        return InvalidArgumentError(fmt::format("{}:{}: key '{}' was not in the first {} lines",
-                                                name_, line, it.key(), o_.infer_rows));
+      if (schema_.Find(it.key()) < 0 && !it->is_null())  // a new key's nulls are just missing
+        return conflicts_.Record(
+            it.key(), Widen(ColumnType::kNull, *it),
+            fmt::format("{}:{}: key '{}' was not in the first {} lines; give it a type (e.g. "
+                        "`types: {{{}: {}}}`)",
+                        name_, line, it.key(), o_.infer_rows, it.key(),
+                        ColumnTypeName(Widen(ColumnType::kNull, *it))));
     for (const auto& f : schema_.fields) {
       auto it = v.find(f.name);
       if (it == v.end() || it->is_null()) continue;
       std::string why = Misfit(f.type, *it);
-      if (!why.empty())
-        return InvalidArgumentError(fmt::format("{}:{}: key '{}': {}", name_, line, f.name, why));
+      if (why.empty()) continue;
+      const bool given = o_.types.count(f.name) > 0;
+      if (!given && (f.type == ColumnType::kNull || o_.bad_rows == ReadOptions::BadRows::kFail)) {
+        const ColumnType to = Widen(f.type, *it);
+        return conflicts_.Record(
+            f.name, to,
+            fmt::format("{}:{}: key '{}' was read as {} from the first {} lines, but {} here "
+                        "needs {}; give the key a type (e.g. `types: {{{}: {}}}`)",
+                        name_, line, f.name, ColumnTypeName(f.type), o_.infer_rows,
+                        it->dump().substr(0, 40), ColumnTypeName(to), f.name, ColumnTypeName(to)));
+      }
+      return InvalidArgumentError(fmt::format("{}:{}: key '{}': {}{}", name_, line, f.name, why,
+                                              given ? " (its type is given)" : ""));
     }
     static const nlohmann::json kNull;
     for (size_t c = 0; c < schema_.fields.size(); ++c) {
@@ -137,6 +164,7 @@ class Converter {
   const JsonLinesOptions& o_;
   const std::string& name_;
   const Schema& schema_;
+  detail::TypeConflicts& conflicts_;
 };
 
 size_t LastLineEnd(std::string_view block) {
@@ -144,8 +172,12 @@ size_t LastLineEnd(std::string_view block) {
   return nl == block.npos ? 0 : nl + 1;
 }
 
-Result<CsvReport> Read(detail::ByteSource& src, const std::string& name, const JsonLinesOptions& o,
-                       const BatchCallback& on_batch, const WorkerCallback& in_worker) {
+// One pass; `widened` holds types (and keys) earlier passes found the first lines lacked.
+Result<CsvReport> ReadOnce(detail::ByteSource& src, const std::string& name,
+                           const JsonLinesOptions& o,
+                           const std::map<std::string, ColumnType>& widened,
+                           detail::TypeConflicts& conflicts, const BatchCallback& on_batch,
+                           const WorkerCallback& in_worker) {
   CsvReport report;
   // Keys and types: from the first `infer_rows` lines (read ahead; they are parsed again with the
   // rest, where malformed ones are reported).
@@ -172,24 +204,33 @@ Result<CsvReport> Read(detail::ByteSource& src, const std::string& name, const J
         keys.push_back(it.key());
         types[it.key()] = std::nullopt;
       }
-      if (!it.value().is_null()) types[it.key()] = Widen(types[it.key()], it.value());
+      if (!it.value().is_null())
+        types[it.key()] = Widen(types[it.key()].value_or(ColumnType::kNull), it.value());
     }
     return Status::Ok();
   });
+  // Keys seen only past the first lines, by an earlier pass, come last (by name).
+  for (const auto& [k, t] : widened)
+    if (!types.count(k)) {
+      keys.push_back(k);
+      types[k] = std::nullopt;
+    }
   for (const auto& k : keys) {
     auto given = o.types.find(k);
+    auto wider = widened.find(k);
     auto fallback = o.types_if_empty.find(k);
     report.schema.fields.push_back(
         {k, given != o.types.end() ? given->second
-                                   : types[k].value_or(fallback != o.types_if_empty.end()
-                                                           ? fallback->second
-                                                           : ColumnType::kNull)});
+            : wider != widened.end()
+                ? wider->second
+                : types[k].value_or(fallback != o.types_if_empty.end() ? fallback->second
+                                                                       : ColumnType::kNull)});
   }
   for (const auto& [k, t] : o.types)
     if (!types.count(k))
       return InvalidArgumentError(fmt::format("{}: no key '{}' to give a type", name, k));
 
-  const Converter converter(o, name, report.schema);
+  const Converter converter(o, name, report.schema, conflicts);
   detail::ChunkedRead how;
   how.name = name;
   how.options = &o;
@@ -203,19 +244,32 @@ Result<CsvReport> Read(detail::ByteSource& src, const std::string& name, const J
   return report;
 }
 
+Result<CsvReport> Read(const detail::OpenSource& open, const std::string& name,
+                       const JsonLinesOptions& o, const BatchCallback& on_batch,
+                       const WorkerCallback& in_worker) {
+  return detail::ReadUntilTypesHold(
+      open, o,
+      [&](detail::ByteSource& src, const std::map<std::string, ColumnType>& widened,
+          detail::TypeConflicts& conflicts) {
+        return ReadOnce(src, name, o, widened, conflicts, on_batch, in_worker);
+      });
+}
+
 }  // namespace
 
 Result<CsvReport> ReadJsonLines(const std::string& path, const JsonLinesOptions& options,
                                 const BatchCallback& on_batch, const WorkerCallback& in_worker) {
-  LATHE_ASSIGN_OR_RETURN(auto src, detail::OpenFileSource(path));
-  return Read(*src, path, options, on_batch, in_worker);
+  return Read([&] { return detail::OpenFileSource(path); }, path, options, on_batch, in_worker);
 }
 
 Result<CsvReport> ReadJsonLinesText(std::string_view text, const std::string& name,
                                     const JsonLinesOptions& options, const BatchCallback& on_batch,
                                     const WorkerCallback& in_worker) {
-  detail::TextByteSource src(text);
-  return Read(src, name, options, on_batch, in_worker);
+  return Read(
+      [&]() -> Result<std::unique_ptr<detail::ByteSource>> {
+        return std::unique_ptr<detail::ByteSource>(std::make_unique<detail::TextByteSource>(text));
+      },
+      name, options, on_batch, in_worker);
 }
 
 }  // namespace lathe::data

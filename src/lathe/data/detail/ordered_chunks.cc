@@ -39,6 +39,31 @@ Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path) {
   return std::unique_ptr<ByteSource>(std::make_unique<FileByteSource>(f));
 }
 
+Status TypeConflicts::Record(const std::string& column, ColumnType to, std::string message) {
+  std::lock_guard lock(mu);
+  auto [it, added] = widen.try_emplace(column, to);
+  if (!added && it->second != to) it->second = ColumnType::kString;
+  if (first.empty()) first = message;
+  return Status(StatusCode::kAborted, std::move(message));
+}
+
+Result<CsvReport> ReadUntilTypesHold(const OpenSource& open, const ReadOptions& o,
+                                     const ReadPass& pass) {
+  std::map<std::string, ColumnType> widened;
+  while (true) {
+    LATHE_ASSIGN_OR_RETURN(auto src, open());
+    TypeConflicts conflicts;
+    auto report = pass(*src, widened, conflicts);
+    if (report.ok() || conflicts.widen.empty()) return report;
+    if (!o.on_restart) return InvalidArgumentError(conflicts.first);
+    for (const auto& [column, type] : conflicts.widen) {
+      auto [it, added] = widened.try_emplace(column, type);
+      if (!added) it->second = type;
+    }
+    o.on_restart();
+  }
+}
+
 Status ReadChunksInOrder(ByteSource& src, std::string buf, bool eof, int64_t first_line,
                          const ChunkedRead& how, const BatchCallback& on_batch,
                          const WorkerCallback& in_worker, CsvReport& report) {

@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,6 +74,27 @@ struct ChunkedRead {
   // Converts a chunk; called concurrently from the worker threads.
   std::function<ChunkResult(const Chunk&)> convert;
 };
+
+// Columns whose inferred type a value did not fit, with the types that would hold it, found by the
+// converting threads of one pass over the input (ReadOptions::on_restart).
+struct TypeConflicts {
+  std::mutex mu;
+  std::map<std::string, ColumnType> widen;  // column -> wider type
+  std::string first;                        // the first conflict, as an error message
+  // Records that `column` needs type `to` (two different widenings make text, which holds both)
+  // and returns ABORTED with `message`, which stops the pass.
+  Status Record(const std::string& column, ColumnType to, std::string message);
+};
+
+using OpenSource = std::function<Result<std::unique_ptr<ByteSource>>()>;
+// One pass over a fresh source; `widened` holds the types earlier passes found too narrow.
+using ReadPass = std::function<Result<CsvReport>(
+    ByteSource& src, const std::map<std::string, ColumnType>& widened, TypeConflicts& conflicts)>;
+// Passes until the types hold every value: after a pass that found conflicts, the columns widen
+// and, with `o.on_restart` set, it is called and the input read again from the start; without
+// it, the first conflict is the error (INVALID_ARGUMENT).
+Result<CsvReport> ReadUntilTypesHold(const OpenSource& open, const ReadOptions& o,
+                                     const ReadPass& pass);
 
 // Converts `buf` (already read, starting at line `first_line`; `eof` if the source is exhausted)
 // and the rest of `src`, adding rows, bad rows and bytes to `report`.
