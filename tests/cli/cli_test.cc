@@ -26,6 +26,7 @@ namespace {
 using testing::CommandResult;
 using testing::TempDir;
 using testing::WriteFile;
+namespace fs = std::filesystem;
 
 class CliTest : public ::testing::Test {
  protected:
@@ -282,6 +283,27 @@ nodes:
   EXPECT_NE(repro.out.find("NOT reproducible: 1 of 2 outputs reproduced"), std::string::npos)
       << repro.out;
   EXPECT_EQ(Lathe("runs repro nope").exit_code, 1);
+}
+
+// The spec's directory name is data, never shell text: reading the git commit runs git with an
+// argument vector.
+TEST_F(CliTest, ASpecDirectoryNameIsNeverRunAsShell) {
+  const fs::path dir = tmp_ / "x'; touch INJECTED; echo '";
+  fs::create_directories(dir);
+  WriteFile(dir / "p.yaml", R"(apiVersion: lathe/v1
+kind: Pipeline
+name: quoted
+nodes:
+  - name: hello
+    component: command
+    command: [sh, -c, "echo hi > ${outputs.out}/v"]
+    outputs: [out]
+)");
+  auto run = Lathe("run \"" + (dir / "p.yaml").string() + "\"");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_FALSE(fs::exists(tmp_ / "INJECTED"));
+  EXPECT_FALSE(fs::exists(dir / "INJECTED"));
+  EXPECT_FALSE(fs::exists(fs::current_path() / "INJECTED"));
 }
 
 // Ctrl-C: the running step is stopped, the run ends CANCELED with exit code 130.

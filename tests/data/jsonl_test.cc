@@ -71,6 +71,14 @@ TEST(JsonLinesTest, ErrorsNameTheLine) {
             "t.jsonl:2: key 'a': \"x\" is not an int64 (its type is given)");
   EXPECT_EQ(Read("").status().message(),
             "t.jsonl: empty file: expected JSON objects, one per line");
+  // Deep nesting is refused before parsing (70,000 levels would exhaust the stack).
+  const std::string deep = "{\"a\": " + std::string(70000, '[') + std::string(70000, ']') + "}";
+  EXPECT_EQ(Read("{\"a\": 1}\n" + deep + "\n").status().message(),
+            "t.jsonl:2:106: values nested deeper than 100 levels");
+  const std::string fine = "{\"a\": \"[[[\\\"\", \"b\": " + std::string(99, '[') +
+                           std::string(99, ']') + "}";  // brackets in strings do not count
+  auto ok = Read(fine + "\n");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   JsonLinesOptions skip;
   skip.bad_rows = CsvOptions::BadRows::kSkip;
   auto r = Read("{\"a\": 1}\nnot json\n{\"a\": 3}\n", skip);

@@ -81,11 +81,9 @@ class RecordParser {
       special_[c] = true;
   }
 
-  // Parses the record at data[pos]. Returns false when only blank lines remain.
-  Result<bool> Next(std::string_view data, size_t& pos, int64_t& line, size_t& line_start,
-                    std::string& scratch, std::vector<FieldRef>& fields) const {
-    fields.clear();
-    scratch.clear();
+  // Moves past blank lines (\n or \r\n); false when nothing else remains.
+  static bool SkipBlankLines(std::string_view data, size_t& pos, int64_t& line,
+                             size_t& line_start) {
     const size_t n = data.size();
     while (pos < n &&
            (data[pos] == '\n' || (data[pos] == '\r' && pos + 1 < n && data[pos + 1] == '\n'))) {
@@ -93,7 +91,16 @@ class RecordParser {
       ++line;
       line_start = pos;
     }
-    if (pos >= n) return false;
+    return pos < n;
+  }
+
+  // Parses the record at data[pos]. Returns false when only blank lines remain.
+  Result<bool> Next(std::string_view data, size_t& pos, int64_t& line, size_t& line_start,
+                    std::string& scratch, std::vector<FieldRef>& fields) const {
+    fields.clear();
+    scratch.clear();
+    const size_t n = data.size();
+    if (!SkipBlankLines(data, pos, line, line_start)) return false;
     while (true) {
       FieldRef f{static_cast<uint32_t>(scratch.size()), 0, line,
                  static_cast<int64_t>(pos - line_start) + 1, false};
@@ -160,13 +167,7 @@ class RecordParser {
                     std::vector<FieldRef>& fields) const {
     fields.clear();
     const size_t n = data.size();
-    while (pos < n &&
-           (data[pos] == '\n' || (data[pos] == '\r' && pos + 1 < n && data[pos + 1] == '\n'))) {
-      pos += data[pos] == '\r' ? 2 : 1;
-      ++line;
-      line_start = pos;
-    }
-    if (pos >= n) return false;
+    if (!SkipBlankLines(data, pos, line, line_start)) return false;
     while (k < seps.size() && seps[k] < pos) ++k;  // those of the blank lines
     size_t start = pos;
     auto field = [&](size_t end) {

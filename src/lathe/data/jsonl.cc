@@ -6,6 +6,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "lathe/core/json_depth.h"
 #include "lathe/data/detail/ordered_chunks.h"
 
 namespace lathe::data {
@@ -77,6 +78,9 @@ bool Blank(std::string_view line) {
 
 // Parses one line into an object; the error names line and byte.
 Result<nlohmann::json> ParseLine(std::string_view text, const std::string& name, int64_t line) {
+  if (size_t at = JsonTooDeepAt(text); at != std::string_view::npos)
+    return InvalidArgumentError(fmt::format("{}:{}:{}: values nested deeper than {} levels", name,
+                                            line, at + 1, kMaxJsonDepth));
   nlohmann::json v;
   try {
     v = nlohmann::json::parse(text);

@@ -1,8 +1,13 @@
 #include "lathe/orchestrate/local_runner.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -39,15 +44,40 @@ std::string NewRunId(const std::string& pipeline) {
   return fmt::format("{}-{}-{:08x}", pipeline, stamp, rd());
 }
 
-// Output of a shell command, trimmed; empty on failure.
-std::string Capture(const std::string& command) {
+// The standard output of a program run with exactly these arguments (no shell: no text here is
+// ever interpreted), trailing whitespace trimmed; empty when it cannot run or fails. Its standard
+// error is discarded and its standard input is empty.
+std::string Capture(const std::vector<std::string>& argv) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return "";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(fds[1]);
   std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[256];
-  while (fgets(buf, sizeof buf, p) != nullptr) out += buf;
-  if (pclose(p) != 0) return "";
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  if (spawned == 0) {
+    char buf[4096];
+    for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) != 0;) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) break;
+      out.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(fds[0]);
+  if (spawned != 0) return "";
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "";
+  while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back()))) out.pop_back();
   return out;
 }
 
@@ -146,12 +176,12 @@ Status RecordRunStart(MetadataStore& store, const PipelineGraph& g, const RunOpt
                     {"pid", static_cast<int64_t>(getpid())}};
   if (!o.spec_path.empty()) run.properties["spec_path"] = fs::absolute(o.spec_path, ec).string();
   if (!o.repro_of.empty()) run.properties["repro_of"] = o.repro_of;
-  std::string commit = Capture(fmt::format("git -C '{}' rev-parse HEAD 2>/dev/null", g.base_dir));
+  const std::string base = fs::path(g.base_dir).string();
+  std::string commit = Capture({"git", "-C", base, "rev-parse", "HEAD"});
   if (!commit.empty()) {
     run.properties["git_commit"] = commit;
     run.properties["git_dirty"] =
-        !Capture(fmt::format("git -C '{}' status --porcelain 2>/dev/null | head -1", g.base_dir))
-             .empty();
+        !Capture({"git", "-C", base, "status", "--porcelain", "--untracked-files=normal"}).empty();
   }
   // Run ids are a timestamp and 32 random bits; a collision, however unlikely, takes another id.
   for (int attempt = 0;; ++attempt) {
