@@ -178,6 +178,18 @@ TEST_F(CliTest, RecordErrors) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown execution state 'DONE'"), std::string::npos);
   EXPECT_TRUE(Json("executions list")["items"].empty());  // nothing half-recorded
+  // Text that is no finite decimal number is kept as the text given, never a number.
+  ASSERT_EQ(Lathe("record Trainer --property x=nan --property h=0x1A --property big=1e999 "
+                  "--property n=12 --property r=0.25")
+                .exit_code,
+            0);
+  auto e = Json("executions list")["items"][0];
+  auto props = e.contains("custom_properties") ? e["custom_properties"] : e["properties"];
+  EXPECT_EQ(props["x"], "nan") << e;
+  EXPECT_EQ(props["h"], "0x1A");
+  EXPECT_EQ(props["big"], "1e999");
+  EXPECT_EQ(props["n"], 12);
+  EXPECT_EQ(props["r"], 0.25);
 }
 
 TEST_F(CliTest, DeleteGcAndCheck) {

@@ -16,6 +16,17 @@ TEST(StringsTest, StrictNumbers) {
   EXPECT_FALSE(ParseInt("").has_value());
   EXPECT_DOUBLE_EQ(*ParseDouble("1.5e3"), 1500.0);
   EXPECT_FALSE(ParseDouble("1.5.3").has_value());
+  // Only finite decimal numbers: what users mean by a number.
+  for (const char* no : {"nan", "NaN", "-nan", "inf", "-inf", "Infinity", "0x1A", "0x1p3", " 1",
+                         "1 ", "1e999", "-1e999", "-", "+", "e5", ""})
+    EXPECT_FALSE(ParseDouble(no).has_value()) << no;
+  EXPECT_DOUBLE_EQ(*ParseDouble("+2.5"), 2.5);
+  EXPECT_DOUBLE_EQ(*ParseDouble("-.5"), -0.5);
+  EXPECT_DOUBLE_EQ(*ParseDouble("5."), 5.0);
+  EXPECT_DOUBLE_EQ(*ParseDouble("1e-320"), 1e-320);  // subnormal, still a number
+  EXPECT_EQ(*ParseDouble("1e-400"), 0.0);
+  EXPECT_FALSE(ParseInt("0x1A").has_value());
+  EXPECT_FALSE(ParseInt("99999999999999999999").has_value());
 }
 
 TEST(StringsTest, NumbersInMessages) {

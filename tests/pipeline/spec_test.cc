@@ -1,6 +1,7 @@
 // Pipeline specs: YAML parsing, validation errors with file, line and field, and the builder API.
 #include "lathe/pipeline/spec.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "lathe/pipeline/builder.h"
@@ -97,6 +98,13 @@ TEST_F(SpecTest, OverridesAndTheirErrors) {
   ASSERT_TRUE(g.ok()) << g.status().ToString();
   EXPECT_EQ(g->nodes[1].spec.parameters["n"], 7);
   EXPECT_EQ(Error(kValid, {{"count", "many"}}), "--param count=many: 'many' is not a valid int");
+  EXPECT_EQ(Error(kValid, {{"count", "0x1A"}}), "--param count=0x1A: '0x1A' is not a valid int");
+  // A double is a finite decimal number: never NaN, an infinity or hex.
+  for (const char* bad : {"nan", "inf", "1e999", "0x1p3"})
+    EXPECT_EQ(Error(kValid, {{"rate", bad}}),
+              fmt::format("--param rate={}: '{}' is not a valid double", bad, bad));
+  auto finite = Graph(kValid, {{"rate", "2.5e-1"}});
+  ASSERT_TRUE(finite.ok()) << finite.status().ToString();
   EXPECT_EQ(Error(kValid, {{"colour", "red"}}),
             "--param colour: pipeline 'demo' has no parameter 'colour' (parameters: count, "
             "greeting, rate)");

@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 
 namespace lathe {
@@ -53,11 +54,26 @@ std::optional<long long> ParseInt(std::string_view s) {
 }
 
 std::optional<double> ParseDouble(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  std::string copy(s);
-  char* end = nullptr;
-  double v = std::strtod(copy.c_str(), &end);
-  if (end != copy.c_str() + copy.size()) return std::nullopt;
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  // Decimal digits with an optional sign, point and exponent; from_chars itself would also take
+  // "nan" and "inf", refused here by their first character.
+  if (s.empty() || !(std::isdigit(static_cast<unsigned char>(s.front())) || s.front() == '-' ||
+                     s.front() == '.'))
+    return std::nullopt;
+  if (s.front() == '-' &&
+      (s.size() < 2 || !(std::isdigit(static_cast<unsigned char>(s[1])) || s[1] == '.')))
+    return std::nullopt;
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::general);
+  if (ptr != s.data() + s.size()) return std::nullopt;
+  if (ec == std::errc::result_out_of_range) {
+    // Past the largest double (1e999) is no finite number; below the smallest it is 0 or a
+    // subnormal, which the C library parses.
+    const double tiny = std::strtod(std::string(s).c_str(), nullptr);
+    if (!std::isfinite(tiny) || std::fabs(tiny) >= 1) return std::nullopt;
+    return tiny;
+  }
+  if (ec != std::errc() || !std::isfinite(v)) return std::nullopt;
   return v;
 }
 

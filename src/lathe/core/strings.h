@@ -15,7 +15,10 @@ bool StartsWith(std::string_view s, std::string_view prefix);
 std::string ToUpper(std::string_view s);
 std::string ToLower(std::string_view s);
 
-// Strict whole-string parses: "12x" and "" are rejected.
+// Strict whole-string parses of numbers users give: "12x", "", " 1", hex ("0x1A") are rejected.
+// ParseInt: an optional '-' and decimal digits within 64 bits. ParseDouble: a finite decimal
+// number (optional sign, point, exponent); "nan", "inf" and values beyond the largest double
+// ("1e999") are rejected.
 std::optional<long long> ParseInt(std::string_view s);
 std::optional<double> ParseDouble(std::string_view s);
 
