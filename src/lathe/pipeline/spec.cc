@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "lathe/core/strings.h"
+#include "lathe/core/yaml.h"
 
 namespace lathe::pipeline {
 
@@ -366,13 +367,7 @@ class SpecReader {
 Result<PipelineSpec> ParsePipelineSpec(const std::string& yaml_text, const std::string& file_name) {
   PipelineSpec spec;
   spec.source.file = file_name;
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::ParserException& e) {
-    return InvalidArgumentError(fmt::format("{}:{}:{}: malformed YAML: {}", file_name,
-                                            e.mark.line + 1, e.mark.column + 1, e.msg));
-  }
+  LATHE_ASSIGN_OR_RETURN(YAML::Node root, LoadUserYaml(yaml_text, file_name));
   try {
     LATHE_RETURN_IF_ERROR(SpecReader(spec).Read(root));
   } catch (const YAML::Exception& e) {

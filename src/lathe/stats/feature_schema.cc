@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "lathe/core/strings.h"
+#include "lathe/core/yaml.h"
 
 namespace lathe::stats {
 
@@ -89,13 +90,7 @@ Result<FeatureSchema> ParseFeatureSchema(const std::string& yaml, const std::str
     return InvalidArgumentError(
         fmt::format("{}:{}:{}: {}: {}", name, n.Mark().line + 1, n.Mark().column + 1, field, what));
   };
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::ParserException& e) {
-    return InvalidArgumentError(fmt::format("{}:{}:{}: malformed YAML: {}", name, e.mark.line + 1,
-                                            e.mark.column + 1, e.msg));
-  }
+  LATHE_ASSIGN_OR_RETURN(YAML::Node root, LoadUserYaml(yaml, name));
   if (!root.IsMap() || !root["features"] || !root["features"].IsSequence())
     return InvalidArgumentError(
         fmt::format("{}: a schema is a mapping with a list `features`", name));
