@@ -7,6 +7,10 @@
 # hour on two cores. Logs: ROOT/demo.log and ROOT/test.log.
 #   LATHE_DEBIAN_MIRROR  the Debian mirror (default http://deb.debian.org/debian)
 #   LATHE_FRESH_ROOT=1   start from a new debootstrap even when ROOT exists
+#   LATHE_CHECK_STEPS    which commands to run (default "demo test")
+# A host whose network needs an extra certificate authority (NODE_EXTRA_CA_CERTS, e.g. a TLS proxy)
+# lends it to the chroot, as the network would to any machine on it; nothing else comes from the
+# host.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${1:-/var/tmp/lathe-bookworm}
@@ -34,12 +38,18 @@ for m in proc sys dev dev/pts; do
   mounted+=("$root/$m")
 done
 
+network_env=()
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
+  mkdir -p "$root/usr/local/share/lathe-check"
+  cp "$NODE_EXTRA_CA_CERTS" "$root/usr/local/share/lathe-check/network-ca.crt"
+  network_env=(NODE_EXTRA_CA_CERTS=/usr/local/share/lathe-check/network-ca.crt)
+fi
 in_root() {
-  chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+  chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb "${network_env[@]}" \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin /bin/bash -c "cd /lathe && $1"
 }
 status=0
-for step in demo test; do
+for step in ${LATHE_CHECK_STEPS:-demo test}; do
   echo "== scripts/$step.sh (log: $root/$step.log)"
   start=$(date +%s)
   if in_root "scripts/$step.sh" >"$root/$step.log" 2>&1; then
