@@ -9,7 +9,8 @@ mkdir -p "$out" "$out/version/lathe/core"
 sed 's/@PROJECT_VERSION@/fuzz/' src/lathe/core/version.h.in > "$out/version/lathe/core/version.h"
 clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -Isrc -I"$out/version" \
-  tests/fuzz/csv_fuzz.cc src/lathe/data/csv.cc src/lathe/data/detail/ordered_chunks.cc src/lathe/data/column.cc src/lathe/core/status.cc \
+  tests/fuzz/csv_fuzz.cc src/lathe/data/csv.cc src/lathe/data/detail/ordered_chunks.cc \
+  src/lathe/data/detail/separators.cc src/lathe/data/column.cc src/lathe/core/status.cc \
   src/lathe/core/strings.cc -lfmt -lsimdjson -o "$out/csv_fuzz"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -1,5 +1,6 @@
 // Reading JSON Lines: one JSON object per line. Columns are the keys, in order of first
-// appearance within the first `infer_rows` lines; their types are inferred there (int64, double,
+// appearance within the first `infer_rows` lines (the keys of one line by name: objects are
+// parsed into ordered maps); their types are inferred there (int64, double,
 // bool, string; nested values are kept as JSON text) unless given. A missing key or null is a
 // missing value. A key first seen later (with a value), or a value its key's inferred type cannot
 // hold, widens the columns and starts the read over, as for CSV (ReadOptions::on_restart); keys
