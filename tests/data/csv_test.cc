@@ -309,6 +309,20 @@ TEST(CsvTest, UnquotedBlocksReadAsQuotedOnes) {
   EXPECT_EQ(ErrorOf("a,b\n\"1\",x\n2,\xff\n"), "t.csv:3:3: invalid UTF-8");
 }
 
+// Integers: any digits within 64 bits, nothing else; junk never reaches the arithmetic (a fuzzer
+// found 18 bytes of it overflowing there).
+TEST(CsvTest, IntegersParseStrictly) {
+  EXPECT_EQ(ParseInt64("123"), 123);
+  EXPECT_EQ(ParseInt64("-123"), -123);
+  EXPECT_EQ(ParseInt64("+7"), 7);
+  EXPECT_EQ(ParseInt64("999999999999999999"), 999999999999999999);  // 18 digits, inline
+  EXPECT_EQ(ParseInt64("9223372036854775807"), INT64_MAX);          // 19, through from_chars
+  EXPECT_EQ(ParseInt64("-9223372036854775808"), INT64_MIN);
+  for (const char* no : {"", "-", "+", "+-5", "1x", "9223372036854775808", "0x1A", " 1",
+                         "\xdd\xdd\xdd&\xbf\xbf\xbf\xbf\xbf\xbf\xbf\xbf\xbf\xbf\xbf\xbf\xbf\xbf"})
+    EXPECT_FALSE(ParseInt64(no).has_value()) << no;
+}
+
 TEST(CsvTest, SeparatorsAndLineCounts) {
   std::vector<uint32_t> at;
   const std::string text = "ab,c\r\nd\t,,\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx,\n";

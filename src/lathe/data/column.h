@@ -145,12 +145,10 @@ inline std::optional<int64_t> ParseInt64(std::string_view s) {
   if (!digits.empty() && (digits.front() == '+' || digits.front() == '-')) digits.remove_prefix(1);
   if (digits.empty() || digits.size() > 18) return detail::ParseInt64Long(s);
   int64_t v = 0;
-  bool ok = true;
   for (char c : digits) {
-    ok = ok && c >= '0' && c <= '9';
+    if (c < '0' || c > '9') return std::nullopt;  // before it can reach the arithmetic
     v = v * 10 + (c - '0');
   }
-  if (!ok) return std::nullopt;
   return s.front() == '-' ? -v : v;
 }
 std::optional<double> ParseFloat64(std::string_view s);
