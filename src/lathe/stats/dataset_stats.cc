@@ -207,27 +207,22 @@ void CategoricalStats::Add(std::string_view v, int64_t times) {
   total_length += static_cast<double>(len) * static_cast<double>(times);
   count += times;
   if (!exact) distinct.Add(v);  // while exact, the counts say how many distinct values there are
-  // Debian's abseil has its own string_view: look up through it (no copy).
-  if (auto it = counts.find(absl::string_view(v.data(), v.size())); it != counts.end()) {
-    it->second += times;
-    return;
-  }
-  if (counts.size() < kExactLimit) {
-    counts.emplace(std::string(v), times);
-    return;
-  }
-  if (exact) FillDistinct(*this);
-  exact = false;
-  distinct.Add(v);
-  // One occurrence at a time, as if they came one by one: a decrement may make room for the next.
-  for (int64_t i = 0; i < times; ++i) {
+  // Misra-Gries one occurrence at a time while the counters are full and `v` is not among them
+  // (a decrement may make room for the next); the rest of the run at once when it fits.
+  for (int64_t left = times; left > 0; --left) {
+    // Debian's abseil has its own string_view: look up through it (no copy).
     if (auto it = counts.find(absl::string_view(v.data(), v.size())); it != counts.end()) {
-      it->second += times - i;
+      it->second += left;
       return;
     }
     if (counts.size() < kExactLimit) {
-      counts.emplace(std::string(v), times - i);
+      counts.emplace(std::string(v), left);
       return;
+    }
+    if (exact) {
+      FillDistinct(*this);
+      exact = false;
+      distinct.Add(v);
     }
     DecrementAll(*this);
   }
