@@ -56,10 +56,7 @@ Result<CsvReport> ReadUntilTypesHold(const OpenSource& open, const ReadOptions& 
     auto report = pass(*src, widened, conflicts);
     if (report.ok() || conflicts.widen.empty()) return report;
     if (!o.on_restart) return InvalidArgumentError(conflicts.first);
-    for (const auto& [column, type] : conflicts.widen) {
-      auto [it, added] = widened.try_emplace(column, type);
-      if (!added) it->second = type;
-    }
+    for (const auto& [column, type] : conflicts.widen) widened.insert_or_assign(column, type);
     o.on_restart();
   }
 }
