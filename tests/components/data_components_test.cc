@@ -88,7 +88,7 @@ class DataPipelineTest : public ::testing::Test {
   pipeline::PipelineGraph graph_;
 };
 
-const char* kPipeline = R"(apiVersion: lathe/v1
+const char* kDataPipeline = R"(apiVersion: lathe/v1
 kind: Pipeline
 name: data
 parameters: {input: train.csv, stop: false}
@@ -114,7 +114,7 @@ nodes:
 )";
 
 TEST_F(DataPipelineTest, IngestSplitDescribeAndValidate) {
-  auto r = Run(kPipeline);
+  auto r = Run(kDataPipeline);
   ASSERT_EQ(r.state, "COMPLETE");
   const auto& examples = Node(r, "ingest").outputs.at("examples")[0];
   EXPECT_EQ(examples.type, "Examples");
@@ -133,7 +133,7 @@ TEST_F(DataPipelineTest, IngestSplitDescribeAndValidate) {
   EXPECT_EQ(Node(r, "validate").outputs.at("anomalies")[0].custom_properties.at("count").as_int(),
             0);
   // Splits are deterministic: the same data gives the same Examples (a cache hit downstream too).
-  auto again = Run(kPipeline);
+  auto again = Run(kDataPipeline);
   EXPECT_EQ(Node(again, "ingest").state, pipeline::NodeState::kCached);
 }
 
@@ -147,15 +147,15 @@ std::string Rows(int first, int n, int size) {
 
 TEST_F(DataPipelineTest, NewSpansAndChangedFilesAreIngestedAgain) {
   WriteFile(tmp_ / "spans/span-1.csv", Rows(1, 40, 1));
-  auto first = Run(kPipeline, {{"input", "spans/span-{SPAN}.csv"}});
+  auto first = Run(kDataPipeline, {{"input", "spans/span-{SPAN}.csv"}});
   ASSERT_EQ(first.state, "COMPLETE");
   EXPECT_EQ(Node(first, "ingest").outputs.at("examples")[0].custom_properties.at("span").as_int(),
             1);
-  EXPECT_EQ(Node(Run(kPipeline, {{"input", "spans/span-{SPAN}.csv"}}), "ingest").state,
+  EXPECT_EQ(Node(Run(kDataPipeline, {{"input", "spans/span-{SPAN}.csv"}}), "ingest").state,
             pipeline::NodeState::kCached);
   // A new span: the pattern picks it, and its content is part of the cache key.
   WriteFile(tmp_ / "spans/span-2.csv", Rows(41, 40, 3));
-  auto second = Run(kPipeline, {{"input", "spans/span-{SPAN}.csv"}});
+  auto second = Run(kDataPipeline, {{"input", "spans/span-{SPAN}.csv"}});
   EXPECT_EQ(Node(second, "ingest").state, pipeline::NodeState::kComplete);
   const auto& examples = Node(second, "ingest").outputs.at("examples")[0];
   EXPECT_EQ(examples.custom_properties.at("span").as_int(), 2);
@@ -165,19 +165,19 @@ TEST_F(DataPipelineTest, NewSpansAndChangedFilesAreIngestedAgain) {
       2);
   // The same file, changed in place.
   WriteFile(tmp_ / "spans/span-2.csv", Rows(41, 40, 4));
-  EXPECT_EQ(Node(Run(kPipeline, {{"input", "spans/span-{SPAN}.csv"}}), "ingest").state,
+  EXPECT_EQ(Node(Run(kDataPipeline, {{"input", "spans/span-{SPAN}.csv"}}), "ingest").state,
             pipeline::NodeState::kComplete);
 }
 
 TEST_F(DataPipelineTest, AnomaliesWarnOrStopThePipeline) {
-  Run(kPipeline);
+  Run(kDataPipeline);
   std::string odd = "id,kind,size\n1,a,5\n2,z,500\n3,b,7\n4,b,\n";
   WriteFile(tmp_ / "odd.csv", odd);
   // A curated schema from the first data, then new data with a new value and an outlier.
-  auto first = Run(kPipeline);
+  auto first = Run(kDataPipeline);
   std::string schema_dir = Node(first, "schema").outputs.at("schema")[0].uri;
   fs::copy_file(schema_dir + "/schema.yaml", tmp_ / "schema.yaml");
-  std::string curated = std::string(kPipeline);
+  std::string curated = std::string(kDataPipeline);
   curated.replace(
       curated.find("inputs: {statistics: statistics.statistics}\n  - name: validate"),
       std::string("inputs: {statistics: statistics.statistics}\n  - name: validate").size(),
@@ -197,7 +197,7 @@ TEST_F(DataPipelineTest, AnomaliesWarnOrStopThePipeline) {
 }
 
 TEST_F(DataPipelineTest, SplitsByFeatureRange) {
-  std::string ranged = kPipeline;
+  std::string ranged = kDataPipeline;
   std::string from = "splits: {train: 3, eval: 1}, split_key: id}";
   ranged.replace(
       ranged.find(from), from.size(),
@@ -208,7 +208,7 @@ TEST_F(DataPipelineTest, SplitsByFeatureRange) {
   EXPECT_EQ(props.at("rows_train").as_int(), 300);
   EXPECT_EQ(props.at("rows_eval").as_int(), 150);
   EXPECT_EQ(props.at("rows_outside_ranges").as_int(), 50);
-  std::string bad = kPipeline;
+  std::string bad = kDataPipeline;
   bad.replace(bad.find(from), from.size(),
               "split_ranges: {feature: id, ranges: {train: {upto: 3}}}}");
   WriteFile(tmp_ / "p.yaml", bad);
@@ -227,7 +227,7 @@ TEST_F(DataPipelineTest, JsonLinesInput) {
     jsonl += "{\"id\": " + std::to_string(i) + ", \"kind\": \"" + (i % 2 ? "a" : "b") +
              "\", \"size\": " + std::to_string(i) + "}\n";
   WriteFile(tmp_ / "data.jsonl", jsonl);
-  auto r = Run(kPipeline, {{"input", "data.jsonl"}});
+  auto r = Run(kDataPipeline, {{"input", "data.jsonl"}});
   ASSERT_EQ(r.state, "COMPLETE") << Node(r, "ingest").error;
   const auto& props = Node(r, "ingest").outputs.at("examples")[0].custom_properties;
   EXPECT_EQ(props.at("rows_train").as_int() + props.at("rows_eval").as_int(), 40);
@@ -235,7 +235,7 @@ TEST_F(DataPipelineTest, JsonLinesInput) {
 
 TEST_F(DataPipelineTest, BadInputNamesFileAndLine) {
   WriteFile(tmp_ / "broken.csv", "id,kind,size\n1,a,5\n2,b\n");
-  auto r = Run(kPipeline, {{"input", "broken.csv"}});
+  auto r = Run(kDataPipeline, {{"input", "broken.csv"}});
   EXPECT_EQ(r.state, "FAILED");
   EXPECT_NE(Node(r, "ingest").error.find("broken.csv:3:1: expected 3 fields, found 2"),
             std::string::npos)
@@ -250,14 +250,14 @@ TEST_F(DataPipelineTest, BadInputNamesFileAndLine) {
 // of a LIVE empty artifact whose failure surfaces later as a label error.
 TEST_F(DataPipelineTest, ExampleGenRefusesNoRowsAndEmptySplits) {
   WriteFile(tmp_ / "header.csv", "id,kind,size\n");
-  auto r = Run(kPipeline, {{"input", "header.csv"}});
+  auto r = Run(kDataPipeline, {{"input", "header.csv"}});
   EXPECT_EQ(r.state, "FAILED");
   EXPECT_EQ(Node(r, "ingest").state, pipeline::NodeState::kFailed);
   EXPECT_NE(Node(r, "ingest").error.find("header.csv: no data rows (only a header)"),
             std::string::npos)
       << Node(r, "ingest").error;
   WriteFile(tmp_ / "one.csv", "id,kind,size\n1,a,2\n");
-  auto one = Run(kPipeline, {{"input", "one.csv"}});
+  auto one = Run(kDataPipeline, {{"input", "one.csv"}});
   EXPECT_EQ(Node(one, "ingest").state, pipeline::NodeState::kFailed);
   EXPECT_NE(Node(one, "ingest").error.find("has no rows of the 1 read"), std::string::npos)
       << Node(one, "ingest").error;

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <vector>
 
 #include "testing/temp_dir.h"
 
@@ -87,6 +91,91 @@ TEST(ColumnarTest, DamageIsDetected) {
             StatusCode::kInvalidArgument);
   EXPECT_EQ(ColumnarReader::Open((tmp / "none.lcol").string()).status().code(),
             StatusCode::kNotFound);
+}
+
+// A file whose footer JSON is replaced by `edit` of it (the tail re-written to match).
+std::string WithFooter(const std::string& bytes, const std::function<void(nlohmann::json&)>& edit) {
+  uint64_t len = 0;
+  std::memcpy(&len, bytes.data() + bytes.size() - 16, sizeof len);
+  const size_t start = bytes.size() - 16 - len;
+  auto footer = nlohmann::json::parse(bytes.substr(start, len));
+  edit(footer);
+  std::string text = footer.dump();
+  uint64_t new_len = text.size();
+  return bytes.substr(0, start) + text +
+         std::string(reinterpret_cast<const char*>(&new_len), sizeof new_len) +
+         bytes.substr(bytes.size() - 8);
+}
+
+// Every damaged footer is refused at Open with DATA_LOSS naming the file and what is wrong,
+// before any chunk is read or any buffer sized from it.
+TEST(ColumnarTest, DamagedFootersAreRefusedBeforeReading) {
+  testing::TempDir tmp;
+  std::string path = (tmp / "t.lcol").string();
+  Batch a = Sample(300, 0);
+  auto w = ColumnarWriter::Create(path, a.schema, {.row_group_rows = 128});
+  ASSERT_TRUE((*w)->Write(a).ok());
+  ASSERT_TRUE((*w)->Close().ok());
+  const std::string bytes = testing::ReadFile(path);
+  ASSERT_TRUE(ColumnarReader::Open(path).ok());
+  struct Case {
+    const char* name;
+    std::function<void(nlohmann::json&)> edit;
+    const char* message;
+  };
+  const std::vector<Case> cases = {
+      {"checksum removed", [](auto& f) { f["row_groups"][1]["columns"][2].erase("xxh3"); },
+       "row group 1 column 'b': 'xxh3' missing or not a string"},
+      {"huge size", [](auto& f) { f["row_groups"][0]["columns"][0]["size"] = uint64_t{1} << 50; },
+       "row group 0 column 'i': the chunk lies outside the file"},
+      {"offset wraps around",
+       [](auto& f) { f["row_groups"][0]["columns"][0]["offset"] = ~uint64_t{0} - 10; },
+       "the chunk lies outside the file"},
+      {"column dropped", [](auto& f) { f["row_groups"][2]["columns"].erase(3); },
+       "row group 2: 3 columns for 4 schema fields"},
+      {"rows that do not add up", [](auto& f) { f["rows"] = 301; },
+       "'rows' is 301 but the row groups hold 300 rows"},
+      {"negative rows", [](auto& f) { f["row_groups"][0]["rows"] = -1; },
+       "row group 0: 'rows' missing or not a non-negative integer"},
+      {"a type that does not exist", [](auto& f) { f["schema"][0]["type"] = "complex"; },
+       "complex"},
+      {"schema not a list", [](auto& f) { f["schema"] = "i"; }, "'schema' missing or not a list"},
+      {"malformed checksum", [](auto& f) { f["row_groups"][0]["columns"][0]["xxh3"] = "zz"; },
+       "malformed checksum 'zz'"},
+      {"deeply nested metadata",
+       [](auto& f) {
+         nlohmann::json deep = 1;
+         for (int i = 0; i < 200; ++i) deep = nlohmann::json::array({deep});
+         f["metadata"] = {{"x", deep}};
+       },
+       "nested deeper than 100 levels"},
+  };
+  for (const auto& c : cases) {
+    testing::WriteFile(tmp / "bad.lcol", WithFooter(bytes, c.edit));
+    auto r = ColumnarReader::Open((tmp / "bad.lcol").string());
+    ASSERT_FALSE(r.ok()) << c.name;
+    EXPECT_EQ(r.status().code(), StatusCode::kDataLoss) << c.name;
+    EXPECT_NE(r.status().message().find((tmp / "bad.lcol").string() + ": damaged footer"),
+              std::string::npos)
+        << c.name << ": " << r.status().message();
+    EXPECT_NE(r.status().message().find(c.message), std::string::npos)
+        << c.name << ": " << r.status().message();
+  }
+  // A raw size that disagrees with the compressed frame is found before allocating it.
+  testing::WriteFile(tmp / "raw.lcol", WithFooter(bytes, [](auto& f) {
+                       f["row_groups"][0]["columns"][3]["raw_size"] = uint64_t{1} << 50;
+                     }));
+  auto r = ColumnarReader::Open((tmp / "raw.lcol").string());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto col = (*r)->ReadColumn(0, 3);
+  EXPECT_EQ(col.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(col.status().message().find("row group 0 column 's' does not hold the"),
+            std::string::npos)
+      << col.status().message();
+  EXPECT_EQ((*r)->ReadColumn(9, 0).status().code(), StatusCode::kOutOfRange);
+  // Not a regular file.
+  EXPECT_EQ(ColumnarReader::Open(tmp.path().string()).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST(ColumnarTest, SchemaMismatchIsRejected) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace lathe::metadata {
 namespace {
 
@@ -92,6 +94,36 @@ INSTANTIATE_TEST_SUITE_P(
         BadFilter{"id = 3 # x", "filter: unexpected character '#' at column 8"},
         BadFilter{"properties. = 1", "filter: expected a name after '.', found '=' at column 13"},
         BadFilter{"id = 1x", "filter: malformed number '1x' at column 6"}));
+
+std::string Repeat(const std::string& s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+// Depth, size and count limits: refused with the place, never a crash or a huge message.
+TEST(FilterParseTest, LimitsAreErrorsWithTheirPlace) {
+  auto deep = ParseFilter(Repeat("(", 4000) + "id = 1" + Repeat(")", 4000));
+  EXPECT_EQ(deep.status().message(),
+            "filter: nesting deeper than 64 levels of NOT or parentheses at column 65");
+  auto nots = ParseFilter(Repeat("NOT ", 3000) + "id = 1");
+  EXPECT_EQ(nots.status().message(),
+            "filter: nesting deeper than 64 levels of NOT or parentheses at column 257");
+  EXPECT_TRUE(ParseFilter(Repeat("(", 64) + "id = 1" + Repeat(")", 64)).ok());
+  EXPECT_TRUE(ParseFilter(Repeat("NOT ", 64) + "id = 1").ok());
+  std::string terms = "id = 0";
+  for (int i = 1; i < 1000; ++i) terms += " OR id = " + std::to_string(i);
+  auto many = ParseFilter(terms);
+  EXPECT_EQ(many.status().message(),
+            "filter: more than 256 conditions; narrow the filter at column 2963");
+  std::string in = "id IN (0";
+  for (int i = 1; i < 1001; ++i) in += ", " + std::to_string(i);
+  auto list = ParseFilter(in + ")");
+  EXPECT_EQ(list.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(list.status().message().find("more than 1000 values in an IN list"), std::string::npos);
+  auto big = ParseFilter("name = '" + std::string(70000, 'x') + "'");
+  EXPECT_EQ(big.status().message(), "filter: 70009 bytes long; at most 65536");
+}
 
 }  // namespace
 }  // namespace lathe::metadata

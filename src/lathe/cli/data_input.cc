@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "lathe/cli/output.h"
+#include "lathe/core/fs.h"
 
 namespace lathe::cli {
 
@@ -33,10 +34,7 @@ Result<stats::DatasetStats> LoadStats(const std::string& path, int threads) {
                                             path, files.empty() ? "none found" : files));
   }
   if (path.size() > 5 && path.substr(path.size() - 5) == ".json") {
-    std::ifstream in(path);
-    if (!in) return NotFoundError(fmt::format("cannot read {}", path));
-    auto j = nlohmann::json::parse(in, nullptr, false);
-    if (j.is_discarded()) return InvalidArgumentError(fmt::format("{} is not valid JSON", path));
+    LATHE_ASSIGN_OR_RETURN(auto j, ReadJsonFile(path));
     auto s = stats::DatasetStats::FromJson(j);
     if (!s.ok())
       return s.status().WithContext(path +

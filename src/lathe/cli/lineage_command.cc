@@ -121,7 +121,7 @@ void PrintTable(const LineageGraph& graph, const LineageArgs& args) {
 }
 
 int RunLineage(const GlobalOptions& g, const LineageArgs& args) {
-  auto store = OpenStore(g, false);
+  auto store = OpenStoreReadOnly(g);
   if (!store.ok()) return ReportError(store.status());
   LineageRequest req;
   (args.from_execution ? req.execution_ids : req.artifact_ids).push_back(args.id);

@@ -36,7 +36,9 @@ int PrintListing(const GlobalOptions& g, metadata::ListOptions o, const PageArgs
                  const std::vector<std::string>& headers, Fetch fetch, RowFn row, JsonFn json) {
   o.page_size = a.limit;
   o.page_token = a.page_token;
-  nlohmann::json items = nlohmann::json::array();
+  // JSON is written item by item, as {"items": [...], "next_page_token": ...} the way PrintJson
+  // would write it, so that --all never holds the whole listing in memory.
+  JsonListWriter items;
   Table table(headers);
   std::string next;
   while (true) {
@@ -44,7 +46,7 @@ int PrintListing(const GlobalOptions& g, metadata::ListOptions o, const PageArgs
     if (!page.ok()) return ReportRequestError(page.status());
     for (const auto& item : page->items) {
       if (g.json)
-        items.push_back(json(item));
+        items.Add(json(item));
       else
         table.AddRow(row(item));
     }
@@ -53,7 +55,7 @@ int PrintListing(const GlobalOptions& g, metadata::ListOptions o, const PageArgs
     o.page_token = next;
   }
   if (g.json) {
-    PrintJson({{"items", items}, {"next_page_token", next}});
+    items.Finish({{"next_page_token", next}});
     return kExitOk;
   }
   table.Print(stdout, TerminalWidth(stdout));

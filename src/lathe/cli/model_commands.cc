@@ -117,7 +117,7 @@ void PrintBlessing(const nlohmann::json& b) {
 }
 
 int EvalShow(const GlobalOptions& g, int64_t id, bool intervals) {
-  auto store = OpenStore(g, false);
+  auto store = OpenStoreReadOnly(g);
   if (!store.ok()) return ReportError(store.status());
   auto e = LoadEvaluation(**store, id);
   if (!e.ok()) return ReportError(e.status());
@@ -159,7 +159,7 @@ int EvalShow(const GlobalOptions& g, int64_t id, bool intervals) {
 }
 
 int EvalCompare(const GlobalOptions& g, int64_t a_id, int64_t b_id) {
-  auto store = OpenStore(g, false);
+  auto store = OpenStoreReadOnly(g);
   if (!store.ok()) return ReportError(store.status());
   auto a = LoadEvaluation(**store, a_id);
   if (!a.ok()) return ReportError(a.status());
@@ -263,7 +263,7 @@ nlohmann::json VersionJson(const PushedVersion& v) {
 }
 
 int ModelsList(const GlobalOptions& g, const std::string& name) {
-  auto store = OpenStore(g, false);
+  auto store = OpenStoreReadOnly(g);
   if (!store.ok()) return ReportError(store.status());
   auto versions = registry::ListPushedVersions(**store, name);
   if (!versions.ok()) return ReportError(versions.status());
@@ -286,7 +286,7 @@ int ModelsList(const GlobalOptions& g, const std::string& name) {
 }
 
 int ModelsShow(const GlobalOptions& g, const std::string& what) {
-  auto store = OpenStore(g, false);
+  auto store = OpenStoreReadOnly(g);
   if (!store.ok()) return ReportError(store.status());
   auto ref = registry::ParseModelReference(what);
   if (!ref.ok()) return ReportUsageError(ref.status());

@@ -81,7 +81,7 @@ template <typename T, typename Fetch>
 int RunList(const GlobalOptions& g, const ListArgs& args, Fetch fetch) {
   // Checked alone first, so that error columns point into the user's --filter text.
   if (Status st = ParseFilter(args.filter).status(); !st.ok()) return ReportUsageError(st);
-  auto store = OpenStore(g, false);
+  auto store = OpenStoreReadOnly(g);
   if (!store.ok()) return ReportError(store.status());
   return PrintListing<T>(
       g, ToListOptions(args), args.page, Headers(static_cast<const T*>(nullptr)),
@@ -131,7 +131,7 @@ std::string PathText(const Event& e) {
 }
 
 int ShowArtifact(const GlobalOptions& g, int64_t id) {
-  auto store = OpenStore(g, false);
+  auto store = OpenStoreReadOnly(g);
   if (!store.ok()) return ReportError(store.status());
   auto& s = **store;
   auto a = s.GetArtifact(id);
@@ -162,7 +162,7 @@ int ShowArtifact(const GlobalOptions& g, int64_t id) {
 }
 
 int ShowExecution(const GlobalOptions& g, int64_t id) {
-  auto store = OpenStore(g, false);
+  auto store = OpenStoreReadOnly(g);
   if (!store.ok()) return ReportError(store.status());
   auto& s = **store;
   auto e = s.GetExecution(id);
@@ -190,7 +190,7 @@ int ShowExecution(const GlobalOptions& g, int64_t id) {
 }
 
 int ShowContext(const GlobalOptions& g, int64_t id) {
-  auto store = OpenStore(g, false);
+  auto store = OpenStoreReadOnly(g);
   if (!store.ok()) return ReportError(store.status());
   auto& s = **store;
   auto c = s.GetContext(id);
@@ -257,7 +257,7 @@ void AddNodeCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
   types_list->add_option("--kind", *kind, "artifact, execution or context")
       ->check(CLI::IsMember({"artifact", "execution", "context"}));
   types_list->callback([&g, &exit_code, kind] {
-    auto store = OpenStore(g, false);
+    auto store = OpenStoreReadOnly(g);
     if (!store.ok()) {
       exit_code = ReportError(store.status());
       return;

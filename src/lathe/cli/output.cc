@@ -28,6 +28,13 @@ Result<std::unique_ptr<metadata::MetadataStore>> OpenStore(const GlobalOptions& 
   return metadata::MetadataStore::Open(g.store_uri, options);
 }
 
+Result<std::unique_ptr<metadata::MetadataStore>> OpenStoreReadOnly(const GlobalOptions& g) {
+  metadata::StoreOptions options;
+  options.create_if_missing = false;
+  options.read_only = true;
+  return metadata::MetadataStore::Open(g.store_uri, options);
+}
+
 int ReportError(const Status& status) {
   std::fprintf(stderr, "lathe: error: %s\n", status.message().c_str());
   return kExitFailure;
@@ -45,6 +52,24 @@ int ReportUsageError(const Status& status) {
 
 void PrintJson(const nlohmann::json& j) {
   std::printf("%s\n", j.dump(2).c_str());
+}
+
+void JsonListWriter::Add(const nlohmann::json& item) {
+  std::string text = item.dump(2);
+  std::string indented;
+  for (char c : text) {
+    indented += c;
+    if (c == '\n') indented += "    ";
+  }
+  std::printf("%s\n    %s", started_ ? "," : "{\n  \"items\": [", indented.c_str());
+  started_ = true;
+}
+
+void JsonListWriter::Finish(const nlohmann::json& rest) {
+  std::printf("%s", started_ ? "\n  ]" : "{\n  \"items\": []");
+  for (auto it = rest.begin(); it != rest.end(); ++it)
+    std::printf(",\n  %s: %s", nlohmann::json(it.key()).dump().c_str(), it.value().dump(2).c_str());
+  std::printf("\n}\n");
 }
 
 std::string FormatTime(int64_t millis) {
@@ -104,8 +129,9 @@ Status OutputFile::Close() {
     return failed ? DataLossError("cannot write to standard output") : Status::Ok();
   failed = std::fclose(file_) != 0 || failed;
   if (!failed && std::rename(temp_.c_str(), path_.c_str()) == 0) return Status::Ok();
+  const int err = errno;
   std::remove(temp_.c_str());
-  return DataLossError(fmt::format("cannot write {}", path_));
+  return DataLossError(fmt::format("cannot write {}: {}", path_, std::strerror(err)));
 }
 
 Result<std::pair<std::string, std::string>> SplitAssignment(const std::string& item,

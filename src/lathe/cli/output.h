@@ -32,6 +32,8 @@ CLI::Validator StoreUriValidator();
 // Opens the store named by --store. Read-only commands pass create=false so that a mistyped
 // path is reported instead of silently creating an empty store.
 Result<std::unique_ptr<metadata::MetadataStore>> OpenStore(const GlobalOptions& g, bool create);
+// For commands that only read: works on a store file the user may not write.
+Result<std::unique_ptr<metadata::MetadataStore>> OpenStoreReadOnly(const GlobalOptions& g);
 
 // Prints "lathe: error: ..." to stderr and returns exit code 1: the command failed (bad data, a
 // missing artifact, a failed run). Errors in the command line itself go to ReportUsageError.
@@ -44,6 +46,18 @@ int ReportUsageError(const Status& status);
 int ReportRequestError(const Status& status);
 
 void PrintJson(const nlohmann::json& j);
+
+// Prints {"items": [...], ...more} to stdout one item at a time, formatted as PrintJson would
+// print the whole object. Construct, Add each item, then Finish with the object's other keys
+// (scalars, whose names sort after "items").
+class JsonListWriter {
+ public:
+  void Add(const nlohmann::json& item);
+  void Finish(const nlohmann::json& rest);
+
+ private:
+  bool started_ = false;
+};
 
 // "2026-11-27 04:43:19" (UTC) for milliseconds since the epoch.
 std::string FormatTime(int64_t millis);

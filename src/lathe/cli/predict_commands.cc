@@ -121,7 +121,7 @@ Result<fs::path> ExamplesDir(const GlobalOptions& g, const std::string& what) {
   if (err != std::errc() || end != what.data() + what.size() || id <= 0)
     return InvalidArgumentError(
         fmt::format("'{}' is neither an artifact id nor a directory", what));
-  LATHE_ASSIGN_OR_RETURN(auto store, OpenStore(g, false));
+  LATHE_ASSIGN_OR_RETURN(auto store, OpenStoreReadOnly(g));
   LATHE_ASSIGN_OR_RETURN(auto artifact, store->GetArtifact(id));
   return fs::path(artifact.uri);
 }

@@ -97,11 +97,12 @@ int RunCommand(const GlobalOptions& g, const RunArgs& a) {
     if (!kv.ok()) return ReportUsageError(kv.status());
     overrides[kv->first] = kv->second;
   }
+  // A spec that is wrong is a usage error (exit 2), one that cannot be read a failure (exit 1).
   auto spec = pipeline::LoadPipelineSpec(a.spec);
-  if (!spec.ok()) return ReportError(spec.status());
+  if (!spec.ok()) return ReportRequestError(spec.status());
   if (Status st = pipeline::CheckOverrides(*spec, overrides); !st.ok()) return ReportUsageError(st);
   auto graph = pipeline::BuildGraph(*spec, overrides, components::AllComponents());
-  if (!graph.ok()) return ReportError(graph.status());
+  if (!graph.ok()) return ReportRequestError(graph.status());
   auto store = OpenStore(g, true);
   if (!store.ok()) return ReportError(store.status());
 
@@ -207,7 +208,7 @@ std::string RunKind(const Context& c) {
 }
 
 int RunsList(const GlobalOptions& g, const std::string& pipeline_name, const PageArgs& page) {
-  auto store = OpenStore(g, false);
+  auto store = OpenStoreReadOnly(g);
   if (!store.ok()) return ReportError(store.status());
   ListOptions o;
   o.filter = fmt::format("type = '{}'", pipeline::kRunContextType);
@@ -230,7 +231,7 @@ int RunsList(const GlobalOptions& g, const std::string& pipeline_name, const Pag
 }
 
 int RunsShow(const GlobalOptions& g, const std::string& run_id) {
-  auto store = OpenStore(g, false);
+  auto store = OpenStoreReadOnly(g);
   if (!store.ok()) return ReportError(store.status());
   auto& s = **store;
   auto run = s.GetContextByTypeAndName(pipeline::kRunContextType, run_id);

@@ -1,11 +1,10 @@
 // lathe schema infer|show · lathe validate
 #include <fmt/format.h>
 
-#include <fstream>
-
 #include "lathe/cli/commands.h"
 #include "lathe/cli/data_input.h"
 #include "lathe/cli/table.h"
+#include "lathe/core/fs.h"
 #include "lathe/core/strings.h"
 #include "lathe/stats/drift.h"
 #include "lathe/stats/feature_schema.h"
@@ -24,9 +23,7 @@ int SchemaInfer(const GlobalOptions& g, const std::string& data_path, const std:
     fmt::print("{}", text);
     return kExitOk;
   }
-  std::ofstream f(out);
-  f << text;
-  if (!f) return ReportError(DataLossError(fmt::format("cannot write {}", out)));
+  if (Status st = WriteTextFile(out, text); !st.ok()) return ReportError(st);
   fmt::print(stderr, "wrote the schema of {} features to {}\n", schema.features.size(), out);
   return kExitOk;
 }

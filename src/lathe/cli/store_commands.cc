@@ -3,6 +3,7 @@
 
 #include "lathe/cli/commands.h"
 #include "lathe/metadata/migrations.h"
+#include "lathe/pipeline/launcher.h"
 
 namespace lathe::cli {
 
@@ -45,7 +46,7 @@ void AddStoreCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
   check->add_flag("--fingerprints", verify->verify_fingerprints,
                   "also re-hash files of LIVE artifacts and compare fingerprints");
   check->callback([&, verify] {
-    auto s = OpenStore(g, false);
+    auto s = OpenStoreReadOnly(g);
     if (!s.ok()) {
       exit_code = ReportError(s.status());
       return;
@@ -55,6 +56,18 @@ void AddStoreCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
       exit_code = ReportError(report.status());
       return;
     }
+    // Records a runner left half-written (its end could not be recorded, or it died).
+    auto unfinished = pipeline::FindUnfinishedExecutions(**s);
+    if (!unfinished.ok()) {
+      exit_code = ReportError(unfinished.status());
+      return;
+    }
+    for (const auto& u : *unfinished)
+      report->problems.push_back(fmt::format(
+          "unfinished execution: {} (node {} of run {}) is {} but {}; the next `lathe run` of "
+          "pipeline {} records it FAILED",
+          u.execution.id, u.execution.name, u.run, ExecutionStateName(u.execution.state), u.reason,
+          u.pipeline));
     if (g.json) {
       PrintJson({{"ok", report->ok()},
                  {"problems", report->problems},
@@ -92,12 +105,14 @@ void AddStoreCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
                  {"events_removed", report->events_removed},
                  {"files_removed", report->files_removed},
                  {"files_kept", report->files_kept},
+                 {"files_shared", report->files_shared},
                  {"errors", report->errors}});
     } else {
       const char* verb = *dry_run ? "would remove" : "removed";
       for (const auto& f : report->files_removed) fmt::print("{} {}\n", verb, f);
       for (const auto& f : report->files_kept)
         fmt::print("kept {} (outside the artifact root)\n", f);
+      for (const auto& f : report->files_shared) fmt::print("kept {}, still in use\n", f);
       for (const auto& e : report->errors) fmt::print(stderr, "error: {}\n", e);
       fmt::print("{} {} artifact(s), {} event(s)\n", verb, report->artifacts_collected,
                  report->events_removed);

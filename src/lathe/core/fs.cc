@@ -1,9 +1,16 @@
 #include "lathe/core/fs.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
+#include "lathe/core/json_depth.h"
 #include "lathe/core/strings.h"
 
 namespace lathe {
@@ -34,21 +41,77 @@ Status RemovePath(const fs::path& path) {
   return Status::Ok();
 }
 
+Result<std::string> ReadTextFile(const fs::path& file, std::string_view what, size_t max_bytes) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    const int err = errno;
+    std::string msg = fmt::format("cannot read {} {}: {}", what, file.string(), std::strerror(err));
+    if (err == ENOENT || err == ENOTDIR) return NotFoundError(msg);
+    if (err == EACCES || err == EPERM) return Status(StatusCode::kPermissionDenied, msg);
+    return InvalidArgumentError(msg);
+  }
+  struct stat st {};
+  std::string problem;
+  if (::fstat(fd, &st) != 0)
+    problem = std::strerror(errno);
+  else if (S_ISDIR(st.st_mode))
+    problem = "it is a directory";
+  else if (!S_ISREG(st.st_mode))
+    problem = "it is not a regular file";
+  else if (static_cast<uint64_t>(st.st_size) > max_bytes)
+    problem = fmt::format("it is larger than {} bytes", max_bytes);
+  std::string text;
+  if (problem.empty()) {
+    text.resize(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    // The size may change while reading; never past max_bytes + 1 (that much says "too large").
+    while (problem.empty()) {
+      if (got == text.size()) {
+        if (text.size() > max_bytes) {
+          problem = fmt::format("it is larger than {} bytes", max_bytes);
+          break;
+        }
+        text.resize(std::min(max_bytes + 1, std::max<size_t>(4096, text.size() * 2)));
+      }
+      const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) problem = std::strerror(errno);
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    text.resize(got);
+  }
+  ::close(fd);
+  if (!problem.empty())
+    return InvalidArgumentError(fmt::format("cannot read {} {}: {}", what, file.string(), problem));
+  return text;
+}
+
 Result<nlohmann::json> ReadJsonFile(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) return NotFoundError(fmt::format("cannot read {}", file.string()));
-  auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded())
-    return InvalidArgumentError(fmt::format("{}: not valid JSON", file.string()));
+  LATHE_ASSIGN_OR_RETURN(std::string text, ReadTextFile(file, "JSON file", size_t{1} << 30));
+  auto j = ParseJsonText(text);
+  if (!j.ok())
+    return InvalidArgumentError(
+        fmt::format("{}: not valid JSON: {}", file.string(), j.status().message()));
   return j;
 }
 
-Status WriteJsonFile(const std::filesystem::path& file, const nlohmann::json& j) {
-  std::ofstream out(file);
-  out << j.dump(2) << "\n";
-  out.close();
-  if (!out) return InternalError(fmt::format("cannot write {}", file.string()));
+Status WriteTextFile(const fs::path& file, std::string_view text) {
+  std::FILE* f = std::fopen(file.c_str(), "wb");
+  if (f == nullptr)
+    return DataLossError(fmt::format("cannot write {}: {}", file.string(), std::strerror(errno)));
+  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  ok = std::fflush(f) == 0 && ok;  // a full disk shows here at the latest
+  const int err = errno;
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok)
+    return DataLossError(
+        fmt::format("cannot write {}: {}", file.string(), std::strerror(err != 0 ? err : errno)));
   return Status::Ok();
+}
+
+Status WriteJsonFile(const std::filesystem::path& file, const nlohmann::json& j) {
+  return WriteTextFile(file, j.dump(2) + "\n");
 }
 
 }  // namespace lathe

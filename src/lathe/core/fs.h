@@ -20,10 +20,21 @@ bool IsWithin(const std::filesystem::path& root, const std::filesystem::path& pa
 // Removes a file or directory tree. A path that is already gone is success.
 Status RemovePath(const std::filesystem::path& path);
 
-// A JSON file: NOT_FOUND when it cannot be read, INVALID_ARGUMENT naming the file when it is not
-// JSON.
+// The whole of a small regular file (a spec, a schema, a JSON document), read through one
+// descriptor. `what` names it in messages ("pipeline spec"). NOT_FOUND when it does not exist,
+// PERMISSION_DENIED when it may not be read, INVALID_ARGUMENT naming it when it is a directory,
+// not a regular file (a FIFO, /dev/zero) or larger than `max_bytes`; DATA_LOSS on a read error.
+// Never blocks on a FIFO and never reads more than `max_bytes` + 1 bytes.
+Result<std::string> ReadTextFile(const std::filesystem::path& file, std::string_view what,
+                                 size_t max_bytes);
+
+// A JSON file (at most 1 GiB, nested at most kMaxJsonDepth deep): the errors of ReadTextFile,
+// INVALID_ARGUMENT naming the file and the line when it is not JSON.
 Result<nlohmann::json> ReadJsonFile(const std::filesystem::path& file);
-// Writes `j` indented; INTERNAL naming the file when the write fails.
+// Writes `text` to `file` (replacing it); DATA_LOSS naming the file and the reason (a full disk:
+// "No space left on device") when any part of the write fails.
+Status WriteTextFile(const std::filesystem::path& file, std::string_view text);
+// Writes `j` indented, as WriteTextFile.
 Status WriteJsonFile(const std::filesystem::path& file, const nlohmann::json& j);
 
 }  // namespace lathe

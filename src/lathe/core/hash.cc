@@ -1,11 +1,14 @@
 #include "lathe/core/hash.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <vector>
 
 namespace lathe {
@@ -43,16 +46,47 @@ std::string HashBytes(std::string_view bytes) {
 
 namespace {
 
+// Reads a regular file through one descriptor: O_NOFOLLOW and O_NONBLOCK so that a path swapped
+// for a symlink or a FIFO after it was listed is refused instead of followed or blocked on.
 Status HashFileContents(const fs::path& path, Hasher& h) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return NotFoundError(fmt::format("cannot read {}", path.string()));
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return NotFoundError(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return InvalidArgumentError(fmt::format("{} is not a regular file", path.string()));
+  }
   std::vector<char> buf(1 << 16);
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) h.Update({buf.data(), n});
-  bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) return DataLossError(fmt::format("error reading {}", path.string()));
+  ssize_t n;
+  while ((n = ::read(fd, buf.data(), buf.size())) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return DataLossError(fmt::format("error reading {}: {}", path.string(), std::strerror(err)));
+    }
+    h.Update({buf.data(), static_cast<size_t>(n)});
+  }
+  ::close(fd);
   return Status::Ok();
+}
+
+// What a directory entry is, without opening it: FIFOs, sockets and devices are recorded by kind
+// and never read (reading a FIFO would block, a device may never end).
+std::string_view SpecialKind(const fs::file_status& s) {
+  switch (s.type()) {
+    case fs::file_type::fifo:
+      return "fifo";
+    case fs::file_type::socket:
+      return "socket";
+    case fs::file_type::block:
+      return "block-device";
+    case fs::file_type::character:
+      return "character-device";
+    default:
+      return "unknown";
+  }
 }
 
 }  // namespace
@@ -77,7 +111,8 @@ Result<std::string> FingerprintPath(const fs::path& path) {
   if (ec) return DataLossError(fmt::format("cannot list {}: {}", path.string(), ec.message()));
   std::vector<std::pair<std::string, fs::path>> rel;
   rel.reserve(entries.size());
-  for (auto& p : entries) rel.emplace_back(fs::relative(p, path).generic_string(), p);
+  // Lexical: entries come from the listing itself, and resolving them could meet a symlink loop.
+  for (auto& p : entries) rel.emplace_back(p.lexically_relative(path).generic_string(), p);
   std::sort(rel.begin(), rel.end());
   h.UpdateField("dir");
   for (auto& [name, p] : rel) {
@@ -88,6 +123,8 @@ Result<std::string> FingerprintPath(const fs::path& path) {
       h.UpdateField(fs::read_symlink(p, ec).string());
     } else if (fs::is_directory(s)) {
       h.UpdateField("dir");
+    } else if (!fs::is_regular_file(s)) {
+      h.UpdateField(SpecialKind(s));
     } else {
       h.UpdateField("file");
       Hasher file_hash;

@@ -35,7 +35,10 @@ class Hasher {
 std::string HashBytes(std::string_view bytes);
 
 // Fingerprint of a regular file or a directory tree. Symlinks are hashed by their target path,
-// never followed. Fails with NOT_FOUND if `path` does not exist.
+// never followed (a symlink loop is just a link); FIFOs, sockets and devices inside the tree are
+// hashed by kind and never opened, so fingerprinting never blocks. Fails with NOT_FOUND if `path`
+// does not exist, INVALID_ARGUMENT if it is neither a file nor a directory, DATA_LOSS if the tree
+// cannot be listed or read. Never throws.
 Result<std::string> FingerprintPath(const std::filesystem::path& path);
 
 }  // namespace lathe

@@ -1,10 +1,14 @@
-// A guard for JSON text from users: how deeply it nests, found by one scan without parsing, so
-// that deep input is refused before a recursive parser, printer or destructor can exhaust the
-// stack. Stateless and thread-safe.
+// A guard for JSON text from users and files: how deeply it nests, found by one scan without
+// parsing, so that deep input is refused before a recursive parser, printer or destructor can
+// exhaust the stack; and a parse that goes through it. Stateless and thread-safe.
 #pragma once
 
 #include <cstddef>
+#include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
+
+#include "lathe/core/status.h"
 
 namespace lathe {
 
@@ -15,5 +19,12 @@ inline constexpr int kMaxJsonDepth = 100;
 // `max_depth` + 1, or std::string_view::npos when the text never nests that deep. Text that is
 // not valid JSON is scanned all the same (the parser reports it).
 size_t JsonTooDeepAt(std::string_view text, int max_depth = kMaxJsonDepth);
+
+// An nlohmann exception's message without its "[json.exception.NAME.ID] " prefix.
+std::string JsonErrorText(const nlohmann::json::exception& e);
+
+// Parses JSON text nested at most kMaxJsonDepth deep. Never throws: INVALID_ARGUMENT with
+// "line L, column C: ..." (1-based) for text that is not JSON or nests deeper.
+Result<nlohmann::json> ParseJsonText(std::string_view text);
 
 }  // namespace lathe

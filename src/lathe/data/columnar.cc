@@ -9,7 +9,12 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <charconv>
+#include <climits>
+#include <cstdint>
 #include <cstring>
+
+#include "lathe/core/json_depth.h"
 
 namespace lathe::data {
 
@@ -123,7 +128,7 @@ Result<std::unique_ptr<ColumnarWriter>> ColumnarWriter::Create(const std::string
   Put(header, static_cast<uint32_t>(kColumnarVersion));
   Put(header, uint32_t{0});
   if (std::fwrite(header.data(), 1, header.size(), w->file_) != header.size())
-    return DataLossError(fmt::format("cannot write {}", path));
+    return DataLossError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
   w->offset_ = header.size();
   w->pending_.schema = schema;
   for (const auto& f : schema.fields) w->pending_.columns.emplace_back(f.type);
@@ -157,7 +162,7 @@ Status ColumnarWriter::Flush() {
     if (ZSTD_isError(n)) return InternalError(fmt::format("zstd: {}", ZSTD_getErrorName(n)));
     packed.resize(n);
     if (std::fwrite(packed.data(), 1, n, file_) != n)
-      return DataLossError(fmt::format("cannot write {}", path_));
+      return DataLossError(fmt::format("cannot write {}: {}", path_, std::strerror(errno)));
     columns.push_back({{"offset", offset_},
                        {"size", n},
                        {"raw_size", raw.size()},
@@ -191,10 +196,17 @@ Status ColumnarWriter::Close(const nlohmann::json& metadata) {
 }
 
 Result<std::unique_ptr<ColumnarReader>> ColumnarReader::Open(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return NotFoundError(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    const int err = errno;
+    std::string what = fmt::format("cannot read {}: {}", path, std::strerror(err));
+    return err == EACCES ? Status(StatusCode::kPermissionDenied, what) : NotFoundError(what);
+  }
   struct stat st {};
-  fstat(fd, &st);
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return InvalidArgumentError(fmt::format("{} is not a regular file", path));
+  }
   std::unique_ptr<ColumnarReader> r(new ColumnarReader());
   r->path_ = path;
   r->size_ = static_cast<size_t>(st.st_size);
@@ -222,29 +234,104 @@ Result<std::unique_ptr<ColumnarReader>> ColumnarReader::Open(const std::string& 
   uint64_t footer_len = 0;
   std::memcpy(&footer_len, r->data_ + r->size_ - kTailSize, sizeof footer_len);
   if (footer_len > r->size_ - kHeaderSize - kTailSize)
-    return DataLossError(fmt::format("{}: damaged footer", path));
-  std::string_view footer(
-      reinterpret_cast<const char*>(r->data_ + r->size_ - kTailSize - footer_len), footer_len);
-  auto j = nlohmann::json::parse(footer, nullptr, false);
-  if (j.is_discarded() || j.value("format", "") != "lathe.columnar")
-    return DataLossError(fmt::format("{}: damaged footer", path));
-  try {
-    for (const auto& f : j.at("schema")) {
-      LATHE_ASSIGN_OR_RETURN(ColumnType t, ParseColumnType(f.at("type").get<std::string>()));
-      r->schema_.fields.push_back({f.at("name").get<std::string>(), t});
-    }
-    r->rows_ = j.at("rows").get<int64_t>();
-    r->row_groups_ = j.at("row_groups");
-    r->metadata_ = j.value("metadata", nlohmann::json::object());
-    for (const auto& rg : r->row_groups_)
-      for (const auto& c : rg.at("columns"))
-        if (c.at("offset").get<uint64_t>() + c.at("size").get<uint64_t>() >
-            r->size_ - kTailSize - footer_len)
-          return DataLossError(fmt::format("{}: a column chunk lies outside the file", path));
-  } catch (const nlohmann::json::exception& e) {
-    return DataLossError(fmt::format("{}: damaged footer: {}", path, e.what()));
-  }
+    return DataLossError(
+        fmt::format("{}: damaged footer (its length lies outside the file)", path));
+  const uint64_t data_end = r->size_ - kTailSize - footer_len;
+  std::string_view text(reinterpret_cast<const char*>(r->data_ + data_end), footer_len);
+  auto footer = ParseJsonText(text);
+  if (!footer.ok())
+    return DataLossError(fmt::format("{}: damaged footer: {}", path, footer.status().message()));
+  if (Status st = r->ParseFooter(*footer, data_end); !st.ok())
+    return DataLossError(fmt::format("{}: damaged footer: {}", path, st.message()));
   return r;
+}
+
+namespace {
+
+// Typed access to footer fields: every missing or mistyped field is an error naming it.
+Result<uint64_t> FooterUint(const nlohmann::json& j, const char* key, std::string_view where) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number_unsigned())
+    return InvalidArgumentError(
+        fmt::format("{}: '{}' missing or not a non-negative integer", where, key));
+  return it->get<uint64_t>();
+}
+
+Result<std::string> FooterString(const nlohmann::json& j, const char* key, std::string_view where) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string())
+    return InvalidArgumentError(fmt::format("{}: '{}' missing or not a string", where, key));
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+Status ColumnarReader::ParseFooter(const nlohmann::json& j, uint64_t data_end) {
+  if (!j.is_object()) return InvalidArgumentError("not an object");
+  LATHE_ASSIGN_OR_RETURN(std::string format, FooterString(j, "format", "footer"));
+  if (format != "lathe.columnar")
+    return InvalidArgumentError(fmt::format("format '{}', not lathe.columnar", format));
+  auto schema = j.find("schema");
+  if (schema == j.end() || !schema->is_array())
+    return InvalidArgumentError("'schema' missing or not a list");
+  for (size_t i = 0; i < schema->size(); ++i) {
+    const auto& f = (*schema)[i];
+    const std::string where = fmt::format("schema field {}", i);
+    if (!f.is_object()) return InvalidArgumentError(fmt::format("{}: not an object", where));
+    LATHE_ASSIGN_OR_RETURN(std::string name, FooterString(f, "name", where));
+    LATHE_ASSIGN_OR_RETURN(std::string type_name, FooterString(f, "type", where));
+    LATHE_ASSIGN_OR_RETURN(ColumnType type, ParseColumnType(type_name));
+    schema_.fields.push_back({std::move(name), type});
+  }
+  LATHE_ASSIGN_OR_RETURN(uint64_t rows, FooterUint(j, "rows", "footer"));
+  auto groups = j.find("row_groups");
+  if (groups == j.end() || !groups->is_array())
+    return InvalidArgumentError("'row_groups' missing or not a list");
+  uint64_t total = 0;
+  for (size_t g = 0; g < groups->size(); ++g) {
+    const auto& rg = (*groups)[g];
+    const std::string where = fmt::format("row group {}", g);
+    if (!rg.is_object()) return InvalidArgumentError(fmt::format("{}: not an object", where));
+    RowGroupRef ref;
+    LATHE_ASSIGN_OR_RETURN(uint64_t group_rows, FooterUint(rg, "rows", where));
+    // A chunk stores its row count in 32 bits, and a row costs at least its validity byte.
+    if (group_rows == 0 || group_rows > UINT32_MAX || group_rows > data_end)
+      return InvalidArgumentError(fmt::format("{}: {} rows", where, group_rows));
+    ref.rows = static_cast<size_t>(group_rows);
+    total += group_rows;
+    auto columns = rg.find("columns");
+    if (columns == rg.end() || !columns->is_array() || columns->size() != schema_.fields.size())
+      return InvalidArgumentError(
+          fmt::format("{}: {} columns for {} schema fields", where,
+                      columns == rg.end() || !columns->is_array() ? size_t{0} : columns->size(),
+                      schema_.fields.size()));
+    for (size_t c = 0; c < columns->size(); ++c) {
+      const auto& chunk = (*columns)[c];
+      const std::string at = fmt::format("{} column '{}'", where, schema_.fields[c].name);
+      if (!chunk.is_object()) return InvalidArgumentError(fmt::format("{}: not an object", at));
+      ChunkRef cr;
+      LATHE_ASSIGN_OR_RETURN(cr.offset, FooterUint(chunk, "offset", at));
+      LATHE_ASSIGN_OR_RETURN(cr.size, FooterUint(chunk, "size", at));
+      LATHE_ASSIGN_OR_RETURN(cr.raw_size, FooterUint(chunk, "raw_size", at));
+      LATHE_ASSIGN_OR_RETURN(std::string hash, FooterString(chunk, "xxh3", at));
+      if (cr.offset < kHeaderSize || cr.size > data_end || cr.offset > data_end - cr.size)
+        return InvalidArgumentError(fmt::format("{}: the chunk lies outside the file", at));
+      auto [end, ec] = std::from_chars(hash.data(), hash.data() + hash.size(), cr.xxh3, 16);
+      if (hash.size() != 16 || ec != std::errc() || end != hash.data() + hash.size())
+        return InvalidArgumentError(fmt::format("{}: malformed checksum '{}'", at, hash));
+      ref.columns.push_back(cr);
+    }
+    row_groups_.push_back(std::move(ref));
+  }
+  if (total != rows)
+    return InvalidArgumentError(
+        fmt::format("'rows' is {} but the row groups hold {} rows", rows, total));
+  rows_ = static_cast<int64_t>(rows);
+  auto metadata = j.find("metadata");
+  if (metadata != j.end() && !metadata->is_object())
+    return InvalidArgumentError("'metadata' is not an object");
+  metadata_ = metadata != j.end() ? *metadata : nlohmann::json::object();
+  return Status::Ok();
 }
 
 ColumnarReader::~ColumnarReader() {
@@ -252,24 +339,33 @@ ColumnarReader::~ColumnarReader() {
 }
 
 size_t ColumnarReader::row_group_rows(size_t rg) const {
-  return row_groups_[rg].at("rows").get<size_t>();
+  return rg < row_groups_.size() ? row_groups_[rg].rows : 0;
 }
 
 Result<Column> ColumnarReader::ReadColumn(size_t rg, size_t column) const {
   if (rg >= row_groups_.size() || column >= schema_.fields.size())
     return OutOfRangeError(fmt::format("{}: no row group {} column {}", path_, rg, column));
-  const auto& c = row_groups_[rg]["columns"][column];
-  uint64_t offset = c["offset"].get<uint64_t>(), size = c["size"].get<uint64_t>();
-  const uint8_t* p = data_ + offset;
-  if (Hex64(XXH3_64bits(p, size)) != c["xxh3"].get<std::string>())
-    return DataLossError(fmt::format("{}: checksum mismatch in row group {} column '{}'", path_, rg,
-                                     schema_.fields[column].name));
-  std::string raw(c["raw_size"].get<size_t>(), '\0');
-  size_t n = ZSTD_decompress(raw.data(), raw.size(), p, size);
+  const ChunkRef& c = row_groups_[rg].columns[column];
+  const std::string& name = schema_.fields[column].name;
+  const uint8_t* p = data_ + c.offset;
+  if (XXH3_64bits(p, c.size) != c.xxh3)
+    return DataLossError(
+        fmt::format("{}: checksum mismatch in row group {} column '{}'", path_, rg, name));
+  // The frame (covered by the checksum) says how much it holds; the footer must agree before
+  // anything is allocated.
+  const unsigned long long frame_size = ZSTD_getFrameContentSize(p, c.size);
+  if (frame_size == ZSTD_CONTENTSIZE_ERROR || frame_size == ZSTD_CONTENTSIZE_UNKNOWN ||
+      frame_size != c.raw_size)
+    return DataLossError(
+        fmt::format("{}: row group {} column '{}' does not hold the {} bytes "
+                    "its footer entry says",
+                    path_, rg, name, c.raw_size));
+  std::string raw(c.raw_size, '\0');
+  size_t n = ZSTD_decompress(raw.data(), raw.size(), p, c.size);
   if (ZSTD_isError(n) || n != raw.size())
-    return DataLossError(fmt::format("{}: cannot decompress row group {} column '{}'", path_, rg,
-                                     schema_.fields[column].name));
-  auto col = Decode(raw, schema_.fields[column].type, row_group_rows(rg));
+    return DataLossError(
+        fmt::format("{}: cannot decompress row group {} column '{}'", path_, rg, name));
+  auto col = Decode(raw, schema_.fields[column].type, row_groups_[rg].rows);
   if (!col.ok()) return col.status().WithContext(path_);
   return col;
 }

@@ -50,8 +50,11 @@ class ColumnarWriter {
 
 class ColumnarReader {
  public:
-  // DATA_LOSS for a truncated or damaged file; INVALID_ARGUMENT for a file of another format or a
-  // newer version.
+  // Maps the file and validates its whole footer into typed fields before anything is read:
+  // every chunk lies inside the file, has a checksum and a column per schema field, and row
+  // counts add up. DATA_LOSS naming the file for a truncated or damaged file; INVALID_ARGUMENT
+  // for a file of another format, a newer version or a path that is not a regular file;
+  // NOT_FOUND / PERMISSION_DENIED when it cannot be opened. Never throws.
   static Result<std::unique_ptr<ColumnarReader>> Open(const std::string& path);
   ~ColumnarReader();
 
@@ -61,6 +64,9 @@ class ColumnarReader {
   size_t row_group_rows(size_t rg) const;
   const nlohmann::json& metadata() const { return metadata_; }
 
+  // DATA_LOSS when the chunk's checksum, compressed frame or layout does not match its footer
+  // entry (decompression never allocates more than the frame says it holds); OUT_OF_RANGE for
+  // indices past the file.
   Result<Column> ReadColumn(size_t row_group, size_t column) const;
   Result<Batch> ReadRowGroup(size_t row_group) const;
 
@@ -69,9 +75,22 @@ class ColumnarReader {
   std::string path_;
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
+  // Where a compressed column chunk is, as the footer says once validated.
+  struct ChunkRef {
+    uint64_t offset = 0;
+    uint64_t size = 0;
+    uint64_t raw_size = 0;
+    uint64_t xxh3 = 0;
+  };
+  struct RowGroupRef {
+    size_t rows = 0;
+    std::vector<ChunkRef> columns;  // one per schema field
+  };
+  Status ParseFooter(const nlohmann::json& footer, uint64_t data_end);
+
   Schema schema_;
   int64_t rows_ = 0;
-  nlohmann::json row_groups_;
+  std::vector<RowGroupRef> row_groups_;
   nlohmann::json metadata_;
 };
 

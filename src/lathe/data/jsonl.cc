@@ -86,6 +86,10 @@ Result<nlohmann::json> ParseLine(std::string_view text, const std::string& name,
     v = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     return InvalidArgumentError(fmt::format("{}:{}:{}: malformed JSON", name, line, e.byte));
+  } catch (const nlohmann::json::exception& e) {
+    // A number beyond what a double holds (1e999) is out_of_range, not a parse_error:
+    // "[json.exception.out_of_range.406] number overflow parsing '1e999'".
+    return InvalidArgumentError(fmt::format("{}:{}: {}", name, line, JsonErrorText(e)));
   }
   if (!v.is_object())
     return InvalidArgumentError(fmt::format("{}:{}:1: expected a JSON object", name, line));
@@ -105,10 +109,10 @@ Status ForEachLine(std::string_view text, int64_t first_line, F&& f) {
   return Status::Ok();
 }
 
-class Converter {
+class LineConverter {
  public:
-  Converter(const JsonLinesOptions& o, const std::string& name, const Schema& schema,
-            detail::TypeConflicts& conflicts)
+  LineConverter(const JsonLinesOptions& o, const std::string& name, const Schema& schema,
+                detail::TypeConflicts& conflicts)
       : o_(o), name_(name), schema_(schema), conflicts_(conflicts) {}
 
   ChunkResult Convert(const Chunk& chunk) const {
@@ -234,7 +238,7 @@ Result<CsvReport> ReadOnce(detail::ByteSource& src, const std::string& name,
     if (!types.count(k))
       return InvalidArgumentError(fmt::format("{}: no key '{}' to give a type", name, k));
 
-  const Converter converter(o, name, report.schema, conflicts);
+  const LineConverter converter(o, name, report.schema, conflicts);
   detail::ChunkedRead how;
   how.name = name;
   how.options = &o;

@@ -84,6 +84,15 @@ Result<PutExecutionResponse> RecordExecution(MetadataStore& store, const RecordR
       if (ec || !fs::exists(fs::symlink_status(path, ec)))
         return NotFoundError(
             fmt::format("{} {} does not exist", input ? "input" : "output", given.string()));
+      if (!input) {
+        // Another artifact's files must not change under it, nor be removed with this one.
+        LATHE_ASSIGN_OR_RETURN(auto users, store.ArtifactsOverlapping(path, 1));
+        if (!users.empty())
+          return FailedPreconditionError(fmt::format(
+              "output {} overlaps the files of artifact {} ({}): record outputs in a place of "
+              "their own",
+              given.string(), users.front().first, users.front().second));
+      }
       LATHE_ASSIGN_OR_RETURN(std::string fingerprint, FingerprintPath(path));
       Event event;
       event.type = input ? EventType::kInput : EventType::kOutput;

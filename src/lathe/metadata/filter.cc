@@ -203,10 +203,20 @@ class Parser {
     return e;
   }
 
+  // NOT and '(' are the only ways down; both pass through here, so the nesting is bounded.
+  Status Descend(int column) {
+    if (++depth_ > kMaxFilterDepth)
+      return Lexer::Error(column, fmt::format("nesting deeper than {} levels of NOT or parentheses",
+                                              kMaxFilterDepth));
+    return Status::Ok();
+  }
+
   Result<FilterExpr> ParseNot() {
     int column = Peek().column;
     if (AcceptKeyword("NOT")) {
+      LATHE_RETURN_IF_ERROR(Descend(column));
       LATHE_ASSIGN_OR_RETURN(FilterExpr inner, ParseNot());
+      --depth_;
       FilterExpr e;
       e.kind = FilterExpr::Kind::kNot;
       e.column = column;
@@ -218,12 +228,16 @@ class Parser {
 
   Result<FilterExpr> ParsePrimary() {
     if (Peek().kind == Token::Kind::kLParen) {
-      Next();
+      LATHE_RETURN_IF_ERROR(Descend(Next().column));
       LATHE_ASSIGN_OR_RETURN(FilterExpr e, ParseOr());
       if (Peek().kind != Token::Kind::kRParen) return Expected("')'");
       Next();
+      --depth_;
       return e;
     }
+    if (++conditions_ > kMaxFilterConditions)
+      return Lexer::Error(Peek().column, fmt::format("more than {} conditions; narrow the filter",
+                                                     kMaxFilterConditions));
     LATHE_ASSIGN_OR_RETURN(FilterField field, ParseField());
     FilterExpr e;
     e.field = std::move(field);
@@ -249,6 +263,9 @@ class Parser {
       if (Peek().kind != Token::Kind::kLParen) return Expected("'(' after IN");
       Next();
       while (true) {
+        if (e.values.size() == kMaxFilterInValues)
+          return Lexer::Error(Peek().column,
+                              fmt::format("more than {} values in an IN list", kMaxFilterInValues));
         LATHE_ASSIGN_OR_RETURN(FilterLiteral v, ParseLiteral("IN"));
         e.values.push_back(std::move(v));
         if (Peek().kind == Token::Kind::kComma) {
@@ -320,11 +337,16 @@ class Parser {
 
   std::vector<Token> t_;
   size_t i_ = 0;
+  int depth_ = 0;
+  int conditions_ = 0;
 };
 
 }  // namespace
 
 Result<FilterExpr> ParseFilter(std::string_view text) {
+  if (text.size() > kMaxFilterBytes)
+    return InvalidArgumentError(
+        fmt::format("filter: {} bytes long; at most {}", text.size(), kMaxFilterBytes));
   std::vector<Token> tokens;
   LATHE_RETURN_IF_ERROR(Lexer(text).Tokenize(tokens));
   return Parser(std::move(tokens)).ParseAll();

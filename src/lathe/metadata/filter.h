@@ -9,6 +9,7 @@
 // filter text never reaches SQL. Every error names the 1-based column where it was found.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -39,11 +40,18 @@ struct FilterExpr {
   int column = 0;                     // where the predicate starts
 };
 
+// Limits on a filter, so that no text can exhaust the parser's stack, the SQL compiler's
+// expression depth (SQLite stops at 1,000) or the bound parameters of one statement.
+inline constexpr size_t kMaxFilterBytes = 64 * 1024;
+inline constexpr int kMaxFilterDepth = 64;        // nested NOT and parentheses
+inline constexpr int kMaxFilterConditions = 256;  // comparisons, IN, BETWEEN, LIKE, IS NULL
+inline constexpr size_t kMaxFilterInValues = 1000;
+
 // Quotes text as a filter string literal: it's -> 'it''s'.
 std::string QuoteFilterString(std::string_view text);
 
 // Parses filter text. An empty or blank text yields an empty kAnd (matches everything).
-// INVALID_ARGUMENT with "filter: ... at column N" on a syntax error.
+// INVALID_ARGUMENT with "filter: ... at column N" on a syntax error or past a limit above.
 Result<FilterExpr> ParseFilter(std::string_view text);
 
 }  // namespace lathe::metadata

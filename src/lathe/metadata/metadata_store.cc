@@ -25,7 +25,7 @@ Result<std::unique_ptr<SqlConnection>> Connect(std::string_view uri, const Store
   if (!parsed_uri.ok()) return parsed_uri.status();
   const StoreUri& parsed = *parsed_uri;
   bool memory = parsed.path == ":memory:";
-  if (!memory && options.create_if_missing) {
+  if (!memory && options.create_if_missing && !options.read_only) {
     auto parent = std::filesystem::path(parsed.path).parent_path();
     std::error_code ec;
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
@@ -33,8 +33,9 @@ Result<std::unique_ptr<SqlConnection>> Connect(std::string_view uri, const Store
       return FailedPreconditionError(fmt::format("cannot create directory {} for store {}: {}",
                                                  parent.string(), uri, ec.message()));
   }
-  return detail::OpenSqlite(parsed.path, options.create_if_missing || memory,
-                            options.busy_timeout_ms);
+  return detail::OpenSqlite(parsed.path,
+                            (options.create_if_missing && !options.read_only) || memory,
+                            options.busy_timeout_ms, options.read_only && !memory);
 }
 
 // 0 for an empty database; FAILED_PRECONDITION for a database that is not a Lathe store.
@@ -111,7 +112,7 @@ Result<std::unique_ptr<MetadataStore>> MetadataStore::Open(std::string_view uri,
   LATHE_ASSIGN_OR_RETURN(auto conn, Connect(uri, options));
   LATHE_ASSIGN_OR_RETURN(int version, ReadSchemaVersion(*conn, uri));
   if (version == 0) {
-    if (!options.create_if_missing)
+    if (!options.create_if_missing || options.read_only)
       return FailedPreconditionError(
           fmt::format("{} is empty (create the store with `lathe store init`)", uri));
     // A fresh store: create the schema. Re-read under the write lock in case another process

@@ -43,6 +43,9 @@ struct NodeTable;
 struct StoreOptions {
   // Create the database and its schema when the store does not exist yet.
   bool create_if_missing = true;
+  // Open for reading only (list, show, check): works on a store file the user may not write.
+  // Any write fails with PERMISSION_DENIED. Implies create_if_missing = false.
+  bool read_only = false;
   // How long a write waits for another writer before failing with UNAVAILABLE.
   int busy_timeout_ms = 30000;
   // Migrations to use instead of BuiltinMigrations() (tests of the migration machinery).
@@ -119,6 +122,9 @@ struct GcReport {
   int64_t events_removed = 0;
   std::vector<std::string> files_removed;
   std::vector<std::string> files_kept;  // outside the artifact root
+  // Kept because an artifact that stays uses them (is, contains or lies inside them):
+  // "PATH (artifact ID: URI)".
+  std::vector<std::string> files_shared;
   std::vector<std::string> errors;
 };
 
@@ -227,6 +233,12 @@ class MetadataStore {
   // Removes the files, then the rows (with their events, attributions and properties) of every
   // artifact MARKED_FOR_DELETION. Safe to interrupt and repeat.
   Result<GcReport> GarbageCollect(const GcOptions& options);
+  // Artifacts whose files are still in use (any state but MARKED_FOR_DELETION, DELETED and
+  // ABANDONED) and whose local uri is `path`, lies inside it or contains it, as (id, uri); at
+  // most `limit`. `path` is absolute and normalised; URIs are compared as written and as
+  // file:// URIs. Errors are the store's.
+  Result<std::vector<std::pair<int64_t, std::string>>> ArtifactsOverlapping(
+      const std::filesystem::path& path, int limit = 5);
   // Verifies database integrity, referential integrity and the invariants of the data model.
   Result<CheckReport> Check(const CheckOptions& options = {});
 

@@ -45,6 +45,14 @@ Result<GcReport> MetadataStore::GarbageCollect(const GcOptions& options) {
       if (!uri.empty() && !removable) {
         report.files_kept.push_back(uri);
       } else if (removable) {
+        auto users = ArtifactsOverlapping(fs::absolute(path).lexically_normal(), 1);
+        if (!users.ok()) return users.status();
+        if (!users->empty()) {  // the row goes, the files stay with their other artifact
+          report.files_shared.push_back(fmt::format("{} (artifact {}: {})", path.string(),
+                                                    users->front().first, users->front().second));
+          ids.push_back(id);
+          continue;
+        }
         std::error_code ec;
         bool exists = fs::exists(fs::symlink_status(path, ec));
         if (exists && !options.dry_run) {
@@ -91,6 +99,33 @@ Result<GcReport> MetadataStore::GarbageCollect(const GcOptions& options) {
     }));
   }
   return report;
+}
+
+Result<std::vector<std::pair<int64_t, std::string>>> MetadataStore::ArtifactsOverlapping(
+    const fs::path& path, int limit) {
+  std::vector<std::pair<int64_t, std::string>> found;
+  std::string p = path.string();
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  const std::string file_uri = "file://" + p;
+  LATHE_RETURN_IF_ERROR(InTransaction(false, [&]() -> Status {
+    found.clear();
+    // The same place, below it, or above it; compared by prefix plus '/', never with LIKE
+    // (paths may hold % and _). The first two use the uri index.
+    return conn_->Query(
+        "SELECT id, uri FROM artifacts WHERE state NOT IN (?3, ?4, ?5) AND uri IS NOT NULL AND ("
+        "uri IN (?1, ?2) OR substr(uri, 1, length(?1) + 1) = ?1 || '/' "
+        "OR substr(uri, 1, length(?2) + 1) = ?2 || '/' "
+        "OR substr(?1, 1, length(uri) + 1) = uri || '/' "
+        "OR substr(?2, 1, length(uri) + 1) = uri || '/') ORDER BY id LIMIT ?6",
+        {p, file_uri, static_cast<int>(ArtifactState::kMarkedForDeletion),
+         static_cast<int>(ArtifactState::kDeleted), static_cast<int>(ArtifactState::kAbandoned),
+         limit},
+        [&](const SqlRow& r) {
+          found.emplace_back(r.Int(0), r.Str(1));
+          return Status::Ok();
+        });
+  }));
+  return found;
 }
 
 namespace {

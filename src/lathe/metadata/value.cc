@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "lathe/core/json_depth.h"
 #include "lathe/core/strings.h"
 
 namespace lathe::metadata {
@@ -83,8 +84,8 @@ Value Value::FromText(std::string_view text) {
   if (text == "true") return Value(true);
   if (text == "false") return Value(false);
   if (!text.empty() && text.front() == '{') {
-    auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (j.is_object()) return Value::Struct(std::move(j));
+    auto j = ParseJsonText(text);
+    if (j.ok() && j->is_object()) return Value::Struct(std::move(*j));
   }
   return Value(std::string(text));
 }
@@ -106,8 +107,11 @@ Result<Value> Value::FromText(std::string_view text, PropertyType type) {
       if (text == "false" || text == "0") return Value(false);
       return bad();
     case PropertyType::kStruct: {
-      auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-      if (j.is_object()) return Value::Struct(std::move(j));
+      auto j = ParseJsonText(text);
+      if (!j.ok())
+        return InvalidArgumentError(
+            fmt::format("not a valid struct value: {}", j.status().message()));
+      if (j->is_object()) return Value::Struct(std::move(*j));
       return bad();
     }
     case PropertyType::kString:

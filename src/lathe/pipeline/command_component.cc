@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,8 +12,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 
+#include "lathe/core/fs.h"
 #include "lathe/core/strings.h"
 
 extern char** environ;
@@ -63,6 +64,11 @@ Result<std::string> Substitute(const std::string& arg, const ExecutionRequest& r
                                const fs::path& params_file) {
   std::string out;
   for (size_t i = 0; i < arg.size();) {
+    if (arg.compare(i, 3, "$${") == 0) {  // a literal ${ (see the spec's Resolver)
+      out += "${";
+      i += 3;
+      continue;
+    }
     if (arg.compare(i, 2, "${") != 0) {
       out += arg[i++];
       continue;
@@ -103,16 +109,11 @@ Status CommandComponent::Execute(const ExecutionRequest& r, ExecutionResult&) co
     for (const auto& a : list) inputs[name].push_back(a.uri);
   }
   for (const auto& [name, dir] : r.output_dirs) outputs[name] = dir.string();
-  {
-    std::ofstream f(params_file);
-    f << nlohmann::json{{"parameters", r.parameters},
-                        {"inputs", inputs},
-                        {"outputs", outputs},
-                        {"run_id", r.run_id},
-                        {"node", r.node}}
-             .dump(2);
-    if (!f) return DataLossError(fmt::format("cannot write {}", params_file.string()));
-  }
+  LATHE_RETURN_IF_ERROR(WriteJsonFile(params_file, {{"parameters", r.parameters},
+                                                    {"inputs", inputs},
+                                                    {"outputs", outputs},
+                                                    {"run_id", r.run_id},
+                                                    {"node", r.node}}));
   std::vector<std::string> argv;
   for (const auto& arg : *r.command) {
     LATHE_ASSIGN_OR_RETURN(std::string a, Substitute(arg, r, params_file));
@@ -165,6 +166,7 @@ Status RunProcess(const std::vector<std::string>& argv, const std::vector<std::s
   for (const auto& e : env) cenv.push_back(const_cast<char*>(e.c_str()));
   cenv.push_back(nullptr);
 
+  const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     close(log_fd);
@@ -172,6 +174,10 @@ Status RunProcess(const std::vector<std::string>& argv, const std::vector<std::s
   }
   if (pid == 0) {
     setpgid(0, 0);
+    // The step dies with the runner (even kill -9 of it); if the runner is already gone, now.
+    // Steps' own children are stopped by recovery (StopStepProcesses).
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(125);
     int devnull = open("/dev/null", O_RDONLY);
     dup2(devnull, 0);
     dup2(log_fd, 1);

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "lathe/core/hash.h"
+#include "lathe/core/names.h"
 #include "lathe/core/strings.h"
 
 namespace lathe::pipeline {
@@ -75,7 +76,7 @@ class Resolver {
       : params_(params), source_(source) {}
 
   Result<nlohmann::json> Resolve(const nlohmann::json& v, const std::string& field) {
-    if (v.is_string()) return ResolveString(v.get<std::string>(), field);
+    if (v.is_string()) return ResolveString(v.get<std::string>(), field, false);
     if (v.is_array()) {
       nlohmann::json out = nlohmann::json::array();
       for (size_t i = 0; i < v.size(); ++i) {
@@ -95,16 +96,34 @@ class Resolver {
   }
 
   Result<std::string> ResolveText(const std::string& s, const std::string& field) {
-    LATHE_ASSIGN_OR_RETURN(auto v, ResolveString(s, field));
+    LATHE_ASSIGN_OR_RETURN(auto v, ResolveString(s, field, false));
     return Text(v);
   }
 
+  // A command argument: the executor substitutes it once more (${inputs.x}, ...), so what this
+  // pass writes stays escaped: $${ is kept, and a parameter's value has its ${ escaped, so that
+  // a value is passed literally and is never read as a reference.
+  Result<std::string> ResolveCommandArgument(const std::string& s, const std::string& field) {
+    LATHE_ASSIGN_OR_RETURN(auto v, ResolveString(s, field, true));
+    return v.is_string() ? v.get<std::string>() : EscapeReferences(Text(v));
+  }
+
  private:
-  Result<nlohmann::json> ResolveString(const std::string& s, const std::string& field) {
+  static std::string EscapeReferences(const std::string& text) {
+    std::string out;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text.compare(i, 2, "${") == 0) out += '$';
+      out += text[i];
+    }
+    return out;
+  }
+
+  Result<nlohmann::json> ResolveString(const std::string& s, const std::string& field,
+                                       bool keep_escaped) {
     std::string out;
     for (size_t i = 0; i < s.size();) {
       if (s.compare(i, 3, "$${") == 0) {
-        out += "${";
+        out += keep_escaped ? "$${" : "${";
         i += 3;
         continue;
       }
@@ -128,8 +147,9 @@ class Resolver {
         return source_.Error(field, fmt::format("unknown pipeline parameter '{}' (parameters: {})",
                                                 name, known.empty() ? "none" : known));
       }
-      if (i == 0 && end + 1 == s.size()) return params_[name];  // the whole value: keep its type
-      out += Text(params_[name]);
+      if (i == 0 && end + 1 == s.size() && !keep_escaped)
+        return params_[name];  // the whole value: keep its type
+      out += keep_escaped ? EscapeReferences(Text(params_[name])) : Text(params_[name]);
       i = end + 1;
     }
     return nlohmann::json(out);
@@ -243,10 +263,8 @@ Result<PipelineGraph> BuildGraph(const PipelineSpec& spec,
   g.name = spec.name;
   g.base_dir = spec.base_dir.empty() ? fs::current_path().string() : spec.base_dir;
   if (spec.name.empty()) return src.Error("name", "a pipeline needs a name");
-  for (char c : spec.name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
-      return src.Error(
-          "name", fmt::format("'{}' may only hold letters, digits, '-', '_' and '.'", spec.name));
+  if (std::string problem = NameProblem(spec.name, "-_."); !problem.empty())
+    return src.Error("name", "pipeline name: " + problem);
 
   // Parameters: declared defaults, then overrides.
   std::set<std::string> declared;
@@ -299,11 +317,11 @@ Result<PipelineGraph> BuildGraph(const PipelineSpec& spec,
   std::map<std::string, size_t> index;
   for (size_t i = 0; i < specs.size(); ++i) {
     const NodeSpec& n = specs[i];
-    for (char c : n.name)
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
-        return src.Error(
-            fields[i] + ".name",
-            fmt::format("node name '{}' may only hold letters, digits, '-' and '_'", n.name));
+    if (std::string problem = NameProblem(n.name, "-_"); !problem.empty())
+      return src.Error(fields[i] + ".name", "node name: " + problem);
+    for (const auto& [output, type] : n.outputs)
+      if (std::string problem = NameProblem(output, "-_"); !problem.empty())
+        return src.Error(fields[i] + ".outputs", "output name: " + problem);
     if (!index.emplace(n.name, i).second)
       return src.Error(fields[i] + ".name", fmt::format("duplicate node name '{}'", n.name));
   }
@@ -325,9 +343,9 @@ Result<PipelineGraph> BuildGraph(const PipelineSpec& spec,
     LATHE_ASSIGN_OR_RETURN(gn.spec.parameters,
                            resolver.Resolve(gn.spec.parameters, gn.field + ".parameters"));
     for (size_t a = 0; a < gn.spec.command.size(); ++a) {
-      LATHE_ASSIGN_OR_RETURN(
-          gn.spec.command[a],
-          resolver.ResolveText(gn.spec.command[a], fmt::format("{}.command[{}]", gn.field, a)));
+      LATHE_ASSIGN_OR_RETURN(gn.spec.command[a],
+                             resolver.ResolveCommandArgument(
+                                 gn.spec.command[a], fmt::format("{}.command[{}]", gn.field, a)));
     }
     for (auto& [k, v] : gn.spec.env) {
       LATHE_ASSIGN_OR_RETURN(v, resolver.ResolveText(v, gn.field + ".env." + k));

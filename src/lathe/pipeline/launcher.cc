@@ -243,10 +243,10 @@ Status ExecuteWithRetries(const ExecutionRequest& base, const GraphNode& n, cons
   return st;
 }
 
-}  // namespace
-
-NodeOutcome LaunchNode(MetadataStore& store, const PipelineGraph& graph, size_t index,
-                       const NodeInputs& inputs, const RunSettings& s) {
+// The node run itself; `started` is the execution's id once it is recorded RUNNING.
+NodeOutcome LaunchNodeUnguarded(MetadataStore& store, const PipelineGraph& graph, size_t index,
+                                const NodeInputs& inputs, const RunSettings& s,
+                                int64_t& started_out) {
   const GraphNode& n = graph.nodes[index];
   const auto t0 = std::chrono::steady_clock::now();
   NodeOutcome out;
@@ -284,7 +284,8 @@ NodeOutcome LaunchNode(MetadataStore& store, const PipelineGraph& graph, size_t 
   start.contexts = RunContexts(s);
   auto started = store.PutExecution(start);
   if (!started.ok()) return fail(NodeState::kFailed, started.status());
-  exec.id = out.execution_id = started->execution_id;
+  int64_t& started_id = started_out;
+  exec.id = out.execution_id = started_id = started->execution_id;
 
   const fs::path log_dir = s.artifact_root / ".logs" / s.run_id;
   const fs::path staging = s.artifact_root / ".staging" / s.run_id / n.spec.name;
@@ -348,9 +349,44 @@ NodeOutcome LaunchNode(MetadataStore& store, const PipelineGraph& graph, size_t 
   }
   for (auto& [name, a] : pending) finish.artifacts.push_back({a, std::nullopt});
   auto finished = store.PutExecution(finish);
-  if (!finished.ok()) return fail(NodeState::kFailed, finished.status());
+  if (!finished.ok()) {
+    // The end could not be recorded (store locked too long, disk full): the execution must not
+    // stay RUNNING. One more try to fail it; if that fails too, recovery finds it later.
+    out = fail(NodeState::kFailed, finished.status());
+    if (Status st = AbandonExecution(store, s.artifact_root, exec, out.error); !st.ok())
+      out.error += fmt::format(" (recording the failure failed too: {})", st.message());
+    return out;
+  }
   if (executed.ok())
     for (auto& [name, a] : pending) out.outputs[name].push_back(a);
+  return out;
+}
+
+}  // namespace
+
+NodeOutcome LaunchNode(MetadataStore& store, const PipelineGraph& graph, size_t index,
+                       const NodeInputs& inputs, const RunSettings& s) {
+  int64_t started = 0;
+  // No exception leaves a node: a driver, executor or publisher that throws fails its node, and
+  // an execution already recorded RUNNING is recorded FAILED.
+  std::string error;
+  try {
+    return LaunchNodeUnguarded(store, graph, index, inputs, s, started);
+  } catch (const std::exception& e) {
+    error =
+        fmt::format("node '{}' failed unexpectedly: {}", graph.nodes[index].spec.name, e.what());
+  } catch (...) {
+    error = fmt::format("node '{}' failed unexpectedly", graph.nodes[index].spec.name);
+  }
+  NodeOutcome out;
+  out.state = NodeState::kFailed;
+  out.execution_id = started;
+  out.error = error;
+  if (started != 0) {
+    auto exec = store.GetExecution(started);
+    Status st = exec.ok() ? AbandonExecution(store, s.artifact_root, *exec, error) : exec.status();
+    if (!st.ok()) out.error += fmt::format(" (recording the failure failed too: {})", st.message());
+  }
   return out;
 }
 

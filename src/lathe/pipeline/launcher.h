@@ -88,9 +88,28 @@ Result<NodeOutcome> NewestOutputs(metadata::MetadataStore& store, const RunSetti
 
 // Finishes the record of runs of `pipeline` whose process died (crash, kill -9): their RUNNING
 // executions end FAILED, their PENDING artifacts ABANDONED with files removed, their staging
-// directories deleted, the run FAILED. Runs of live processes are left alone.
+// directories deleted, the run FAILED. Also finishes executions of the pipeline's runs that were
+// left RUNNING by a run that ended (its final record could not be written: store locked, disk
+// full). Runs of live processes are left alone.
 Status CleanUpAbandonedRuns(metadata::MetadataStore& store,
                             const std::filesystem::path& artifact_root,
                             int64_t pipeline_context_id);
+
+// An execution left RUNNING or NEW with nobody to finish it, and why.
+struct UnfinishedExecution {
+  metadata::Execution execution;
+  std::string run;       // the run's id (context name)
+  std::string pipeline;  // the run's pipeline
+  std::string reason;    // "its run ended FAILED", "its runner (pid 12 on host) is gone"
+};
+
+// Every execution in the store that is RUNNING or NEW although its run has ended, or whose run's
+// process on this host is gone. Runs on other hosts are never judged. Read-only.
+Result<std::vector<UnfinishedExecution>> FindUnfinishedExecutions(metadata::MetadataStore& store);
+
+// Records `execution` FAILED with `error`, and its PENDING outputs ABANDONED with their files
+// removed when they lie under `artifact_root`. Errors are the store's.
+Status AbandonExecution(metadata::MetadataStore& store, const std::filesystem::path& artifact_root,
+                        metadata::Execution execution, std::string_view error);
 
 }  // namespace lathe::pipeline

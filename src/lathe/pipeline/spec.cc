@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "lathe/core/fs.h"
 #include "lathe/core/strings.h"
 #include "lathe/core/yaml.h"
 
@@ -378,11 +379,8 @@ Result<PipelineSpec> ParsePipelineSpec(const std::string& yaml_text, const std::
 }
 
 Result<PipelineSpec> LoadPipelineSpec(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError(fmt::format("cannot read pipeline spec {}", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  LATHE_ASSIGN_OR_RETURN(PipelineSpec spec, ParsePipelineSpec(ss.str(), path));
+  LATHE_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path, "pipeline spec", kMaxYamlBytes));
+  LATHE_ASSIGN_OR_RETURN(PipelineSpec spec, ParsePipelineSpec(text, path));
   std::error_code ec;
   spec.base_dir = fs::absolute(fs::path(path), ec).parent_path().string();
   return spec;

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "lathe/core/fs.h"
+#include "lathe/core/names.h"
 
 namespace lathe::registry {
 
@@ -37,9 +38,8 @@ ModelRepository::ModelRepository(fs::path root) {
 }
 
 Status ModelRepository::CheckModelName(std::string_view name) {
-  if (name.empty() || name.find_first_of("/\\") != name.npos || name[0] == '.')
-    return InvalidArgumentError(fmt::format(
-        "'{}' is not a model name: expected a name without slashes or a leading dot", name));
+  if (std::string problem = NameProblem(name, "-_."); !problem.empty())
+    return InvalidArgumentError("model name: " + problem);
   return Status::Ok();
 }
 

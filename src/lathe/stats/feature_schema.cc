@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "lathe/core/fs.h"
 #include "lathe/core/strings.h"
 #include "lathe/core/yaml.h"
 
@@ -153,11 +154,8 @@ Result<FeatureSchema> ParseFeatureSchema(const std::string& yaml, const std::str
 }
 
 Result<FeatureSchema> LoadFeatureSchema(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return NotFoundError(fmt::format("cannot read schema {}", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseFeatureSchema(ss.str(), path);
+  LATHE_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path, "schema", kMaxYamlBytes));
+  return ParseFeatureSchema(text, path);
 }
 
 std::vector<Anomaly> Validate(const DatasetStats& stats, const FeatureSchema& schema) {

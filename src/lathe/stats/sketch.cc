@@ -113,9 +113,13 @@ Result<QuantileSketch> QuantileSketch::FromJson(const nlohmann::json& j) {
   }
 }
 
-DistinctSketch::DistinctSketch() : registers_(1u << kRegisterBits, 0) {}
+// Registers are allocated on the first Add or Merge of a non-empty sketch: a feature whose
+// values are counted exactly (most of them) never holds 16 KiB it does not use, and a table of
+// many columns costs memory in proportion to its data, not its width.
+DistinctSketch::DistinctSketch() = default;
 
 void DistinctSketch::Add(std::string_view value) {
+  if (registers_.empty()) registers_.assign(size_t{1} << kRegisterBits, 0);
   uint64_t h = XXH3_64bits(value.data(), value.size());
   uint32_t index = static_cast<uint32_t>(h >> (64 - kRegisterBits));
   uint64_t rest = (h << kRegisterBits) | (1ULL << (kRegisterBits - 1));  // never all zero
@@ -124,11 +128,17 @@ void DistinctSketch::Add(std::string_view value) {
 }
 
 void DistinctSketch::Merge(const DistinctSketch& other) {
+  if (other.registers_.empty()) return;
+  if (registers_.empty()) {
+    registers_ = other.registers_;
+    return;
+  }
   for (size_t i = 0; i < registers_.size(); ++i)
     registers_[i] = std::max(registers_[i], other.registers_[i]);
 }
 
 double DistinctSketch::Estimate() const {
+  if (registers_.empty()) return 0;
   const double m = static_cast<double>(registers_.size());
   double sum = 0;
   int zeros = 0;
@@ -143,17 +153,23 @@ double DistinctSketch::Estimate() const {
 }
 
 nlohmann::json DistinctSketch::ToJson() const {
-  return {{"hll_bits", kRegisterBits},
-          {"registers", Base64Encode(std::string_view(
-                            reinterpret_cast<const char*>(registers_.data()), registers_.size()))}};
+  // An empty sketch is written as all-zero registers, as it always was.
+  const std::string zeros(registers_.empty() ? size_t{1} << kRegisterBits : 0, '\0');
+  std::string_view bytes =
+      registers_.empty()
+          ? std::string_view(zeros)
+          : std::string_view(reinterpret_cast<const char*>(registers_.data()), registers_.size());
+  return {{"hll_bits", kRegisterBits}, {"registers", Base64Encode(bytes)}};
 }
 
 Result<DistinctSketch> DistinctSketch::FromJson(const nlohmann::json& j) {
   DistinctSketch s;
   auto bytes = Base64Decode(j.value("registers", ""));
-  if (!bytes || bytes->size() != s.registers_.size() || j.value("hll_bits", 0) != kRegisterBits)
+  if (!bytes || bytes->size() != (size_t{1} << kRegisterBits) ||
+      j.value("hll_bits", 0) != kRegisterBits)
     return InvalidArgumentError("malformed distinct-count sketch");
-  std::copy(bytes->begin(), bytes->end(), s.registers_.begin());
+  if (bytes->find_first_not_of('\0') != std::string::npos)
+    s.registers_.assign(bytes->begin(), bytes->end());
   return s;
 }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 #include "lathe/core/threads.h"
@@ -117,7 +118,10 @@ Result<TrainReport> TrainXgboost(const FeatureMatrix& x, const std::vector<float
     const char* out = nullptr;
     LATHE_XGB(XGBoosterEvalOneIter(b.h, iter, &eval.h, names, 1, &out), "evaluating");
     std::string text(out);  // "[3]\teval-logloss:0.1234"
-    double v = std::stod(text.substr(text.rfind(':') + 1));
+    // strtod, not stod: a metric XGBoost prints as "nan" or "inf" must not throw.
+    const size_t colon = text.rfind(':');
+    double v =
+        colon == std::string::npos ? std::nan("") : std::strtod(text.c_str() + colon + 1, nullptr);
     report.eval_history.push_back(v);
     if (v < best) {
       best = v;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lathe/core/hash.h"
+#include "lathe/core/json_depth.h"
 #include "lathe/core/strings.h"
 
 namespace lathe::metadata::detail {
@@ -23,7 +24,9 @@ Result<PageCursor> DecodePageToken(std::string_view token, std::string_view quer
       InvalidArgumentError("malformed page token (pass the next_page_token of a previous page)");
   auto text = Base64Decode(token);
   if (!text) return bad;
-  auto j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  auto parsed = ParseJsonText(*text);
+  if (!parsed.ok()) return bad;
+  auto& j = *parsed;
   if (!j.is_object() || !j.contains("v") || !j.contains("i") || !j.contains("q") ||
       !j["v"].is_number_integer() || !j["i"].is_number_integer() || !j["q"].is_string())
     return bad;

@@ -109,9 +109,10 @@ class SqlConnection {
   }
 };
 
-// Opens a SQLite database file (or ":memory:"). `create` allows creating a missing file.
+// Opens a SQLite database file (or ":memory:"). `create` allows creating a missing file;
+// `read_only` opens it for reading only (no WAL switch, writes fail with PERMISSION_DENIED).
 Result<std::unique_ptr<SqlConnection>> OpenSqlite(const std::string& path, bool create,
-                                                  int busy_timeout_ms);
+                                                  int busy_timeout_ms, bool read_only = false);
 
 // "?, ?, ?" for n placeholders.
 std::string Placeholders(size_t n);

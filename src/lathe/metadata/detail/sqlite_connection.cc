@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <unordered_map>
 
 #include "lathe/metadata/detail/sql_connection.h"
@@ -165,7 +166,14 @@ class SqliteConnection final : public SqlConnection {
     sqlite3_stmt* stmt = nullptr;
     int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                                 SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-    if (rc != SQLITE_OK) return MapError(db_, rc, fmt::format("preparing SQL [{}]", sql));
+    if (rc != SQLITE_OK) {
+      // Generated SQL can be long; the start of it is enough to tell which statement failed.
+      constexpr size_t kShown = 160;
+      return MapError(db_, rc,
+                      sql.size() <= kShown
+                          ? fmt::format("preparing SQL [{}]", sql)
+                          : fmt::format("preparing SQL [{}...]", sql.substr(0, kShown)));
+    }
     cache_.emplace(std::string(sql), stmt);
     return stmt;
   }
@@ -205,10 +213,31 @@ class SqliteConnection final : public SqlConnection {
 }  // namespace
 
 Result<std::unique_ptr<SqlConnection>> OpenSqlite(const std::string& path, bool create,
-                                                  int busy_timeout_ms) {
+                                                  int busy_timeout_ms, bool read_only) {
   sqlite3* db = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+  int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX |
+              (create && !read_only ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (read_only && rc == SQLITE_OK) {
+    // Reading a WAL store needs its shared-memory file, which a reader without write access to
+    // the directory cannot create. With no -wal file (every commit checkpointed, no writer at
+    // work) the file alone is the whole store: read it as immutable.
+    const bool readable = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr,
+                                       nullptr) == SQLITE_OK;
+    std::error_code ec;
+    if (!readable && !std::filesystem::exists(path + "-wal", ec)) {
+      sqlite3_close_v2(db);
+      db = nullptr;
+      std::string uri = "file:";
+      for (char c : path) {  // the path as a URI: only what URIs reserve is escaped
+        if (c == '%' || c == '?' || c == '#')
+          uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+        else
+          uri += c;
+      }
+      rc = sqlite3_open_v2((uri + "?immutable=1").c_str(), &db, flags | SQLITE_OPEN_URI, nullptr);
+    }
+  }
   if (rc != SQLITE_OK) {
     Status st = MapError(db, rc, fmt::format("cannot open SQLite store {}", path));
     sqlite3_close_v2(db);
@@ -223,7 +252,7 @@ Result<std::unique_ptr<SqlConnection>> OpenSqlite(const std::string& path, bool 
   // Reading the schema first turns "not a database" into a clear error before WAL is set.
   Status probe = conn->ExecScript("SELECT count(*) FROM sqlite_master");
   if (!probe.ok()) return probe.WithContext(fmt::format("opening {}", path));
-  if (path != ":memory:") {
+  if (path != ":memory:" && !read_only) {  // a store is always made WAL by its first writer
     LATHE_RETURN_IF_ERROR(conn->ExecScript("PRAGMA journal_mode=WAL"));
   }
   LATHE_RETURN_IF_ERROR(conn->ExecScript("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"));
