@@ -14,6 +14,8 @@
 
 #include "lathe/core/threads.h"
 #include "lathe/orchestrate/detail/graph_width.h"
+#include "lathe/pipeline/command_component.h"
+#include "lathe/pipeline/component.h"
 #include "lathe/pipeline/graph.h"
 #include "lathe/pipeline/spec.h"
 #include "testing/temp_dir.h"
@@ -336,6 +338,68 @@ TEST_F(RunnerTest, ResumesAfterKillAtManyPoints) {
         << "kill point " << point;
     ExpectCleanStore();
   }
+}
+
+// A component that throws where it is told to: in the driver (its external inputs) or in the
+// publisher's way (an executor that throws after the execution is recorded RUNNING).
+class Throwing final : public pipeline::Component {
+ public:
+  explicit Throwing(std::string where) : where_(std::move(where)) {}
+  std::string type() const override { return "throw-in-" + where_; }
+  std::string version() const override { return "1"; }
+  Status Prepare(pipeline::NodeSpec& node, const pipeline::SourceMap&,
+                 const std::string&) const override {
+    node.outputs = {{"out", "File"}};
+    return Status::Ok();
+  }
+  Result<std::vector<fs::path>> ExternalInputs(const pipeline::NodeSpec&,
+                                               const fs::path&) const override {
+    if (where_ == "driver") throw std::runtime_error("the driver broke");
+    return std::vector<fs::path>{};
+  }
+  Status Execute(const pipeline::ExecutionRequest&, pipeline::ExecutionResult&) const override {
+    throw std::filesystem::filesystem_error("the executor broke", std::error_code());
+  }
+
+ private:
+  std::string where_;
+};
+
+// No exception leaves a node: each one fails its node, the run goes on and ends FAILED, and an
+// execution already recorded RUNNING ends FAILED with its outputs ABANDONED.
+TEST_F(RunnerTest, ExceptionsFailTheirNodeAndLeaveConsistentRecords) {
+  pipeline::ComponentRegistry registry;
+  registry.Register(std::make_unique<Throwing>("driver"));
+  registry.Register(std::make_unique<Throwing>("executor"));
+  registry.Register(std::make_unique<pipeline::CommandComponent>());
+  testing::WriteFile(tmp_ / "pipeline.yaml", R"(apiVersion: lathe/v1
+kind: Pipeline
+name: throws
+nodes:
+  - {name: d, component: throw-in-driver}
+  - {name: e, component: throw-in-executor}
+  - name: ok
+    component: command
+    command: [sh, -c, "echo 1 > ${outputs.out}/v"]
+    outputs: [out]
+)");
+  auto spec = pipeline::LoadPipelineSpec((tmp_ / "pipeline.yaml").string());
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  auto g = pipeline::BuildGraph(*spec, {}, registry);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto r = Run(*g);
+  EXPECT_EQ(States(*g, r), "d:failed e:failed ok:complete");
+  EXPECT_EQ(r.nodes[0].error, "node 'd' failed unexpectedly: the driver broke");
+  EXPECT_NE(r.nodes[1].error.find("the executor broke"), std::string::npos) << r.nodes[1].error;
+  auto e = store_->GetExecution(r.nodes[1].execution_id);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->state, ExecutionState::kFailed);
+  auto pending = store_->ListArtifacts({.filter = "state = 'PENDING'"});
+  ASSERT_TRUE(pending.ok());
+  EXPECT_TRUE(pending->items.empty());
+  auto check = store_->Check();
+  ASSERT_TRUE(check.ok());
+  EXPECT_TRUE(check->ok());
 }
 
 }  // namespace
