@@ -100,13 +100,14 @@ Status WriteTextFile(const fs::path& file, std::string_view text) {
   std::FILE* f = std::fopen(file.c_str(), "wb");
   if (f == nullptr)
     return DataLossError(fmt::format("cannot write {}: {}", file.string(), std::strerror(errno)));
-  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  ok = std::fflush(f) == 0 && ok;  // a full disk shows here at the latest
-  const int err = errno;
-  ok = std::fclose(f) == 0 && ok;
-  if (!ok)
-    return DataLossError(
-        fmt::format("cannot write {}: {}", file.string(), std::strerror(err != 0 ? err : errno)));
+  int err = 0;  // the first failure's reason (EIO when the library gives none)
+  auto failed = [&err] { err = err != 0 ? err : (errno != 0 ? errno : EIO); };
+  errno = 0;
+  if (std::fwrite(text.data(), 1, text.size(), f) != text.size()) failed();
+  if (std::fflush(f) != 0) failed();  // a full disk shows here at the latest
+  if (std::fclose(f) != 0) failed();
+  if (err != 0)
+    return DataLossError(fmt::format("cannot write {}: {}", file.string(), std::strerror(err)));
   return Status::Ok();
 }
 

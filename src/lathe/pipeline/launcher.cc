@@ -284,8 +284,7 @@ NodeOutcome LaunchNodeUnguarded(MetadataStore& store, const PipelineGraph& graph
   start.contexts = RunContexts(s);
   auto started = store.PutExecution(start);
   if (!started.ok()) return fail(NodeState::kFailed, started.status());
-  int64_t& started_id = started_out;
-  exec.id = out.execution_id = started_id = started->execution_id;
+  exec.id = out.execution_id = started_out = started->execution_id;
 
   const fs::path log_dir = s.artifact_root / ".logs" / s.run_id;
   const fs::path staging = s.artifact_root / ".staging" / s.run_id / n.spec.name;
