@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "lathe/core/fs.h"
 #include "lathe/core/threads.h"
 #include "lathe/data/columnar.h"
 #include "lathe/pipeline/params.h"
@@ -85,7 +86,7 @@ Result<std::vector<SplitFile>> OpenSplit(const std::vector<fs::path>& dirs,
   std::vector<SplitFile> files;
   for (const auto& dir : dirs) {
     const fs::path file = dir / (split + ".lcol");
-    if (!fs::exists(file))
+    if (!PathExists(file))
       return NotFoundError(fmt::format("{} has no split '{}'", dir.string(), split));
     SplitFile f;
     LATHE_ASSIGN_OR_RETURN(f.reader, data::ColumnarReader::Open(file.string()));

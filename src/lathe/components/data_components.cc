@@ -8,6 +8,7 @@
 
 #include "lathe/components/component_util.h"
 #include "lathe/components/model_components.h"
+#include "lathe/core/fs.h"
 #include "lathe/core/strings.h"
 #include "lathe/data/columnar.h"
 #include "lathe/data/csv.h"
@@ -159,7 +160,7 @@ class ExampleValidator final : public pipeline::Component {
     for (const auto& [split, file] : SplitFiles(stats_dir, ".json")) {
       LATHE_ASSIGN_OR_RETURN(auto s, ReadStats(file));
       auto anomalies = stats::Validate(s, schema);
-      if (baseline_dir && fs::exists(*baseline_dir / (split + ".json"))) {
+      if (baseline_dir && PathExists(*baseline_dir / (split + ".json"))) {
         LATHE_ASSIGN_OR_RETURN(auto base, ReadStats(*baseline_dir / (split + ".json")));
         for (auto& a : stats::DriftAnomalies(stats::CompareStats(base, s, drift)))
           anomalies.push_back(std::move(a));

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "lathe/components/component_util.h"
+#include "lathe/core/fs.h"
 #include "lathe/data/columnar.h"
 #include "lathe/eval/blessing.h"
 #include "lathe/eval/evaluation.h"
@@ -92,7 +93,7 @@ class Transform final : public pipeline::Component {
     data::Schema schema;
     for (const auto& dir : dirs) {
       const fs::path file = dir / (split + ".lcol");
-      if (!fs::exists(file))
+      if (!PathExists(file))
         return NotFoundError(fmt::format("{} has no split '{}'", dir.string(), split));
       LATHE_ASSIGN_OR_RETURN(auto reader, data::ColumnarReader::Open(file.string()));
       auto unified = data::UnifySchemas(schema, reader->schema());
@@ -237,7 +238,7 @@ class Trainer final : public pipeline::Component {
     const std::string eval_split = p["eval_split"].get<std::string>();
     // The eval split serves early stopping (xgboost); the Evaluator measures the model anyway.
     const bool has_eval =
-        algorithm->UsesEvalSplit(hp) && fs::exists(dirs.back() / (eval_split + ".lcol"));
+        algorithm->UsesEvalSplit(hp) && PathExists(dirs.back() / (eval_split + ".lcol"));
     if (has_eval)
       LATHE_RETURN_IF_ERROR(
           ForEachRowGroup({dirs.back()}, eval_split, &columns, [&](const data::Batch& b) {
@@ -558,7 +559,7 @@ class Pusher final : public pipeline::Component {
     LATHE_RETURN_IF_ERROR(CheckAbout(r, blessing_in, model_in, "blessing", "Evaluator's blessing"));
     LATHE_ASSIGN_OR_RETURN(auto infra, OptionalInput(r, "infra_blessing"));
     if (infra) {
-      if (!fs::exists(fs::path(infra->uri) / "infra.json"))
+      if (!PathExists(fs::path(infra->uri) / "infra.json"))
         return FailedPreconditionError("the infra blessing holds no infra.json");
       LATHE_RETURN_IF_ERROR(CheckAbout(r, *infra, model_in, "infra blessing", "InfraValidator"));
     }

@@ -34,6 +34,11 @@ bool IsWithin(const fs::path& root, const fs::path& path) {
   return first != ".." && !rel.is_absolute();
 }
 
+bool PathExists(const fs::path& path) {
+  std::error_code ec;
+  return fs::exists(path, ec);
+}
+
 Status RemovePath(const fs::path& path) {
   std::error_code ec;
   fs::remove_all(path, ec);

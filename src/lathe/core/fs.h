@@ -17,6 +17,10 @@ std::filesystem::path LocalPathFromUri(std::string_view uri);
 // the last component, so a link inside the root is never followed out of it).
 bool IsWithin(const std::filesystem::path& root, const std::filesystem::path& path);
 
+// True if `path` exists (links followed). False on any error (a link loop, no permission):
+// never throws, unlike std::filesystem::exists.
+bool PathExists(const std::filesystem::path& path);
+
 // Removes a file or directory tree. A path that is already gone is success.
 Status RemovePath(const std::filesystem::path& path);
 

@@ -261,7 +261,8 @@ Result<PipelineGraph> BuildGraph(const PipelineSpec& spec,
   const SourceMap& src = spec.source;
   PipelineGraph g;
   g.name = spec.name;
-  g.base_dir = spec.base_dir.empty() ? fs::current_path().string() : spec.base_dir;
+  std::error_code cwd_error;  // the working directory may have been removed
+  g.base_dir = spec.base_dir.empty() ? fs::current_path(cwd_error).string() : spec.base_dir;
   if (spec.name.empty()) return src.Error("name", "a pipeline needs a name");
   if (std::string problem = NameProblem(spec.name, "-_."); !problem.empty())
     return src.Error("name", "pipeline name: " + problem);

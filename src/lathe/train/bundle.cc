@@ -79,7 +79,7 @@ Result<std::unique_ptr<LoadedModel>> LoadedModel::Load(const std::string& dir) {
     return bad("its features differ from the transform's");
   const std::string kind = man["model"]["kind"].get<std::string>();
   const fs::path model_path = root / man["model"]["file"].get<std::string>();
-  if (!fs::exists(model_path))
+  if (!PathExists(model_path))
     return NotFoundError(fmt::format("{}: missing", model_path.string()));
   const Algorithm* algorithm = AlgorithmRegistry::Builtin().Find(kind);
   if (algorithm == nullptr)
