@@ -45,7 +45,8 @@ Result<GcReport> MetadataStore::GarbageCollect(const GcOptions& options) {
       if (!uri.empty() && !removable) {
         report.files_kept.push_back(uri);
       } else if (removable) {
-        auto users = ArtifactsOverlapping(fs::absolute(path).lexically_normal(), 1);
+        std::error_code aec;
+        auto users = ArtifactsOverlapping(fs::absolute(path, aec).lexically_normal(), 1);
         if (!users.ok()) return users.status();
         if (!users->empty()) {  // the row goes, the files stay with their other artifact
           report.files_shared.push_back(fmt::format("{} (artifact {}: {})", path.string(),
