@@ -53,11 +53,12 @@ class StatisticsGen final : public pipeline::Component {
       std::string slice_by = r.parameters.value("slice_by", "");
       LATHE_ASSIGN_OR_RETURN(auto sliced, stats::ComputeFileSlicedStats(file.string(), slice_by));
       const stats::DatasetStats& s = sliced.all();
-      std::ofstream(r.output_dirs.at("statistics") / (split + ".json"))
-          << s.ToJson().dump() << "\n";
+      // Every write is checked: a full disk fails the node instead of publishing half a file.
+      LATHE_RETURN_IF_ERROR(WriteTextFile(r.output_dirs.at("statistics") / (split + ".json"),
+                                          s.ToJson().dump() + "\n"));
       if (!slice_by.empty())  // per slice, beside the split's statistics
-        std::ofstream(r.output_dirs.at("statistics") / (split + ".slices"))
-            << sliced.ToJson().dump() << "\n";
+        LATHE_RETURN_IF_ERROR(WriteTextFile(r.output_dirs.at("statistics") / (split + ".slices"),
+                                            sliced.ToJson().dump() + "\n"));
       names += (names.empty() ? "" : ",") + split;
       result.output_properties["statistics"]["rows_" + split] = s.rows();
     }
@@ -102,7 +103,7 @@ class SchemaGen final : public pipeline::Component {
     if (r.parameters.contains("schema_file")) {
       fs::path curated = r.base_dir / r.parameters["schema_file"].get<std::string>();
       LATHE_ASSIGN_OR_RETURN(auto schema, stats::LoadFeatureSchema(curated.string()));
-      std::ofstream(out) << schema.ToYaml();
+      LATHE_RETURN_IF_ERROR(WriteTextFile(out, schema.ToYaml()));
       result.output_properties["schema"]["curated"] = true;
       return Status::Ok();
     }
@@ -114,7 +115,7 @@ class SchemaGen final : public pipeline::Component {
     if (r.parameters.contains("range_margin"))
       infer.range_margin = r.parameters["range_margin"].get<double>();
     auto schema = stats::InferSchema(s, infer);
-    std::ofstream(out) << schema.ToYaml();
+    LATHE_RETURN_IF_ERROR(WriteTextFile(out, schema.ToYaml()));
     result.output_properties["schema"]["curated"] = false;
     return Status::Ok();
   }
@@ -172,7 +173,7 @@ class ExampleValidator final : public pipeline::Component {
       report["splits"][split] = stats::AnomaliesToJson(anomalies);
     }
     report["count"] = count;
-    std::ofstream(r.output_dirs.at("anomalies") / "anomalies.json") << report.dump(2) << "\n";
+    LATHE_RETURN_IF_ERROR(WriteJsonFile(r.output_dirs.at("anomalies") / "anomalies.json", report));
     std::ofstream(r.log_path, std::ios::app)
         << fmt::format("{}{}{}\n", Counted(count, "anomaly", "anomalies"),
                        first.empty() ? "" : "; first: ", first);
