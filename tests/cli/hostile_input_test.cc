@@ -140,6 +140,11 @@ TEST_F(CliTest, SpecsThatAreNotFilesSayWhatTheyAre) {
   ASSERT_EQ(mkfifo((tmp_ / "fifo").c_str(), 0600), 0);
   r = Lathe("run fifo");  // nobody writes: reading would block forever
   EXPECT_EQ(r.exit_code, 2);
+  // Data readers stop at the record limit (64 MiB) instead of reading until memory runs out.
+  r = Lathe("stats compute /dev/zero");
+  EXPECT_EQ(r.exit_code, 1);  // bad data
+  EXPECT_NE(r.err.find("/dev/zero:1: a header longer than 67108864 bytes"), std::string::npos)
+      << r.err;
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
   // Not readable (as an unprivileged user, since root reads everything).
   WriteFile(tmp_ / "secret.yaml", OneStep("s", "true"));

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "lathe/data/detail/separators.h"
+#include "lathe/data/jsonl.h"
 
 namespace lathe::data {
 namespace {
@@ -95,6 +96,27 @@ TEST(CsvTest, EmptyFileAndHeaderOnly) {
   EXPECT_TRUE(t->rows.empty());
   auto no_newline = Read("a,b\n1,2");
   EXPECT_EQ(no_newline->rows.size(), 1u);
+}
+
+// Input without line ends (/dev/zero, a binary file, an unterminated quote) fails at the record
+// limit, naming the line, instead of reading until memory runs out.
+TEST(CsvTest, RecordsLongerThanTheLimitFail) {
+  CsvOptions o;
+  o.block_bytes = 64;
+  o.max_record_bytes = 1000;
+  EXPECT_EQ(Read(std::string(5000, 'a'), o).status().message(),
+            "t.csv:1: a header longer than 1000 bytes (no line end: is this a text file?)");
+  EXPECT_EQ(Read("a,b\n1,2\n3,\"" + std::string(5000, 'x'), o).status().message(),
+            "t.csv:3: a record longer than 1000 bytes (no line end: is this a text file?)");
+  auto fits = Read("a,b\n1," + std::string(900, 'x') + "\n", o, /*restartable=*/true);
+  EXPECT_TRUE(fits.ok()) << fits.status().message();
+  JsonLinesOptions j;
+  j.block_bytes = 64;
+  j.max_record_bytes = 1000;
+  auto jl = ReadJsonLinesText("{\"a\": 1}\n{\"a\": \"" + std::string(5000, 'x'), "t.jsonl", j,
+                              [](Batch&&) { return Status::Ok(); });
+  EXPECT_EQ(jl.status().message(),
+            "t.jsonl:2: a line longer than 1000 bytes (no line end: is this a text file?)");
 }
 
 TEST(CsvTest, ErrorsNameLineAndColumn) {

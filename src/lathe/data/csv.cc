@@ -439,7 +439,13 @@ Result<CsvReport> ReadOnce(ByteSource& src, const std::string& name, const CsvOp
   std::vector<FieldRef> fields;
   size_t pos = 0, line_start = 0;
   int64_t line = 1;
-  while (!eof && LastRecordEnd(buf, o.quote) == 0) fill(buf.size() + o.block_bytes);
+  while (!eof && LastRecordEnd(buf, o.quote) == 0) {
+    if (buf.size() > o.max_record_bytes)
+      return InvalidArgumentError(
+          fmt::format("{}:1: a header longer than {} bytes (no line end: is this a text file?)",
+                      name, o.max_record_bytes));
+    fill(buf.size() + o.block_bytes);
+  }
   LATHE_ASSIGN_OR_RETURN(bool has_header, parser.Next(buf, pos, line, line_start, scratch, fields));
   if (!has_header)
     return InvalidArgumentError(fmt::format("{}: empty file: expected a header row", name));

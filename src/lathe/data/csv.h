@@ -34,6 +34,9 @@ struct ReadOptions {
   int64_t max_bad_rows = -1;  // with kSkip: fail once more rows than this are bad; -1: no limit
   int threads = 0;            // parsing threads; 0: one per core
   size_t block_bytes = 4 << 20;
+  // The longest record read: past it (no line end in sight: /dev/zero, a binary file, an
+  // unterminated quote) the read fails naming the line instead of growing without bound.
+  size_t max_record_bytes = 64 << 20;
   // Called from the reading thread with the bytes read so far, once per block (for progress).
   std::function<void(int64_t bytes)> on_progress;
   // Types are inferred from the first `infer_rows` rows; a column without values there is kNull

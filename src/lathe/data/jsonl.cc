@@ -192,10 +192,19 @@ Result<CsvReport> ReadOnce(detail::ByteSource& src, const std::string& name,
   std::string buf;
   bool eof = false;
   size_t lines_read = 0, scanned = 0;
+  size_t line_start = 0;  // of the line not yet ended
   while (!eof && lines_read < o.infer_rows) {
     eof = !src.Read(buf, o.block_bytes);
-    lines_read += std::count(buf.begin() + static_cast<std::ptrdiff_t>(scanned), buf.end(), '\n');
+    for (size_t i = scanned; i < buf.size(); ++i)
+      if (buf[i] == '\n') {
+        ++lines_read;
+        line_start = i + 1;
+      }
     scanned = buf.size();
+    if (buf.size() - line_start > o.max_record_bytes)
+      return InvalidArgumentError(
+          fmt::format("{}:{}: a line longer than {} bytes (no line end: is this a text file?)",
+                      name, lines_read + 1, o.max_record_bytes));
   }
   std::vector<std::string> keys;
   std::map<std::string, std::optional<ColumnType>> types;

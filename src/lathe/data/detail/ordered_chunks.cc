@@ -132,6 +132,14 @@ Status ReadChunksInOrder(ByteSource& src, std::string buf, bool eof, int64_t fir
   while (true) {
     size_t end = eof ? buf.size() : how.last_record_end(buf);
     if (end == 0 && !eof) {  // a record longer than the block: read more
+      if (buf.size() > o.max_record_bytes) {
+        std::lock_guard lock(mu);
+        if (failure.ok())
+          failure = InvalidArgumentError(fmt::format(
+              "{}:{}: a record longer than {} bytes (no line end: is this a text file?)", how.name,
+              chunk_line, o.max_record_bytes));
+        break;
+      }
       size_t before = buf.size();
       eof = !src.Read(buf, o.block_bytes);
       report.bytes += static_cast<int64_t>(buf.size() - before);
