@@ -18,5 +18,7 @@ void AddSchemaCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddModelCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddTransformCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddPredictCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
+// After AddModelCommands: adds label commands under `models`.
+void AddServeCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 
 }  // namespace lathe::cli

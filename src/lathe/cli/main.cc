@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   AddModelCommands(app, g, exit_code);
   AddTransformCommands(app, g, exit_code);
   AddPredictCommands(app, g, exit_code);
+  AddServeCommands(app, g, exit_code);
 
   // Logs go to stderr so that stdout stays clean for tables and --json.
   spdlog::set_default_logger(spdlog::stderr_color_mt("lathe"));

@@ -43,6 +43,20 @@ Status ModelRepository::CheckModelName(std::string_view name) {
   return Status::Ok();
 }
 
+std::vector<std::string> ModelRepository::Models() const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(root_, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    std::error_code dec;
+    std::string name = it->path().filename().string();
+    if (it->is_directory(dec) && !it->is_symlink(dec) && CheckModelName(name).ok())
+      out.push_back(std::move(name));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::vector<int64_t> ModelRepository::Versions(const std::string& name) const {
   std::vector<int64_t> out;
   if (!CheckModelName(name).ok()) return out;

@@ -55,6 +55,10 @@ class ModelRepository {
   // INVALID_ARGUMENT unless `name` can name a model: not empty, no slash, no leading dot.
   static Status CheckModelName(std::string_view name);
 
+  // The models (directories with a valid model name) in the repository, sorted; empty when the
+  // repository does not exist.
+  std::vector<std::string> Models() const;
+
   // The numbered versions of `name`, ascending; empty when it has none (or does not exist).
   std::vector<int64_t> Versions(const std::string& name) const;
 

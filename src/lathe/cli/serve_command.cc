@@ -1,0 +1,285 @@
+// lathe serve: the model server over the model repository (serve/, server/), and
+// lathe models label|unlabel|labels: the version labels it routes by.
+//
+// Options come from flags and from a YAML --config file whose keys are the flags' long names
+// (port: 8501, version-policy: latest:2, models: [penguins]); a flag given on the command line
+// wins over the file.
+#include <fmt/format.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+#include "lathe/cli/commands.h"
+#include "lathe/core/fs.h"
+#include "lathe/core/strings.h"
+#include "lathe/core/yaml.h"
+#include "lathe/registry/model_labels.h"
+#include "lathe/serve/model_manager.h"
+#include "lathe/serve/rest_api.h"
+#include "lathe/server/http_server.h"
+
+namespace lathe::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ServeArgs {
+  std::string config;
+  std::string model_repository;  // empty: the global --model-repository
+  std::string address = "0.0.0.0";
+  int port = 8501;
+  int threads = 0;
+  std::string version_policy = "latest";
+  std::vector<std::string> models;
+  std::vector<std::string> model_policies;  // NAME=POLICY
+  int poll_interval_ms = 2000;
+  size_t max_body_bytes = 4u << 20;
+  int read_timeout_ms = 30000;
+  int max_connections = 1024;
+  std::string write_token_file;
+  std::string predict_token_file;
+  int shutdown_grace_ms = 10000;
+};
+
+// Applies the --config file to every option not given on the command line.
+Status ApplyConfig(CLI::App& cmd, const std::string& file) {
+  LATHE_ASSIGN_OR_RETURN(std::string text, ReadTextFile(file, "serve configuration", 1 << 20));
+  LATHE_ASSIGN_OR_RETURN(YAML::Node root, LoadUserYaml(text, file));
+  if (!root.IsMap() && !root.IsNull())
+    return InvalidArgumentError(file + ": expected a mapping of option: value");
+  for (const auto& item : root) {
+    const std::string key = item.first.as<std::string>();
+    const auto mark = item.first.Mark();
+    const std::string where = fmt::format("{}:{}:{}", file, mark.line + 1, mark.column + 1);
+    CLI::Option* opt =
+        key == "config" || key == "help" ? nullptr : cmd.get_option_no_throw("--" + key);
+    if (opt == nullptr)
+      return InvalidArgumentError(
+          fmt::format("{}: unknown option '{}' (see lathe serve --help)", where, key));
+    if (opt->count() > 0) continue;  // the command line wins
+    std::vector<std::string> values;
+    if (item.second.IsSequence()) {
+      for (const auto& v : item.second) {
+        if (!v.IsScalar())
+          return InvalidArgumentError(
+              fmt::format("{}: '{}': expected a list of values", where, key));
+        values.push_back(v.as<std::string>());
+      }
+    } else if (item.second.IsScalar()) {
+      values.push_back(item.second.as<std::string>());
+    } else {
+      return InvalidArgumentError(fmt::format("{}: '{}': expected a value or a list", where, key));
+    }
+    try {
+      opt->clear();
+      for (const auto& v : values) opt->add_result(v);
+      opt->run_callback();
+    } catch (const CLI::Error& e) {
+      return InvalidArgumentError(fmt::format("{}: '{}': {}", where, key, e.what()));
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ReadToken(const std::string& file, const char* flag) {
+  if (file.empty()) return std::string();
+  LATHE_ASSIGN_OR_RETURN(std::string text, ReadTextFile(file, "token", 4096));
+  std::string token(Trim(text));
+  if (token.size() < 16 || token.find_first_of(" \t\r\n") != std::string::npos)
+    return InvalidArgumentError(fmt::format(
+        "{} {}: a token is one line of at least 16 characters without spaces", flag, file));
+  return token;
+}
+
+int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
+  if (!a.config.empty())
+    if (Status st = ApplyConfig(cmd, a.config); !st.ok()) return ReportUsageError(st);
+  spdlog::set_level(g.verbose ? spdlog::level::debug : spdlog::level::info);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  serve::ManagerOptions mo;
+  mo.repository = a.model_repository.empty() ? g.model_repository : a.model_repository;
+  mo.models = a.models;
+  for (const auto& m : a.models)
+    if (Status st = registry::ModelRepository::CheckModelName(m); !st.ok())
+      return ReportUsageError(InvalidArgumentError("--models: " + st.message()));
+  auto policy = serve::ParseVersionPolicy(a.version_policy);
+  if (!policy.ok()) return ReportUsageError(policy.status());
+  mo.policy = *policy;
+  for (const auto& item : a.model_policies) {
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos)
+      return ReportUsageError(
+          InvalidArgumentError(fmt::format("--model-policy '{}': expected NAME=POLICY", item)));
+    const std::string name = item.substr(0, eq);
+    if (Status st = registry::ModelRepository::CheckModelName(name); !st.ok())
+      return ReportUsageError(InvalidArgumentError("--model-policy: " + st.message()));
+    auto p = serve::ParseVersionPolicy(item.substr(eq + 1));
+    if (!p.ok()) return ReportUsageError(p.status());
+    mo.policies[name] = *p;
+  }
+  serve::RestOptions ro;
+  auto write_token = ReadToken(a.write_token_file, "--write-token-file");
+  if (!write_token.ok()) return ReportUsageError(write_token.status());
+  auto predict_token = ReadToken(a.predict_token_file, "--predict-token-file");
+  if (!predict_token.ok()) return ReportUsageError(predict_token.status());
+  ro.write_token = *write_token;
+  ro.predict_token = *predict_token;
+
+  // SIGTERM and SIGINT are taken by sigwait below, so every thread started from here blocks them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  serve::ServingMetrics metrics;
+  serve::ModelManager manager(mo, &metrics);
+  if (!PathExists(mo.repository))
+    spdlog::warn("the model repository {} does not exist yet; watching for it",
+                 mo.repository.string());
+  manager.Poll();  // the first versions load before the port opens
+  manager.StartPolling(std::chrono::milliseconds(std::max(a.poll_interval_ms, 50)));
+  serve::RestApi api(manager, metrics, ro);
+
+  server::HttpServerOptions ho;
+  ho.address = a.address;
+  ho.port = a.port;
+  ho.threads = a.threads;
+  ho.max_body_bytes = a.max_body_bytes;
+  ho.read_timeout = std::chrono::milliseconds(a.read_timeout_ms);
+  ho.max_connections = a.max_connections;
+  auto http =
+      server::HttpServer::Start(ho, [&api](const serve::HttpRequest& r) { return api.Handle(r); });
+  if (!http.ok())
+    return http.status().code() == StatusCode::kInvalidArgument ? ReportUsageError(http.status())
+                                                                : ReportError(http.status());
+  const auto loaded = manager.Loaded();
+  spdlog::info(
+      "serving {} on http://{}:{} ({} model versions loaded from {}; policy {})",
+      loaded.empty() ? std::string("nothing yet") : fmt::format("{} versions", loaded.size()),
+      a.address, (*http)->port(), loaded.size(), mo.repository.string(), mo.policy.ToString());
+  // Tests and scripts read the port from here when they ask for port 0.
+  fmt::print("listening on {}:{}\n", a.address, (*http)->port());
+  std::fflush(stdout);
+
+  int sig = 0;
+  while (sigwait(&signals, &sig) != 0) {
+  }
+  spdlog::info("{}: finishing requests in flight, then exiting",
+               sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*http)->Shutdown(std::chrono::milliseconds(a.shutdown_grace_ms));
+  (*http)->Wait();
+  manager.StopPolling();
+  spdlog::info("stopped");
+  return kExitOk;
+}
+
+int ShowLabels(const GlobalOptions& g, const std::string& name, const registry::Labels& labels) {
+  if (g.json) {
+    fmt::print("{}\n", nlohmann::json{{"model", name}, {"labels", labels}}.dump(2));
+    return kExitOk;
+  }
+  if (labels.empty()) fmt::print("model {} has no labels\n", name);
+  for (const auto& [label, version] : labels) fmt::print("{}\t{}\n", label, version);
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddServeCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
+  {
+    auto* cmd = app.add_subcommand(
+        "serve", "serve the model repository's models over HTTP (TF Serving REST and KServe v2)");
+    auto a = std::make_shared<ServeArgs>();
+    cmd->add_option("--config", a->config,
+                    "a YAML file of these options by long name (port: 8501); flags win");
+    cmd->add_option("--model-repository", a->model_repository,
+                    "the model repository to serve (<repo>/<name>/<version>/); default: the "
+                    "global --model-repository, .lathe/models");
+    cmd->add_option("--address", a->address, "address to listen on")->default_str(a->address);
+    cmd->add_option("--port", a->port, "HTTP port (0: any free port)")
+        ->default_str(std::to_string(a->port))
+        ->check(CLI::Range(0, 65535));
+    cmd->add_option("--threads", a->threads,
+                    "I/O and inference threads (default: the cores of this machine)")
+        ->check(CLI::Range(0, 1024));
+    cmd->add_option("--version-policy", a->version_policy,
+                    "which versions to serve: latest[:N], specific:V[,V...] or all")
+        ->default_str(a->version_policy);
+    cmd->add_option("--models", a->models, "serve only these models (default: every model)");
+    cmd->add_option("--model-policy", a->model_policies,
+                    "a model's own version policy, NAME=POLICY (repeatable)");
+    cmd->add_option("--poll-interval-ms", a->poll_interval_ms,
+                    "how often to look for new versions and labels, in milliseconds")
+        ->default_str(std::to_string(a->poll_interval_ms))
+        ->check(CLI::Range(50, 3600000));
+    cmd->add_option("--max-body-bytes", a->max_body_bytes, "largest request body accepted")
+        ->default_str(std::to_string(a->max_body_bytes))
+        ->check(CLI::Range(size_t{1024}, size_t{1} << 30));
+    cmd->add_option("--read-timeout-ms", a->read_timeout_ms,
+                    "time a client has to send a whole request (and idle time between requests)")
+        ->default_str(std::to_string(a->read_timeout_ms))
+        ->check(CLI::Range(100, 3600000));
+    cmd->add_option("--max-connections", a->max_connections, "open connections at most")
+        ->default_str(std::to_string(a->max_connections))
+        ->check(CLI::Range(1, 1000000));
+    cmd->add_option("--write-token-file", a->write_token_file,
+                    "file holding the bearer token that allows label changes and reloads "
+                    "(without it they are disabled)");
+    cmd->add_option("--predict-token-file", a->predict_token_file,
+                    "file holding a bearer token required by predict requests (default: none)");
+    cmd->add_option("--shutdown-grace-ms", a->shutdown_grace_ms,
+                    "on SIGTERM, how long requests in flight may take to finish")
+        ->default_str(std::to_string(a->shutdown_grace_ms))
+        ->check(CLI::Range(0, 3600000));
+    cmd->callback([cmd, &g, &exit_code, a] { exit_code = Serve(*cmd, g, *a); });
+  }
+  CLI::App* models = app.get_subcommand("models");
+  {
+    auto* cmd = models->add_subcommand(
+        "label", "point a version label (stable, canary, ...) at a version; lathe serve follows");
+    auto name = std::make_shared<std::string>();
+    auto label = std::make_shared<std::string>();
+    auto version = std::make_shared<int64_t>(0);
+    cmd->add_option("NAME", *name, "the model")->required();
+    cmd->add_option("LABEL", *label, "the label")->required();
+    cmd->add_option("VERSION", *version, "the version")->required()->check(CLI::PositiveNumber);
+    cmd->callback([&g, &exit_code, name, label, version] {
+      const registry::ModelRepository repository(g.model_repository);
+      auto labels = registry::SetLabel(repository, *name, *label, *version);
+      exit_code =
+          !labels.ok() ? ReportRequestError(labels.status()) : ShowLabels(g, *name, *labels);
+    });
+  }
+  {
+    auto* cmd = models->add_subcommand("unlabel", "remove a version label");
+    auto name = std::make_shared<std::string>();
+    auto label = std::make_shared<std::string>();
+    cmd->add_option("NAME", *name, "the model")->required();
+    cmd->add_option("LABEL", *label, "the label")->required();
+    cmd->callback([&g, &exit_code, name, label] {
+      const registry::ModelRepository repository(g.model_repository);
+      auto labels = registry::RemoveLabel(repository, *name, *label);
+      exit_code =
+          !labels.ok() ? ReportRequestError(labels.status()) : ShowLabels(g, *name, *labels);
+    });
+  }
+  {
+    auto* cmd = models->add_subcommand("labels", "list a model's version labels");
+    auto name = std::make_shared<std::string>();
+    cmd->add_option("NAME", *name, "the model")->required();
+    cmd->callback([&g, &exit_code, name] {
+      const registry::ModelRepository repository(g.model_repository);
+      auto labels = registry::ReadLabels(repository, *name);
+      exit_code =
+          !labels.ok() ? ReportRequestError(labels.status()) : ShowLabels(g, *name, *labels);
+    });
+  }
+}
+
+}  // namespace lathe::cli

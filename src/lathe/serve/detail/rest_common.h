@@ -1,0 +1,51 @@
+// Shared by the REST handlers (rest_api.cc, tf_serving_rest.cc, kserve_v2_rest.cc); not public.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "lathe/core/status.h"
+#include "lathe/serve/model_manager.h"
+#include "lathe/serve/rest_api.h"
+
+namespace lathe::serve::detail {
+
+HttpResponse JsonResponse(int status, const nlohmann::json& body);
+HttpResponse ErrorResponse(int status, std::string_view message);
+// The HTTP status that fits a Status code (NOT_FOUND 404, INVALID_ARGUMENT 400, ...).
+int HttpStatusOf(const Status& status);
+HttpResponse ErrorResponse(const Status& status);
+
+// Which version a request addresses: by number, by label, or the default (newest).
+struct VersionSelector {
+  std::optional<int64_t> version;
+  std::string label;
+};
+
+// The body parsed as a JSON object, or a 400 naming what is wrong.
+Result<nlohmann::json> ParseBody(const HttpRequest& request);
+
+HttpResponse TfServingStatus(const ModelManager& manager, const std::string& name,
+                             const VersionSelector& selector);
+HttpResponse TfServingMetadata(const ModelManager& manager, const std::string& name,
+                               const VersionSelector& selector);
+HttpResponse TfServingInfer(const ModelManager& manager, ServingMetrics& metrics,
+                            const std::string& name, const VersionSelector& selector,
+                            std::string_view verb, const HttpRequest& request);
+
+HttpResponse KserveServerMetadata();
+HttpResponse KserveModelMetadata(const ModelManager& manager, const std::string& name,
+                                 const VersionSelector& selector);
+HttpResponse KserveModelReady(const ModelManager& manager, const std::string& name,
+                              const VersionSelector& selector);
+HttpResponse KserveInfer(const ModelManager& manager, ServingMetrics& metrics,
+                         const std::string& name, const VersionSelector& selector,
+                         const HttpRequest& request);
+
+// The data type of a bundle input column in each protocol's vocabulary.
+std::string TfDtype(const std::string& lathe_type);         // "double" -> "DT_DOUBLE"
+std::string KserveDatatype(const std::string& lathe_type);  // "double" -> "FP64"
+
+}  // namespace lathe::serve::detail

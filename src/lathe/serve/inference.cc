@@ -1,0 +1,116 @@
+#include "lathe/serve/inference.h"
+
+#include <fmt/format.h>
+
+#include "lathe/core/strings.h"
+
+namespace lathe::serve {
+
+using transform::Task;
+
+std::vector<std::string> OutputNames(const train::LoadedModel& model) {
+  switch (model.task()) {
+    case Task::kBinary:
+      return {"probability", "class"};
+    case Task::kMulticlass:
+      return {"probabilities", "class"};
+    case Task::kRegression:
+      return {"prediction"};
+  }
+  return {};
+}
+
+Status NormaliseInstances(nlohmann::json& instances, const std::string& what) {
+  if (!instances.is_array()) return InvalidArgumentError(what + ": expected a list");
+  for (size_t i = 0; i < instances.size(); ++i) {
+    auto& inst = instances[i];
+    if (!inst.is_object())
+      return InvalidArgumentError(
+          fmt::format("{}[{}]: expected an object of input: value", what, i));
+    for (auto& [name, v] : inst.items()) {
+      if (v.is_array()) {
+        if (v.size() != 1)
+          return InvalidArgumentError(fmt::format("{}[{}].{}: expected one value, got a list of {}",
+                                                  what, i, name, v.size()));
+        nlohmann::json inner = v[0];
+        v = std::move(inner);
+      }
+      if (v.is_object()) {
+        auto b64 = v.find("b64");
+        if (v.size() != 1 || b64 == v.end() || !b64->is_string())
+          return InvalidArgumentError(fmt::format(
+              "{}[{}].{}: expected a value or {{\"b64\": text}}, got an object", what, i, name));
+        auto text = Base64Decode(b64->get<std::string>());
+        if (!text)
+          return InvalidArgumentError(fmt::format("{}[{}].{}: not valid base64", what, i, name));
+        v = std::move(*text);
+      } else if (v.is_array()) {
+        return InvalidArgumentError(
+            fmt::format("{}[{}].{}: expected one value, got a nested list", what, i, name));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Result<Inference> Infer(const ServableVersion& servable, const std::string& label,
+                        nlohmann::json instances, std::chrono::steady_clock::time_point started) {
+  const train::LoadedModel& model = *servable.model;
+  auto finish = [&](bool ok, size_t rows) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    servable.metrics->RecordRequest(label, ok, seconds, rows);
+  };
+  auto predictions = model.PredictInstances(instances);
+  if (!predictions.ok()) {
+    finish(false, 0);
+    return predictions.status();
+  }
+  Inference out;
+  out.predictions = std::move(*predictions);
+  const auto& p = out.predictions;
+  const size_t rows = p.rows();
+  VersionMetrics& metrics = *servable.metrics;
+  switch (model.task()) {
+    case Task::kBinary: {
+      nlohmann::json prob = nlohmann::json::array(), cls = nlohmann::json::array();
+      for (size_t r = 0; r < rows; ++r) {
+        prob.push_back(p.values[r]);
+        cls.push_back(p.values[r] >= 0.5 ? 1 : 0);
+        metrics.RecordProbability(p.values[r]);
+      }
+      out.outputs = {{"probability", std::move(prob)}, {"class", std::move(cls)}};
+      break;
+    }
+    case Task::kMulticlass: {
+      const auto& classes = model.transform().classes();
+      nlohmann::json probs = nlohmann::json::array(), cls = nlohmann::json::array();
+      for (size_t r = 0; r < rows; ++r) {
+        const double* v = p.values.data() + r * p.classes;
+        size_t best = 0;
+        for (size_t c = 1; c < p.classes; ++c)
+          if (v[c] > v[best]) best = c;
+        probs.push_back(std::vector<double>(v, v + p.classes));
+        const std::string& name = best < classes.size() ? classes[best] : std::to_string(best);
+        cls.push_back(name);
+        metrics.RecordProbability(v[best]);
+        metrics.RecordClass(name);
+      }
+      out.outputs = {{"probabilities", std::move(probs)}, {"class", std::move(cls)}};
+      break;
+    }
+    case Task::kRegression: {
+      nlohmann::json values = nlohmann::json::array();
+      for (size_t r = 0; r < rows; ++r) {
+        values.push_back(p.values[r]);
+        metrics.RecordValue(p.values[r]);
+      }
+      out.outputs = {{"prediction", std::move(values)}};
+      break;
+    }
+  }
+  finish(true, rows);
+  return out;
+}
+
+}  // namespace lathe::serve

@@ -1,0 +1,43 @@
+// One inference through a served version, shared by every API (TF Serving REST, KServe v2):
+// request instances (JSON objects of raw input values) -> the bundle's transform -> the model ->
+// named outputs, with the version's metrics recorded. The APIs differ only in how they read
+// instances and write outputs.
+//
+// Stateless functions; thread-safe (LoadedModel::Predict is).
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "lathe/core/status.h"
+#include "lathe/serve/servable.h"
+
+namespace lathe::serve {
+
+// A model's outputs, by the names of its bundle's signature (train/bundle.h):
+//   binary      probability (double), class (int64: 1 when probability >= 0.5)
+//   multiclass  probabilities (double, one per class), class (string)
+//   regression  prediction (double)
+std::vector<std::string> OutputNames(const train::LoadedModel& model);
+
+struct Inference {
+  train::Predictions predictions;
+  // Column form of the outputs: name -> one JSON value per row (a list for probabilities).
+  std::vector<std::pair<std::string, nlohmann::json>> outputs;
+  size_t rows() const { return predictions.rows(); }
+};
+
+// Normalises request values in place: {"b64": "..."} becomes the decoded text and a one-element
+// list its element. INVALID_ARGUMENT naming the instance and input for anything else that is not
+// a scalar.
+Status NormaliseInstances(nlohmann::json& instances, const std::string& what);
+
+// Predicts `instances` (a JSON list of objects) with `servable` and records the request under
+// `label` in its metrics (`started` is when the request arrived). Errors: INVALID_ARGUMENT for
+// wrong names, types or shapes, naming the instance and input.
+Result<Inference> Infer(const ServableVersion& servable, const std::string& label,
+                        nlohmann::json instances, std::chrono::steady_clock::time_point started);
+
+}  // namespace lathe::serve

@@ -1,0 +1,244 @@
+#include "lathe/serve/rest_api.h"
+
+#include <fmt/format.h>
+
+#include "lathe/core/json_depth.h"
+#include "lathe/core/strings.h"
+#include "lathe/registry/model_labels.h"
+#include "lathe/serve/detail/rest_common.h"
+
+namespace lathe::serve {
+
+namespace detail {
+
+HttpResponse JsonResponse(int status, const nlohmann::json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+HttpResponse ErrorResponse(int status, std::string_view message) {
+  return JsonResponse(status, {{"error", std::string(message)}});
+}
+
+int HttpStatusOf(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kOutOfRange:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kFailedPrecondition:
+      return 412;
+    case StatusCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+HttpResponse ErrorResponse(const Status& status) {
+  return ErrorResponse(HttpStatusOf(status), status.message());
+}
+
+Result<nlohmann::json> ParseBody(const HttpRequest& request) {
+  if (request.body.empty()) return InvalidArgumentError("the request has no body (JSON expected)");
+  auto j = ParseJsonText(request.body);
+  if (!j.ok()) return InvalidArgumentError("malformed JSON: " + j.status().message());
+  if (!j->is_object()) return InvalidArgumentError("the request body must be a JSON object");
+  return j;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::ErrorResponse;
+using detail::JsonResponse;
+using detail::VersionSelector;
+
+// Compares without stopping at the first difference, so timing does not tell how much matched.
+bool SameToken(std::string_view given, std::string_view expected) {
+  unsigned diff = given.size() == expected.size() ? 0 : 1;
+  for (size_t i = 0; i < given.size(); ++i)
+    diff |= static_cast<unsigned char>(given[i]) ^
+            static_cast<unsigned char>(expected[i % std::max<size_t>(expected.size(), 1)]);
+  return diff == 0 && !expected.empty();
+}
+
+// A 401 unless the request carries `Authorization: Bearer <token>`.
+std::optional<HttpResponse> RequireToken(const HttpRequest& request, const std::string& token) {
+  constexpr std::string_view kBearer = "Bearer ";
+  std::string_view given = request.authorization;
+  if (StartsWith(given, kBearer) && SameToken(given.substr(kBearer.size()), token))
+    return std::nullopt;
+  HttpResponse r = ErrorResponse(
+      401, given.empty() ? "this endpoint needs a bearer token" : "the bearer token is not valid");
+  return r;
+}
+
+// "/a/b/c" -> {"a", "b", "c"}; empty segments (a double slash) are kept so they fail routing.
+std::vector<std::string> Segments(std::string_view path) {
+  std::vector<std::string> out;
+  if (path.empty() || path[0] != '/') return out;
+  return Split(path.substr(1), '/');
+}
+
+// Parses "versions/N" or "labels/L" at segments[i..i+1].
+Result<VersionSelector> ParseSelector(const std::vector<std::string>& s, size_t i) {
+  VersionSelector sel;
+  if (i + 1 >= s.size()) return NotFoundError("unknown path");
+  if (s[i] == "versions") {
+    auto v = ParseInt(s[i + 1]);
+    if (!v || *v < 1)
+      return InvalidArgumentError(
+          fmt::format("version '{}' is not a positive whole number", s[i + 1].substr(0, 40)));
+    sel.version = *v;
+  } else if (s[i] == "labels") {
+    LATHE_RETURN_IF_ERROR(registry::CheckLabelName(s[i + 1]));
+    sel.label = s[i + 1];
+  } else {
+    return NotFoundError(fmt::format("unknown path segment '{}'", s[i].substr(0, 40)));
+  }
+  return sel;
+}
+
+HttpResponse MethodNotAllowed(const HttpRequest& request) {
+  return ErrorResponse(405, fmt::format("{} is not allowed here", request.method.substr(0, 10)));
+}
+
+}  // namespace
+
+RestApi::RestApi(ModelManager& manager, ServingMetrics& metrics, RestOptions options)
+    : manager_(manager), metrics_(metrics), options_(std::move(options)) {}
+
+HttpResponse RestApi::Handle(const HttpRequest& request) const {
+  std::string_view path = request.target;
+  if (auto q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  const bool post = request.method == "POST";
+  auto unrouted = [&](HttpResponse r) {
+    metrics_.RecordUnrouted();
+    return r;
+  };
+
+  if (path == "/metrics") {
+    if (!get) return MethodNotAllowed(request);
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics_.Render(manager_.Loaded());
+    return r;
+  }
+
+  auto s = Segments(path);
+  // The verb of TF Serving's POST paths rides on the last segment: ".../NAME:predict".
+  std::string verb;
+  if (!s.empty()) {
+    auto colon = s.back().find(':');
+    if (colon != std::string::npos) {
+      verb = s.back().substr(colon + 1);
+      s.back().resize(colon);
+    }
+  }
+
+  if (s.size() >= 3 && s[0] == "v1" && s[1] == "models") {
+    const std::string& name = s[2];
+    if (auto st = registry::ModelRepository::CheckModelName(name); !st.ok())
+      return unrouted(ErrorResponse(404, st.message()));
+    VersionSelector sel;
+    size_t next = 3;
+    if (s.size() >= 5 && (s[3] == "versions" || s[3] == "labels")) {
+      auto parsed = ParseSelector(s, 3);
+      if (!parsed.ok()) return unrouted(detail::ErrorResponse(parsed.status()));
+      sel = *parsed;
+      next = 5;
+    }
+    const bool metadata = next + 1 == s.size() && s[next] == "metadata";
+    if (!verb.empty()) {
+      if (next != s.size()) return unrouted(ErrorResponse(404, "unknown path"));
+      if (!post) return MethodNotAllowed(request);
+      if (!options_.predict_token.empty())
+        if (auto denied = RequireToken(request, options_.predict_token)) return *denied;
+      return detail::TfServingInfer(manager_, metrics_, name, sel, verb, request);
+    }
+    if (metadata || next == s.size()) {
+      if (!get) return MethodNotAllowed(request);
+      return metadata ? detail::TfServingMetadata(manager_, name, sel)
+                      : detail::TfServingStatus(manager_, name, sel);
+    }
+    return unrouted(ErrorResponse(404, "unknown path"));
+  }
+
+  if (!s.empty() && s[0] == "v2" && verb.empty()) {
+    if (s.size() == 1) return get ? detail::KserveServerMetadata() : MethodNotAllowed(request);
+    if (s.size() == 3 && s[1] == "health" && (s[2] == "live" || s[2] == "ready")) {
+      if (!get) return MethodNotAllowed(request);
+      if (s[2] == "live") return JsonResponse(200, {{"live", true}});
+      const bool ready = manager_.Ready();
+      // The protocol reads any status but 200 as "not ready"; 503 is what load balancers expect.
+      return JsonResponse(ready ? 200 : 503, {{"ready", ready}});
+    }
+    if (s.size() >= 3 && s[1] == "models") {
+      const std::string& name = s[2];
+      if (auto st = registry::ModelRepository::CheckModelName(name); !st.ok())
+        return unrouted(ErrorResponse(404, st.message()));
+      VersionSelector sel;
+      size_t next = 3;
+      if (s.size() >= 5 && s[3] == "versions") {
+        auto parsed = ParseSelector(s, 3);
+        if (!parsed.ok()) return unrouted(detail::ErrorResponse(parsed.status()));
+        sel = *parsed;
+        next = 5;
+      }
+      if (next == s.size())
+        return get ? detail::KserveModelMetadata(manager_, name, sel) : MethodNotAllowed(request);
+      if (next + 1 == s.size() && s[next] == "ready")
+        return get ? detail::KserveModelReady(manager_, name, sel) : MethodNotAllowed(request);
+      if (next + 1 == s.size() && s[next] == "infer") {
+        if (!post) return MethodNotAllowed(request);
+        if (!options_.predict_token.empty())
+          if (auto denied = RequireToken(request, options_.predict_token)) return *denied;
+        return detail::KserveInfer(manager_, metrics_, name, sel, request);
+      }
+    }
+    return unrouted(ErrorResponse(404, "unknown path"));
+  }
+
+  // Lathe's own endpoints: label changes and reloads, behind the write token.
+  if (s.size() >= 3 && s[0] == "lathe" && s[1] == "v1") {
+    const bool reload = s.size() == 3 && s[2] == "models" && verb == "reload";
+    const bool label = s.size() == 6 && s[2] == "models" && s[4] == "labels" && verb.empty();
+    if (!reload && !label) return unrouted(ErrorResponse(404, "unknown path"));
+    if (options_.write_token.empty())
+      return ErrorResponse(403, "changes are disabled: start lathe serve with --write-token-file");
+    if (auto denied = RequireToken(request, options_.write_token)) return *denied;
+    const registry::ModelRepository repository(manager_.options().repository);
+    if (reload) {
+      if (!post) return MethodNotAllowed(request);
+      manager_.Poll();
+      return JsonResponse(200, {{"reloaded", true}});
+    }
+    const std::string& name = s[3];
+    const std::string& label_name = s[5];
+    Result<registry::Labels> labels = registry::Labels{};
+    if (request.method == "PUT") {
+      auto body = detail::ParseBody(request);
+      if (!body.ok()) return detail::ErrorResponse(body.status());
+      auto v = body->find("version");
+      if (v == body->end() || !v->is_number_integer() || v->get<int64_t>() < 1)
+        return ErrorResponse(400, "expected {\"version\": N} with N a version number");
+      labels = registry::SetLabel(repository, name, label_name, v->get<int64_t>());
+    } else if (request.method == "DELETE") {
+      labels = registry::RemoveLabel(repository, name, label_name);
+    } else {
+      return MethodNotAllowed(request);
+    }
+    if (!labels.ok()) return detail::ErrorResponse(labels.status());
+    manager_.Poll();  // load a newly labelled version before answering
+    return JsonResponse(200, {{"model", name}, {"labels", *labels}});
+  }
+  return unrouted(ErrorResponse(404, "unknown path"));
+}
+
+}  // namespace lathe::serve

@@ -1,0 +1,175 @@
+// lathe serve end to end: a real process on a free port, called over HTTP, compared with
+// lathe predict, stopped with SIGTERM.
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <regex>
+#include <sstream>
+
+#include "cli/cli_fixture.h"
+#include "lathe/core/strings.h"
+#include "testing/background_process.h"
+#include "testing/http_client.h"
+#include "testing/toy_bundle.h"
+
+namespace lathe::cli {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+class ServeCliTest : public CliTest {
+ protected:
+  // Starts lathe serve with `args` and returns its port (0 when it did not start).
+  int StartServer(const std::string& args) {
+    server_ = std::make_unique<testing::BackgroundProcess>(
+        std::string(LATHE_BIN) + " serve --address 127.0.0.1 --port 0 --poll-interval-ms 100 " +
+            args,
+        tmp_.path());
+    if (!server_->WaitForOutput("listening on", 60s)) {
+      ADD_FAILURE() << "lathe serve did not start:\n" << server_->out() << server_->err();
+      return 0;
+    }
+    std::smatch m;
+    const std::string out = server_->out();
+    if (!std::regex_search(out, m, std::regex("listening on [0-9.]+:([0-9]+)"))) return 0;
+    return std::stoi(m[1]);
+  }
+
+  std::unique_ptr<testing::BackgroundProcess> server_;
+};
+
+TEST_F(ServeCliTest, PredictionsOverHttpEqualLathePredictAndSigtermExitsCleanly) {
+  testing::WriteToyBundle(tmp_ / ".lathe/models/toy/1", testing::ToyTask::kMulticlass, "xgboost");
+  const std::string csv = testing::ToyRowsCsv(20, 3);
+  testing::WriteFile(tmp_ / "rows.csv", csv);
+  auto predicted = Lathe("predict toy rows.csv -o scored.csv");
+  ASSERT_EQ(predicted.exit_code, 0) << predicted.err;
+
+  const int port = StartServer("");
+  ASSERT_GT(port, 0);
+  testing::HttpClient client("127.0.0.1", port);
+  EXPECT_EQ(client.Get("/v2/health/ready").status, 200);
+  // Each CSV row as a TF Serving instance and as KServe v2 tensors.
+  json instances = json::array();
+  json x = json::array(), n = json::array(), city = json::array();
+  std::istringstream rows(csv);
+  std::string line;
+  std::getline(rows, line);
+  while (std::getline(rows, line)) {
+    auto f = Split(line, ',');
+    instances.push_back({{"x", std::stod(f[0])}, {"n", std::stoll(f[1])}, {"city", f[2]}});
+    x.push_back(std::stod(f[0]));
+    n.push_back(std::stoll(f[1]));
+    city.push_back(f[2]);
+  }
+  auto tf = client.Post("/v1/models/toy:predict", json{{"instances", instances}}.dump());
+  ASSERT_EQ(tf.status, 200) << tf.body;
+  const json tf_out = json::parse(tf.body);
+  auto v2 = client.Post(
+      "/v2/models/toy/infer",
+      json{{"inputs",
+            {{{"name", "x"}, {"datatype", "FP64"}, {"shape", {20}}, {"data", x}},
+             {{"name", "n"}, {"datatype", "INT64"}, {"shape", {20}}, {"data", n}},
+             {{"name", "city"}, {"datatype", "BYTES"}, {"shape", {20}}, {"data", city}}}}}
+          .dump());
+  ASSERT_EQ(v2.status, 200) << v2.body;
+  const json v2_out = json::parse(v2.body);
+  std::istringstream scored(testing::ReadFile(tmp_ / "scored.csv"));
+  std::getline(scored, line);
+  EXPECT_EQ(line, "predicted,probability_high,probability_low,probability_mid");
+  for (size_t r = 0; std::getline(scored, line); ++r) {
+    auto f = Split(line, ',');
+    ASSERT_LT(r, 20u);
+    EXPECT_EQ(tf_out["predictions"][r]["class"], f[0]);
+    EXPECT_EQ(v2_out["outputs"][1]["data"][r], f[0]);
+    for (size_t c = 0; c < 3; ++c) {
+      EXPECT_DOUBLE_EQ(tf_out["predictions"][r]["probabilities"][c].get<double>(),
+                       std::stod(f[1 + c]));
+      EXPECT_DOUBLE_EQ(v2_out["outputs"][0]["data"][r * 3 + c].get<double>(), std::stod(f[1 + c]));
+    }
+  }
+  EXPECT_EQ(client.Post("/v1/models/toy:predict", "{\"instances\": [{\"x\": \"a\"}]}").status, 400);
+  EXPECT_EQ(client.Post("/v1/models/nope:predict", "{}").status, 404);
+  auto metrics = client.Get("/metrics");
+  EXPECT_NE(
+      metrics.body.find("lathe_serve_requests_total{model=\"toy\",version=\"1\",label=\"\"} 3"),
+      std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find(
+                "lathe_serve_request_errors_total{model=\"toy\",version=\"1\",label=\"\"} 1"),
+            std::string::npos);
+  EXPECT_NE(metrics.body.find("lathe_serve_unrouted_requests_total 1\n"), std::string::npos);
+  // The exposition is valid for Prometheus's own checker (scripts/test.sh installs it).
+  testing::WriteFile(tmp_ / "metrics.txt", metrics.body);
+  auto promtool = testing::RunCommand("promtool check metrics < metrics.txt", tmp_.path());
+  EXPECT_EQ(promtool.exit_code, 0) << promtool.out << promtool.err;
+  EXPECT_EQ(server_->Stop(SIGTERM, 20s), 0) << server_->err();
+  EXPECT_NE(server_->err().find("SIGTERM: finishing requests in flight"), std::string::npos);
+}
+
+TEST_F(ServeCliTest, NewVersionsAndLabelsAreFollowedWithoutARestart) {
+  testing::WriteToyBundle(tmp_ / ".lathe/models/toy/1", testing::ToyTask::kBinary, "linear");
+  const int port = StartServer("--version-policy latest");
+  ASSERT_GT(port, 0);
+  testing::HttpClient client("127.0.0.1", port);
+  auto version_of = [&] {
+    auto r = client.Get("/v1/models/toy/metadata");
+    return r.status == 200 ? json::parse(r.body)["model_spec"]["version"].get<std::string>() : "";
+  };
+  EXPECT_EQ(version_of(), "1");
+  // A version published the way the Pusher does it (a rename) is picked up by the next poll.
+  testing::WriteToyBundle(tmp_ / ".lathe/models/.incoming", testing::ToyTask::kBinary, "linear", 1);
+  std::filesystem::rename(tmp_ / ".lathe/models/.incoming", tmp_ / ".lathe/models/toy/2");
+  for (int i = 0; i < 100 && version_of() != "2"; ++i) std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(version_of(), "2");
+  // A label set by command keeps version 1 loaded and routes to it.
+  auto label = Lathe("models label toy stable 1");
+  ASSERT_EQ(label.exit_code, 0) << label.err;
+  EXPECT_EQ(label.out, "stable\t1\n");
+  int status = 0;
+  for (int i = 0; i < 100 && status != 200; ++i) {
+    status = client.Get("/v1/models/toy/labels/stable").status;
+    if (status != 200) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(Json("models labels toy")["labels"], json::parse(R"({"stable": 1})"));
+  EXPECT_EQ(Lathe("models label toy stable 9").exit_code, 1);
+  EXPECT_EQ(Lathe("models label toy 9x 1").exit_code, 2);
+}
+
+TEST_F(ServeCliTest, ConfigFileFlagsAndHelp) {
+  auto help = Lathe("serve --help");
+  ASSERT_EQ(help.exit_code, 0);
+  for (const char* option : {"--config", "--port", "--address", "--threads", "--version-policy",
+                             "--models", "--model-policy", "--poll-interval-ms", "--max-body-bytes",
+                             "--read-timeout-ms", "--max-connections", "--write-token-file",
+                             "--predict-token-file", "--shutdown-grace-ms", "--model-repository"})
+    EXPECT_NE(help.out.find(option), std::string::npos) << option;
+  testing::WriteFile(tmp_ / "serve.yaml", "port: 0\nversion-policy: latest:2\ncolour: red\n");
+  auto bad = Lathe("serve --config serve.yaml");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("serve.yaml:3:1: unknown option 'colour'"), std::string::npos) << bad.err;
+  testing::WriteFile(tmp_ / "serve.yaml", "version-policy: newest\n");
+  bad = Lathe("serve --config serve.yaml");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("version policy 'newest'"), std::string::npos) << bad.err;
+  testing::WriteFile(tmp_ / "token", "short\n");
+  bad = Lathe("serve --write-token-file token");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("at least 16 characters"), std::string::npos) << bad.err;
+
+  // The file's values apply; a flag on the command line wins over the file.
+  testing::WriteToyBundle(tmp_ / ".lathe/models/toy/1", testing::ToyTask::kRegression);
+  testing::WriteToyBundle(tmp_ / ".lathe/models/toy/2", testing::ToyTask::kRegression);
+  testing::WriteFile(tmp_ / "serve.yaml", "port: 1\nversion-policy: all\nmax-body-bytes: 2000\n");
+  const int port = StartServer("--config serve.yaml");
+  ASSERT_GT(port, 1);
+  testing::HttpClient client("127.0.0.1", port);
+  auto status = client.Get("/v1/models/toy");
+  EXPECT_EQ(json::parse(status.body)["model_version_status"].size(), 2u) << status.body;
+  EXPECT_EQ(client.Post("/v1/models/toy:predict", std::string(3000, ' ')).status, 413);
+}
+
+}  // namespace
+}  // namespace lathe::cli
