@@ -46,7 +46,7 @@ TEST_F(ServeCliTest, PredictionsOverHttpEqualLathePredictAndSigtermExitsCleanly)
   auto predicted = Lathe("predict toy rows.csv -o scored.csv");
   ASSERT_EQ(predicted.exit_code, 0) << predicted.err;
 
-  const int port = StartServer("");
+  const int port = StartServer("--request-log logs/requests.jsonl");
   ASSERT_GT(port, 0);
   testing::HttpClient client("127.0.0.1", port);
   EXPECT_EQ(client.Get("/v2/health/ready").status, 200);
@@ -106,6 +106,23 @@ TEST_F(ServeCliTest, PredictionsOverHttpEqualLathePredictAndSigtermExitsCleanly)
   EXPECT_EQ(promtool.exit_code, 0) << promtool.out << promtool.err;
   EXPECT_EQ(server_->Stop(SIGTERM, 20s), 0) << server_->err();
   EXPECT_NE(server_->err().find("SIGTERM: finishing requests in flight"), std::string::npos);
+
+  // The request log holds one line per predicted row (both APIs), with the raw features at the
+  // top level, so the statistics tools compare it with the training rows in one command.
+  const std::string log = testing::ReadFile(tmp_ / "logs/requests.jsonl");
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 40);
+  const json first = json::parse(log.substr(0, log.find('\n')));
+  EXPECT_EQ(first["x"], instances[0]["x"]);
+  EXPECT_EQ(first["city"], instances[0]["city"]);
+  EXPECT_EQ(first["lathe"]["model"], "toy");
+  EXPECT_EQ(first["lathe"]["version"], 1);
+  EXPECT_EQ(first["lathe"]["row"], 0);
+  EXPECT_EQ(first["lathe"]["prediction"]["class"], tf_out["predictions"][0]["class"]);
+  EXPECT_FALSE(first["lathe"]["request_id"].get<std::string>().empty());
+  auto skew = Lathe("stats compare rows.csv logs/requests.jsonl");
+  EXPECT_EQ(skew.exit_code, 0) << skew.err;
+  EXPECT_NE(skew.out.find("current logs/requests.jsonl (40 rows)"), std::string::npos) << skew.out;
+  EXPECT_NE(skew.out.find("city"), std::string::npos) << skew.out;
 }
 
 TEST_F(ServeCliTest, NewVersionsAndLabelsAreFollowedWithoutARestart) {

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "lathe/registry/model_labels.h"
+#include "lathe/serve/request_log.h"
 #include "testing/temp_dir.h"
 #include "testing/toy_bundle.h"
 
@@ -185,6 +186,53 @@ TEST(ModelLabelsTest, ConcurrentWritersLoseNothingAndBadNamesAreRefused) {
             "model 'toy' has no label 'nope'");
   testing::WriteFile(tmp / "models/toy/labels.json", "{\"stable\": \"one\"}");
   EXPECT_EQ(registry::ReadLabels(repository, "toy").status().code(), StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace lathe::serve
+
+namespace lathe::serve {
+namespace {
+
+TEST(RequestLogTest, SamplesRotatesAndKeepsTheNewestFiles) {
+  testing::TempDir tmp;
+  const auto rows = nlohmann::json::parse(R"([{"x": 1.5, "city": "oslo"}, {"x": null}])");
+  const std::vector<std::pair<std::string, nlohmann::json>> outputs = {
+      {"prediction", nlohmann::json::array({0.25, 0.75})}};
+  LoggedRequest r{"id-1", "toy", 3, "canary", &rows, &outputs, 0.5};
+  {
+    auto none = RequestLog::Open({.path = tmp / "none.jsonl", .sample_rate = 0});
+    ASSERT_TRUE(none.ok());
+    int sampled = 0;
+    for (int i = 0; i < 100; ++i) sampled += (*none)->Sample();
+    EXPECT_EQ(sampled, 0);
+    auto some = RequestLog::Open({.path = tmp / "some.jsonl", .sample_rate = 0.3});
+    for (int i = 0; i < 2000; ++i) sampled += (*some)->Sample();
+    EXPECT_GT(sampled, 450);
+    EXPECT_LT(sampled, 750);
+  }
+  {
+    auto log = RequestLog::Open({.path = tmp / "logs/r.jsonl", .max_bytes = 4096, .keep = 2});
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    for (int i = 0; i < 40; ++i) {
+      (*log)->Record(r);
+      (*log)->Flush();
+    }
+  }
+  const std::string text = testing::ReadFile(tmp / "logs/r.jsonl");
+  const auto first = nlohmann::json::parse(text.substr(0, text.find('\n')));
+  EXPECT_EQ(first["x"], 1.5);
+  EXPECT_EQ(first["city"], "oslo");
+  EXPECT_EQ(first["lathe"]["request_id"], "id-1");
+  EXPECT_EQ(first["lathe"]["label"], "canary");
+  EXPECT_EQ(first["lathe"]["prediction"]["prediction"], 0.25);
+  EXPECT_LE(text.size(), 4096u);
+  EXPECT_TRUE(fs::exists(tmp / "logs/r.jsonl.1"));
+  EXPECT_TRUE(fs::exists(tmp / "logs/r.jsonl.2"));
+  EXPECT_FALSE(fs::exists(tmp / "logs/r.jsonl.3"));
+  EXPECT_EQ(RequestLog::Open({.path = tmp / "x", .sample_rate = 1.5}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(RequestLog::Open({.path = "/dev/null"}).status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -43,6 +43,10 @@ struct ServeArgs {
   std::string write_token_file;
   std::string predict_token_file;
   int shutdown_grace_ms = 10000;
+  std::string request_log;
+  double request_log_sample_rate = 1.0;
+  uint64_t request_log_max_bytes = 64ull << 20;
+  int request_log_keep = 5;
 };
 
 // Applies the --config file to every option not given on the command line.
@@ -129,6 +133,18 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
   if (!predict_token.ok()) return ReportUsageError(predict_token.status());
   ro.write_token = *write_token;
   ro.predict_token = *predict_token;
+  std::unique_ptr<serve::RequestLog> request_log;
+  if (!a.request_log.empty()) {
+    auto log = serve::RequestLog::Open({.path = a.request_log,
+                                        .sample_rate = a.request_log_sample_rate,
+                                        .max_bytes = a.request_log_max_bytes,
+                                        .keep = a.request_log_keep});
+    if (!log.ok())
+      return log.status().code() == StatusCode::kInvalidArgument ? ReportUsageError(log.status())
+                                                                 : ReportError(log.status());
+    request_log = std::move(*log);
+    ro.request_log = request_log.get();
+  }
 
   // SIGTERM and SIGINT are taken by sigwait below, so every thread started from here blocks them.
   sigset_t signals;
@@ -237,6 +253,20 @@ void AddServeCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
                     "on SIGTERM, how long requests in flight may take to finish")
         ->default_str(std::to_string(a->shutdown_grace_ms))
         ->check(CLI::Range(0, 3600000));
+    cmd->add_option("--request-log", a->request_log,
+                    "append sampled requests to this JSON Lines file (raw features, prediction, "
+                    "latency); lathe stats compare reads it as serving data");
+    cmd->add_option("--request-log-sample-rate", a->request_log_sample_rate,
+                    "the share of requests logged, 0..1")
+        ->default_str("1")
+        ->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--request-log-max-bytes", a->request_log_max_bytes,
+                    "rotate the request log past this size (to FILE.1, FILE.2, ...)")
+        ->default_str(std::to_string(a->request_log_max_bytes))
+        ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 50));
+    cmd->add_option("--request-log-keep", a->request_log_keep, "rotated request logs kept")
+        ->default_str("5")
+        ->check(CLI::Range(1, 1000));
     cmd->callback([cmd, &g, &exit_code, a] { exit_code = Serve(*cmd, g, *a); });
   }
   CLI::App* models = app.get_subcommand("models");

@@ -53,13 +53,14 @@ Status NormaliseInstances(nlohmann::json& instances, const std::string& what) {
   return Status::Ok();
 }
 
-Result<Inference> Infer(const ServableVersion& servable, const std::string& label,
-                        nlohmann::json instances, std::chrono::steady_clock::time_point started) {
+Result<Inference> Infer(const ServableVersion& servable, const InferContext& context,
+                        nlohmann::json instances) {
   const train::LoadedModel& model = *servable.model;
+  double seconds = 0;
   auto finish = [&](bool ok, size_t rows) {
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    servable.metrics->RecordRequest(label, ok, seconds, rows);
+    seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - context.started).count();
+    servable.metrics->RecordRequest(context.label, ok, seconds, rows);
   };
   auto predictions = model.PredictInstances(instances);
   if (!predictions.ok()) {
@@ -110,6 +111,14 @@ Result<Inference> Infer(const ServableVersion& servable, const std::string& labe
     }
   }
   finish(true, rows);
+  if (context.log != nullptr && context.log->Sample())
+    context.log->Record({.request_id = context.request_id,
+                         .model = servable.name,
+                         .version = servable.version,
+                         .label = context.label,
+                         .instances = &instances,
+                         .outputs = &out.outputs,
+                         .latency_ms = seconds * 1000});
   return out;
 }
 

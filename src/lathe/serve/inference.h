@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "lathe/core/status.h"
+#include "lathe/serve/request_log.h"
 #include "lathe/serve/servable.h"
 
 namespace lathe::serve {
@@ -34,10 +35,18 @@ struct Inference {
 // a scalar.
 Status NormaliseInstances(nlohmann::json& instances, const std::string& what);
 
-// Predicts `instances` (a JSON list of objects) with `servable` and records the request under
-// `label` in its metrics (`started` is when the request arrived). Errors: INVALID_ARGUMENT for
-// wrong names, types or shapes, naming the instance and input.
-Result<Inference> Infer(const ServableVersion& servable, const std::string& label,
-                        nlohmann::json instances, std::chrono::steady_clock::time_point started);
+// Where a request came from, for its metrics and the request log.
+struct InferContext {
+  std::string label;  // the label it asked for ("" when by version or the default)
+  std::string request_id;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  RequestLog* log = nullptr;  // optional; sampled rows go there
+};
+
+// Predicts `instances` (a JSON list of objects) with `servable`, records the request in its
+// metrics and, when sampled, in the request log. Errors: INVALID_ARGUMENT for wrong names, types or
+// shapes, naming the instance and input.
+Result<Inference> Infer(const ServableVersion& servable, const InferContext& context,
+                        nlohmann::json instances);
 
 }  // namespace lathe::serve

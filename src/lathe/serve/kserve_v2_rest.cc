@@ -108,12 +108,11 @@ HttpResponse KserveModelReady(const ModelManager& manager, const std::string& na
   return JsonResponse(ready ? 200 : 404, {{"name", name}, {"ready", ready}});
 }
 
-HttpResponse KserveInfer(const ModelManager& manager, ServingMetrics& metrics,
-                         const std::string& name, const VersionSelector& sel,
+HttpResponse KserveInfer(const InferApi& api, const std::string& name, const VersionSelector& sel,
                          const HttpRequest& request) {
-  auto handle = FindServable(manager, name, sel);
+  auto handle = FindServable(api.manager, name, sel);
   if (!handle.ok()) {
-    metrics.RecordUnrouted();
+    api.metrics.RecordUnrouted();
     return ErrorResponse(handle.status());
   }
   const ServableVersion& servable = **handle;
@@ -230,7 +229,8 @@ HttpResponse KserveInfer(const ModelManager& manager, ServingMetrics& metrics,
       wanted.push_back(oname);
     }
   }
-  auto inference = Infer(servable, "", std::move(instances), request.received);
+  auto inference =
+      Infer(servable, {"", request.request_id, request.received, api.log}, std::move(instances));
   if (!inference.ok()) return ErrorResponse(inference.status());
   nlohmann::json outputs = nlohmann::json::array();
   for (const auto& spec : specs) {

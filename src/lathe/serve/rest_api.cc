@@ -160,7 +160,8 @@ HttpResponse RestApi::Handle(const HttpRequest& request) const {
       if (!post) return MethodNotAllowed(request);
       if (!options_.predict_token.empty())
         if (auto denied = RequireToken(request, options_.predict_token)) return *denied;
-      return detail::TfServingInfer(manager_, metrics_, name, sel, verb, request);
+      return detail::TfServingInfer({manager_, metrics_, options_.request_log}, name, sel, verb,
+                                    request);
     }
     if (metadata || next == s.size()) {
       if (!get) return MethodNotAllowed(request);
@@ -199,7 +200,7 @@ HttpResponse RestApi::Handle(const HttpRequest& request) const {
         if (!post) return MethodNotAllowed(request);
         if (!options_.predict_token.empty())
           if (auto denied = RequireToken(request, options_.predict_token)) return *denied;
-        return detail::KserveInfer(manager_, metrics_, name, sel, request);
+        return detail::KserveInfer({manager_, metrics_, options_.request_log}, name, sel, request);
       }
     }
     return unrouted(ErrorResponse(404, "unknown path"));

@@ -27,6 +27,7 @@
 
 #include "lathe/serve/metrics.h"
 #include "lathe/serve/model_manager.h"
+#include "lathe/serve/request_log.h"
 
 namespace lathe::serve {
 
@@ -50,6 +51,7 @@ struct RestOptions {
   // non-empty predict token is required by :predict, :classify, :regress and /infer.
   std::string write_token;
   std::string predict_token;
+  RequestLog* request_log = nullptr;  // optional, not owned; must outlive the API
 };
 
 class RestApi {

@@ -97,16 +97,16 @@ HttpResponse TfServingMetadata(const ModelManager& manager, const std::string& n
                                 {"model_kind", m.model().kind()}}}}}});
 }
 
-HttpResponse TfServingInfer(const ModelManager& manager, ServingMetrics& metrics,
-                            const std::string& name, const VersionSelector& sel,
-                            std::string_view verb, const HttpRequest& request) {
+HttpResponse TfServingInfer(const InferApi& api, const std::string& name,
+                            const VersionSelector& sel, std::string_view verb,
+                            const HttpRequest& request) {
   if (verb != "predict" && verb != "classify" && verb != "regress")
     return ErrorResponse(404, fmt::format("unknown method ':{}' (expected :predict, :classify or "
                                           ":regress)",
                                           verb.substr(0, 40)));
-  auto handle = manager.Find(name, sel.version, sel.label);
+  auto handle = api.manager.Find(name, sel.version, sel.label);
   if (!handle.ok()) {
-    metrics.RecordUnrouted();
+    api.metrics.RecordUnrouted();
     return ErrorResponse(handle.status());
   }
   const ServableVersion& servable = **handle;
@@ -198,7 +198,8 @@ HttpResponse TfServingInfer(const ModelManager& manager, ServingMetrics& metrics
                         verb == "predict" ? (columnar ? "inputs" : "instances") : "examples", i,
                         key.substr(0, 80), key.substr(0, 80))));
 
-  auto inference = Infer(servable, sel.label, std::move(instances), request.received);
+  auto inference = Infer(servable, {sel.label, request.request_id, request.received, api.log},
+                         std::move(instances));
   if (!inference.ok()) return ErrorResponse(inference.status());
   const auto& outputs = inference->outputs;
   const size_t rows = inference->rows();

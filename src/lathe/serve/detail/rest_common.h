@@ -31,18 +31,24 @@ HttpResponse TfServingStatus(const ModelManager& manager, const std::string& nam
                              const VersionSelector& selector);
 HttpResponse TfServingMetadata(const ModelManager& manager, const std::string& name,
                                const VersionSelector& selector);
-HttpResponse TfServingInfer(const ModelManager& manager, ServingMetrics& metrics,
-                            const std::string& name, const VersionSelector& selector,
-                            std::string_view verb, const HttpRequest& request);
+// What the inference handlers share.
+struct InferApi {
+  const ModelManager& manager;
+  ServingMetrics& metrics;
+  RequestLog* log;
+};
+
+HttpResponse TfServingInfer(const InferApi& api, const std::string& name,
+                            const VersionSelector& selector, std::string_view verb,
+                            const HttpRequest& request);
 
 HttpResponse KserveServerMetadata();
 HttpResponse KserveModelMetadata(const ModelManager& manager, const std::string& name,
                                  const VersionSelector& selector);
 HttpResponse KserveModelReady(const ModelManager& manager, const std::string& name,
                               const VersionSelector& selector);
-HttpResponse KserveInfer(const ModelManager& manager, ServingMetrics& metrics,
-                         const std::string& name, const VersionSelector& selector,
-                         const HttpRequest& request);
+HttpResponse KserveInfer(const InferApi& api, const std::string& name,
+                         const VersionSelector& selector, const HttpRequest& request);
 
 // The data type of a bundle input column in each protocol's vocabulary.
 std::string TfDtype(const std::string& lathe_type);         // "double" -> "DT_DOUBLE"
