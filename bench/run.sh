@@ -6,12 +6,13 @@
 #   stats     lathe stats compute vs pandas and cat on the 3,000,000-row flights CSV
 #   train     the flights task as a Lathe pipeline vs pandas + xgboost in Python
 #   concurrent  four training runs at once vs one after another (one thread budget)
+#   serve     lathe serve vs Flask + gunicorn and FastAPI + uvicorn: single-row predict over HTTP
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=${1:-}
 case "$name" in
-  store | pipeline | stats | train | concurrent) ;;
-  *) echo "usage: bench/run.sh store|pipeline|stats|train|concurrent [options]" >&2; exit 2 ;;
+  store | pipeline | stats | train | concurrent | serve) ;;
+  *) echo "usage: bench/run.sh store|pipeline|stats|train|concurrent|serve [options]" >&2; exit 2 ;;
 esac
 shift
 LATHE_BUILD_DIR=build-bench LATHE_BUILD_TYPE=Release scripts/setup.sh -DLATHE_BUILD_TESTS=OFF >/dev/null
@@ -27,4 +28,9 @@ case "$name" in
     scripts/install-packages.sh python3-pandas python3-xgboost python3-sklearn  # the peer
     exec bench/train.sh "$@" ;;
   concurrent) exec bench/concurrent.sh "$@" ;;
+  serve)
+    # The load generators and the peers (python3-xgboost for the same model in Python).
+    scripts/install-packages.sh wrk nghttp2-client curl python3-flask gunicorn python3-fastapi \
+      uvicorn python3-xgboost
+    exec bench/serve.sh "$@" ;;
 esac

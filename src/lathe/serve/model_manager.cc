@@ -10,6 +10,7 @@
 
 #include "lathe/core/fs.h"
 #include "lathe/core/json_depth.h"
+#include "lathe/core/threads.h"
 
 namespace lathe::serve {
 
@@ -92,6 +93,9 @@ void ModelManager::SetRecord(const std::string& name, int64_t version, VersionSt
 }
 
 Result<ServableHandle> ModelManager::Load(const std::string& name, int64_t version) {
+  // A served model predicts one request on one thread: the server's parallelism is across
+  // requests, so the model's own pools (XGBoost's OpenMP) get one thread.
+  ScopedThreadBudget budget(1);
   const fs::path dir = repository_.root() / name / std::to_string(version);
   LATHE_ASSIGN_OR_RETURN(auto model, train::LoadedModel::Load(dir.string()));
   LATHE_ASSIGN_OR_RETURN(auto instances, WarmupInstances(dir, *model));

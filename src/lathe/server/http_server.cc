@@ -105,6 +105,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void Start() {
+    // Answers are written whole; waiting to coalesce them (Nagle) only adds latency.
+    beast::error_code ec;
+    stream_.socket().set_option(tcp::no_delay(true), ec);
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
   }
 

@@ -64,7 +64,6 @@ class XgboostModel final : public Model {
   Task task_ = Task::kRegression;
   size_t classes_ = 1;
   size_t features_ = 0;
-  mutable std::mutex mu_;  // XGBoost's predict is not documented as thread-safe in 1.7
 };
 
 }  // namespace lathe::train
