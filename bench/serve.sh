@@ -3,7 +3,7 @@
 # keep-alive at 32 connections (wrk, on this machine), for lathe serve and the Python peers serving
 # the same bundle with the same work (bench/serve_peer.py): Flask under gunicorn (2 sync workers)
 # and FastAPI under uvicorn (2 workers). Every server gets the same cores (all of them, shared with
-# the load generator). Then lathe serve at half its maximum rate (h2load --rps) for p99 latency,
+# the load generator). Then lathe serve at half its maximum rate for p99 latency,
 # each server's resident memory after the load, and the in-process limit through the same bundle.
 #   LATHE_BENCH_SECONDS  seconds of load per server (default 10)
 set -euo pipefail
@@ -78,13 +78,16 @@ load
 qps_lathe=$qps errors_lathe=$errors p99_lathe=$p99
 rss_lathe=$(rss)
 echo "   $qps_lathe req/s, p99 $p99_lathe ms, $errors_lathe errors, RSS $rss_lathe MiB" >&2
-# p99 at half the maximum rate: 32 clients, each at its share.
-rps=$(awk -v q="$qps_lathe" 'BEGIN {r = q / 2 / 32; printf "%.1f", r < 0.1 ? 0.1 : r}')
-h2load --h1 -c32 --rps="$rps" -D "$seconds" -d body.json -H 'Content-Type: application/json' \
-  --log-file=h2load.log "http://127.0.0.1:$port/v1/models/penguins:predict" >h2load.out
-p99_half=$(awk '{print $3 / 1000}' h2load.log | sort -n | awk '{v[NR] = $1} END {i = int(NR * 0.99); if (i < 1) i = 1; printf "%.3f", v[i]}')
-failed_half=$(awk '$2 != 200' h2load.log | wc -l)
-echo "   at half load ($rps req/s per connection): p99 $p99_half ms, $failed_half failed" >&2
+# p99 at half the maximum rate: the same 32 connections, each pausing between its requests so
+# that together they send half of the maximum rate (wrk's delay(); latency is measured per
+# request, from sending it to its answer).
+half=$(awk -v q="$qps_lathe" 'BEGIN {printf "%.0f", q / 2}')
+sed "s|^done = |delay = function() return $(awk -v h="$half" 'BEGIN {printf "%.3f", 32000 / h}') end\ndone = |" post.lua >half.lua
+wrk -t2 -c32 -d"${seconds}s" -s half.lua "http://127.0.0.1:$port/v1/models/penguins:predict" \
+  >wrk.out 2>wrk.err
+read -r _ requests_half failed_half p99_half duration_half < <(grep '^WRK' wrk.err)
+rate_half=$(awk -v r="$requests_half" -v d="$duration_half" 'BEGIN {printf "%.0f", r / d}')
+echo "   at half load ($rate_half req/s): p99 $p99_half ms, $failed_half failed" >&2
 stop
 
 port=18502
@@ -118,7 +121,7 @@ r = {
   "qps_vs_flask": round($qps_lathe / max($qps_flask, 1), 2),
   "qps_vs_fastapi": round($qps_lathe / max($qps_fastapi, 1), 2),
   "p99_ms_lathe_max_load": $p99_lathe, "p99_ms_flask": $p99_flask, "p99_ms_fastapi": $p99_fastapi,
-  "p99_ms_half_load": $p99_half,
+  "p99_ms_half_load": $p99_half, "qps_half_load": $rate_half,
   "inprocess_rows_per_s": inp["predict_instances_per_s"],
   "inprocess_rest_handle_per_s": inp["rest_handle_per_s"],
   "rss_mib": $rss_lathe, "rss_mib_flask": $rss_flask, "rss_mib_fastapi": $rss_fastapi,

@@ -10,7 +10,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 scripts/setup.sh
-scripts/install-packages.sh prometheus  # promtool checks the server's /metrics
+# promtool checks the server's /metrics; wrk loads it while versions swap
+scripts/install-packages.sh prometheus wrk
 ctest --test-dir build -j2 --output-on-failure --timeout 600 | tee -a "$log"
 
 if [ "${LATHE_SKIP_SANITIZE:-0}" != 1 ]; then

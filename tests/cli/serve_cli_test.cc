@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <iostream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "cli/cli_fixture.h"
 #include "lathe/core/strings.h"
@@ -153,6 +155,61 @@ TEST_F(ServeCliTest, NewVersionsAndLabelsAreFollowedWithoutARestart) {
   EXPECT_EQ(Json("models labels toy")["labels"], json::parse(R"({"stable": 1})"));
   EXPECT_EQ(Lathe("models label toy stable 9").exit_code, 1);
   EXPECT_EQ(Lathe("models label toy 9x 1").exit_code, 2);
+}
+
+TEST_F(ServeCliTest, ANewVersionSwapsInUnderLoadWithoutAFailedRequest) {
+  testing::WriteToyBundle(tmp_ / ".lathe/models/toy/1", testing::ToyTask::kBinary, "xgboost");
+  const int port = StartServer("--threads 2");
+  ASSERT_GT(port, 0);
+  testing::WriteFile(tmp_ / "body.json", R"({"instances": [{"x": 0.5, "n": 3, "city": "oslo"}]})");
+  testing::WriteFile(tmp_ / "post.lua", fmt::format(R"(wrk.method = "POST"
+wrk.body = io.open("{}"):read("*a")
+wrk.headers["Content-Type"] = "application/json"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.stderr:write(string.format("WRK %d %d %d\n", summary.requests,
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+)",
+                                                    (tmp_ / "body.json").string()));
+  // 32 connections for 4 s; version 2 is published after one second.
+  testing::BackgroundProcess wrk(
+      fmt::format("wrk -t2 -c32 -d4s -s post.lua http://127.0.0.1:{}/v1/models/toy:predict", port),
+      tmp_.path());
+  std::this_thread::sleep_for(1s);
+  testing::WriteToyBundle(tmp_ / ".lathe/models/.incoming", testing::ToyTask::kBinary, "xgboost",
+                          0.7);
+  std::filesystem::rename(tmp_ / ".lathe/models/.incoming", tmp_ / ".lathe/models/toy/2");
+  ASSERT_TRUE(wrk.WaitForOutput("Requests/sec", 30s)) << wrk.err();
+  std::smatch m;
+  const std::string summary = wrk.err();
+  ASSERT_TRUE(std::regex_search(summary, m, std::regex("WRK ([0-9]+) ([0-9]+) ([0-9]+)")))
+      << summary << wrk.out();
+  EXPECT_GT(std::stoll(m[1]), 1000) << wrk.out();
+  EXPECT_EQ(m[2], "0") << "socket errors\n" << wrk.out();
+  EXPECT_EQ(m[3], "0") << "non-2xx answers\n" << wrk.out();
+  // Both versions answered; version 1 finished its requests and unloaded.
+  testing::HttpClient client("127.0.0.1", port);
+  const std::string metrics = client.Get("/metrics").body;
+  std::smatch v1, v2;
+  ASSERT_TRUE(std::regex_search(
+      metrics, v1,
+      std::regex(
+          "lathe_serve_requests_total\\{model=\"toy\",version=\"1\",label=\"\"\\} ([0-9]+)")));
+  ASSERT_TRUE(std::regex_search(
+      metrics, v2,
+      std::regex(
+          "lathe_serve_requests_total\\{model=\"toy\",version=\"2\",label=\"\"\\} ([0-9]+)")));
+  std::cout << "wrk: " << m[0] << "; version 1: " << v1[1] << ", version 2: " << v2[1]
+            << " requests\n";
+  EXPECT_GT(std::stoll(v1[1]), 100);
+  EXPECT_GT(std::stoll(v2[1]), 100);
+  EXPECT_NE(
+      metrics.find("lathe_serve_request_errors_total{model=\"toy\",version=\"1\",label=\"\"} 0"),
+      std::string::npos);
+  const json status = json::parse(client.Get("/v1/models/toy").body);
+  EXPECT_EQ(status["model_version_status"][0]["state"], "END") << status;
+  EXPECT_EQ(status["model_version_status"][1]["state"], "AVAILABLE");
 }
 
 TEST_F(ServeCliTest, ConfigFileFlagsAndHelp) {

@@ -42,7 +42,14 @@ class RequestIds {
 class HttpServer::Impl {
  public:
   Impl(const HttpServerOptions& options, Handler handler)
-      : options_(options), handler_(std::move(handler)), acceptor_(io_) {}
+      : options_(options), handler_(std::move(handler)) {
+    // One io_context per thread, each run by its own thread with the single-thread concurrency
+    // hint (no locking inside Asio): a connection lives on one thread for its whole life, and
+    // threads never hand work to each other. The acceptor deals connections out in turn.
+    const int n = ThreadCount(options_.threads);
+    for (int i = 0; i < n; ++i) ios_.push_back(std::make_unique<net::io_context>(1));
+    acceptor_.emplace(*ios_[0]);
+  }
 
   class Session;
 
@@ -52,21 +59,25 @@ class HttpServer::Impl {
     if (ec)
       return InvalidArgumentError(fmt::format("--address {}: {}", options_.address, ec.message()));
     const tcp::endpoint endpoint(address, static_cast<unsigned short>(options_.port));
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    acceptor_->open(endpoint.protocol(), ec);
+    if (!ec) acceptor_->set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_->bind(endpoint, ec);
+    if (!ec) acceptor_->listen(net::socket_base::max_listen_connections, ec);
     if (ec)
       return UnavailableError(
           fmt::format("cannot listen on {}:{}: {}", options_.address, options_.port, ec.message()));
-    port_ = acceptor_.local_endpoint().port();
+    port_ = acceptor_->local_endpoint().port();
     return Status::Ok();
   }
 
   void Run() {
     Accept();
-    const int n = ThreadCount(options_.threads);
-    for (int i = 0; i < n; ++i) threads_.emplace_back([this] { io_.run(); });
+    const int n = static_cast<int>(ios_.size());
+    for (int i = 0; i < n; ++i) {
+      // Each context has work (a guard) until Shutdown releases it.
+      guards_.push_back(std::make_unique<Guard>(ios_[static_cast<size_t>(i)]->get_executor()));
+      threads_.emplace_back([this, i] { ios_[static_cast<size_t>(i)]->run(); });
+    }
   }
 
   void Accept();
@@ -80,8 +91,11 @@ class HttpServer::Impl {
 
   const HttpServerOptions options_;
   Handler handler_;
-  net::io_context io_;
-  tcp::acceptor acceptor_;
+  using Guard = net::executor_work_guard<net::io_context::executor_type>;
+  std::vector<std::unique_ptr<net::io_context>> ios_;
+  std::vector<std::unique_ptr<Guard>> guards_;
+  std::optional<tcp::acceptor> acceptor_;
+  size_t next_io_ = 0;  // the context of the next connection (the acceptor's thread only)
   int port_ = 0;
   std::vector<std::thread> threads_;
   std::mutex wait_mu_;
@@ -94,7 +108,7 @@ class HttpServer::Impl {
 };
 
 // One connection: read a request, answer it, repeat while keep-alive holds. Its operations run
-// one at a time on its strand.
+// one at a time on its io_context's thread.
 class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Impl& server, tcp::socket&& socket) : server_(server), stream_(std::move(socket)) {}
@@ -233,7 +247,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
 };
 
 void HttpServer::Impl::Accept() {
-  acceptor_.async_accept(net::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
+  net::io_context& io = *ios_[next_io_++ % ios_.size()];
+  acceptor_->async_accept(io, [this](beast::error_code ec, tcp::socket socket) {
     if (stopping_) return;
     if (!ec) {
       const int open = connections_.fetch_add(1) + 1;
@@ -260,14 +275,21 @@ void HttpServer::Impl::Shutdown(std::chrono::milliseconds grace) {
   // Past the grace period, whatever is still open is cut. Started first, so that Wait finds it.
   grace_timer_ = std::thread([this, grace] {
     const auto deadline = std::chrono::steady_clock::now() + grace;
-    while (std::chrono::steady_clock::now() < deadline && !io_.stopped())
+    auto all_stopped = [this] {
+      for (auto& io : ios_)
+        if (!io->stopped()) return false;
+      return true;
+    };
+    while (std::chrono::steady_clock::now() < deadline && !all_stopped())
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    io_.stop();
+    for (auto& io : ios_) io->stop();
   });
-  net::post(io_, [this] {
+  net::post(*ios_[0], [this] {
     beast::error_code ec;
-    acceptor_.close(ec);
+    acceptor_->close(ec);
   });
+  // Without their guards, contexts stop once their connections are done.
+  for (size_t i = 0; i < ios_.size(); ++i) net::post(*ios_[i], [this, i] { guards_[i]->reset(); });
   std::vector<std::shared_ptr<Session>> open;
   {
     std::lock_guard lock(sessions_mu_);
