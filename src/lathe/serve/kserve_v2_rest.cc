@@ -104,8 +104,10 @@ HttpResponse KserveModelMetadata(const ModelManager& manager, const std::string&
 HttpResponse KserveModelReady(const ModelManager& manager, const std::string& name,
                               const VersionSelector& sel) {
   auto handle = FindServable(manager, name, sel);
-  const bool ready = handle.ok();
-  return JsonResponse(ready ? 200 : 404, {{"name", name}, {"ready", ready}});
+  if (!handle.ok())  // an error answer says why, as every other one does
+    return JsonResponse(404,
+                        {{"name", name}, {"ready", false}, {"error", handle.status().message()}});
+  return JsonResponse(200, {{"name", name}, {"ready", true}});
 }
 
 HttpResponse KserveInfer(const InferApi& api, const std::string& name, const VersionSelector& sel,

@@ -176,9 +176,10 @@ HttpResponse RestApi::Handle(const HttpRequest& request) const {
     if (s.size() == 3 && s[1] == "health" && (s[2] == "live" || s[2] == "ready")) {
       if (!get) return MethodNotAllowed(request);
       if (s[2] == "live") return JsonResponse(200, {{"live", true}});
-      const bool ready = manager_.Ready();
       // The protocol reads any status but 200 as "not ready"; 503 is what load balancers expect.
-      return JsonResponse(ready ? 200 : 503, {{"ready", ready}});
+      if (manager_.Ready()) return JsonResponse(200, {{"ready", true}});
+      return JsonResponse(
+          503, {{"ready", false}, {"error", "not ready: no version of some model is loaded yet"}});
     }
     if (s.size() >= 3 && s[1] == "models") {
       const std::string& name = s[2];

@@ -1,0 +1,61 @@
+// libFuzzer target for the server's request handling (RestApi::Handle) over the penguins bundle in
+// rest_bundle/: the input's first line is "METHOD TARGET", the rest the body. Any request must be
+// answered -- never crash, throw or hang -- with a JSON body, and every 4xx/5xx answer must say
+// {"error": "..."} (scripts/fuzz.sh).
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "lathe/serve/model_manager.h"
+#include "lathe/serve/rest_api.h"
+
+namespace {
+
+struct Server {
+  lathe::serve::ServingMetrics metrics;
+  std::unique_ptr<lathe::serve::ModelManager> manager;
+  std::unique_ptr<lathe::serve::RestApi> api;
+  std::filesystem::path repository;
+
+  Server() {
+    // A repository with the bundle as penguins/1, in a fresh directory.
+    repository = std::filesystem::temp_directory_path() / "lathe-rest-fuzz";
+    std::filesystem::remove_all(repository);
+    std::filesystem::create_directories(repository / "penguins");
+    std::filesystem::copy(LATHE_FUZZ_BUNDLE, repository / "penguins" / "1",
+                          std::filesystem::copy_options::recursive);
+    lathe::serve::ManagerOptions o;
+    o.repository = repository;
+    manager = std::make_unique<lathe::serve::ModelManager>(o, &metrics);
+    manager->Poll();
+    if (!manager->Ready()) __builtin_trap();  // the bundle must load
+    api = std::make_unique<lathe::serve::RestApi>(*manager, metrics, lathe::serve::RestOptions{});
+  }
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // Never destroyed: freeing a booster during static destruction, after XGBoost's thread-local
+  // store of the main thread is gone, is a double free inside XGBoost.
+  static Server* server = new Server();
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  const size_t eol = text.find('\n');
+  const std::string line = text.substr(0, eol);
+  lathe::serve::HttpRequest r;
+  const size_t space = line.find(' ');
+  r.method = line.substr(0, space);
+  r.target = space == std::string::npos ? "/" : line.substr(space + 1);
+  r.body = eol == std::string::npos ? "" : text.substr(eol + 1);
+  const auto response = server->api->Handle(r);
+  if (response.status < 200 || response.status > 599) __builtin_trap();
+  if (response.content_type == "application/json") {
+    auto j = nlohmann::json::parse(response.body, nullptr, false);
+    if (j.is_discarded()) __builtin_trap();
+    if (response.status >= 400 && !(j.is_object() && j.contains("error") && j["error"].is_string()))
+      __builtin_trap();
+  }
+  return 0;
+}
