@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   g++ cmake ninja-build pkg-config
   libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libxxhash-dev libzstd-dev
-  libxgboost-dev libeigen3-dev libabsl-dev libsimdjson-dev libboost-dev
+  libxgboost-dev libeigen3-dev libabsl-dev libsimdjson-dev libboost-dev libssl-dev
   libgtest-dev
   python3  # the example pipelines' Python steps
   python3-sklearn  # examples/penguins-sklearn: a custom trainer step

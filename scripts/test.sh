@@ -10,8 +10,9 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 scripts/setup.sh
-# promtool checks the server's /metrics; wrk loads it while versions swap
-scripts/install-packages.sh prometheus wrk
+# promtool checks the server's /metrics; wrk loads it while versions swap; openssl and curl
+# make a certificate and call it over HTTPS
+scripts/install-packages.sh prometheus wrk openssl curl
 ctest --test-dir build -j2 --output-on-failure --timeout 600 | tee -a "$log"
 
 if [ "${LATHE_SKIP_SANITIZE:-0}" != 1 ]; then

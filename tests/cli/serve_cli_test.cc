@@ -34,7 +34,7 @@ class ServeCliTest : public CliTest {
     }
     std::smatch m;
     const std::string out = server_->out();
-    if (!std::regex_search(out, m, std::regex("listening on [0-9.]+:([0-9]+)"))) return 0;
+    if (!std::regex_search(out, m, std::regex("listening on [0-9.]+:([0-9]+)"))) return 0;  // (TLS)
     return std::stoi(m[1]);
   }
 
@@ -212,13 +212,46 @@ end
   EXPECT_EQ(status["model_version_status"][1]["state"], "AVAILABLE");
 }
 
+TEST_F(ServeCliTest, ServesHttpsWithACertificateAndKey) {
+  testing::WriteToyBundle(tmp_ / ".lathe/models/toy/1", testing::ToyTask::kRegression);
+  auto cert = testing::RunCommand(
+      "openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 1 "
+      "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1,DNS:localhost",
+      tmp_.path());
+  ASSERT_EQ(cert.exit_code, 0) << cert.err;
+  auto bad = Lathe("serve --tls-cert-file key.pem --tls-key-file key.pem");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("TLS certificate key.pem"), std::string::npos) << bad.err;
+  EXPECT_EQ(Lathe("serve --tls-cert-file cert.pem").exit_code, 2);  // the key is missing
+
+  const int port = StartServer("--tls-cert-file cert.pem --tls-key-file key.pem");
+  ASSERT_GT(port, 0);
+  EXPECT_NE(server_->out().find("(TLS)"), std::string::npos);
+  auto https = testing::RunCommand(
+      fmt::format("curl -sS --cacert cert.pem -d '{{\"instances\": [{{\"x\": 1.5}}]}}' "
+                  "https://127.0.0.1:{}/v1/models/toy:predict",
+                  port),
+      tmp_.path());
+  ASSERT_EQ(https.exit_code, 0) << https.err;
+  EXPECT_TRUE(json::parse(https.out)["predictions"][0].is_number()) << https.out;
+  // Plain HTTP to the TLS port gets no answer, and the server keeps serving.
+  testing::HttpClient plain("127.0.0.1", port);
+  EXPECT_EQ(plain.Get("/v2/health/live").status, 0);
+  auto again = testing::RunCommand(
+      fmt::format("curl -sS --cacert cert.pem https://127.0.0.1:{}/v2/health/live", port),
+      tmp_.path());
+  EXPECT_EQ(again.out, "{\"live\":true}") << again.err;
+  EXPECT_EQ(server_->Stop(SIGTERM, 20s), 0) << server_->err();
+}
+
 TEST_F(ServeCliTest, ConfigFileFlagsAndHelp) {
   auto help = Lathe("serve --help");
   ASSERT_EQ(help.exit_code, 0);
-  for (const char* option : {"--config", "--port", "--address", "--threads", "--version-policy",
-                             "--models", "--model-policy", "--poll-interval-ms", "--max-body-bytes",
-                             "--read-timeout-ms", "--max-connections", "--write-token-file",
-                             "--predict-token-file", "--shutdown-grace-ms", "--model-repository"})
+  for (const char* option :
+       {"--config", "--port", "--address", "--threads", "--version-policy", "--models",
+        "--model-policy", "--poll-interval-ms", "--max-body-bytes", "--read-timeout-ms",
+        "--max-connections", "--write-token-file", "--predict-token-file", "--shutdown-grace-ms",
+        "--model-repository", "--tls-cert-file", "--tls-key-file", "--request-log"})
     EXPECT_NE(help.out.find(option), std::string::npos) << option;
   testing::WriteFile(tmp_ / "serve.yaml", "port: 0\nversion-policy: latest:2\ncolour: red\n");
   auto bad = Lathe("serve --config serve.yaml");

@@ -43,6 +43,8 @@ struct ServeArgs {
   std::string write_token_file;
   std::string predict_token_file;
   int shutdown_grace_ms = 10000;
+  std::string tls_cert_file;
+  std::string tls_key_file;
   std::string request_log;
   double request_log_sample_rate = 1.0;
   uint64_t request_log_max_bytes = 64ull << 20;
@@ -169,6 +171,8 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
   ho.max_body_bytes = a.max_body_bytes;
   ho.read_timeout = std::chrono::milliseconds(a.read_timeout_ms);
   ho.max_connections = a.max_connections;
+  ho.tls_cert_file = a.tls_cert_file;
+  ho.tls_key_file = a.tls_key_file;
   auto http =
       server::HttpServer::Start(ho, [&api](const serve::HttpRequest& r) { return api.Handle(r); });
   if (!http.ok())
@@ -180,7 +184,8 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
       loaded.empty() ? std::string("nothing yet") : fmt::format("{} versions", loaded.size()),
       a.address, (*http)->port(), loaded.size(), mo.repository.string(), mo.policy.ToString());
   // Tests and scripts read the port from here when they ask for port 0.
-  fmt::print("listening on {}:{}\n", a.address, (*http)->port());
+  fmt::print("listening on {}:{}{}\n", a.address, (*http)->port(),
+             a.tls_cert_file.empty() ? "" : " (TLS)");
   std::fflush(stdout);
 
   int sig = 0;
@@ -253,6 +258,9 @@ void AddServeCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
                     "on SIGTERM, how long requests in flight may take to finish")
         ->default_str(std::to_string(a->shutdown_grace_ms))
         ->check(CLI::Range(0, 3600000));
+    cmd->add_option("--tls-cert-file", a->tls_cert_file,
+                    "serve HTTPS with this PEM certificate chain (with --tls-key-file)");
+    cmd->add_option("--tls-key-file", a->tls_key_file, "the PEM private key of --tls-cert-file");
     cmd->add_option("--request-log", a->request_log,
                     "append sampled requests to this JSON Lines file (raw features, prediction, "
                     "latency); lathe stats compare reads it as serving data");

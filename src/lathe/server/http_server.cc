@@ -7,6 +7,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -51,7 +52,31 @@ class HttpServer::Impl {
     acceptor_.emplace(*ios_[0]);
   }
 
+  class SessionBase;
+  template <class Stream>
   class Session;
+
+  // The TLS context when a certificate and key are configured. INVALID_ARGUMENT naming the file
+  // OpenSSL could not use.
+  Status LoadTls() {
+    if (options_.tls_cert_file.empty() && options_.tls_key_file.empty()) return Status::Ok();
+    if (options_.tls_cert_file.empty() || options_.tls_key_file.empty())
+      return InvalidArgumentError("TLS needs both a certificate file and a key file");
+    tls_.emplace(net::ssl::context::tls_server);
+    tls_->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                      net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                      net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+    boost::system::error_code ec;
+    tls_->use_certificate_chain_file(options_.tls_cert_file, ec);
+    if (ec)
+      return InvalidArgumentError(
+          fmt::format("TLS certificate {}: {}", options_.tls_cert_file, ec.message()));
+    tls_->use_private_key_file(options_.tls_key_file, net::ssl::context::pem, ec);
+    if (ec)
+      return InvalidArgumentError(
+          fmt::format("TLS key {}: {}", options_.tls_key_file, ec.message()));
+    return Status::Ok();
+  }
 
   Status Bind() {
     boost::system::error_code ec;
@@ -104,15 +129,30 @@ class HttpServer::Impl {
   std::atomic<bool> stopping_{false};
   std::atomic<int> connections_{0};
   std::mutex sessions_mu_;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions_;
+  std::optional<net::ssl::context> tls_;
 };
 
-// One connection: read a request, answer it, repeat while keep-alive holds. Its operations run
-// one at a time on its io_context's thread.
-class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
+class HttpServer::Impl::SessionBase {
  public:
-  Session(Impl& server, tcp::socket&& socket) : server_(server), stream_(std::move(socket)) {}
-  ~Session() {
+  virtual ~SessionBase() = default;
+  virtual void Stop() = 0;
+};
+
+// One connection: (TLS handshake,) read a request, answer it, repeat while keep-alive holds. Its
+// operations run one at a time on its io_context's thread. Stream: beast::tcp_stream, or
+// beast::ssl_stream over one.
+template <class Stream>
+class HttpServer::Impl::Session : public SessionBase,
+                                  public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+
+ public:
+  template <class... Args>
+  Session(Impl& server, tcp::socket&& socket, Args&... args)
+      : server_(server), stream_(std::move(socket), args...) {}
+  ~Session() override {
     server_.connections_.fetch_sub(1);
     std::lock_guard lock(server_.sessions_mu_);
     server_.sessions_.erase(this);
@@ -121,33 +161,47 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void Start() {
     // Answers are written whole; waiting to coalesce them (Nagle) only adds latency.
     beast::error_code ec;
-    stream_.socket().set_option(tcp::no_delay(true), ec);
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
-  }
-
-  // From Shutdown: close now when waiting for a request that has not begun; a request being
-  // read or answered finishes first (the answer then says Connection: close).
-  void Stop() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->reading_ && !self->parser_->got_some()) {
-        beast::error_code ec;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        self->stream_.close();
+    Tcp().socket().set_option(tcp::no_delay(true), ec);
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if constexpr (kTls) {
+        self->Tcp().expires_after(self->server_.options_.read_timeout);
+        self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code hec) {
+          if (hec) return self->Tcp().close();  // not TLS, or late
+          self->Read();
+        });
+      } else {
+        self->Read();
       }
     });
   }
 
-  void Reject() {  // too many connections: a 503, then close
+  // From Shutdown: close now when waiting for a request that has not begun; a request being
+  // read or answered finishes first (the answer then says Connection: close).
+  void Stop() override {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->reading_ && !self->parser_->got_some()) {
+        beast::error_code ec;
+        self->Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+        self->Tcp().close();
+      }
+    });
+  }
+
+  void Reject() {  // too many connections: a 503, then close (over TLS: just close)
+    if constexpr (kTls) {
+      Tcp().close();
+      return;
+    }
     auto res =
         std::make_shared<http::response<http::string_body>>(http::status::service_unavailable, 11);
     res->set(http::field::content_type, "application/json");
     res->set(http::field::connection, "close");
     res->body() = R"({"error": "too many connections; try again later"})";
     res->prepare_payload();
-    stream_.expires_after(std::chrono::seconds(5));
+    Tcp().expires_after(std::chrono::seconds(5));
     http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code, size_t) {
       beast::error_code ec;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      self->Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
     });
   }
 
@@ -157,7 +211,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(server_.options_.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(server_.options_.max_header_bytes));
-    stream_.expires_after(server_.options_.read_timeout);
+    Tcp().expires_after(server_.options_.read_timeout);
     reading_ = true;
     http::async_read(
         stream_, buffer_, *parser_,
@@ -226,7 +280,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     if (!head) res->body() = r.body;
     res->prepare_payload();
     if (head) res->content_length(r.body.size());
-    stream_.expires_after(server_.options_.read_timeout);
+    Tcp().expires_after(server_.options_.read_timeout);
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
                         if (ec || !keep_alive) return self->Close();
@@ -235,12 +289,20 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void Close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kTls) {
+      Tcp().expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown(
+          [self = shared_from_this()](beast::error_code) { self->Tcp().close(); });
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
   Impl& server_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool reading_ = false;
@@ -252,16 +314,29 @@ void HttpServer::Impl::Accept() {
     if (stopping_) return;
     if (!ec) {
       const int open = connections_.fetch_add(1) + 1;
-      auto session = std::make_shared<Session>(*this, std::move(socket));
+      std::shared_ptr<SessionBase> base;
+      std::function<void()> start, reject;
+      if (tls_) {
+        auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            *this, std::move(socket), *tls_);
+        start = [s] { s->Start(); };
+        reject = [s] { s->Reject(); };
+        base = std::move(s);
+      } else {
+        auto s = std::make_shared<Session<beast::tcp_stream>>(*this, std::move(socket));
+        start = [s] { s->Start(); };
+        reject = [s] { s->Reject(); };
+        base = std::move(s);
+      }
       if (open > options_.max_connections) {
         spdlog::warn("connection refused: {} connections are open (--max-connections)", open - 1);
-        session->Reject();
+        reject();
       } else {
         {
           std::lock_guard lock(sessions_mu_);
-          sessions_[session.get()] = session;
+          sessions_[base.get()] = base;
         }
-        session->Start();
+        start();
       }
     } else if (ec != net::error::operation_aborted) {
       spdlog::warn("accept: {}", ec.message());
@@ -290,7 +365,7 @@ void HttpServer::Impl::Shutdown(std::chrono::milliseconds grace) {
   });
   // Without their guards, contexts stop once their connections are done.
   for (size_t i = 0; i < ios_.size(); ++i) net::post(*ios_[i], [this, i] { guards_[i]->reset(); });
-  std::vector<std::shared_ptr<Session>> open;
+  std::vector<std::shared_ptr<SessionBase>> open;
   {
     std::lock_guard lock(sessions_mu_);
     for (auto& [ptr, weak] : sessions_)
@@ -304,6 +379,7 @@ HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
                                                       Handler handler) {
   auto impl = std::make_unique<Impl>(options, std::move(handler));
+  LATHE_RETURN_IF_ERROR(impl->LoadTls());
   LATHE_RETURN_IF_ERROR(impl->Bind());
   impl->Run();
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
