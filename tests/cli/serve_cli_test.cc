@@ -102,6 +102,7 @@ TEST_F(ServeCliTest, PredictionsOverHttpEqualLathePredictAndSigtermExitsCleanly)
                 "lathe_serve_request_errors_total{model=\"toy\",version=\"1\",label=\"\"} 1"),
             std::string::npos);
   EXPECT_NE(metrics.body.find("lathe_serve_unrouted_requests_total 1\n"), std::string::npos);
+  EXPECT_NE(metrics.body.find("lathe_serve_request_log_dropped_rows_total 0\n"), std::string::npos);
   // The exposition is valid for Prometheus's own checker (scripts/test.sh installs it).
   testing::WriteFile(tmp_ / "metrics.txt", metrics.body);
   auto promtool = testing::RunCommand("promtool check metrics < metrics.txt", tmp_.path());

@@ -128,6 +128,13 @@ HttpResponse RestApi::Handle(const HttpRequest& request) const {
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = metrics_.Render(manager_.Loaded());
+    if (options_.request_log != nullptr)
+      r.body += fmt::format(
+          "# HELP lathe_serve_request_log_dropped_rows_total Rows not logged because the request "
+          "log's writer fell behind.\n"
+          "# TYPE lathe_serve_request_log_dropped_rows_total counter\n"
+          "lathe_serve_request_log_dropped_rows_total {}\n",
+          options_.request_log->dropped());
     return r;
   }
 
