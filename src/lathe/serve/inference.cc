@@ -8,14 +8,15 @@ namespace lathe::serve {
 
 using transform::Task;
 
-std::vector<std::string> OutputNames(const train::LoadedModel& model) {
+std::vector<OutputSpec> Outputs(const train::LoadedModel& model) {
   switch (model.task()) {
     case Task::kBinary:
-      return {"probability", "class"};
+      return {{"probability", "double", 1}, {"class", "int64", 1}};
     case Task::kMulticlass:
-      return {"probabilities", "class"};
+      return {{"probabilities", "double", static_cast<int64_t>(model.transform().classes().size())},
+              {"class", "string", 1}};
     case Task::kRegression:
-      return {"prediction"};
+      return {{"prediction", "double", 1}};
   }
   return {};
 }

@@ -21,7 +21,14 @@ namespace lathe::serve {
 //   binary      probability (double), class (int64: 1 when probability >= 0.5)
 //   multiclass  probabilities (double, one per class), class (string)
 //   regression  prediction (double)
-std::vector<std::string> OutputNames(const train::LoadedModel& model);
+// Both APIs describe and answer with these, in this order.
+struct OutputSpec {
+  std::string name;
+  std::string type;  // a column type name: "double", "int64", "string"
+  int64_t width;     // values per row: the classes for "probabilities", else 1
+  bool per_class() const { return name == "probabilities"; }
+};
+std::vector<OutputSpec> Outputs(const train::LoadedModel& model);
 
 struct Inference {
   train::Predictions predictions;

@@ -12,8 +12,6 @@ namespace lathe::serve::detail {
 
 namespace {
 
-using transform::Task;
-
 enum class Family { kBool, kInt, kFloat, kBytes, kUnknown };
 
 Family FamilyOf(const std::string& datatype) {
@@ -33,25 +31,6 @@ void Flatten(const nlohmann::json& data, std::vector<const nlohmann::json*>& out
   } else {
     out.push_back(&data);
   }
-}
-
-struct OutputSpec {
-  std::string name;
-  std::string datatype;
-  int64_t width;  // values per row
-};
-
-std::vector<OutputSpec> Outputs(const train::LoadedModel& m) {
-  switch (m.task()) {
-    case Task::kBinary:
-      return {{"probability", "FP64", 1}, {"class", "INT64", 1}};
-    case Task::kMulticlass:
-      return {{"probabilities", "FP64", static_cast<int64_t>(m.transform().classes().size())},
-              {"class", "BYTES", 1}};
-    case Task::kRegression:
-      return {{"prediction", "FP64", 1}};
-  }
-  return {};
 }
 
 Result<ServableHandle> FindServable(const ModelManager& manager, const std::string& name,
@@ -91,9 +70,8 @@ HttpResponse KserveModelMetadata(const ModelManager& manager, const std::string&
   for (const auto& o : Outputs(m))
     outputs.push_back(
         {{"name", o.name},
-         {"datatype", o.datatype},
-         {"shape", o.width > 1 || o.name == "probabilities" ? nlohmann::json{-1, o.width}
-                                                            : nlohmann::json{-1}}});
+         {"datatype", KserveDatatype(o.type)},
+         {"shape", o.per_class() ? nlohmann::json{-1, o.width} : nlohmann::json{-1}}});
   return JsonResponse(200, {{"name", name},
                             {"versions", versions},
                             {"platform", "lathe_" + m.model().kind()},
@@ -248,11 +226,11 @@ HttpResponse KserveInfer(const InferApi& api, const std::string& name, const Ver
             flat.push_back(v);
         }
     const int64_t n = static_cast<int64_t>(inference->rows());
-    outputs.push_back({{"name", spec.name},
-                       {"datatype", spec.datatype},
-                       {"shape", spec.name == "probabilities" ? nlohmann::json{n, spec.width}
-                                                              : nlohmann::json{n}},
-                       {"data", std::move(flat)}});
+    outputs.push_back(
+        {{"name", spec.name},
+         {"datatype", KserveDatatype(spec.type)},
+         {"shape", spec.per_class() ? nlohmann::json{n, spec.width} : nlohmann::json{n}},
+         {"data", std::move(flat)}});
   }
   nlohmann::json out = {{"model_name", name},
                         {"model_version", std::to_string(servable.version)},

@@ -22,12 +22,11 @@ constexpr size_t kMaxWarmupRequests = 100;
 constexpr uintmax_t kMaxWarmupBytes = 16u << 20;
 
 // The warm-up instances of a bundle (see the header).
-Result<nlohmann::json> WarmupInstances(const fs::path& dir, const train::LoadedModel& model) {
+Result<nlohmann::json> WarmupInstances(const fs::path& dir) {
   nlohmann::json instances = nlohmann::json::array();
   const fs::path file = dir / "warmup.jsonl";
   if (!PathExists(file)) {
     instances.push_back(nlohmann::json::object());  // every input missing
-    (void)model;
     return instances;
   }
   LATHE_ASSIGN_OR_RETURN(std::string text, ReadTextFile(file, "warm-up requests", kMaxWarmupBytes));
@@ -98,7 +97,7 @@ Result<ServableHandle> ModelManager::Load(const std::string& name, int64_t versi
   ScopedThreadBudget budget(1);
   const fs::path dir = repository_.root() / name / std::to_string(version);
   LATHE_ASSIGN_OR_RETURN(auto model, train::LoadedModel::Load(dir.string()));
-  LATHE_ASSIGN_OR_RETURN(auto instances, WarmupInstances(dir, *model));
+  LATHE_ASSIGN_OR_RETURN(auto instances, WarmupInstances(dir));
   for (size_t i = 0; i < instances.size(); ++i) {
     auto p = model->PredictInstances(nlohmann::json::array({instances[i]}));
     if (!p.ok())

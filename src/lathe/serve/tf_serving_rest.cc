@@ -26,10 +26,6 @@ nlohmann::json TensorInfo(const std::string& name, const std::string& dtype, int
       {"dtype", dtype}, {"tensor_shape", {{"dim", dims}, {"unknown_rank", false}}}, {"name", name}};
 }
 
-std::string ModelSpecLabel(const VersionSelector& sel) {
-  return sel.label;
-}
-
 }  // namespace
 
 std::string TfDtype(const std::string& t) {
@@ -68,27 +64,15 @@ HttpResponse TfServingMetadata(const ModelManager& manager, const std::string& n
     inputs[f.name] = TensorInfo(f.name, TfDtype(type), 0);
   }
   nlohmann::json outputs = nlohmann::json::object();
-  const int64_t classes = static_cast<int64_t>(m.transform().classes().size());
-  switch (m.task()) {
-    case Task::kBinary:
-      outputs["probability"] = TensorInfo("probability", "DT_DOUBLE", 0);
-      outputs["class"] = TensorInfo("class", "DT_INT64", 0);
-      break;
-    case Task::kMulticlass:
-      outputs["probabilities"] = TensorInfo("probabilities", "DT_DOUBLE", classes);
-      outputs["class"] = TensorInfo("class", "DT_STRING", 0);
-      break;
-    case Task::kRegression:
-      outputs["prediction"] = TensorInfo("prediction", "DT_DOUBLE", 0);
-      break;
-  }
+  for (const auto& o : Outputs(m))
+    outputs[o.name] = TensorInfo(o.name, TfDtype(o.type), o.per_class() ? o.width : 0);
   nlohmann::json sig = {
       {"inputs", inputs}, {"outputs", outputs}, {"method_name", "tensorflow/serving/predict"}};
   return JsonResponse(200, {{"model_spec",
                              {{"name", name},
                               {"signature_name", ""},
                               {"version", std::to_string((*handle)->version)},
-                              {"label", ModelSpecLabel(sel)}}},
+                              {"label", sel.label}}},
                             {"metadata",
                              {{"signature_def", {{"signature_def", {{"serving_default", sig}}}}},
                               {"lathe",
