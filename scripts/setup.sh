@@ -10,6 +10,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libxxhash-dev libzstd-dev
   libxgboost-dev libeigen3-dev libabsl-dev libsimdjson-dev libboost-dev libssl-dev
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # the gRPC face
   libgtest-dev
   python3  # the example pipelines' Python steps
   python3-sklearn  # examples/penguins-sklearn: a custom trainer step

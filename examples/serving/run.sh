@@ -5,7 +5,7 @@
 # log. Works in LATHE_DEMO_DIR (default build/demo-serving).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-"$root/scripts/install-packages.sh" curl
+"$root/scripts/install-packages.sh" curl python3-grpcio python3-protobuf  # the clients
 lathe="$root/build/bin/lathe"
 demo=${LATHE_DEMO_DIR:-$root/build/demo-serving}
 rm -rf "$demo"
@@ -18,13 +18,15 @@ echo "== push a model: the penguins pipeline"
 
 echo
 echo "== lathe serve (a free port; the request log samples every request)"
-"$lathe" serve --address 127.0.0.1 --port 0 --request-log requests.jsonl >serve.out 2>serve.log &
+"$lathe" serve --address 127.0.0.1 --port 0 --grpc-port 0 --request-log requests.jsonl \
+  >serve.out 2>serve.log &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 100); do grep -q "listening on" serve.out 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q "gRPC listening on" serve.out 2>/dev/null && break; sleep 0.1; done
 port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' serve.out)
+grpc_port=$(sed -n 's/^gRPC listening on .*:\([0-9]*\)$/\1/p' serve.out)
 url="http://127.0.0.1:$port"
-echo "serving on $url"
+echo "serving on $url, and KServe v2 gRPC on 127.0.0.1:$grpc_port"
 
 echo
 echo "== TF Serving: model status and a row-format predict"
@@ -77,6 +79,12 @@ req = urllib.request.Request(url + "/v1/models/penguins:predict",
 out = json.load(urllib.request.urlopen(req))
 print(f"{len(out['predictions'])} rows scored; first: {out['predictions'][0]['class']}")
 PY
+echo
+echo "== KServe v2 over gRPC: the Python client (grpcio) scores five eval rows"
+head -6 eval.csv >eval-head.csv
+/usr/bin/python3 "$root/examples/serving/grpc_client.py" --target "127.0.0.1:$grpc_port" \
+  --model penguins --csv eval-head.csv |
+  /usr/bin/python3 -c 'import json, sys; r = json.load(sys.stdin); print("ready:", r["ready"], "classes:", r["outputs"]["class"])'
 echo
 echo "== /metrics (excerpt)"
 curl -s "$url/metrics" | grep -E '^lathe_serve_(requests_total|loaded_versions|request_duration_seconds_count)'

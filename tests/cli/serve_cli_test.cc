@@ -38,6 +38,27 @@ class ServeCliTest : public CliTest {
     return std::stoi(m[1]);
   }
 
+  // The gRPC port of a server started with --grpc-port 0.
+  int GrpcPort() {
+    if (!server_->WaitForOutput("gRPC listening on", 10s)) return 0;
+    std::smatch m;
+    const std::string out = server_->out();
+    if (!std::regex_search(out, m, std::regex("gRPC listening on [0-9.]+:([0-9]+)"))) return 0;
+    return std::stoi(m[1]);
+  }
+
+  // examples/serving/grpc_client.py (Debian's python3-grpcio) against the server: its JSON.
+  json GrpcClient(int port, const std::string& args) {
+    auto run = testing::RunCommand(
+        fmt::format("/usr/bin/python3 {}/examples/serving/grpc_client.py --target 127.0.0.1:{} {}",
+                    LATHE_SOURCE_DIR, port, args),
+        tmp_.path());
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    auto j = json::parse(run.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << run.out << run.err;
+    return j;
+  }
+
   std::unique_ptr<testing::BackgroundProcess> server_;
 };
 
@@ -126,6 +147,55 @@ TEST_F(ServeCliTest, PredictionsOverHttpEqualLathePredictAndSigtermExitsCleanly)
   EXPECT_EQ(skew.exit_code, 0) << skew.err;
   EXPECT_NE(skew.out.find("current logs/requests.jsonl (40 rows)"), std::string::npos) << skew.out;
   EXPECT_NE(skew.out.find("city"), std::string::npos) << skew.out;
+}
+
+TEST_F(ServeCliTest, ThePythonGrpcClientGetsWhatLathePredictGives) {
+  testing::WriteToyBundle(tmp_ / ".lathe/models/toy/1", testing::ToyTask::kMulticlass, "xgboost");
+  testing::WriteFile(tmp_ / "rows.csv", testing::ToyRowsCsv(25, 5));
+  auto predicted = Lathe("predict toy rows.csv -o scored.csv");
+  ASSERT_EQ(predicted.exit_code, 0) << predicted.err;
+  testing::WriteFile(tmp_ / "token", "0123456789abcdef-predict\n");
+  ASSERT_GT(StartServer("--grpc-port 0 --predict-token-file token --request-log requests.jsonl"),
+            0);
+  const int port = GrpcPort();
+  ASSERT_GT(port, 0) << server_->out();
+
+  // Without the token, ModelInfer is refused (the client exits non-zero with the gRPC status).
+  auto refused = testing::RunCommand(
+      fmt::format("/usr/bin/python3 {}/examples/serving/grpc_client.py --target 127.0.0.1:{} "
+                  "--model toy --csv rows.csv",
+                  LATHE_SOURCE_DIR, port),
+      tmp_.path());
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("UNAUTHENTICATED"), std::string::npos) << refused.err;
+
+  for (const std::string form : {"", "--raw"}) {
+    SCOPED_TRACE("contents " + form);
+    const json out = GrpcClient(port, "--model toy --csv rows.csv --token-file token " + form);
+    EXPECT_EQ(out["live"], true);
+    EXPECT_EQ(out["ready"], true);
+    EXPECT_EQ(out["model_ready"], true);
+    EXPECT_EQ(out["id"], "grpc-client-1");
+    EXPECT_EQ(out["model_version"], "1");
+    EXPECT_EQ(out["metadata"]["inputs"],
+              json::parse(R"([["x","FP64"],["n","INT64"],["city","BYTES"]])"));
+    std::istringstream scored(testing::ReadFile(tmp_ / "scored.csv"));
+    std::string line;
+    std::getline(scored, line);
+    size_t r = 0;
+    for (; std::getline(scored, line); ++r) {
+      auto f = Split(line, ',');
+      ASSERT_LT(r, out["outputs"]["class"].size());
+      EXPECT_EQ(out["outputs"]["class"][r], f[0]);
+      for (size_t c = 0; c < 3; ++c)
+        EXPECT_DOUBLE_EQ(out["outputs"]["probabilities"][r][c].get<double>(), std::stod(f[1 + c]));
+    }
+    EXPECT_EQ(r, 25u);
+  }
+  EXPECT_EQ(server_->Stop(SIGTERM, 20s), 0) << server_->err();
+  // gRPC requests are logged as REST ones are.
+  const std::string log = testing::ReadFile(tmp_ / "requests.jsonl");
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 50);
 }
 
 TEST_F(ServeCliTest, NewVersionsAndLabelsAreFollowedWithoutARestart) {
@@ -225,7 +295,7 @@ TEST_F(ServeCliTest, ServesHttpsWithACertificateAndKey) {
   EXPECT_NE(bad.err.find("TLS certificate key.pem"), std::string::npos) << bad.err;
   EXPECT_EQ(Lathe("serve --tls-cert-file cert.pem").exit_code, 2);  // the key is missing
 
-  const int port = StartServer("--tls-cert-file cert.pem --tls-key-file key.pem");
+  const int port = StartServer("--tls-cert-file cert.pem --tls-key-file key.pem --grpc-port 0");
   ASSERT_GT(port, 0);
   EXPECT_NE(server_->out().find("(TLS)"), std::string::npos);
   auto https = testing::RunCommand(
@@ -242,6 +312,14 @@ TEST_F(ServeCliTest, ServesHttpsWithACertificateAndKey) {
       fmt::format("curl -sS --cacert cert.pem https://127.0.0.1:{}/v2/health/live", port),
       tmp_.path());
   EXPECT_EQ(again.out, "{\"live\":true}") << again.err;
+  // gRPC over TLS with the same certificate.
+  testing::WriteFile(tmp_ / "rows.csv", testing::ToyRowsCsv(3, 1));
+  const int grpc_port = GrpcPort();
+  ASSERT_GT(grpc_port, 0) << server_->out();
+  EXPECT_EQ(GrpcClient(grpc_port,
+                       "--model toy --csv rows.csv --ca-file cert.pem")["outputs"]["prediction"]
+                .size(),
+            3u);
   EXPECT_EQ(server_->Stop(SIGTERM, 20s), 0) << server_->err();
 }
 

@@ -19,6 +19,7 @@
 #include "lathe/registry/model_labels.h"
 #include "lathe/serve/model_manager.h"
 #include "lathe/serve/rest_api.h"
+#include "lathe/server/grpc_server.h"
 #include "lathe/server/http_server.h"
 
 namespace lathe::cli {
@@ -32,6 +33,7 @@ struct ServeArgs {
   std::string model_repository;  // empty: the global --model-repository
   std::string address = "0.0.0.0";
   int port = 8501;
+  int grpc_port = -1;  // -1: no gRPC
   int threads = 0;
   std::string version_policy = "latest";
   std::vector<std::string> models;
@@ -178,6 +180,26 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
   if (!http.ok())
     return http.status().code() == StatusCode::kInvalidArgument ? ReportUsageError(http.status())
                                                                 : ReportError(http.status());
+  std::unique_ptr<server::GrpcServer> grpc;
+  if (a.grpc_port >= 0) {
+    server::GrpcServerOptions go;
+    go.address = a.address;
+    go.port = a.grpc_port;
+    go.threads = a.threads;
+    go.max_message_bytes = a.max_body_bytes;
+    go.predict_token = ro.predict_token;
+    go.tls_cert_file = a.tls_cert_file;
+    go.tls_key_file = a.tls_key_file;
+    go.request_log = ro.request_log;
+    auto started = server::GrpcServer::Start(go, manager, metrics);
+    if (!started.ok()) {
+      (*http)->Shutdown(std::chrono::milliseconds(0));
+      return started.status().code() == StatusCode::kInvalidArgument
+                 ? ReportUsageError(started.status())
+                 : ReportError(started.status());
+    }
+    grpc = std::move(*started);
+  }
   const auto loaded = manager.Loaded();
   spdlog::info(
       "serving {} on http://{}:{} ({} model versions loaded from {}; policy {})",
@@ -186,6 +208,9 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
   // Tests and scripts read the port from here when they ask for port 0.
   fmt::print("listening on {}:{}{}\n", a.address, (*http)->port(),
              a.tls_cert_file.empty() ? "" : " (TLS)");
+  if (grpc)
+    fmt::print("gRPC listening on {}:{}{}\n", a.address, grpc->port(),
+               a.tls_cert_file.empty() ? "" : " (TLS)");
   std::fflush(stdout);
 
   int sig = 0;
@@ -194,6 +219,7 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
   spdlog::info("{}: finishing requests in flight, then exiting",
                sig == SIGTERM ? "SIGTERM" : "SIGINT");
   (*http)->Shutdown(std::chrono::milliseconds(a.shutdown_grace_ms));
+  if (grpc) grpc->Shutdown(std::chrono::milliseconds(a.shutdown_grace_ms));
   (*http)->Wait();
   manager.StopPolling();
   spdlog::info("stopped");
@@ -215,7 +241,9 @@ int ShowLabels(const GlobalOptions& g, const std::string& name, const registry::
 void AddServeCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
   {
     auto* cmd = app.add_subcommand(
-        "serve", "serve the model repository's models over HTTP (TF Serving REST and KServe v2)");
+        "serve",
+        "serve the model repository's models over HTTP (TF Serving REST and KServe v2) "
+        "and gRPC (KServe v2)");
     auto a = std::make_shared<ServeArgs>();
     cmd->add_option("--config", a->config,
                     "a YAML file of these options by long name (port: 8501); flags win");
@@ -225,6 +253,10 @@ void AddServeCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
     cmd->add_option("--address", a->address, "address to listen on")->default_str(a->address);
     cmd->add_option("--port", a->port, "HTTP port (0: any free port)")
         ->default_str(std::to_string(a->port))
+        ->check(CLI::Range(0, 65535));
+    cmd->add_option("--grpc-port", a->grpc_port,
+                    "also serve KServe v2 over gRPC on this port (0: any free port; default: no "
+                    "gRPC)")
         ->check(CLI::Range(0, 65535));
     cmd->add_option("--threads", a->threads,
                     "I/O and inference threads (default: the cores of this machine)")
@@ -239,7 +271,8 @@ void AddServeCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
                     "how often to look for new versions and labels, in milliseconds")
         ->default_str(std::to_string(a->poll_interval_ms))
         ->check(CLI::Range(50, 3600000));
-    cmd->add_option("--max-body-bytes", a->max_body_bytes, "largest request body accepted")
+    cmd->add_option("--max-body-bytes", a->max_body_bytes,
+                    "largest request body (or gRPC message) accepted")
         ->default_str(std::to_string(a->max_body_bytes))
         ->check(CLI::Range(size_t{1024}, size_t{1} << 30));
     cmd->add_option("--read-timeout-ms", a->read_timeout_ms,
@@ -258,8 +291,9 @@ void AddServeCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
                     "on SIGTERM, how long requests in flight may take to finish")
         ->default_str(std::to_string(a->shutdown_grace_ms))
         ->check(CLI::Range(0, 3600000));
-    cmd->add_option("--tls-cert-file", a->tls_cert_file,
-                    "serve HTTPS with this PEM certificate chain (with --tls-key-file)");
+    cmd->add_option(
+        "--tls-cert-file", a->tls_cert_file,
+        "serve HTTPS (and gRPC over TLS) with this PEM certificate chain (with --tls-key-file)");
     cmd->add_option("--tls-key-file", a->tls_key_file, "the PEM private key of --tls-cert-file");
     cmd->add_option("--request-log", a->request_log,
                     "append sampled requests to this JSON Lines file (raw features, prediction, "

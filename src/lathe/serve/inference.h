@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "lathe/core/status.h"
+#include "lathe/serve/metrics.h"
 #include "lathe/serve/request_log.h"
 #include "lathe/serve/servable.h"
 
@@ -41,6 +42,15 @@ struct Inference {
 // list its element. INVALID_ARGUMENT naming the instance and input for anything else that is not
 // a scalar.
 Status NormaliseInstances(nlohmann::json& instances, const std::string& what);
+
+class ModelManager;
+
+// What every API's inference handler works with; not owned.
+struct InferApi {
+  const ModelManager& manager;
+  ServingMetrics& metrics;  // counts requests no version could take
+  RequestLog* log;          // optional
+};
 
 // Where a request came from, for its metrics and the request log.
 struct InferContext {

@@ -5,6 +5,7 @@
 #include "lathe/core/json_depth.h"
 #include "lathe/core/strings.h"
 #include "lathe/registry/model_labels.h"
+#include "lathe/serve/bearer_token.h"
 #include "lathe/serve/detail/rest_common.h"
 
 namespace lathe::serve {
@@ -58,24 +59,10 @@ using detail::ErrorResponse;
 using detail::JsonResponse;
 using detail::VersionSelector;
 
-// Compares without stopping at the first difference, so timing does not tell how much matched.
-bool SameToken(std::string_view given, std::string_view expected) {
-  unsigned diff = given.size() == expected.size() ? 0 : 1;
-  for (size_t i = 0; i < given.size(); ++i)
-    diff |= static_cast<unsigned char>(given[i]) ^
-            static_cast<unsigned char>(expected[i % std::max<size_t>(expected.size(), 1)]);
-  return diff == 0 && !expected.empty();
-}
-
 // A 401 unless the request carries `Authorization: Bearer <token>`.
 std::optional<HttpResponse> RequireToken(const HttpRequest& request, const std::string& token) {
-  constexpr std::string_view kBearer = "Bearer ";
-  std::string_view given = request.authorization;
-  if (StartsWith(given, kBearer) && SameToken(given.substr(kBearer.size()), token))
-    return std::nullopt;
-  HttpResponse r = ErrorResponse(
-      401, given.empty() ? "this endpoint needs a bearer token" : "the bearer token is not valid");
-  return r;
+  if (BearerTokenMatches(request.authorization, token)) return std::nullopt;
+  return ErrorResponse(401, BearerTokenProblem(request.authorization));
 }
 
 // "/a/b/c" -> {"a", "b", "c"}; empty segments (a double slash) are kept so they fail routing.

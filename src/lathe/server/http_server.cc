@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "lathe/core/threads.h"
+#include "lathe/server/request_ids.h"
 
 namespace lathe::server {
 
@@ -24,21 +25,6 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
-
-namespace detail {
-
-// Request ids: a random per-process prefix and a counter, unless the client sent X-Request-Id.
-class RequestIds {
- public:
-  RequestIds() : prefix_(fmt::format("{:08x}", std::random_device{}())) {}
-  std::string Next() { return fmt::format("{}-{}", prefix_, next_.fetch_add(1) + 1); }
-
- private:
-  std::string prefix_;
-  std::atomic<uint64_t> next_{0};
-};
-
-}  // namespace detail
 
 class HttpServer::Impl {
  public:
@@ -125,7 +111,7 @@ class HttpServer::Impl {
   std::vector<std::thread> threads_;
   std::mutex wait_mu_;
   std::thread grace_timer_;
-  detail::RequestIds ids_;
+  RequestIds ids_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> connections_{0};
   std::mutex sessions_mu_;
@@ -243,8 +229,7 @@ class HttpServer::Impl::Session : public SessionBase,
     request.body = std::move(req.body());
     request.authorization = std::string(req[http::field::authorization]);
     auto given_id = req["X-Request-Id"];
-    request.request_id =
-        !given_id.empty() && given_id.size() <= 128 ? std::string(given_id) : server_.ids_.Next();
+    request.request_id = server_.ids_.OrNext({given_id.data(), given_id.size()});
     serve::HttpResponse response;
     try {
       response = server_.handler_(request);

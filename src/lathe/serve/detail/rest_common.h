@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "lathe/core/status.h"
+#include "lathe/serve/inference.h"
 #include "lathe/serve/model_manager.h"
 #include "lathe/serve/rest_api.h"
 
@@ -31,13 +32,6 @@ HttpResponse TfServingStatus(const ModelManager& manager, const std::string& nam
                              const VersionSelector& selector);
 HttpResponse TfServingMetadata(const ModelManager& manager, const std::string& name,
                                const VersionSelector& selector);
-// What the inference handlers share.
-struct InferApi {
-  const ModelManager& manager;
-  ServingMetrics& metrics;
-  RequestLog* log;
-};
-
 HttpResponse TfServingInfer(const InferApi& api, const std::string& name,
                             const VersionSelector& selector, std::string_view verb,
                             const HttpRequest& request);
@@ -50,8 +44,7 @@ HttpResponse KserveModelReady(const ModelManager& manager, const std::string& na
 HttpResponse KserveInfer(const InferApi& api, const std::string& name,
                          const VersionSelector& selector, const HttpRequest& request);
 
-// The data type of a bundle input column in each protocol's vocabulary.
-std::string TfDtype(const std::string& lathe_type);         // "double" -> "DT_DOUBLE"
-std::string KserveDatatype(const std::string& lathe_type);  // "double" -> "FP64"
+// The data type of a bundle input column in TF Serving's vocabulary.
+std::string TfDtype(const std::string& lathe_type);  // "double" -> "DT_DOUBLE"
 
 }  // namespace lathe::serve::detail
