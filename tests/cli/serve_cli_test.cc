@@ -155,8 +155,10 @@ TEST_F(ServeCliTest, ThePythonGrpcClientGetsWhatLathePredictGives) {
   auto predicted = Lathe("predict toy rows.csv -o scored.csv");
   ASSERT_EQ(predicted.exit_code, 0) << predicted.err;
   testing::WriteFile(tmp_ / "token", "0123456789abcdef-predict\n");
-  ASSERT_GT(StartServer("--grpc-port 0 --predict-token-file token --request-log requests.jsonl"),
-            0);
+  const int http_port = StartServer(
+      "--grpc-port 0 --predict-token-file token --request-log requests.jsonl "
+      "--drift-interval-ms 100");
+  ASSERT_GT(http_port, 0);
   const int port = GrpcPort();
   ASSERT_GT(port, 0) << server_->out();
 
@@ -192,6 +194,25 @@ TEST_F(ServeCliTest, ThePythonGrpcClientGetsWhatLathePredictGives) {
     }
     EXPECT_EQ(r, 25u);
   }
+  // The 50 rows served are enough to measure drift against the bundle's training statistics
+  // (the monitor runs every 100 ms here); the gauges pass Prometheus's checker.
+  testing::HttpClient http("127.0.0.1", http_port);
+  std::string metrics;
+  for (int i = 0; i < 100; ++i) {
+    metrics = http.Get("/metrics").body;
+    if (metrics.find("lathe_serve_feature_drift{") != std::string::npos) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_NE(metrics.find("lathe_serve_drift_window_rows{model=\"toy\",version=\"1\"} 50\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("lathe_serve_feature_drift{model=\"toy\",version=\"1\",feature=\"x\","
+                         "measure=\"js\"}"),
+            std::string::npos);
+  testing::WriteFile(tmp_ / "metrics.txt", metrics);
+  auto promtool = testing::RunCommand("promtool check metrics < metrics.txt", tmp_.path());
+  EXPECT_EQ(promtool.exit_code, 0) << promtool.out << promtool.err;
+
   EXPECT_EQ(server_->Stop(SIGTERM, 20s), 0) << server_->err();
   // gRPC requests are logged as REST ones are.
   const std::string log = testing::ReadFile(tmp_ / "requests.jsonl");

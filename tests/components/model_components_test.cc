@@ -46,6 +46,19 @@ TEST_F(ModelPipelineTest, BlessedModelsArePushedAndWorseOnesAreNot) {
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_GT(p->values[0], 0.8);
   EXPECT_LT(p->values[1], 0.2);
+  // The bundle holds the statistics of the raw inputs it was trained on (for the server's drift
+  // gauges): every input, no label, the training rows.
+  const auto& training = (*loaded)->training_statistics();
+  ASSERT_NE(training, nullptr);
+  const auto& model = Node(*first, "train").outputs.at("model").at(0);
+  EXPECT_EQ(training->rows(), IntProp(model, "rows_train"));
+  std::vector<std::string> features;
+  for (const auto& f : training->features()) features.push_back(f.name);
+  std::vector<std::string> inputs;
+  for (const auto& f : (*loaded)->transform().inputs().fields) inputs.push_back(f.name);
+  EXPECT_EQ(features, inputs);
+  EXPECT_EQ(training->Find("label"), nullptr);
+  EXPECT_GT(training->Find("x")->num.max, training->Find("x")->num.min);
 
   // One boosting round is worse than the blessed model: evaluated against it and not pushed.
   auto second = Run({{"rounds", "1"}});

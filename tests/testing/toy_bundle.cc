@@ -89,10 +89,14 @@ void WriteToyBundle(const std::filesystem::path& dir, ToyTask task, const std::s
                               .out_dir = dir});
   ASSERT_TRUE(trained.ok()) << trained.status().ToString();
   ASSERT_TRUE(WriteJsonFile(dir / "transform.json", graph->ToJson()).ok());
-  ASSERT_TRUE(
-      WriteJsonFile(dir / "manifest.json",
-                    train::MakeManifest(*graph, algorithm, trained->model_file, trained->training))
-          .ok());
+  // The training inputs' statistics, as the Trainer writes them (the label left out).
+  stats::DatasetStats inputs(graph->inputs());
+  inputs.Add(b);
+  ASSERT_TRUE(WriteJsonFile(dir / train::kBundleStatisticsFile, inputs.ToJson()).ok());
+  nlohmann::json manifest =
+      train::MakeManifest(*graph, algorithm, trained->model_file, trained->training);
+  manifest["statistics"] = train::kBundleStatisticsFile;
+  ASSERT_TRUE(WriteJsonFile(dir / "manifest.json", manifest).ok());
 }
 
 }  // namespace lathe::testing

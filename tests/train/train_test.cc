@@ -205,6 +205,30 @@ TEST(BundleTest, LoadsWhatTheTrainerWritesAndNamesWhatIsWrong) {
                 .message()
                 .find("its features differ from the transform's"),
             std::string::npos);
+  // Training statistics are optional; when named they must be a file of the bundle holding
+  // statistics.
+  EXPECT_EQ((*m)->training_statistics(), nullptr);
+  bad = manifest;
+  bad["statistics"] = "statistics.json";
+  WriteJson(dir / "manifest.json", bad);
+  WriteJson(dir / "statistics.json", st.ToJson());
+  auto with_stats = LoadedModel::Load(dir.path().string());
+  ASSERT_TRUE(with_stats.ok()) << with_stats.status().ToString();
+  ASSERT_NE((*with_stats)->training_statistics(), nullptr);
+  EXPECT_EQ((*with_stats)->training_statistics()->rows(), 200);
+  WriteJson(dir / "statistics.json", nlohmann::json{{"features", 3}});
+  EXPECT_EQ(LoadedModel::Load(dir.path().string())
+                .status()
+                .message()
+                .find((dir / "statistics.json").string() + ": "),
+            0u);
+  bad["statistics"] = "../statistics.json";
+  WriteJson(dir / "manifest.json", bad);
+  EXPECT_NE(LoadedModel::Load(dir.path().string())
+                .status()
+                .message()
+                .find("'statistics' must name a file in the bundle"),
+            std::string::npos);
   WriteJson(dir / "manifest.json", manifest);
   std::filesystem::remove(dir / "model.json");
   EXPECT_EQ(LoadedModel::Load(dir.path().string()).status().message(),

@@ -17,6 +17,7 @@
 #include "lathe/core/strings.h"
 #include "lathe/core/yaml.h"
 #include "lathe/registry/model_labels.h"
+#include "lathe/serve/drift_monitor.h"
 #include "lathe/serve/model_manager.h"
 #include "lathe/serve/rest_api.h"
 #include "lathe/server/grpc_server.h"
@@ -51,6 +52,8 @@ struct ServeArgs {
   double request_log_sample_rate = 1.0;
   uint64_t request_log_max_bytes = 64ull << 20;
   int request_log_keep = 5;
+  size_t drift_window_rows = 10000;
+  int drift_interval_ms = 10000;
 };
 
 // Applies the --config file to every option not given on the command line.
@@ -112,6 +115,7 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
   serve::ManagerOptions mo;
   mo.repository = a.model_repository.empty() ? g.model_repository : a.model_repository;
   mo.models = a.models;
+  mo.drift_window_rows = a.drift_window_rows;
   for (const auto& m : a.models)
     if (Status st = registry::ModelRepository::CheckModelName(m); !st.ok())
       return ReportUsageError(InvalidArgumentError("--models: " + st.message()));
@@ -165,6 +169,9 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
   manager.Poll();  // the first versions load before the port opens
   manager.StartPolling(std::chrono::milliseconds(std::max(a.poll_interval_ms, 50)));
   serve::RestApi api(manager, metrics, ro);
+  // Drift gauges: computed in the background from each version's window of served rows.
+  serve::DriftMonitor drift(manager, {.interval = std::chrono::milliseconds(a.drift_interval_ms)});
+  if (a.drift_window_rows > 0) drift.Start();
 
   server::HttpServerOptions ho;
   ho.address = a.address;
@@ -221,6 +228,7 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
   (*http)->Shutdown(std::chrono::milliseconds(a.shutdown_grace_ms));
   if (grpc) grpc->Shutdown(std::chrono::milliseconds(a.shutdown_grace_ms));
   (*http)->Wait();
+  drift.Stop();
   manager.StopPolling();
   spdlog::info("stopped");
   return kExitOk;
@@ -309,6 +317,15 @@ void AddServeCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
     cmd->add_option("--request-log-keep", a->request_log_keep, "rotated request logs kept")
         ->default_str("5")
         ->check(CLI::Range(1, 1000));
+    cmd->add_option("--drift-window-rows", a->drift_window_rows,
+                    "served rows kept per version to measure feature drift against the bundle's "
+                    "training statistics (0: no drift gauges)")
+        ->default_str(std::to_string(a->drift_window_rows))
+        ->check(CLI::Range(size_t{0}, size_t{10000000}));
+    cmd->add_option("--drift-interval-ms", a->drift_interval_ms,
+                    "how often the drift gauges are computed, in milliseconds")
+        ->default_str(std::to_string(a->drift_interval_ms))
+        ->check(CLI::Range(50, 86400000));
     cmd->callback([cmd, &g, &exit_code, a] { exit_code = Serve(*cmd, g, *a); });
   }
   CLI::App* models = app.get_subcommand("models");

@@ -218,16 +218,24 @@ class Trainer final : public pipeline::Component {
     // matrix, and the model, do not depend on thread timing).
     std::vector<transform::FeatureMatrix> pieces;
     std::vector<std::vector<float>> piece_labels;
+    // Statistics of the raw inputs the model was trained on go into the bundle: the server
+    // measures the drift of its traffic against them. The label (last column) is left out.
+    std::vector<stats::DatasetStats> piece_stats;
     LATHE_RETURN_IF_ERROR(ForEachRowGroupParallel(
         dirs, p["train_split"].get<std::string>(), &columns, hp.value("threads", 0),
         [&](size_t n) {
           pieces.resize(n);
           piece_labels.resize(n);
+          piece_stats.assign(n, stats::DatasetStats(graph.inputs()));
         },
         [&](size_t t, const data::Batch& b) {
+          piece_stats[t].Add(b);
           LATHE_RETURN_IF_ERROR(graph.Apply(b, pieces[t]));
           return graph.Labels(b, piece_labels[t]);
         }));
+    stats::DatasetStats input_stats(graph.inputs());
+    for (auto& part : piece_stats)  // in file order: the same bundle whatever the threads
+      LATHE_RETURN_IF_ERROR(input_stats.Merge(std::move(part)));
     x.names = graph.FeatureNames();
     for (size_t t = 0; t < pieces.size(); ++t) {
       x.values.insert(x.values.end(), pieces[t].values.begin(), pieces[t].values.end());
@@ -279,8 +287,10 @@ class Trainer final : public pipeline::Component {
     Log(r, trained.log);
     const std::string& file = trained.model_file;
     LATHE_RETURN_IF_ERROR(WriteJsonFile(out / "transform.json", graph.ToJson()));
-    LATHE_RETURN_IF_ERROR(WriteJsonFile(
-        out / "manifest.json", train::MakeManifest(graph, algorithm_name, file, training)));
+    LATHE_RETURN_IF_ERROR(WriteJsonFile(out / train::kBundleStatisticsFile, input_stats.ToJson()));
+    nlohmann::json manifest = train::MakeManifest(graph, algorithm_name, file, training);
+    manifest["statistics"] = train::kBundleStatisticsFile;
+    LATHE_RETURN_IF_ERROR(WriteJsonFile(out / "manifest.json", manifest));
     props["seconds_prepare"] = seconds_prepare;
     props["seconds_total"] = Seconds(start);
     props["algorithm"] = algorithm_name;

@@ -63,11 +63,17 @@ Result<Inference> Infer(const ServableVersion& servable, const InferContext& con
         std::chrono::duration<double>(std::chrono::steady_clock::now() - context.started).count();
     servable.metrics->RecordRequest(context.label, ok, seconds, rows);
   };
-  auto predictions = model.PredictInstances(instances);
+  auto batch = model.transform().BatchFromInstances(instances);
+  if (!batch.ok()) {
+    finish(false, 0);
+    return batch.status();
+  }
+  auto predictions = model.Predict(*batch);
   if (!predictions.ok()) {
     finish(false, 0);
     return predictions.status();
   }
+  if (servable.window != nullptr) servable.window->Add(*batch);
   Inference out;
   out.predictions = std::move(*predictions);
   const auto& p = out.predictions;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "lathe/core/strings.h"
 
@@ -74,7 +75,10 @@ std::string EscapeLabelValue(const std::string& v) {
 
 namespace {
 
+// A sample value as the exposition format spells it (NaN, +Inf and -Inf included).
 std::string Number(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   return ShortestNumber(v);
 }
 
@@ -100,6 +104,12 @@ void Header(std::string& out, const char* name, const char* type, const char* he
 
 }  // namespace
 
+void VersionMetrics::SetDrift(std::vector<DriftGauge> gauges, int64_t window_rows) {
+  std::lock_guard lock(mu_);
+  drift_ = std::move(gauges);
+  drift_window_rows_ = window_rows;
+}
+
 std::string ServingMetrics::Render(
     const std::vector<std::pair<std::string, int64_t>>& loaded) const {
   // Copy the blocks' contents under their locks first, then format without holding any.
@@ -111,6 +121,8 @@ std::string ServingMetrics::Render(
     std::map<std::string, uint64_t> classes;
     double value_sum;
     uint64_t value_count;
+    std::vector<VersionMetrics::DriftGauge> drift;
+    int64_t drift_window_rows;
   };
   std::vector<Copy> copies;
   std::map<std::string, std::pair<uint64_t, uint64_t>> loads;
@@ -120,7 +132,7 @@ std::string ServingMetrics::Render(
     for (const auto& [key, m] : versions_) {
       std::lock_guard vlock(m->mu_);
       copies.push_back({key.first, key.second, m->by_label_, m->probability_, m->classes_,
-                        m->value_sum_, m->value_count_});
+                        m->value_sum_, m->value_count_, m->drift_, m->drift_window_rows_});
     }
   }
   auto version_labels = [](const Copy& c) {
@@ -175,6 +187,42 @@ std::string ServingMetrics::Render(
     if (c.value_count > 0)
       out += fmt::format("lathe_serve_prediction_value_count{{{}}} {}\n", version_labels(c),
                          c.value_count);
+  Header(out, "lathe_serve_drift_window_rows", "gauge",
+         "Served rows the latest drift computation saw (a sliding window of the newest rows).");
+  for (const auto& c : copies)
+    if (c.drift_window_rows >= 0)
+      out += fmt::format("lathe_serve_drift_window_rows{{{}}} {}\n", version_labels(c),
+                         c.drift_window_rows);
+  Header(out, "lathe_serve_feature_drift", "gauge",
+         "Drift of an input in served traffic from the training data: Jensen-Shannon divergence "
+         "(js) and population stability index (psi) for numbers, L-infinity distance (linf) for "
+         "categories.");
+  auto drift_labels = [&](const Copy& c, const VersionMetrics::DriftGauge& g) {
+    return fmt::format("{},feature=\"{}\",measure=\"{}\"", version_labels(c),
+                       EscapeLabelValue(g.feature), EscapeLabelValue(g.measure));
+  };
+  for (const auto& c : copies)
+    for (const auto& g : c.drift)
+      out +=
+          fmt::format("lathe_serve_feature_drift{{{}}} {}\n", drift_labels(c, g), Number(g.value));
+  Header(out, "lathe_serve_feature_drift_threshold", "gauge",
+         "The threshold of each drift measure: above it the input has drifted.");
+  for (const auto& c : copies)
+    for (const auto& g : c.drift)
+      out += fmt::format("lathe_serve_feature_drift_threshold{{{}}} {}\n", drift_labels(c, g),
+                         Number(g.threshold));
+  Header(out, "lathe_serve_feature_drift_p_value", "gauge",
+         "P-value of the input's two-sample test (ks: Kolmogorov-Smirnov, chi2: chi-square) "
+         "between served and training values.");
+  for (const auto& c : copies) {
+    std::string last;  // one series per feature: its measures share the test
+    for (const auto& g : c.drift) {
+      if (g.test.empty() || std::isnan(g.p_value) || g.feature == last) continue;
+      last = g.feature;
+      out += fmt::format("lathe_serve_feature_drift_p_value{{{},feature=\"{}\",test=\"{}\"}} {}\n",
+                         version_labels(c), EscapeLabelValue(g.feature), g.test, Number(g.p_value));
+    }
+  }
   Header(out, "lathe_serve_loaded_versions", "gauge",
          "Model versions being served (1 per loaded version).");
   for (const auto& [model, version] : loaded)

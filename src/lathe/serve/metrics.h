@@ -45,6 +45,18 @@ class VersionMetrics {
   void RecordClass(const std::string& name);
   void RecordValue(double v);
 
+  // One measured input's drift against the training statistics (serve/drift_monitor.h).
+  struct DriftGauge {
+    std::string feature;
+    std::string measure;  // "js", "psi", "linf"
+    double value = 0;
+    double threshold = 0;
+    std::string test;  // "ks", "chi2"
+    double p_value = 0;
+  };
+  // Replaces the drift gauges with those of the latest computation over `window_rows` rows.
+  void SetDrift(std::vector<DriftGauge> gauges, int64_t window_rows);
+
  private:
   friend class ServingMetrics;
   struct Series {
@@ -59,6 +71,8 @@ class VersionMetrics {
   std::map<std::string, uint64_t> classes_;
   double value_sum_ = 0;
   uint64_t value_count_ = 0;
+  std::vector<DriftGauge> drift_;
+  int64_t drift_window_rows_ = -1;  // -1: never computed
 };
 
 class ServingMetrics {

@@ -115,6 +115,9 @@ Result<ServableHandle> ModelManager::Load(const std::string& name, int64_t versi
   servable->model = std::move(model);
   servable->metrics = metrics_ != nullptr ? metrics_->ForVersion(name, version)
                                           : std::make_shared<VersionMetrics>();
+  if (options_.drift_window_rows >= 2 && servable->model->training_statistics() != nullptr)
+    servable->window = std::make_shared<FeatureWindow>(servable->model->transform().inputs(),
+                                                       options_.drift_window_rows);
   servable->loaded_at = std::chrono::system_clock::now();
   return ServableHandle(std::move(servable));
 }

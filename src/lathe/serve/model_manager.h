@@ -43,6 +43,9 @@ struct ManagerOptions {
   std::vector<std::string> models;                // empty: every model in the repository
   VersionPolicy policy;                           // default for every model
   std::map<std::string, VersionPolicy> policies;  // per model, overriding `policy`
+  // Served rows kept per version for drift gauges (drift_monitor.h), when its bundle has
+  // training statistics; 0: none kept.
+  size_t drift_window_rows = 10000;
 };
 
 // TF Serving's ManagerState names, as its status API reports them.

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "lathe/serve/drift_monitor.h"
 #include "lathe/serve/metrics.h"
 #include "lathe/train/bundle.h"
 
@@ -23,6 +24,9 @@ struct ServableVersion {
   std::filesystem::path dir;
   std::unique_ptr<const train::LoadedModel> model;
   std::shared_ptr<VersionMetrics> metrics;  // never null once published
+  // The newest served rows, for drift against the training statistics; null when the bundle
+  // has none or drift is off (serve/drift_monitor.h).
+  std::shared_ptr<FeatureWindow> window;
   std::chrono::system_clock::time_point loaded_at;
 };
 

@@ -88,6 +88,20 @@ Result<std::unique_ptr<LoadedModel>> LoadedModel::Load(const std::string& dir) {
   LATHE_ASSIGN_OR_RETURN(
       m->model_,
       algorithm->Load(model_path, task, static_cast<int>(m->graph_.classes().size()), features));
+  if (man.contains("statistics")) {
+    const auto& name = man["statistics"];
+    if (!name.is_string() || name.get<std::string>().empty() ||
+        name.get<std::string>().find('/') != std::string::npos ||
+        name.get<std::string>().front() == '.')
+      return bad("'statistics' must name a file in the bundle");
+    const fs::path file = root / name.get<std::string>();
+    LATHE_ASSIGN_OR_RETURN(auto json, ReadJsonFile(file));
+    auto statistics = stats::DatasetStats::FromJson(json);
+    if (!statistics.ok())
+      return InvalidArgumentError(
+          fmt::format("{}: {}", file.string(), statistics.status().message()));
+    m->training_statistics_ = std::make_shared<const stats::DatasetStats>(std::move(*statistics));
+  }
   return m;
 }
 

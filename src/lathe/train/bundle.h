@@ -8,6 +8,8 @@
 //   transform.json  the TransformGraph (raw columns -> features)
 //   model.json      XGBoost's JSON model, or linear.json (linear_model.h): the model kind names
 //                   the Algorithm (algorithm.h) that loads it
+//   statistics.json optional ("statistics" in the manifest): stats::DatasetStats of the raw inputs
+//                   the model was trained on, for the server's drift gauges
 //
 // Anyone may write a bundle (a Python trainer, for one): docs/bundles.md is the contract.
 // LoadedModel is immutable after loading; Predict is thread-safe.
@@ -19,12 +21,14 @@
 
 #include "lathe/core/status.h"
 #include "lathe/data/column.h"
+#include "lathe/stats/dataset_stats.h"
 #include "lathe/train/model.h"
 #include "lathe/transform/transform_graph.h"
 
 namespace lathe::train {
 
 inline constexpr int kBundleFormat = 1;
+inline constexpr const char* kBundleStatisticsFile = "statistics.json";
 
 // The manifest of a bundle whose model is `kind` (stored in `model_file`), using `graph`.
 nlohmann::json MakeManifest(const transform::TransformGraph& graph, const std::string& kind,
@@ -40,6 +44,10 @@ class LoadedModel {
   const transform::TransformGraph& transform() const { return graph_; }
   const Model& model() const { return *model_; }
   Task task() const { return graph_.task(); }
+  // The training inputs' statistics, when the bundle has them (null otherwise).
+  const std::shared_ptr<const stats::DatasetStats>& training_statistics() const {
+    return training_statistics_;
+  }
 
   // Raw rows -> transform -> model.
   Result<Predictions> Predict(const data::Batch& raw) const;
@@ -50,6 +58,7 @@ class LoadedModel {
   nlohmann::json manifest_;
   transform::TransformGraph graph_;
   std::unique_ptr<Model> model_;
+  std::shared_ptr<const stats::DatasetStats> training_statistics_;
 };
 
 }  // namespace lathe::train
