@@ -59,6 +59,21 @@ class ServeCliTest : public CliTest {
     return j;
   }
 
+  // post.lua: wrk POSTs `body` and prints "WRK <requests> <socket errors> <non-2xx>" to stderr.
+  void WriteWrkScript(const std::string& body) {
+    testing::WriteFile(tmp_ / "body.json", body);
+    testing::WriteFile(tmp_ / "post.lua", fmt::format(R"(wrk.method = "POST"
+wrk.body = io.open("{}"):read("*a")
+wrk.headers["Content-Type"] = "application/json"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.stderr:write(string.format("WRK %d %d %d\n", summary.requests,
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+)",
+                                                      (tmp_ / "body.json").string()));
+  }
+
   std::unique_ptr<testing::BackgroundProcess> server_;
 };
 
@@ -253,17 +268,7 @@ TEST_F(ServeCliTest, ANewVersionSwapsInUnderLoadWithoutAFailedRequest) {
   testing::WriteToyBundle(tmp_ / ".lathe/models/toy/1", testing::ToyTask::kBinary, "xgboost");
   const int port = StartServer("--threads 2");
   ASSERT_GT(port, 0);
-  testing::WriteFile(tmp_ / "body.json", R"({"instances": [{"x": 0.5, "n": 3, "city": "oslo"}]})");
-  testing::WriteFile(tmp_ / "post.lua", fmt::format(R"(wrk.method = "POST"
-wrk.body = io.open("{}"):read("*a")
-wrk.headers["Content-Type"] = "application/json"
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.stderr:write(string.format("WRK %d %d %d\n", summary.requests,
-    e.connect + e.read + e.write + e.timeout, e.status))
-end
-)",
-                                                    (tmp_ / "body.json").string()));
+  WriteWrkScript(R"({"instances": [{"x": 0.5, "n": 3, "city": "oslo"}]})");
   // 32 connections for 4 s; version 2 is published after one second.
   testing::BackgroundProcess wrk(
       fmt::format("wrk -t2 -c32 -d4s -s post.lua http://127.0.0.1:{}/v1/models/toy:predict", port),
@@ -302,6 +307,40 @@ end
   const json status = json::parse(client.Get("/v1/models/toy").body);
   EXPECT_EQ(status["model_version_status"][0]["state"], "END") << status;
   EXPECT_EQ(status["model_version_status"][1]["state"], "AVAILABLE");
+}
+
+TEST_F(ServeCliTest, ServerSideBatchingPredictsConcurrentRequestsTogether) {
+  testing::WriteToyBundle(tmp_ / ".lathe/models/toy/1", testing::ToyTask::kBinary, "xgboost");
+  const int port = StartServer("--threads 4 --batch-max-size 4 --batch-max-wait-us 2000");
+  ASSERT_GT(port, 0);
+  WriteWrkScript(R"({"instances": [{"x": 0.5, "n": 3, "city": "oslo"}]})");
+  auto wrk = testing::RunCommand(
+      fmt::format("wrk -t2 -c8 -d2s -s post.lua http://127.0.0.1:{}/v1/models/toy:predict", port),
+      tmp_.path());
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(wrk.err, m, std::regex("WRK ([0-9]+) ([0-9]+) ([0-9]+)")))
+      << wrk.err << wrk.out;
+  EXPECT_GT(std::stoll(m[1]), 100) << wrk.out;
+  EXPECT_EQ(m[2], "0") << "socket errors\n" << wrk.out;
+  EXPECT_EQ(m[3], "0") << "non-2xx answers\n" << wrk.out;
+  // Every request's row went through the model, in fewer calls than requests.
+  testing::HttpClient client("127.0.0.1", port);
+  const std::string metrics = client.Get("/metrics").body;
+  std::smatch requests, calls, rows;
+  ASSERT_TRUE(std::regex_search(
+      metrics, requests,
+      std::regex(
+          "lathe_serve_requests_total\\{model=\"toy\",version=\"1\",label=\"\"\\} ([0-9]+)")));
+  ASSERT_TRUE(std::regex_search(
+      metrics, calls, std::regex("lathe_serve_model_batch_rows_count\\{[^}]*\\} ([0-9]+)")));
+  ASSERT_TRUE(std::regex_search(
+      metrics, rows, std::regex("lathe_serve_model_batch_rows_sum\\{[^}]*\\} ([0-9]+)")));
+  EXPECT_EQ(rows[1], requests[1]);
+  EXPECT_LT(std::stoll(calls[1]), std::stoll(requests[1])) << metrics;
+  std::cout << "batching: " << requests[1] << " requests in " << calls[1] << " model calls\n";
+  testing::WriteFile(tmp_ / "metrics.txt", metrics);
+  EXPECT_EQ(testing::RunCommand("promtool check metrics < metrics.txt", tmp_.path()).exit_code, 0);
+  EXPECT_EQ(server_->Stop(SIGTERM, 20s), 0) << server_->err();
 }
 
 TEST_F(ServeCliTest, ServesHttpsWithACertificateAndKey) {

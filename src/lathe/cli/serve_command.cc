@@ -54,6 +54,8 @@ struct ServeArgs {
   int request_log_keep = 5;
   size_t drift_window_rows = 10000;
   int drift_interval_ms = 10000;
+  size_t batch_max_size = 0;
+  int batch_max_wait_us = 1000;
 };
 
 // Applies the --config file to every option not given on the command line.
@@ -116,6 +118,8 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
   mo.repository = a.model_repository.empty() ? g.model_repository : a.model_repository;
   mo.models = a.models;
   mo.drift_window_rows = a.drift_window_rows;
+  mo.batching = {.max_batch_size = a.batch_max_size,
+                 .max_wait = std::chrono::microseconds(a.batch_max_wait_us)};
   for (const auto& m : a.models)
     if (Status st = registry::ModelRepository::CheckModelName(m); !st.ok())
       return ReportUsageError(InvalidArgumentError("--models: " + st.message()));
@@ -326,6 +330,16 @@ void AddServeCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
                     "how often the drift gauges are computed, in milliseconds")
         ->default_str(std::to_string(a->drift_interval_ms))
         ->check(CLI::Range(50, 86400000));
+    cmd->add_option("--batch-max-size", a->batch_max_size,
+                    "server-side batching: predict concurrent requests to a version together, "
+                    "up to this many rows per model call (0 or 1: off)")
+        ->default_str("0")
+        ->check(CLI::Range(size_t{0}, size_t{1000000}));
+    cmd->add_option("--batch-max-wait-us", a->batch_max_wait_us,
+                    "server-side batching: how long a batch waits for more requests, in "
+                    "microseconds")
+        ->default_str(std::to_string(a->batch_max_wait_us))
+        ->check(CLI::Range(0, 1000000));
     cmd->callback([cmd, &g, &exit_code, a] { exit_code = Serve(*cmd, g, *a); });
   }
   CLI::App* models = app.get_subcommand("models");

@@ -68,7 +68,8 @@ Result<Inference> Infer(const ServableVersion& servable, const InferContext& con
     finish(false, 0);
     return batch.status();
   }
-  auto predictions = model.Predict(*batch);
+  auto predictions =
+      servable.batcher != nullptr ? servable.batcher->Predict(*batch) : model.Predict(*batch);
   if (!predictions.ok()) {
     finish(false, 0);
     return predictions.status();

@@ -104,6 +104,11 @@ void Header(std::string& out, const char* name, const char* type, const char* he
 
 }  // namespace
 
+void VersionMetrics::RecordBatch(size_t rows) {
+  std::lock_guard lock(mu_);
+  batches_.Observe(kBatchBuckets, static_cast<double>(rows));
+}
+
 void VersionMetrics::SetDrift(std::vector<DriftGauge> gauges, int64_t window_rows) {
   std::lock_guard lock(mu_);
   drift_ = std::move(gauges);
@@ -123,6 +128,7 @@ std::string ServingMetrics::Render(
     uint64_t value_count;
     std::vector<VersionMetrics::DriftGauge> drift;
     int64_t drift_window_rows;
+    Histogram<kBatchBuckets.size()> batches;
   };
   std::vector<Copy> copies;
   std::map<std::string, std::pair<uint64_t, uint64_t>> loads;
@@ -132,7 +138,8 @@ std::string ServingMetrics::Render(
     for (const auto& [key, m] : versions_) {
       std::lock_guard vlock(m->mu_);
       copies.push_back({key.first, key.second, m->by_label_, m->probability_, m->classes_,
-                        m->value_sum_, m->value_count_, m->drift_, m->drift_window_rows_});
+                        m->value_sum_, m->value_count_, m->drift_, m->drift_window_rows_,
+                        m->batches_});
     }
   }
   auto version_labels = [](const Copy& c) {
@@ -165,6 +172,12 @@ std::string ServingMetrics::Render(
     for (const auto& [label, s] : c.by_label)
       AppendHistogram(out, "lathe_serve_batch_rows", series_labels(c, label), kBatchBuckets,
                       s.rows);
+  Header(out, "lathe_serve_model_batch_rows", "histogram",
+         "Rows per call of the model with server-side batching (requests predicted together).");
+  for (const auto& c : copies)
+    if (c.batches.count > 0)
+      AppendHistogram(out, "lathe_serve_model_batch_rows", version_labels(c), kBatchBuckets,
+                      c.batches);
   Header(out, "lathe_serve_prediction_probability", "histogram",
          "Predicted probability: the positive class's (binary) or the predicted class's.");
   for (const auto& c : copies)

@@ -44,6 +44,8 @@ class VersionMetrics {
   // A multiclass prediction of class `name`, or a regression's value.
   void RecordClass(const std::string& name);
   void RecordValue(double v);
+  // One call of the model over `rows` rows with server-side batching on (batcher.h).
+  void RecordBatch(size_t rows);
 
   // One measured input's drift against the training statistics (serve/drift_monitor.h).
   struct DriftGauge {
@@ -71,6 +73,7 @@ class VersionMetrics {
   std::map<std::string, uint64_t> classes_;
   double value_sum_ = 0;
   uint64_t value_count_ = 0;
+  Histogram<kBatchBuckets.size()> batches_;
   std::vector<DriftGauge> drift_;
   int64_t drift_window_rows_ = -1;  // -1: never computed
 };

@@ -118,6 +118,9 @@ Result<ServableHandle> ModelManager::Load(const std::string& name, int64_t versi
   if (options_.drift_window_rows >= 2 && servable->model->training_statistics() != nullptr)
     servable->window = std::make_shared<FeatureWindow>(servable->model->transform().inputs(),
                                                        options_.drift_window_rows);
+  if (options_.batching.enabled())
+    servable->batcher =
+        std::make_unique<Batcher>(*servable->model, *servable->metrics, options_.batching);
   servable->loaded_at = std::chrono::system_clock::now();
   return ServableHandle(std::move(servable));
 }

@@ -32,6 +32,7 @@
 #include "lathe/core/status.h"
 #include "lathe/registry/model_labels.h"
 #include "lathe/registry/model_repository.h"
+#include "lathe/serve/batcher.h"
 #include "lathe/serve/metrics.h"
 #include "lathe/serve/servable.h"
 #include "lathe/serve/version_policy.h"
@@ -46,6 +47,7 @@ struct ManagerOptions {
   // Served rows kept per version for drift gauges (drift_monitor.h), when its bundle has
   // training statistics; 0: none kept.
   size_t drift_window_rows = 10000;
+  BatchingOptions batching;  // server-side batching (batcher.h); off by default
 };
 
 // TF Serving's ManagerState names, as its status API reports them.

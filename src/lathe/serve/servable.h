@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "lathe/serve/batcher.h"
 #include "lathe/serve/drift_monitor.h"
 #include "lathe/serve/metrics.h"
 #include "lathe/train/bundle.h"
@@ -27,6 +28,9 @@ struct ServableVersion {
   // The newest served rows, for drift against the training statistics; null when the bundle
   // has none or drift is off (serve/drift_monitor.h).
   std::shared_ptr<FeatureWindow> window;
+  // Predicts concurrent requests together; null unless server-side batching is on (batcher.h).
+  // Declared after the model and metrics it uses, so it goes first.
+  std::unique_ptr<Batcher> batcher;
   std::chrono::system_clock::time_point loaded_at;
 };
 
