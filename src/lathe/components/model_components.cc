@@ -151,7 +151,8 @@ std::vector<pipeline::ParamRule> HyperparameterRules(const train::Algorithm& alg
 class Trainer final : public pipeline::Component {
  public:
   std::string type() const override { return "Trainer"; }
-  std::string version() const override { return "1"; }
+  // 2: the bundle holds the training inputs' statistics.
+  std::string version() const override { return "2"; }
   Status Prepare(NodeSpec& node, const SourceMap& source, const std::string& field) const override {
     LATHE_RETURN_IF_ERROR(NoCommand(node, source, field));
     LATHE_RETURN_IF_ERROR(pipeline::CheckParams(

@@ -178,9 +178,11 @@ Result<Predictions> XgboostModel::Predict(const FeatureMatrix& x) const {
   const std::string values = fmt::format(
       R"({{"data": [{}, true], "shape": [{}, {}], "typestr": "<f4", "version": 3}})",
       reinterpret_cast<uintptr_t>(x.values.empty() ? &kEmpty : x.values.data()), x.rows, x.cols());
+  // Only the keys in-place prediction reads: XGBoost parses this text on every call, and each
+  // string in it costs a stream construction there ("training" is not read).
   static const char* kConfig =
-      R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0,)"
-      R"( "strict_shape": false, "missing": NaN, "cache_id": 0})";
+      R"({"type": 0, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false,)"
+      R"( "missing": NaN, "cache_id": 0})";
   // Without a proxy matrix XGBoost makes one per call, and each reads the cgroup CPU quota files
   // (two opens and reads per prediction: a third of a single-row predict). A proxy holds only
   // the data being predicted, so one per thread serves every model.

@@ -142,18 +142,22 @@ Result<TransformGraph> TransformGraph::Analyze(const TransformSpec& spec,
     if (Status fitted = op.Fit(*st, f); !fitted.ok()) return fail(fitted.message());
     g.features_.push_back(std::move(f));
   }
+  g.IndexFeatures();
   return g;
 }
 
-std::vector<std::string> TransformGraph::FeatureNames() const {
-  std::vector<std::string> names;
-  for (const auto& f : features_)
-    for (auto& n : f.OutputNames()) names.push_back(std::move(n));
-  return names;
+void TransformGraph::IndexFeatures() {
+  feature_names_.clear();
+  feature_widths_.clear();
+  for (const auto& f : features_) {
+    auto names = f.OutputNames();
+    feature_widths_.push_back(names.size());
+    for (auto& n : names) feature_names_.push_back(std::move(n));
+  }
 }
 
 Status TransformGraph::Apply(const data::Batch& batch, FeatureMatrix& out) const {
-  std::vector<std::string> names = FeatureNames();
+  const std::vector<std::string>& names = feature_names_;
   if (out.names.empty()) out.names = names;
   if (out.names != names)
     return InvalidArgumentError("the feature matrix was made by another transform");
@@ -186,7 +190,7 @@ Status TransformGraph::Apply(const data::Batch& batch, FeatureMatrix& out) const
   for (size_t i = 0; i < features_.size(); ++i) {
     const FittedFeature& f = features_[i];
     f.spec.op->Apply(f, cols[i], n, {out.values.data() + first * width + at, width});
-    at += f.OutputNames().size();
+    at += feature_widths_[i];
   }
   return Status::Ok();
 }
@@ -364,6 +368,7 @@ Result<TransformGraph> TransformGraph::FromJson(const nlohmann::json& j) {
         f.index.emplace(f.vocabulary[k], static_cast<int>(k));
       g.features_.push_back(std::move(f));
     }
+    g.IndexFeatures();
     return g;
   } catch (const nlohmann::json::exception& e) {
     return DataLossError(fmt::format("transform: malformed JSON ({})", e.what()));

@@ -54,7 +54,8 @@ class TransformGraph {
   // The raw columns the features read (the model's input signature), with their types.
   const data::Schema& inputs() const { return inputs_; }
   const std::vector<FittedFeature>& features() const { return features_; }
-  std::vector<std::string> FeatureNames() const;
+  // The model's input columns: each feature's outputs, in order (computed once).
+  const std::vector<std::string>& FeatureNames() const { return feature_names_; }
 
   // Appends the features of every row of `batch` to `out` (whose names must be FeatureNames()
   // or empty). INVALID_ARGUMENT if an input column is absent or has another type.
@@ -81,6 +82,11 @@ class TransformGraph {
   std::vector<std::string> classes_;
   data::Schema inputs_;
   std::vector<FittedFeature> features_;
+  // Derived from features_ once it is complete (IndexFeatures), so that Apply, called per
+  // request by the server, does not rebuild them.
+  void IndexFeatures();
+  std::vector<std::string> feature_names_;
+  std::vector<size_t> feature_widths_;  // outputs per feature
 };
 
 }  // namespace lathe::transform
