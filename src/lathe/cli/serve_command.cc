@@ -108,6 +108,12 @@ Result<std::string> ReadToken(const std::string& file, const char* flag) {
   return token;
 }
 
+// A part of the server that could not start: a bad option or file (INVALID_ARGUMENT, exit 2), or
+// the machine's refusal (a port in use, exit 1).
+int ReportStartError(const Status& st) {
+  return st.code() == StatusCode::kInvalidArgument ? ReportUsageError(st) : ReportError(st);
+}
+
 int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
   if (!a.config.empty())
     if (Status st = ApplyConfig(cmd, a.config); !st.ok()) return ReportUsageError(st);
@@ -151,9 +157,7 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
                                         .sample_rate = a.request_log_sample_rate,
                                         .max_bytes = a.request_log_max_bytes,
                                         .keep = a.request_log_keep});
-    if (!log.ok())
-      return log.status().code() == StatusCode::kInvalidArgument ? ReportUsageError(log.status())
-                                                                 : ReportError(log.status());
+    if (!log.ok()) return ReportStartError(log.status());
     request_log = std::move(*log);
     ro.request_log = request_log.get();
   }
@@ -188,9 +192,7 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
   ho.tls_key_file = a.tls_key_file;
   auto http =
       server::HttpServer::Start(ho, [&api](const serve::HttpRequest& r) { return api.Handle(r); });
-  if (!http.ok())
-    return http.status().code() == StatusCode::kInvalidArgument ? ReportUsageError(http.status())
-                                                                : ReportError(http.status());
+  if (!http.ok()) return ReportStartError(http.status());
   std::unique_ptr<server::GrpcServer> grpc;
   if (a.grpc_port >= 0) {
     server::GrpcServerOptions go;
@@ -205,9 +207,7 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
     auto started = server::GrpcServer::Start(go, manager, metrics);
     if (!started.ok()) {
       (*http)->Shutdown(std::chrono::milliseconds(0));
-      return started.status().code() == StatusCode::kInvalidArgument
-                 ? ReportUsageError(started.status())
-                 : ReportError(started.status());
+      return ReportStartError(started.status());
     }
     grpc = std::move(*started);
   }
