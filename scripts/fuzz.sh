@@ -2,12 +2,12 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan; tests/fuzz/CMakeLists.txt) and runs each
 # for a bounded time from its corpus in tests/fuzz/. Fails on any crash, leak or timeout.
 #   LATHE_FUZZ_SECONDS  seconds per target (default 20; two targets run at a time)
-#   LATHE_FUZZ_TARGETS  which targets (default: csv jsonl columnar filter spec rest)
+#   LATHE_FUZZ_TARGETS  which targets (default: csv jsonl columnar filter spec rest grpc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-packages.sh clang libclang-rt-14-dev cmake ninja-build pkg-config libfmt-dev \
   nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libxxhash-dev libzstd-dev libxgboost-dev \
-  libeigen3-dev libabsl-dev libspdlog-dev
+  libeigen3-dev libabsl-dev libspdlog-dev libprotobuf-dev protobuf-compiler
 out=build-fuzz
 cmake -S tests/fuzz -B "$out" -G Ninja -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 cmake --build "$out" -j2
@@ -22,6 +22,7 @@ fuzz() {
   mkdir -p "$corpus"
   case "$target" in
     columnar) "$out/columnar_seed" "$corpus" ;;
+    grpc) "$out/grpc_seed" "$corpus" ;;
     spec) for f in examples/*/pipeline.yaml; do cp "$f" "$corpus/$(basename "$(dirname "$f")")"; done ;;
     *) cp tests/fuzz/"$target"_corpus/* "$corpus/" ;;
   esac
@@ -35,7 +36,7 @@ fuzz() {
 }
 
 # Two targets at a time: one per core.
-targets=(${LATHE_FUZZ_TARGETS:-csv jsonl columnar filter spec rest})
+targets=(${LATHE_FUZZ_TARGETS:-csv jsonl columnar filter spec rest grpc})
 echo "== fuzzing ${targets[*]} for $seconds s each"
 for target in "${targets[@]}"; do
   while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n || true; done

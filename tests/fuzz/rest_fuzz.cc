@@ -4,35 +4,16 @@
 // {"error": "..."} (scripts/fuzz.sh).
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
-#include <memory>
 #include <string>
 
-#include "lathe/serve/model_manager.h"
 #include "lathe/serve/rest_api.h"
+#include "served_bundle.h"
 
 namespace {
 
 struct Server {
-  lathe::serve::ServingMetrics metrics;
-  std::unique_ptr<lathe::serve::ModelManager> manager;
-  std::unique_ptr<lathe::serve::RestApi> api;
-  std::filesystem::path repository;
-
-  Server() {
-    // A repository with the bundle as penguins/1, in a fresh directory.
-    repository = std::filesystem::temp_directory_path() / "lathe-rest-fuzz";
-    std::filesystem::remove_all(repository);
-    std::filesystem::create_directories(repository / "penguins");
-    std::filesystem::copy(LATHE_FUZZ_BUNDLE, repository / "penguins" / "1",
-                          std::filesystem::copy_options::recursive);
-    lathe::serve::ManagerOptions o;
-    o.repository = repository;
-    manager = std::make_unique<lathe::serve::ModelManager>(o, &metrics);
-    manager->Poll();
-    if (!manager->Ready()) __builtin_trap();  // the bundle must load
-    api = std::make_unique<lathe::serve::RestApi>(*manager, metrics, lathe::serve::RestOptions{});
-  }
+  lathe::fuzz::ServedBundle served{"lathe-rest-fuzz"};
+  lathe::serve::RestApi api{*served.manager, served.metrics, lathe::serve::RestOptions{}};
 };
 
 }  // namespace
@@ -49,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   r.method = line.substr(0, space);
   r.target = space == std::string::npos ? "/" : line.substr(space + 1);
   r.body = eol == std::string::npos ? "" : text.substr(eol + 1);
-  const auto response = server->api->Handle(r);
+  const auto response = server->api.Handle(r);
   if (response.status < 200 || response.status > 599) __builtin_trap();
   if (response.content_type == "application/json") {
     auto j = nlohmann::json::parse(response.body, nullptr, false);

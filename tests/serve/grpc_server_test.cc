@@ -206,6 +206,27 @@ TEST_F(GrpcServerTest, InferEqualsTheRestFaceForTypedAndRawContents) {
   }
 }
 
+TEST_F(GrpcServerTest, ZeroRowsGetEmptyOutputs) {
+  // Found by grpc_fuzz: a request of shape [0] reached the transform with no rows, which then
+  // offset a null pointer.
+  Start();
+  pb::ModelInferRequest r = ToyRequest("species");
+  for (auto& in : *r.mutable_inputs()) {
+    in.set_shape(0, 0);
+    in.clear_contents();
+  }
+  r.mutable_inputs(1)->mutable_shape()->RemoveLast();
+  pb::ModelInferResponse answer;
+  auto st = Infer(r, answer);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  ASSERT_EQ(answer.outputs_size(), 2);
+  EXPECT_EQ(answer.outputs(0).shape(0), 0);
+  EXPECT_EQ(answer.outputs(0).contents().fp64_contents_size(), 0);
+  const json rest = RestInfer("species", R"({"inputs": [
+      {"name": "x", "datatype": "FP64", "shape": [0], "data": []}]})");
+  EXPECT_EQ(rest["outputs"][0]["shape"], json::parse("[0, 3]"));
+}
+
 TEST_F(GrpcServerTest, NarrowerNumericTypesAndRequestedOutputsAreAccepted) {
   Start();
   pb::ModelInferRequest r = ToyRequest("species");

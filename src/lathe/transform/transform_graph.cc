@@ -184,6 +184,7 @@ Status TransformGraph::Apply(const data::Batch& batch, FeatureMatrix& out) const
     }
   }
   const size_t n = batch.rows(), width = names.size(), first = out.rows;
+  if (n == 0) return Status::Ok();  // nothing to write (and no storage to point into yet)
   out.values.resize((first + n) * width, 0.0f);
   out.rows += n;
   size_t at = 0;  // first output column of the feature
