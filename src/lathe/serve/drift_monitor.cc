@@ -66,29 +66,17 @@ void DriftMonitor::RunOnce() {
 }
 
 void DriftMonitor::Start() {
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] {
-    std::unique_lock lock(mu_);
-    while (!wake_.wait_for(lock, options_.interval, [this] { return stop_; })) {
-      lock.unlock();
-      try {
-        RunOnce();
-      } catch (const std::exception& e) {  // the monitor must not take the server down
-        spdlog::warn("drift: {}", e.what());
-      }
-      lock.lock();
+  thread_.Start(options_.interval, [this] {
+    try {
+      RunOnce();
+    } catch (const std::exception& e) {  // the monitor must not take the server down
+      spdlog::warn("drift: {}", e.what());
     }
   });
 }
 
 void DriftMonitor::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  thread_.Stop();
 }
 
 }  // namespace lathe::serve

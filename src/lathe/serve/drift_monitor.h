@@ -17,11 +17,10 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <mutex>
-#include <thread>
 
+#include "lathe/core/periodic_thread.h"
 #include "lathe/data/column.h"
 #include "lathe/stats/drift.h"
 
@@ -63,17 +62,14 @@ class DriftMonitor {
   // Computes the drift of every served version that has training statistics and a window, and
   // publishes it in the version's metrics.
   void RunOnce();
-  // RunOnce every interval on a thread of its own, until Stop.
+  // RunOnce now and every interval on a thread of its own, until Stop.
   void Start();
   void Stop();
 
  private:
   const ModelManager& manager_;
   const DriftMonitorOptions options_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  std::thread thread_;
+  PeriodicThread thread_;
 };
 
 }  // namespace lathe::serve

@@ -190,6 +190,17 @@ Status ModelReady(const ModelManager& manager, const std::string& name,
   return manager.Find(name, version, "").status();
 }
 
+Status RecordRejected(const InferApi& api, const std::string& name,
+                      std::optional<int64_t> version) {
+  auto handle = api.manager.Find(name, version, "");
+  if (!handle.ok()) {
+    api.metrics.RecordUnrouted();
+    return handle.status();
+  }
+  (*handle)->metrics->RecordRequest("", false, 0, 0);
+  return Status::Ok();
+}
+
 Result<nlohmann::json> Infer(const InferApi& api, const std::string& name,
                              std::optional<int64_t> version, const nlohmann::json& request,
                              const InferContext& context) {

@@ -46,6 +46,11 @@ Result<nlohmann::json> Infer(const InferApi& api, const std::string& name,
                              std::optional<int64_t> version, const nlohmann::json& request,
                              const InferContext& context);
 
+// Counts a request refused before it could be read (a body that is not JSON, contents that do
+// not decode) against the version it was sent to, or as unrouted when there is none; returns
+// the lookup's status (NOT_FOUND for an unknown model or version, else OK).
+Status RecordRejected(const InferApi& api, const std::string& name, std::optional<int64_t> version);
+
 // "" -> the default version; "3" -> 3; anything else INVALID_ARGUMENT.
 Result<std::optional<int64_t>> ParseVersion(const std::string& text);
 

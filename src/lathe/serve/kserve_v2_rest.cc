@@ -28,15 +28,9 @@ HttpResponse KserveInfer(const InferApi& api, const std::string& name, const Ver
                          const HttpRequest& request) {
   auto body = ParseBody(request);
   if (!body.ok()) {
-    // An unknown model is the first thing to say; a body that is not JSON still counts
-    // against the version it was sent to.
-    auto handle = api.manager.Find(name, sel.version, "");
-    if (!handle.ok()) {
-      api.metrics.RecordUnrouted();
-      return ErrorResponse(handle.status());
-    }
-    (*handle)->metrics->RecordRequest("", false, 0, 0);
-    return ErrorResponse(body.status());
+    // An unknown model is the first thing to say.
+    const Status found = kserve::RecordRejected(api, name, sel.version);
+    return ErrorResponse(found.ok() ? body.status() : found);
   }
   auto answer = kserve::Infer(api, name, sel.version, *body,
                               {"", request.request_id, request.received, api.log});

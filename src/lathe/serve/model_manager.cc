@@ -233,29 +233,11 @@ void ModelManager::Poll() {
 }
 
 void ModelManager::StartPolling(std::chrono::milliseconds interval) {
-  StopPolling();
-  {
-    std::lock_guard lock(thread_mu_);
-    stopping_ = false;
-  }
-  poller_ = std::thread([this, interval] {
-    std::unique_lock lock(thread_mu_);
-    while (!stopping_) {
-      lock.unlock();
-      Poll();
-      lock.lock();
-      wake_.wait_for(lock, interval, [this] { return stopping_; });
-    }
-  });
+  poller_.Start(interval, [this] { Poll(); });
 }
 
 void ModelManager::StopPolling() {
-  {
-    std::lock_guard lock(thread_mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (poller_.joinable()) poller_.join();
+  poller_.Stop();
 }
 
 std::shared_ptr<const ServingSnapshot> ModelManager::snapshot() const {

@@ -18,7 +18,6 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -26,9 +25,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "lathe/core/periodic_thread.h"
 #include "lathe/core/status.h"
 #include "lathe/registry/model_labels.h"
 #include "lathe/registry/model_repository.h"
@@ -126,10 +125,7 @@ class ModelManager {
   bool polled_ = false;
   bool ready_ = false;
 
-  std::mutex thread_mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread poller_;
+  PeriodicThread poller_;
 };
 
 }  // namespace lathe::serve

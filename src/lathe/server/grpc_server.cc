@@ -153,15 +153,12 @@ class InferenceService final : public pb::GRPCInferenceService::Service {
       metrics_.RecordUnrouted();
       return ToGrpc(version.status());
     }
+    const serve::InferApi api{manager_, metrics_, options_.request_log};
     auto json = InferRequestJson(request);
     if (!json.ok()) {
-      if (auto handle = manager_.Find(request.model_name(), *version, ""); handle.ok())
-        (*handle)->metrics->RecordRequest("", false, 0, 0);
-      else
-        metrics_.RecordUnrouted();
+      serve::kserve::RecordRejected(api, request.model_name(), *version);
       return ToGrpc(json.status());
     }
-    const serve::InferApi api{manager_, metrics_, options_.request_log};
     auto answer = serve::kserve::Infer(api, request.model_name(), *version, *json,
                                        {"", id, received, options_.request_log});
     if (!answer.ok()) return ToGrpc(answer.status());
