@@ -30,7 +30,7 @@ case "$name" in
   concurrent) exec bench/concurrent.sh "$@" ;;
   serve)
     # The load generators and the peers (python3-xgboost for the same model in Python).
-    scripts/install-packages.sh wrk curl python3-flask gunicorn python3-fastapi \
+    scripts/install-packages.sh wrk nghttp2-client curl python3-flask gunicorn python3-fastapi \
       uvicorn python3-xgboost
     exec bench/serve.sh "$@" ;;
 esac

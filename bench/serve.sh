@@ -3,7 +3,7 @@
 # keep-alive at 32 connections (wrk, on this machine), for lathe serve and the Python peers serving
 # the same bundle with the same work (bench/serve_peer.py): Flask under gunicorn (2 sync workers)
 # and FastAPI under uvicorn (2 workers). Every server gets the same cores (all of them, shared with
-# the load generator). Then lathe serve at half its maximum rate for p99 latency,
+# the load generator). Then lathe serve at half its maximum rate (h2load --rps) for p99 latency,
 # each server's resident memory after the load, and the in-process limit through the same bundle.
 #   LATHE_BENCH_SECONDS  seconds of load per server (default 10)
 set -euo pipefail
@@ -78,16 +78,30 @@ load
 qps_lathe=$qps errors_lathe=$errors p99_lathe=$p99
 rss_lathe=$(rss)
 echo "   $qps_lathe req/s, p99 $p99_lathe ms, $errors_lathe errors, RSS $rss_lathe MiB" >&2
-# p99 at half the maximum rate: the same 32 connections, each pausing between its requests so
-# that together they send half of the maximum rate (wrk's delay(); latency is measured per
-# request, from sending it to its answer).
-half=$(awk -v q="$qps_lathe" 'BEGIN {printf "%.0f", q / 2}')
-sed "s|^done = |delay = function() return $(awk -v h="$half" 'BEGIN {printf "%.3f", 32000 / h}') end\ndone = |" post.lua >half.lua
-wrk -t2 -c32 -d"${seconds}s" -s half.lua "http://127.0.0.1:$port/v1/models/penguins:predict" \
-  >wrk.out 2>wrk.err
-read -r _ requests_half failed_half p99_half duration_half < <(grep '^WRK' wrk.err)
-rate_half=$(awk -v r="$requests_half" -v d="$duration_half" 'BEGIN {printf "%.0f", r / d}')
-echo "   at half load ($rate_half req/s): p99 $p99_half ms, $failed_half failed" >&2
+# p99 at half the maximum rate: h2load sends at a fixed rate (--rps per connection) on the same 32
+# keep-alive connections; each request's time, from sending it to its answer, is in h2load's log.
+# The connections are opened 1 ms apart, so their schedules are spread over the interval between
+# requests as independent clients' would be. For contrast, the same rate with all 32 opened at
+# once: every connection then sends at the same instants, 32 requests at a time.
+half_rps=$(awk -v q="$qps_lathe" 'BEGIN {printf "%d", q / 2 / 32}')
+# Runs h2load with "$@" at the half rate; sets rate_half, p99_half and failed_half.
+half_load() {
+  rm -f h2load.log
+  h2load --h1 -c32 -t1 --rps "$half_rps" -d body.json -H 'Content-Type: application/json' \
+    --log-file h2load.log "$@" "http://127.0.0.1:$port/v1/models/penguins:predict" >h2load.out 2>&1
+  local requests non_2xx
+  read -r requests p99_half non_2xx < <(sort -n -k3 h2load.log | awk '{n++; t[n] = $3;
+    if ($2 != 200) bad++} END {printf "%d %.3f %d\n", n, t[int(n * 0.99)] / 1000, bad}')
+  # "requests: N total, N started, N done, N succeeded, F failed, E errored, T timeout"
+  failed_half=$(($(awk '/^requests:/ {print $10 + $12 + $14}' h2load.out) + non_2xx))
+  rate_half=$(awk '/^finished in/ {printf "%.0f", $4}' h2load.out)
+}
+half_load -r 1 --rate-period 1ms -n $((half_rps * 32 * seconds))
+rate_spread=$rate_half p99_spread=$p99_half failed_spread=$failed_half
+echo "   at half load ($rate_spread req/s, $half_rps per connection): p99 $p99_spread ms, $failed_spread failed" >&2
+half_load -D "$seconds"
+p99_synchronized=$p99_half failed_synchronized=$failed_half
+echo "   the same, connections in step ($rate_half req/s): p99 $p99_synchronized ms, $failed_synchronized failed" >&2
 stop
 
 port=18502
@@ -121,11 +135,12 @@ r = {
   "qps_vs_flask": round($qps_lathe / max($qps_flask, 1), 2),
   "qps_vs_fastapi": round($qps_lathe / max($qps_fastapi, 1), 2),
   "p99_ms_lathe_max_load": $p99_lathe, "p99_ms_flask": $p99_flask, "p99_ms_fastapi": $p99_fastapi,
-  "p99_ms_half_load": $p99_half, "qps_half_load": $rate_half,
+  "p99_ms_half_load": $p99_spread, "qps_half_load": $rate_spread,
+  "p99_ms_half_load_in_step": $p99_synchronized,
   "inprocess_rows_per_s": inp["predict_instances_per_s"],
   "inprocess_rest_handle_per_s": inp["rest_handle_per_s"],
   "rss_mib": $rss_lathe, "rss_mib_flask": $rss_flask, "rss_mib_fastapi": $rss_fastapi,
-  "failed_requests": $errors_lathe + $failed_half,
+  "failed_requests": $errors_lathe + $failed_spread + $failed_synchronized,
   "failed_requests_peers": $errors_flask + $errors_fastapi,
 }
 print(json.dumps(r))

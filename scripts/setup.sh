@@ -11,6 +11,7 @@ packages=(
   libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libxxhash-dev libzstd-dev
   libxgboost-dev libeigen3-dev libabsl-dev libsimdjson-dev libboost-dev libssl-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # the gRPC face
+  libjemalloc-dev  # the lathe command's allocator
   libgtest-dev
   python3  # the example pipelines' Python steps
   python3-sklearn  # examples/penguins-sklearn: a custom trainer step

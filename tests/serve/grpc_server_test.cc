@@ -317,10 +317,13 @@ TEST_F(GrpcServerTest, BadRequestsGetTheFittingCodeAndSayWhatIsWrong) {
   EXPECT_EQ(error(r, grpc::StatusCode::INVALID_ARGUMENT),
             "inputs[2] (city): raw_input_contents ends inside an element (5 bytes announced, 3 "
             "left)");
+  // An unknown model is the first thing said, even of contents that do not decode (as over REST).
+  r.set_model_name("nope");
+  EXPECT_NE(error(r, grpc::StatusCode::NOT_FOUND).find("nope"), std::string::npos);
 
   // Failed requests count as errors of the version they were sent to, or as unrouted.
   const std::string metrics = metrics_.Render(manager_->Loaded());
-  EXPECT_NE(metrics.find("lathe_serve_unrouted_requests_total 4\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("lathe_serve_unrouted_requests_total 5\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("lathe_serve_request_errors_total{model=\"species\",version=\"1\","
                          "label=\"\"} 9\n"),
             std::string::npos)

@@ -54,27 +54,40 @@ Status NormaliseInstances(nlohmann::json& instances, const std::string& what) {
   return Status::Ok();
 }
 
+namespace {
+
+// The seconds since the request arrived, recorded in the version's metrics.
+double RecordOutcome(const ServableVersion& servable, const InferContext& context, bool ok,
+                     size_t rows) {
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - context.started).count();
+  servable.metrics->RecordRequest(context.label, ok, seconds, rows);
+  return seconds;
+}
+
+}  // namespace
+
 Result<Inference> Infer(const ServableVersion& servable, const InferContext& context,
                         nlohmann::json instances) {
-  const train::LoadedModel& model = *servable.model;
-  double seconds = 0;
-  auto finish = [&](bool ok, size_t rows) {
-    seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - context.started).count();
-    servable.metrics->RecordRequest(context.label, ok, seconds, rows);
-  };
-  auto batch = model.transform().BatchFromInstances(instances);
+  auto batch = servable.model->transform().BatchFromInstances(instances);
   if (!batch.ok()) {
-    finish(false, 0);
+    RecordOutcome(servable, context, false, 0);
     return batch.status();
   }
+  return InferBatch(servable, context, *batch, [&] { return std::move(instances); });
+}
+
+Result<Inference> InferBatch(const ServableVersion& servable, const InferContext& context,
+                             const data::Batch& batch,
+                             const std::function<nlohmann::json()>& instances) {
+  const train::LoadedModel& model = *servable.model;
   auto predictions =
-      servable.batcher != nullptr ? servable.batcher->Predict(*batch) : model.Predict(*batch);
+      servable.batcher != nullptr ? servable.batcher->Predict(batch) : model.Predict(batch);
   if (!predictions.ok()) {
-    finish(false, 0);
+    RecordOutcome(servable, context, false, 0);
     return predictions.status();
   }
-  if (servable.window != nullptr) servable.window->Add(*batch);
+  if (servable.window != nullptr) servable.window->Add(batch);
   Inference out;
   out.predictions = std::move(*predictions);
   const auto& p = out.predictions;
@@ -118,15 +131,17 @@ Result<Inference> Infer(const ServableVersion& servable, const InferContext& con
       break;
     }
   }
-  finish(true, rows);
-  if (context.log != nullptr && context.log->Sample())
+  const double seconds = RecordOutcome(servable, context, true, rows);
+  if (context.log != nullptr && context.log->Sample()) {
+    const nlohmann::json logged = instances();
     context.log->Record({.request_id = context.request_id,
                          .model = servable.name,
                          .version = servable.version,
                          .label = context.label,
-                         .instances = &instances,
+                         .instances = &logged,
                          .outputs = &out.outputs,
                          .latency_ms = seconds * 1000});
+  }
   return out;
 }
 

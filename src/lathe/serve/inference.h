@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -65,5 +66,11 @@ struct InferContext {
 // shapes, naming the instance and input.
 Result<Inference> Infer(const ServableVersion& servable, const InferContext& context,
                         nlohmann::json instances);
+
+// As Infer, for instances already read into a batch of the model's raw inputs (row_instances.h).
+// `instances` gives them as JSON for the request log; it is called only for a sampled request.
+Result<Inference> InferBatch(const ServableVersion& servable, const InferContext& context,
+                             const data::Batch& batch,
+                             const std::function<nlohmann::json()>& instances);
 
 }  // namespace lathe::serve

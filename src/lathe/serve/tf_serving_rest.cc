@@ -4,6 +4,7 @@
 
 #include "lathe/serve/detail/rest_common.h"
 #include "lathe/serve/inference.h"
+#include "lathe/serve/row_instances.h"
 
 namespace lathe::serve::detail {
 
@@ -81,6 +82,62 @@ HttpResponse TfServingMetadata(const ModelManager& manager, const std::string& n
                                 {"model_kind", m.model().kind()}}}}}});
 }
 
+namespace {
+
+// The answer to an inference: predictions by row or by column, or classify/regress results.
+HttpResponse TfServingAnswer(std::string_view verb, bool columnar, const train::LoadedModel& m,
+                             const Inference& inference) {
+  const auto& outputs = inference.outputs;
+  const size_t rows = inference.rows();
+  nlohmann::json out;
+  if (verb == "predict") {
+    if (columnar) {
+      if (outputs.size() == 1) {
+        out["outputs"] = outputs[0].second;
+      } else {
+        out["outputs"] = nlohmann::json::object();
+        for (const auto& [key, values] : outputs) out["outputs"][key] = values;
+      }
+    } else {
+      nlohmann::json predictions = nlohmann::json::array();
+      for (size_t r = 0; r < rows; ++r) {
+        if (outputs.size() == 1) {
+          predictions.push_back(outputs[0].second[r]);
+          continue;
+        }
+        nlohmann::json row = nlohmann::json::object();
+        for (const auto& [key, values] : outputs) row[key] = values[r];
+        predictions.push_back(std::move(row));
+      }
+      out["predictions"] = std::move(predictions);
+    }
+  } else if (verb == "regress") {
+    out["results"] = outputs[0].second;  // the prediction, or binary's probability
+  } else {
+    const auto& p = inference.predictions;
+    nlohmann::json results = nlohmann::json::array();
+    const auto& classes = m.transform().classes();
+    for (size_t r = 0; r < rows; ++r) {
+      nlohmann::json pairs = nlohmann::json::array();
+      if (m.task() == Task::kBinary) {
+        const std::string neg = classes.size() == 2 ? classes[0] : "0";
+        const std::string pos = classes.size() == 2 ? classes[1] : "1";
+        pairs.push_back({neg, 1 - p.values[r]});
+        pairs.push_back({pos, p.values[r]});
+      } else {
+        for (size_t c = 0; c < p.classes; ++c)
+          pairs.push_back(
+              {c < classes.size() ? classes[c] : std::to_string(c), p.values[r * p.classes + c]});
+      }
+      results.push_back(std::move(pairs));
+    }
+    out["results"] = std::move(results);
+  }
+  return JsonResponse(200, out);
+}
+
+}  // namespace
+
 HttpResponse TfServingInfer(const InferApi& api, const std::string& name,
                             const VersionSelector& sel, std::string_view verb,
                             const HttpRequest& request) {
@@ -95,6 +152,19 @@ HttpResponse TfServingInfer(const InferApi& api, const std::string& name,
   }
   const ServableVersion& servable = **handle;
   const train::LoadedModel& m = *servable.model;
+  const InferContext context{sel.label, request.request_id, request.received, api.log};
+  if (verb == "predict") {
+    // The common request, rows of plain values, read without a JSON document; anything else
+    // (and every error) goes the general way below.
+    if (auto batch = ReadRowInstances(request.body, m.transform().inputs())) {
+      auto inference = InferBatch(servable, context, *batch, [&] {
+        auto body = ParseBody(request);
+        return body.ok() ? std::move((*body)["instances"]) : nlohmann::json();
+      });
+      if (!inference.ok()) return ErrorResponse(inference.status());
+      return TfServingAnswer(verb, false, m, *inference);
+    }
+  }
   auto body = ParseBody(request);
   auto fail = [&](const Status& st) {
     servable.metrics->RecordRequest(sel.label, false, 0, 0);
@@ -182,56 +252,9 @@ HttpResponse TfServingInfer(const InferApi& api, const std::string& name,
                         verb == "predict" ? (columnar ? "inputs" : "instances") : "examples", i,
                         key.substr(0, 80), key.substr(0, 80))));
 
-  auto inference = Infer(servable, {sel.label, request.request_id, request.received, api.log},
-                         std::move(instances));
+  auto inference = Infer(servable, context, std::move(instances));
   if (!inference.ok()) return ErrorResponse(inference.status());
-  const auto& outputs = inference->outputs;
-  const size_t rows = inference->rows();
-  nlohmann::json out;
-  if (verb == "predict") {
-    if (columnar) {
-      if (outputs.size() == 1) {
-        out["outputs"] = outputs[0].second;
-      } else {
-        out["outputs"] = nlohmann::json::object();
-        for (const auto& [key, values] : outputs) out["outputs"][key] = values;
-      }
-    } else {
-      nlohmann::json predictions = nlohmann::json::array();
-      for (size_t r = 0; r < rows; ++r) {
-        if (outputs.size() == 1) {
-          predictions.push_back(outputs[0].second[r]);
-          continue;
-        }
-        nlohmann::json row = nlohmann::json::object();
-        for (const auto& [key, values] : outputs) row[key] = values[r];
-        predictions.push_back(std::move(row));
-      }
-      out["predictions"] = std::move(predictions);
-    }
-  } else if (verb == "regress") {
-    out["results"] = outputs[0].second;  // the prediction, or binary's probability
-  } else {
-    const auto& p = inference->predictions;
-    nlohmann::json results = nlohmann::json::array();
-    const auto& classes = m.transform().classes();
-    for (size_t r = 0; r < rows; ++r) {
-      nlohmann::json pairs = nlohmann::json::array();
-      if (m.task() == Task::kBinary) {
-        const std::string neg = classes.size() == 2 ? classes[0] : "0";
-        const std::string pos = classes.size() == 2 ? classes[1] : "1";
-        pairs.push_back({neg, 1 - p.values[r]});
-        pairs.push_back({pos, p.values[r]});
-      } else {
-        for (size_t c = 0; c < p.classes; ++c)
-          pairs.push_back(
-              {c < classes.size() ? classes[c] : std::to_string(c), p.values[r * p.classes + c]});
-      }
-      results.push_back(std::move(pairs));
-    }
-    out["results"] = std::move(results);
-  }
-  return JsonResponse(200, out);
+  return TfServingAnswer(verb, columnar, m, *inference);
 }
 
 }  // namespace lathe::serve::detail

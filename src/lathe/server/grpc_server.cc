@@ -156,8 +156,9 @@ class InferenceService final : public pb::GRPCInferenceService::Service {
     const serve::InferApi api{manager_, metrics_, options_.request_log};
     auto json = InferRequestJson(request);
     if (!json.ok()) {
-      serve::kserve::RecordRejected(api, request.model_name(), *version);
-      return ToGrpc(json.status());
+      // An unknown model is the first thing to say, as over REST.
+      const Status found = serve::kserve::RecordRejected(api, request.model_name(), *version);
+      return ToGrpc(found.ok() ? json.status() : found);
     }
     auto answer = serve::kserve::Infer(api, request.model_name(), *version, *json,
                                        {"", id, received, options_.request_log});

@@ -6,7 +6,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <iterator>
 #include <limits>
+#include <random>
 
 #include "lathe/core/threads.h"
 
@@ -157,6 +160,7 @@ Result<std::unique_ptr<XgboostModel>> XgboostModel::Load(const std::string& path
   m->task_ = task;
   m->classes_ = task == Task::kMulticlass ? static_cast<size_t>(num_class) : 1;
   m->features_ = features;
+  m->AdoptTreeEnsemble();
   return m;
 }
 
@@ -171,6 +175,26 @@ Result<Predictions> XgboostModel::Predict(const FeatureMatrix& x) const {
   Predictions out;
   out.classes = classes_;
   if (x.rows == 0) return out;
+  if (ensemble_ && x.rows <= kEnsembleMaxRows) {
+    // A few rows: on the stack, and no XGBoost call.
+    float values[kEnsembleMaxRows * 4];
+    std::vector<float> heap;
+    float* result = values;
+    if (x.rows * classes_ > std::size(values)) {
+      heap.resize(x.rows * classes_);
+      result = heap.data();
+    }
+    ensemble_->Predict(x.values.data(), x.rows, x.cols(), result);
+    out.values.assign(result, result + x.rows * classes_);
+    return out;
+  }
+  std::vector<float> result;
+  LATHE_RETURN_IF_ERROR(PredictWithXgboost(x, result));
+  out.values.assign(result.begin(), result.end());
+  return out;
+}
+
+Status XgboostModel::PredictWithXgboost(const FeatureMatrix& x, std::vector<float>& out) const {
   // In-place prediction over the feature matrix itself: no DMatrix per call, and thread-safe for
   // tree models (XGBoost 1.4+), so concurrent requests of a server do not queue behind a lock.
   // The result lives in XGBoost's per-thread buffer until this thread's next call.
@@ -198,8 +222,65 @@ Result<Predictions> XgboostModel::Predict(const FeatureMatrix& x) const {
   for (bst_ulong d = 0; d < dims; ++d) len *= shape[d];
   if (len != x.rows * classes_)
     return InternalError(fmt::format("XGBoost returned {} values for {} rows", len, x.rows));
-  out.values.assign(result, result + len);
-  return out;
+  out.assign(result, result + len);
+  return Status::Ok();
+}
+
+void XgboostModel::AdoptTreeEnsemble() {
+  bst_ulong length = 0;
+  const char* buffer = nullptr;
+  if (XGBoosterSaveModelToBuffer(booster_, R"({"format": "ubj"})", &length, &buffer) != 0) {
+    ensemble_problem_ = fmt::format("XGBoost could not dump the model: {}", XGBGetLastError());
+    return;
+  }
+  auto ensemble = TreeEnsemble::FromUbjson(std::vector<uint8_t>(buffer, buffer + length));
+  if (!ensemble.ok()) {
+    ensemble_problem_ = ensemble.status().message();
+    return;
+  }
+  if (ensemble->groups() != classes_ || ensemble->features_used() > features_) {
+    ensemble_problem_ = "the trees' classes or features differ from the model's";
+    return;
+  }
+  // Probe rows: each value a threshold, a float either side of one, a value beyond them all, or
+  // missing, so that every branch of every test is taken; fixed seed, so loading is deterministic.
+  FeatureMatrix probe;
+  probe.names.resize(features_);
+  probe.rows = 512;
+  probe.values.resize(probe.rows * features_);
+  std::vector<std::vector<float>> thresholds(features_);
+  for (size_t f = 0; f < features_; ++f) thresholds[f] = ensemble->Thresholds(f);
+  std::mt19937 rng(20261130);
+  for (size_t r = 0; r < probe.rows; ++r)
+    for (size_t f = 0; f < features_; ++f) {
+      const auto& t = thresholds[f];
+      float v = std::numeric_limits<float>::quiet_NaN();
+      const unsigned kind = rng() % 8;
+      if (!t.empty() && kind < 6) {
+        const float at = t[rng() % t.size()];
+        v = kind < 2   ? at
+            : kind < 4 ? std::nextafter(at, -std::numeric_limits<float>::infinity())
+            : kind < 5 ? std::nextafter(at, std::numeric_limits<float>::infinity())
+                       : (rng() % 2 ? t.front() - 1 : t.back() + 1);
+      } else if (kind == 6) {
+        v = static_cast<float>(rng() % 1000) / 100.0f - 5.0f;
+      }
+      probe.values[r * features_ + f] = v;
+    }
+  std::vector<float> expected;
+  if (!PredictWithXgboost(probe, expected).ok()) {
+    ensemble_problem_ = "XGBoost could not predict the probe rows";
+    return;
+  }
+  std::vector<float> got(expected.size());
+  ensemble->Predict(probe.values.data(), probe.rows, features_, got.data());
+  for (size_t i = 0; i < got.size(); ++i)
+    if (std::memcmp(&got[i], &expected[i], sizeof(float)) != 0) {
+      ensemble_problem_ = fmt::format("on probe row {} the trees give {} where XGBoost gives {}",
+                                      i / classes_, got[i], expected[i]);
+      return;
+    }
+  ensemble_ = std::make_unique<const TreeEnsemble>(std::move(*ensemble));
 }
 
 }  // namespace lathe::train

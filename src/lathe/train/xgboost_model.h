@@ -2,6 +2,8 @@
 // stopping on an eval set; warm start from an earlier model file) and prediction. Training is
 // deterministic for a fixed seed and thread count: the same data gives the same model file.
 // Models are saved in XGBoost's JSON format, which XGBoost's Python package also reads.
+// Small batches (a serving request) are predicted by TreeEnsemble (tree_ensemble.h) when it gives
+// XGBoost's results bit for bit on probe rows, checked at load; larger ones by XGBoost's threads.
 #pragma once
 
 #include <map>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "lathe/train/model.h"
+#include "lathe/train/tree_ensemble.h"
 
 namespace lathe::train {
 
@@ -58,8 +61,21 @@ class XgboostModel final : public Model {
   std::string kind() const override { return "xgboost"; }
   Result<Predictions> Predict(const FeatureMatrix& x) const override;
 
+  // Batches of at most this many rows go to the TreeEnsemble, when it is in use.
+  static constexpr size_t kEnsembleMaxRows = 256;
+  // Whether small batches are predicted by the TreeEnsemble; when not, why not (an objective or
+  // split it does not evaluate, or a probe row where it differed from XGBoost).
+  bool uses_tree_ensemble() const { return ensemble_ != nullptr; }
+  const std::string& tree_ensemble_problem() const { return ensemble_problem_; }
+
  private:
   XgboostModel() = default;
+  // Through XGBoost's in-place prediction, into `out` (rows x classes floats).
+  Status PredictWithXgboost(const FeatureMatrix& x, std::vector<float>& out) const;
+  // Builds the TreeEnsemble and keeps it if it agrees with XGBoost on probe rows.
+  void AdoptTreeEnsemble();
+  std::unique_ptr<const TreeEnsemble> ensemble_;
+  std::string ensemble_problem_;
   void* booster_ = nullptr;
   Task task_ = Task::kRegression;
   size_t classes_ = 1;
