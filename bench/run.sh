@@ -7,17 +7,19 @@
 #   train     the flights task as a Lathe pipeline vs pandas + xgboost in Python
 #   concurrent  four training runs at once vs one after another (one thread budget)
 #   serve     lathe serve vs Flask + gunicorn and FastAPI + uvicorn: single-row predict over HTTP
+#   abtest    the anytime-valid test of business metrics vs the naive repeated test, simulated
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=${1:-}
 case "$name" in
-  store | pipeline | stats | train | concurrent | serve) ;;
-  *) echo "usage: bench/run.sh store|pipeline|stats|train|concurrent|serve [options]" >&2; exit 2 ;;
+  store | pipeline | stats | train | concurrent | serve | abtest) ;;
+  *) echo "usage: bench/run.sh store|pipeline|stats|train|concurrent|serve|abtest [options]" >&2; exit 2 ;;
 esac
 shift
 LATHE_BUILD_DIR=build-bench LATHE_BUILD_TYPE=Release scripts/setup.sh -DLATHE_BUILD_TESTS=OFF >/dev/null
 case "$name" in
   store) exec build-bench/bin/lathe_bench_store --cache bench/.cache "$@" ;;
+  abtest) exec build-bench/bin/lathe_bench_abtest "$@" ;;
   pipeline)
     scripts/install-packages.sh snakemake make  # the peers
     exec bench/pipeline.sh "$@" ;;
