@@ -89,8 +89,8 @@ half_load() {
   rm -f h2load.log
   h2load --h1 -c32 -t1 --rps "$half_rps" -d body.json -H 'Content-Type: application/json' \
     --log-file h2load.log "$@" "http://127.0.0.1:$port/v1/models/penguins:predict" >h2load.out 2>&1
-  local requests non_2xx
-  read -r requests p99_half non_2xx < <(sort -n -k3 h2load.log | awk '{n++; t[n] = $3;
+  local non_2xx
+  read -r _ p99_half non_2xx < <(sort -n -k3 h2load.log | awk '{n++; t[n] = $3;
     if ($2 != 200) bad++} END {printf "%d %.3f %d\n", n, t[int(n * 0.99)] / 1000, bad}')
   # "requests: N total, N started, N done, N succeeded, F failed, E errored, T timeout"
   failed_half=$(($(awk '/^requests:/ {print $10 + $12 + $14}' h2load.out) + non_2xx))

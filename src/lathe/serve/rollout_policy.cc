@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <array>
 #include <optional>
 
 namespace lathe::serve {
@@ -77,35 +76,33 @@ std::vector<std::string> Breaches(const Guardrails& g, const CanaryObservation& 
 RolloutDecision DecideCanary(const Guardrails& g, const std::vector<CanaryObservation>& history,
                              RolloutClock::time_point started, RolloutClock::time_point now) {
   if (history.empty()) return {RolloutAction::kHold, "no observations yet"};
-  // Per guardrail, when its current breach began: the start of the earliest interval of the
-  // newest run of breaching observations (uninformative intervals neither break nor extend it).
-  std::array<std::optional<RolloutClock::time_point>, kGuardrails> since;
-  for (int k = 0; k < kGuardrails; ++k) {
-    for (size_t i = history.size(); i-- > 0;) {
-      if (!Informative(g, history[i], k)) continue;
-      if (!Breach(g, history[i], k)) break;
-      since[k] = i == 0 ? started : history[i - 1].at;
-    }
-  }
-  const CanaryObservation& newest = history.back();
+  // Per guardrail, when its current breach began (the start of the earliest interval of the
+  // newest run of breaching observations; uninformative intervals neither break nor extend it),
+  // and the newest breach's description.
   std::string breaching;
   for (int k = 0; k < kGuardrails; ++k) {
-    if (!since[k]) continue;
-    // The description of the newest informative breach.
+    std::optional<RolloutClock::time_point> since;
     std::string what;
-    for (size_t i = history.size(); i-- > 0 && what.empty();)
-      if (auto b = Breach(g, history[i], k)) what = *b;
-    const auto held = now - *since[k];
+    for (size_t i = history.size(); i-- > 0;) {
+      if (!Informative(g, history[i], k)) continue;
+      auto breach = Breach(g, history[i], k);
+      if (!breach) break;
+      if (what.empty()) what = std::move(*breach);
+      since = i == 0 ? started : history[i - 1].at;
+    }
+    if (!since) continue;
+    const auto held = now - *since;
     if (held >= g.breach_window)
       return {RolloutAction::kRollback, fmt::format("{} for {} s", what, Seconds(held))};
     breaching += fmt::format("{}{} (for {} s of {} s)", breaching.empty() ? "" : "; ", what,
                              Seconds(held), g.breach_window.count());
   }
   if (!breaching.empty()) return {RolloutAction::kHold, breaching};
+  // No guardrail is breached now (else `breaching` would say so).
   uint64_t requests = 0;
   for (const auto& o : history) requests += o.requests;
   if (g.promote_after.count() > 0 && now - started >= g.promote_after &&
-      requests >= g.promote_min_requests && Breaches(g, newest).empty())
+      requests >= g.promote_min_requests)
     return {RolloutAction::kPromote, fmt::format("within every guardrail for {} s and {} requests",
                                                  Seconds(now - started), requests)};
   return {RolloutAction::kHold, "within every guardrail"};

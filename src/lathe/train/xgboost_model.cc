@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <iterator>
 #include <limits>
 #include <random>
 
@@ -175,21 +174,13 @@ Result<Predictions> XgboostModel::Predict(const FeatureMatrix& x) const {
   Predictions out;
   out.classes = classes_;
   if (x.rows == 0) return out;
-  if (ensemble_ && x.rows <= kEnsembleMaxRows) {
-    // A few rows: on the stack, and no XGBoost call.
-    float values[kEnsembleMaxRows * 4];
-    std::vector<float> heap;
-    float* result = values;
-    if (x.rows * classes_ > std::size(values)) {
-      heap.resize(x.rows * classes_);
-      result = heap.data();
-    }
-    ensemble_->Predict(x.values.data(), x.rows, x.cols(), result);
-    out.values.assign(result, result + x.rows * classes_);
-    return out;
-  }
   std::vector<float> result;
-  LATHE_RETURN_IF_ERROR(PredictWithXgboost(x, result));
+  if (ensemble_ && x.rows <= kEnsembleMaxRows) {
+    result.resize(x.rows * classes_);
+    ensemble_->Predict(x.values.data(), x.rows, x.cols(), result.data());
+  } else {
+    LATHE_RETURN_IF_ERROR(PredictWithXgboost(x, result));
+  }
   out.values.assign(result.begin(), result.end());
   return out;
 }
