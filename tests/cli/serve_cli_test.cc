@@ -419,3 +419,157 @@ TEST_F(ServeCliTest, ConfigFileFlagsAndHelp) {
 
 }  // namespace
 }  // namespace lathe::cli
+
+namespace lathe::cli {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+class DeploymentCliTest : public ServeCliTest {};
+
+// The version a KServe v2 request without a version was answered by ("" on error).
+std::string AnsweredBy(testing::HttpClient& client) {
+  auto r = client.Post("/v2/models/toy/infer",
+                       R"({"inputs": [{"name": "x", "datatype": "FP64", "shape": [1],
+                           "data": [0.5]}]})");
+  if (r.status != 200) return "";
+  return json::parse(r.body).value("model_version", "");
+}
+
+TEST_F(DeploymentCliTest, DeployCanaryShadowPromoteAndAutomaticRollbackFailNoRequestUnderLoad) {
+  testing::WriteToyBundle(tmp_ / ".lathe/models/toy/1", testing::ToyTask::kBinary, "xgboost");
+  testing::WriteToyBundle(tmp_ / ".lathe/models/toy/2", testing::ToyTask::kBinary, "linear", 0.4);
+  // A broken model: trained on labels shifted so far that it predicts almost only class 0.
+  testing::WriteToyBundle(tmp_ / ".lathe/models/toy/3", testing::ToyTask::kBinary, "linear", 3);
+  auto first = Lathe("deploy toy --version 1");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("stable      v1 (100% of requests)"), std::string::npos) << first.out;
+  const int port = StartServer(
+      "--threads 2 --version-policy specific:1 --deployment-interval-ms 200 "
+      "--rollout-interval-ms 500");
+  ASSERT_GT(port, 0);
+  WriteWrkScript(R"({"instances": [{"x": 0.5, "n": 3, "city": "oslo"}]})");
+  testing::BackgroundProcess wrk(
+      fmt::format("wrk -t2 -c32 -d14s -s post.lua http://127.0.0.1:{}/v1/models/toy:predict", port),
+      tmp_.path());
+  auto step = [&](const std::string& args) {
+    auto r = Lathe(args);
+    EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.err;
+    std::this_thread::sleep_for(1500ms);
+  };
+  std::this_thread::sleep_for(1s);
+  step("deploy toy --version 2 --canary 20%");
+  step("deploy toy --version 3 --shadow 100%");
+  step("promote toy");
+  step(
+      "deploy toy --version 3 --canary 30% --max-prediction-shift 0.2 --breach-window-s 1 "
+      "--reason 'try v3'");
+  // The rollout controller sees the canary's predictions far from stable's and rolls it back.
+  json shown;
+  for (int i = 0; i < 100; ++i) {
+    shown = Json("deployments show toy");
+    if (shown.value("last_action", "") == "auto-rollback") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(shown["last_action"], "auto-rollback") << shown.dump(2);
+  EXPECT_NE(shown["last_reason"].get<std::string>().find("prediction shift against stable"),
+            std::string::npos)
+      << shown["last_reason"];
+  EXPECT_EQ(shown["stable"], 2);
+  EXPECT_EQ(shown["canary"], 0);
+  std::vector<std::string> actions;
+  for (const auto& h : shown["history"]) actions.push_back(h["action"]);
+  EXPECT_EQ(actions, (std::vector<std::string>{"auto-rollback", "deploy", "promote", "deploy",
+                                               "deploy", "deploy"}));
+
+  ASSERT_TRUE(wrk.WaitForOutput("Requests/sec", 30s)) << wrk.err();
+  std::smatch m;
+  const std::string summary = wrk.err();
+  ASSERT_TRUE(std::regex_search(summary, m, std::regex("WRK ([0-9]+) ([0-9]+) ([0-9]+)")))
+      << summary << wrk.out();
+  std::cout << "wrk: " << m[0] << "\n";
+  EXPECT_GT(std::stoll(m[1]), 1000) << wrk.out();
+  EXPECT_EQ(m[2], "0") << "socket errors\n" << wrk.out();
+  EXPECT_EQ(m[3], "0") << "non-2xx answers\n" << wrk.out();
+  // Each role answered: canary v2, shadow v3 (compared, never returned), canary v3.
+  testing::HttpClient client("127.0.0.1", port);
+  const std::string metrics = client.Get("/metrics").body;
+  for (const char* series :
+       {R"(lathe_serve_requests_total\{model="toy",version="2",label="canary"\} ([0-9]+))",
+        R"(lathe_serve_requests_total\{model="toy",version="3",label="shadow"\} ([0-9]+))",
+        R"(lathe_serve_requests_total\{model="toy",version="3",label="canary"\} ([0-9]+))",
+        R"(lathe_serve_shadow_rows_total\{model="toy",version="3"\} ([0-9]+))"}) {
+    std::smatch n;
+    ASSERT_TRUE(std::regex_search(metrics, n, std::regex(series))) << series << "\n" << metrics;
+    EXPECT_GT(std::stoll(n[1]), 10) << series;
+  }
+  EXPECT_NE(
+      metrics.find(R"(lathe_serve_request_errors_total{model="toy",version="3",label="canary"} 0)"),
+      std::string::npos);
+
+  // The state survives a restart, and a second server on the store follows a change in seconds.
+  ASSERT_EQ(server_->Stop(SIGTERM, 20s), 0);
+  const int again = StartServer("--version-policy specific:1 --deployment-interval-ms 200");
+  ASSERT_GT(again, 0);
+  testing::HttpClient restarted("127.0.0.1", again);
+  EXPECT_EQ(AnsweredBy(restarted), "2");
+  auto other = std::make_unique<testing::BackgroundProcess>(
+      std::string(LATHE_BIN) +
+          " serve --address 127.0.0.1 --port 0 --poll-interval-ms 100 --version-policy "
+          "specific:1 --deployment-interval-ms 200",
+      tmp_.path());
+  ASSERT_TRUE(other->WaitForOutput("listening on", 60s)) << other->err();
+  std::smatch p;
+  const std::string out = other->out();
+  ASSERT_TRUE(std::regex_search(out, p, std::regex("listening on [0-9.]+:([0-9]+)")));
+  testing::HttpClient second("127.0.0.1", std::stoi(p[1]));
+  EXPECT_EQ(AnsweredBy(second), "2");
+  ASSERT_EQ(Lathe("rollback toy --reason 'back to v1'").exit_code, 0);
+  const auto changed = std::chrono::steady_clock::now();
+  std::string a, b;
+  while (std::chrono::steady_clock::now() - changed < 10s) {
+    a = AnsweredBy(restarted);
+    b = AnsweredBy(second);
+    if (a == "1" && b == "1") break;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(a, "1");
+  EXPECT_EQ(b, "1");
+  std::cout << "both servers applied the rollback after "
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() - changed).count()
+            << " s\n";
+  EXPECT_LT(std::chrono::steady_clock::now() - changed, 5s);
+  other->Stop(SIGTERM, 20s);
+}
+
+TEST_F(DeploymentCliTest, CommandsSayWhatIsWrong) {
+  testing::WriteToyBundle(tmp_ / ".lathe/models/toy/1", testing::ToyTask::kBinary, "linear");
+  auto missing = Lathe("deploy toy --version 7");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("version 7"), std::string::npos) << missing.err;
+  auto canary_first = Lathe("deploy toy --version 1 --canary 10%");
+  EXPECT_EQ(canary_first.exit_code, 1);
+  EXPECT_NE(canary_first.err.find("has no stable version yet"), std::string::npos)
+      << canary_first.err;
+  EXPECT_EQ(Lathe("deploy toy --version 1 --canary 10x").exit_code, 2);
+  EXPECT_EQ(Lathe("deploy toy --version 1 --canary 150%").exit_code, 2);
+  ASSERT_EQ(Lathe("deploy toy --version 1 --sticky-header X-User-Id").exit_code, 0);
+  auto second = Lathe("deploy other --model toy --version 1");
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find("is deployed as 'toy' already"), std::string::npos) << second.err;
+  auto promote = Lathe("promote toy");
+  EXPECT_EQ(promote.exit_code, 1);
+  EXPECT_NE(promote.err.find("has no canary to promote"), std::string::npos);
+  EXPECT_EQ(Lathe("rollback nope").exit_code, 1);
+  EXPECT_EQ(Lathe("deployments show nope").exit_code, 1);
+  auto list = Lathe("deployments list");
+  EXPECT_EQ(list.exit_code, 0);
+  EXPECT_EQ(list.out.rfind("toy\tmodel toy\tstable v1", 0), 0u) << list.out;
+  auto shown = Json("deployments show toy");
+  EXPECT_EQ(shown["sticky_header"], "X-User-Id");
+  EXPECT_EQ(shown["history"].size(), 1u);
+}
+
+}  // namespace
+}  // namespace lathe::cli

@@ -1,19 +1,45 @@
 // libFuzzer target for the server's request handling (RestApi::Handle) over the penguins bundle in
-// rest_bundle/: the input's first line is "METHOD TARGET", the rest the body. Any request must be
-// answered -- never crash, throw or hang -- with a JSON body, and every 4xx/5xx answer must say
+// rest_bundle/, deployed (routing, the deployments API and feedback included): the input's first
+// line is "METHOD TARGET", the rest the body. Any request must be answered -- never crash, throw or
+// hang -- with a JSON body, and every 4xx/5xx answer must say
 // {"error": "..."} (scripts/fuzz.sh).
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include "lathe/serve/deployments.h"
 #include "lathe/serve/rest_api.h"
 #include "served_bundle.h"
 
 namespace {
 
+// With a deployment of the model (sticky by a feature) in an in-memory store, so that routing,
+// the deployments API and feedback are fuzzed too.
+std::unique_ptr<lathe::serve::Deployments> Deploy(lathe::metadata::MetadataStore& store,
+                                                  const std::filesystem::path& repository) {
+  using namespace lathe::serve;
+  auto d = std::make_unique<Deployments>(store, lathe::registry::ModelRepository(repository));
+  auto made = UpdateDeployment(
+      store, lathe::registry::ModelRepository(repository), "penguins",
+      [](const std::optional<Deployment>& current)
+          -> lathe::Result<std::optional<DeploymentUpdate>> {
+        auto next = PlanDeploy(
+            current, {.name = "penguins", .version = 1, .key = StickyKey{"", "island"}}, 1);
+        if (!next.ok()) return next.status();
+        return std::optional<DeploymentUpdate>(DeploymentUpdate{*next});
+      });
+  if (!made.ok() || !d->Refresh().ok()) __builtin_trap();
+  return d;
+}
+
 struct Server {
   lathe::fuzz::ServedBundle served{"lathe-rest-fuzz"};
-  lathe::serve::RestApi api{*served.manager, served.metrics, lathe::serve::RestOptions{}};
+  std::unique_ptr<lathe::metadata::MetadataStore> store =
+      std::move(*lathe::metadata::MetadataStore::Open("sqlite://:memory:"));
+  std::unique_ptr<lathe::serve::Deployments> deployments =
+      Deploy(*store, served.manager->options().repository);
+  lathe::serve::RestApi api{*served.manager, served.metrics,
+                            lathe::serve::RestOptions{.deployments = deployments.get()}};
 };
 
 }  // namespace

@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   AddTransformCommands(app, g, exit_code);
   AddPredictCommands(app, g, exit_code);
   AddServeCommands(app, g, exit_code);
+  AddDeployCommands(app, g, exit_code);
 
   // Logs go to stderr so that stdout stays clean for tables and --json.
   spdlog::set_default_logger(spdlog::stderr_color_mt("lathe"));

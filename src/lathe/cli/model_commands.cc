@@ -299,9 +299,17 @@ int ModelsShow(const GlobalOptions& g, const std::string& what) {
     return ReportError(
         NotFoundError(fmt::format("no pushed model {} (see `lathe models list`)", what)));
   auto manifest = ReadJsonFile(fs::path(v->destination) / "manifest.json");
+  // What deployments measured of this version (serve/deployment.h writes it on the model).
+  nlohmann::json business = nlohmann::json::object();
+  if (auto model = (*store)->GetArtifact(v->model_id); model.ok())
+    if (auto it = model->custom_properties.find("business_metrics");
+        it != model->custom_properties.end() &&
+        it->second.type() == metadata::PropertyType::kStruct)
+      business = it->second.as_struct();
   if (g.json) {
     auto j = VersionJson(*v);
     if (manifest.ok()) j["manifest"] = *manifest;
+    j["business_metrics"] = business;
     PrintJson(j);
     return kExitOk;
   }
@@ -359,6 +367,21 @@ int ModelsShow(const GlobalOptions& g, const std::string& what) {
                    ? fmt::format(", against baseline model {}",
                                  IntProperty(*v->blessing, standard::kBaselineModelId))
                    : ", first model (no baseline)");
+  }
+  for (const auto& [key, figures] : business.items()) {
+    if (!figures.is_object()) continue;
+    const auto experiment = figures.value("experiment", int64_t{0});
+    fmt::print("  business    deployment {} ({} from {})\n",
+               figures.value("deployment", std::string("?")),
+               figures.value("role", std::string("?")),
+               experiment > 0 ? FormatTime(experiment) : std::string("?"));
+    if (figures.contains("comparisons") && figures["comparisons"].is_array())
+      for (const auto& c : figures["comparisons"])
+        if (c.is_object() && c.contains("line") && c["line"].is_string())
+          fmt::print("              {}\n", c["line"].get<std::string>());
+    if (figures.contains("outcomes") && figures["outcomes"].is_array())
+      for (const auto& line : figures["outcomes"])
+        if (line.is_string()) fmt::print("              {}\n", line.get<std::string>());
   }
   fmt::print("  lineage     lathe lineage {}\n", v->pushed.id);
   return kExitOk;

@@ -17,9 +17,12 @@
 #include "lathe/core/strings.h"
 #include "lathe/core/yaml.h"
 #include "lathe/registry/model_labels.h"
+#include "lathe/serve/deployments.h"
 #include "lathe/serve/drift_monitor.h"
 #include "lathe/serve/model_manager.h"
 #include "lathe/serve/rest_api.h"
+#include "lathe/serve/rollout_controller.h"
+#include "lathe/serve/shadow_mirror.h"
 #include "lathe/server/grpc_server.h"
 #include "lathe/server/http_server.h"
 
@@ -56,6 +59,11 @@ struct ServeArgs {
   int drift_interval_ms = 10000;
   size_t batch_max_size = 0;
   int batch_max_wait_us = 1000;
+  bool no_deployments = false;
+  int deployment_interval_ms = 1000;
+  int rollout_interval_ms = 10000;
+  size_t feedback_window_requests = 200000;
+  size_t shadow_queue = 1024;
 };
 
 // Applies the --config file to every option not given on the command line.
@@ -169,6 +177,28 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Deployments (deployment.h) live in the metadata store, shared with lathe deploy and with
+  // every other server on the store.
+  std::unique_ptr<metadata::MetadataStore> store;
+  std::unique_ptr<serve::Deployments> deployments;
+  std::unique_ptr<serve::ShadowMirror> shadow;
+  if (!a.no_deployments) {
+    auto opened = OpenStore(g, /*create=*/true);
+    if (!opened.ok()) return ReportStartError(opened.status());
+    store = std::move(*opened);
+    deployments = std::make_unique<serve::Deployments>(
+        *store, registry::ModelRepository(mo.repository),
+        serve::DeploymentsOptions{.interval = std::chrono::milliseconds(a.deployment_interval_ms),
+                                  .assignments = a.feedback_window_requests});
+    if (Status st = deployments->Refresh(); !st.ok()) return ReportStartError(st);
+    shadow = std::make_unique<serve::ShadowMirror>(a.shadow_queue);
+    mo.pinned_versions = [d = deployments.get()](const std::string& model) {
+      return d->VersionsOf(model);
+    };
+    ro.deployments = deployments.get();
+    ro.shadow = shadow.get();
+  }
+
   serve::ServingMetrics metrics;
   serve::ModelManager manager(mo, &metrics);
   if (!PathExists(mo.repository))
@@ -177,6 +207,13 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
   manager.Poll();  // the first versions load before the port opens
   manager.StartPolling(std::chrono::milliseconds(std::max(a.poll_interval_ms, 50)));
   serve::RestApi api(manager, metrics, ro);
+  std::unique_ptr<serve::RolloutController> rollout;
+  if (deployments) {
+    // A change of routed versions loads them at once, not at the next repository poll.
+    deployments->Start([&manager] { manager.Poll(); });
+    rollout = std::make_unique<serve::RolloutController>(*deployments, metrics);
+    rollout->Start(std::chrono::milliseconds(a.rollout_interval_ms));
+  }
   // Drift gauges: computed in the background from each version's window of served rows.
   serve::DriftMonitor drift(manager, {.interval = std::chrono::milliseconds(a.drift_interval_ms)});
   if (a.drift_window_rows > 0) drift.Start();
@@ -204,6 +241,8 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
     go.tls_cert_file = a.tls_cert_file;
     go.tls_key_file = a.tls_key_file;
     go.request_log = ro.request_log;
+    go.deployments = ro.deployments;
+    go.shadow = ro.shadow;
     auto started = server::GrpcServer::Start(go, manager, metrics);
     if (!started.ok()) {
       (*http)->Shutdown(std::chrono::milliseconds(0));
@@ -232,6 +271,9 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
   (*http)->Shutdown(std::chrono::milliseconds(a.shutdown_grace_ms));
   if (grpc) grpc->Shutdown(std::chrono::milliseconds(a.shutdown_grace_ms));
   (*http)->Wait();
+  if (rollout) rollout->Stop();
+  if (deployments) deployments->Stop();  // writes the outcomes not written yet
+  shadow.reset();
   drift.Stop();
   manager.StopPolling();
   spdlog::info("stopped");
@@ -340,6 +382,29 @@ void AddServeCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
                     "microseconds")
         ->default_str(std::to_string(a->batch_max_wait_us))
         ->check(CLI::Range(0, 1000000));
+    cmd->add_flag("--no-deployments", a->no_deployments,
+                  "do not read deployments from the metadata store (--store): requests without "
+                  "a version or label go to the newest version");
+    cmd->add_option("--deployment-interval-ms", a->deployment_interval_ms,
+                    "how often deployments are read from the store and fed-back outcomes "
+                    "written to it, in milliseconds")
+        ->default_str(std::to_string(a->deployment_interval_ms))
+        ->check(CLI::Range(50, 3600000));
+    cmd->add_option("--rollout-interval-ms", a->rollout_interval_ms,
+                    "how often each canary is observed and its guardrails applied, in "
+                    "milliseconds")
+        ->default_str(std::to_string(a->rollout_interval_ms))
+        ->check(CLI::Range(50, 3600000));
+    cmd->add_option("--feedback-window-requests", a->feedback_window_requests,
+                    "deployment-routed requests (and sticky keys) remembered so that feedback "
+                    "can name them by request id")
+        ->default_str(std::to_string(a->feedback_window_requests))
+        ->check(CLI::Range(size_t{0}, size_t{100000000}));
+    cmd->add_option("--shadow-queue", a->shadow_queue,
+                    "mirrored requests waiting for a shadow version at most; more are dropped "
+                    "(lathe_serve_shadow_dropped_total)")
+        ->default_str(std::to_string(a->shadow_queue))
+        ->check(CLI::Range(size_t{1}, size_t{1000000}));
     cmd->callback([cmd, &g, &exit_code, a] { exit_code = Serve(*cmd, g, *a); });
   }
   CLI::App* models = app.get_subcommand("models");

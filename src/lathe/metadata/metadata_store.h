@@ -99,6 +99,10 @@ struct PutExecutionRequest {
   // reused by (type, name) when they exist and reuse_context_if_exists is set.
   std::vector<Context> contexts;
   bool reuse_context_if_exists = true;
+  // A context with id != 0 is updated (its revision checked, ABORTED on a conflict) instead of
+  // only linked, so that a change of a context's state and the execution that made it land
+  // together.
+  bool update_contexts = false;
   // A new artifact whose external_id already exists is linked instead of failing.
   bool reuse_artifact_if_exists_by_external_id = false;
 };

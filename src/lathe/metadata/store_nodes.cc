@@ -368,7 +368,9 @@ Result<PutExecutionResponse> MetadataStore::PutExecution(const PutExecutionReque
     }
     for (const auto& c : request.contexts) {
       int64_t cid = c.id;
-      if (cid != 0) {
+      if (cid != 0 && request.update_contexts) {
+        LATHE_ASSIGN_OR_RETURN(cid, PutContextRow(c, now, false));
+      } else if (cid != 0) {
         LATHE_RETURN_IF_ERROR(CheckExists(kContextTable, cid));
       } else {
         LATHE_ASSIGN_OR_RETURN(cid, PutContextRow(c, now, request.reuse_context_if_exists));

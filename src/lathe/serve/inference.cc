@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include "lathe/core/strings.h"
+#include "lathe/serve/deployments.h"
+#include "lathe/serve/model_manager.h"
+#include "lathe/serve/shadow_mirror.h"
 
 namespace lathe::serve {
 
@@ -143,6 +146,60 @@ Result<Inference> InferBatch(const ServableVersion& servable, const InferContext
                          .latency_ms = seconds * 1000});
   }
   return out;
+}
+
+Result<RoutedServable> RouteInference(const InferApi& api, const std::string& name,
+                                      std::optional<int64_t> version, const std::string& label,
+                                      const KeyLookup& key) {
+  RoutedServable out;
+  out.label = label;
+  std::optional<DeploymentRoute> route;
+  if (!version && label.empty() && api.deployments != nullptr) {
+    if (auto d = api.deployments->ForModel(name)) {
+      if (!d->key.empty() && key) out.key = key(d->key);
+      route = api.deployments->Route(name, out.key);
+    }
+  }
+  if (!route) {
+    auto handle = api.manager.Find(name, version, label);
+    if (!handle.ok()) {
+      api.metrics.RecordUnrouted();
+      return handle.status();
+    }
+    out.servable = std::move(*handle);
+    return out;
+  }
+  const Deployment& d = *route->deployment;
+  out.deployment = route->deployment;
+  out.label = route->role();
+  auto handle = api.manager.Find(name, route->route.version, "");
+  if (!handle.ok() && route->route.version != d.split.stable) {
+    out.label = "stable";  // the canary is not loaded yet (or failed to): stable answers
+    handle = api.manager.Find(name, d.split.stable, "");
+  }
+  if (!handle.ok()) handle = api.manager.Find(name, std::nullopt, "");
+  if (!handle.ok()) {
+    api.metrics.RecordUnrouted();
+    return handle.status();
+  }
+  out.servable = std::move(*handle);
+  if (route->route.shadow != 0 && api.shadow != nullptr)
+    if (auto shadow = api.manager.Find(name, route->route.shadow, ""); shadow.ok())
+      out.shadow = std::move(*shadow);
+  return out;
+}
+
+void AfterInference(const InferApi& api, const RoutedServable& routed,
+                    const std::string& request_id, const train::Predictions& answered,
+                    const std::function<nlohmann::json()>& instances) {
+  if (!routed.deployment || api.deployments == nullptr) return;
+  api.deployments->RecordAssignment(*routed.deployment, routed.servable->version, request_id,
+                                    routed.key);
+  if (routed.shadow && api.shadow != nullptr) {
+    nlohmann::json rows = instances();
+    if (rows.is_array())
+      api.shadow->Submit(routed.shadow, std::move(rows), answered, request_id, api.log);
+  }
 }
 
 }  // namespace lathe::serve

@@ -8,7 +8,9 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,13 +47,47 @@ struct Inference {
 Status NormaliseInstances(nlohmann::json& instances, const std::string& what);
 
 class ModelManager;
+class Deployments;
+class ShadowMirror;
+struct Deployment;
+struct StickyKey;
 
 // What every API's inference handler works with; not owned.
 struct InferApi {
   const ModelManager& manager;
-  ServingMetrics& metrics;  // counts requests no version could take
-  RequestLog* log;          // optional
+  ServingMetrics& metrics;             // counts requests no version could take
+  RequestLog* log;                     // optional
+  Deployments* deployments = nullptr;  // optional: route by deployments (deployments.h)
+  ShadowMirror* shadow = nullptr;      // optional: mirror to deployments' shadow versions
 };
+
+// The version that answers a request, and what else the request is owed.
+struct RoutedServable {
+  ServableHandle servable;
+  std::string label;  // for metrics and the log: the label asked for, or the deployment's role
+  std::shared_ptr<const Deployment> deployment;  // set when a deployment routed the request
+  ServableHandle shadow;                         // also mirror the request here; null: no
+  std::optional<std::string> key;                // the sticky key, when the deployment has one
+};
+
+// A request's sticky key as a deployment defines it (a header's or a feature's value); nullopt
+// when the request has none.
+using KeyLookup = std::function<std::optional<std::string>(const StickyKey&)>;
+
+// The version for a request to `name`: `version` or `label` when given (manager.Find); else, when
+// a deployment serves `name`, the one its split routes to (its stable version while a routed
+// version is not loaded yet, then the newest); else the newest. Counts an unroutable request.
+// Errors: those of ModelManager::Find.
+Result<RoutedServable> RouteInference(const InferApi& api, const std::string& name,
+                                      std::optional<int64_t> version, const std::string& label,
+                                      const KeyLookup& key);
+
+// After a deployment-routed answer: remembers which version answered `request_id` (for
+// feedback) and mirrors the request to the shadow version, if any. `instances` (the request's
+// rows as JSON objects) is called only then.
+void AfterInference(const InferApi& api, const RoutedServable& routed,
+                    const std::string& request_id, const train::Predictions& answered,
+                    const std::function<nlohmann::json()>& instances);
 
 // Where a request came from, for its metrics and the request log.
 struct InferContext {

@@ -7,6 +7,7 @@
 
 #include "lathe/core/strings.h"
 #include "lathe/core/version.h"
+#include "lathe/serve/deployment.h"
 
 namespace lathe::serve::kserve {
 
@@ -201,15 +202,38 @@ Status RecordRejected(const InferApi& api, const std::string& name,
   return Status::Ok();
 }
 
+namespace {
+
+// A sticky key from a v2 request: a header, or the first value of the input tensor named by
+// the feature.
+KeyLookup RequestKey(const nlohmann::json& request, const HeaderLookup& header) {
+  return [&request, &header](const StickyKey& key) -> std::optional<std::string> {
+    if (!key.header.empty()) return header ? header(key.header) : std::nullopt;
+    auto inputs = request.find("inputs");
+    if (inputs == request.end() || !inputs->is_array()) return std::nullopt;
+    for (const auto& t : *inputs) {
+      if (!t.is_object() || t.value("name", "") != key.feature) continue;
+      auto data = t.find("data");
+      if (data == t.end()) return std::nullopt;
+      const nlohmann::json* v = &*data;
+      while (v->is_array() && !v->empty()) v = &(*v)[0];
+      if (v->is_array() || v->is_object() || v->is_null()) return std::nullopt;
+      return v->is_string() ? v->get<std::string>() : v->dump();
+    }
+    return std::nullopt;
+  };
+}
+
+}  // namespace
+
 Result<nlohmann::json> Infer(const InferApi& api, const std::string& name,
                              std::optional<int64_t> version, const nlohmann::json& request,
-                             const InferContext& context) {
-  auto handle = api.manager.Find(name, version, "");
-  if (!handle.ok()) {
-    api.metrics.RecordUnrouted();
-    return handle.status();
-  }
-  const ServableVersion& servable = **handle;
+                             const InferContext& request_context, const HeaderLookup& header) {
+  LATHE_ASSIGN_OR_RETURN(RoutedServable routed,
+                         RouteInference(api, name, version, "", RequestKey(request, header)));
+  const ServableVersion& servable = *routed.servable;
+  InferContext context = request_context;
+  context.label = routed.label;
   const train::LoadedModel& m = *servable.model;
   auto fail = [&](const Status& st) {
     servable.metrics->RecordRequest("", false, 0, 0);
@@ -227,8 +251,12 @@ Result<nlohmann::json> Infer(const InferApi& api, const std::string& name,
   const auto specs = Outputs(m);
   auto wanted = RequestedOutputs(specs, request);
   if (!wanted.ok()) return fail(wanted.status());
+  nlohmann::json shadow_rows;
+  if (routed.shadow) shadow_rows = *instances;
   LATHE_ASSIGN_OR_RETURN(Inference inference,
                          serve::Infer(servable, context, *std::move(instances)));
+  AfterInference(api, routed, context.request_id, inference.predictions,
+                 [&] { return std::move(shadow_rows); });
   nlohmann::json outputs = nlohmann::json::array();
   for (const auto& spec : specs) {
     if (!wanted->empty() && std::find(wanted->begin(), wanted->end(), spec.name) == wanted->end())

@@ -11,9 +11,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "lathe/core/status.h"
 #include "lathe/serve/inference.h"
@@ -42,9 +44,14 @@ Status ModelReady(const ModelManager& manager, const std::string& name,
 // "model_version", "id"?, "outputs": [{"name", "datatype", "shape", "data"}]}). Records the
 // request in the version's metrics (as an error when it fails). Errors: NOT_FOUND for an unknown
 // model or version; INVALID_ARGUMENT naming the tensor and what is wrong.
+// A request header (or gRPC metadata) by name, for deployments' sticky keys; nullopt: absent.
+using HeaderLookup = std::function<std::optional<std::string>(std::string_view)>;
+
+// With no `version`, a deployment of `name` routes the request (RouteInference); its sticky key
+// is the header it names or the first value of the input tensor it names.
 Result<nlohmann::json> Infer(const InferApi& api, const std::string& name,
                              std::optional<int64_t> version, const nlohmann::json& request,
-                             const InferContext& context);
+                             const InferContext& context, const HeaderLookup& header = nullptr);
 
 // Counts a request refused before it could be read (a body that is not JSON, contents that do
 // not decode) against the version it was sent to, or as unrouted when there is none; returns

@@ -33,7 +33,7 @@ HttpResponse KserveInfer(const InferApi& api, const std::string& name, const Ver
     return ErrorResponse(found.ok() ? body.status() : found);
   }
   auto answer = kserve::Infer(api, name, sel.version, *body,
-                              {"", request.request_id, request.received, api.log});
+                              {"", request.request_id, request.received, api.log}, request.header);
   if (!answer.ok()) return ErrorResponse(answer.status());
   return JsonResponse(200, *answer);
 }

@@ -115,6 +115,33 @@ void VersionMetrics::SetDrift(std::vector<DriftGauge> gauges, int64_t window_row
   drift_window_rows_ = window_rows;
 }
 
+void VersionMetrics::RecordShadow(bool ok, size_t rows, size_t disagreements,
+                                  double abs_difference_sum) {
+  std::lock_guard lock(mu_);
+  ++shadow_.requests;
+  if (!ok) {
+    ++shadow_.errors;
+    return;
+  }
+  shadow_.rows += rows;
+  shadow_.disagreements += disagreements;
+  shadow_.abs_difference_sum += abs_difference_sum;
+}
+
+VersionMetrics::Observed VersionMetrics::Observe(const std::string& label) {
+  std::lock_guard lock(mu_);
+  Observed o;
+  if (auto it = by_label_.find(label); it != by_label_.end()) {
+    o.requests = it->second.requests;
+    o.errors = it->second.errors;
+    o.latency = it->second.latency.counts;
+  }
+  o.probability = probability_.counts;
+  for (const auto& g : drift_)
+    if (g.measure == "js" && std::isfinite(g.value)) o.max_drift = std::max(o.max_drift, g.value);
+  return o;
+}
+
 std::string ServingMetrics::Render(
     const std::vector<std::pair<std::string, int64_t>>& loaded) const {
   // Copy the blocks' contents under their locks first, then format without holding any.
@@ -129,6 +156,7 @@ std::string ServingMetrics::Render(
     std::vector<VersionMetrics::DriftGauge> drift;
     int64_t drift_window_rows;
     Histogram<kBatchBuckets.size()> batches;
+    VersionMetrics::Shadow shadow;
   };
   std::vector<Copy> copies;
   std::map<std::string, std::pair<uint64_t, uint64_t>> loads;
@@ -139,7 +167,7 @@ std::string ServingMetrics::Render(
       std::lock_guard vlock(m->mu_);
       copies.push_back({key.first, key.second, m->by_label_, m->probability_, m->classes_,
                         m->value_sum_, m->value_count_, m->drift_, m->drift_window_rows_,
-                        m->batches_});
+                        m->batches_, m->shadow_});
     }
   }
   auto version_labels = [](const Copy& c) {
@@ -235,6 +263,33 @@ std::string ServingMetrics::Render(
       out += fmt::format("lathe_serve_feature_drift_p_value{{{},feature=\"{}\",test=\"{}\"}} {}\n",
                          version_labels(c), EscapeLabelValue(g.feature), g.test, Number(g.p_value));
     }
+  }
+  struct ShadowSeries {
+    const char* name;
+    const char* help;
+    double (*value)(const VersionMetrics::Shadow&);
+  };
+  static constexpr ShadowSeries kShadowSeries[] = {
+      {"lathe_serve_shadow_requests_total", "Requests mirrored to this version as a shadow.",
+       [](const VersionMetrics::Shadow& s) { return double(s.requests); }},
+      {"lathe_serve_shadow_errors_total", "Mirrored requests this shadow version failed.",
+       [](const VersionMetrics::Shadow& s) { return double(s.errors); }},
+      {"lathe_serve_shadow_rows_total", "Rows this shadow version predicted and compared.",
+       [](const VersionMetrics::Shadow& s) { return double(s.rows); }},
+      {"lathe_serve_shadow_disagreements_total",
+       "Compared rows whose predicted class differs from the answer returned.",
+       [](const VersionMetrics::Shadow& s) { return double(s.disagreements); }},
+      {"lathe_serve_shadow_abs_difference_sum",
+       "Sum over compared rows of the absolute difference of the score from the answer "
+       "returned.",
+       [](const VersionMetrics::Shadow& s) { return s.abs_difference_sum; }},
+  };
+  for (const auto& series : kShadowSeries) {
+    Header(out, series.name, "counter", series.help);
+    for (const auto& c : copies)
+      if (c.shadow.requests > 0)
+        out += fmt::format("{}{{{}}} {}\n", series.name, version_labels(c),
+                           Number(series.value(c.shadow)));
   }
   Header(out, "lathe_serve_loaded_versions", "gauge",
          "Model versions being served (1 per loaded version).");

@@ -59,6 +59,22 @@ class VersionMetrics {
   // Replaces the drift gauges with those of the latest computation over `window_rows` rows.
   void SetDrift(std::vector<DriftGauge> gauges, int64_t window_rows);
 
+  // One request mirrored to this (shadow) version and compared with the answer returned: `rows`
+  // rows, of which `disagreements` predict another class (classifiers), and the sum over rows of
+  // the absolute difference of the score (the probability vector's half L1 distance, or the
+  // regression value's). `ok` false: the shadow failed.
+  void RecordShadow(bool ok, size_t rows, size_t disagreements, double abs_difference_sum);
+
+  // Cumulative counts the rollout controller differences between two looks.
+  struct Observed {
+    uint64_t requests = 0;  // of the label
+    uint64_t errors = 0;
+    std::array<uint64_t, kLatencyBuckets.size() + 1> latency{};
+    std::array<uint64_t, kProbabilityBuckets.size() + 1> probability{};  // every label
+    double max_drift = -1;  // the largest "js" drift gauge; -1: none computed
+  };
+  Observed Observe(const std::string& label);
+
  private:
   friend class ServingMetrics;
   struct Series {
@@ -76,6 +92,10 @@ class VersionMetrics {
   Histogram<kBatchBuckets.size()> batches_;
   std::vector<DriftGauge> drift_;
   int64_t drift_window_rows_ = -1;  // -1: never computed
+  struct Shadow {
+    uint64_t requests = 0, errors = 0, rows = 0, disagreements = 0;
+    double abs_difference_sum = 0;
+  } shadow_;
 };
 
 class ServingMetrics {

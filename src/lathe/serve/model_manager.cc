@@ -149,6 +149,9 @@ void ModelManager::Poll() {
     std::vector<int64_t> aspired = AspiredVersions(PolicyFor(name), available);
     for (const auto& [label, v] : model.labels)
       if (std::binary_search(available.begin(), available.end(), v)) aspired.push_back(v);
+    if (options_.pinned_versions)
+      for (int64_t v : options_.pinned_versions(name))
+        if (std::binary_search(available.begin(), available.end(), v)) aspired.push_back(v);
     std::sort(aspired.begin(), aspired.end());
     aspired.erase(std::unique(aspired.begin(), aspired.end()), aspired.end());
 

@@ -2,12 +2,12 @@
 //
 // Each Poll() is one pass of the source: it lists the repository's models and versions, asks each
 // model's version policy (version_policy.h) which to serve -- plus every version a label
-// (registry/model_labels.h) points at -- loads the new ones through train::LoadedModel (the same
-// code as InfraValidator and `lathe predict`), warms each up, and only then publishes a new
-// snapshot in which they are visible. Versions that leave the snapshot are unloaded when the last
-// request holding their ServableHandle finishes. A version that fails to load or to warm up is
-// recorded with its error and never served (and not retried: versions are immutable); when it
-// was to replace a version, that version keeps serving.
+// (registry/model_labels.h) points at and every version a deployment routes to -- loads the new
+// ones through train::LoadedModel (the same code as InfraValidator and `lathe predict`), warms each
+// up, and only then publishes a new snapshot in which they are visible. Versions that leave the
+// snapshot are unloaded when the last request holding their ServableHandle finishes. A version that
+// fails to load or to warm up is recorded with its error and never served (and not retried:
+// versions are immutable); when it was to replace a version, that version keeps serving.
 //
 // Warm-up: the instances in the bundle's warmup.jsonl (one JSON object per line, at most 100),
 // else one instance with every input missing; each must predict finite values.
@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,6 +48,9 @@ struct ManagerOptions {
   // training statistics; 0: none kept.
   size_t drift_window_rows = 10000;
   BatchingOptions batching;  // server-side batching (batcher.h); off by default
+  // Versions of a model to serve besides the policy's and the labelled ones: those a deployment
+  // routes to (deployments.h). Called on the polling thread; optional.
+  std::function<std::vector<int64_t>(const std::string& model)> pinned_versions;
 };
 
 // TF Serving's ManagerState names, as its status API reports them.

@@ -6,6 +6,7 @@
 #include "lathe/core/strings.h"
 #include "lathe/registry/model_labels.h"
 #include "lathe/serve/bearer_token.h"
+#include "lathe/serve/deployments.h"
 #include "lathe/serve/detail/rest_common.h"
 
 namespace lathe::serve {
@@ -51,6 +52,23 @@ Result<nlohmann::json> ParseBody(const HttpRequest& request) {
   return j;
 }
 
+HttpResponse WithRoute(const RoutedServable& routed, HttpResponse response) {
+  if (routed.deployment) {
+    response.headers.emplace_back("X-Lathe-Model-Version",
+                                  std::to_string(routed.servable->version));
+    response.headers.emplace_back("X-Lathe-Deployment",
+                                  routed.deployment->name + " " + routed.label);
+  }
+  return response;
+}
+
+std::optional<std::string> KeyText(const nlohmann::json* value) {
+  if (value == nullptr || value->is_null() || value->is_array() || value->is_object())
+    return std::nullopt;
+  if (value->is_string()) return value->get<std::string>();
+  return value->dump();
+}
+
 }  // namespace detail
 
 namespace {
@@ -91,6 +109,48 @@ Result<VersionSelector> ParseSelector(const std::vector<std::string>& s, size_t 
   return sel;
 }
 
+// A deployment as the API shows it: its state, and the canary's comparison on each outcome.
+nlohmann::json DeploymentJson(const Deployment& d) {
+  nlohmann::json j = DeploymentToJson(d);
+  j["comparisons"] = ComparisonsToJson(d.experiment);
+  return j;
+}
+
+// {"request_id"?: "...", "key"?: "...", "outcomes": {"name": number, ...}}
+Result<Feedback> ParseFeedback(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_object()) return InvalidArgumentError(where + ": expected an object");
+  Feedback f;
+  for (const auto& [name, value] : j.items()) {
+    if (name == "request_id" || name == "key") {
+      if (!value.is_string() || value.get<std::string>().empty() ||
+          value.get<std::string>().size() > 256)
+        return InvalidArgumentError(
+            fmt::format("{}.{}: expected a string of 1 to 256 characters", where, name));
+      (name == "key" ? f.key : f.request_id) = value.get<std::string>();
+    } else if (name == "outcomes") {
+      if (!value.is_object() || value.empty() || value.size() > 32)
+        return InvalidArgumentError(
+            fmt::format("{}.outcomes: expected an object of 1 to 32 name: number pairs", where));
+      for (const auto& [outcome, v] : value.items()) {
+        if (v.is_boolean()) {
+          f.outcomes.emplace_back(outcome, v.get<bool>() ? 1.0 : 0.0);
+        } else if (v.is_number()) {
+          f.outcomes.emplace_back(outcome, v.get<double>());
+        } else {
+          return InvalidArgumentError(
+              fmt::format("{}.outcomes.{}: expected a number", where, outcome.substr(0, 64)));
+        }
+      }
+    } else {
+      return InvalidArgumentError(
+          fmt::format("{}: unknown field '{}' (expected request_id, key and outcomes)", where,
+                      name.substr(0, 64)));
+    }
+  }
+  if (f.outcomes.empty()) return InvalidArgumentError(where + ": \"outcomes\" is missing");
+  return f;
+}
+
 HttpResponse MethodNotAllowed(const HttpRequest& request) {
   return ErrorResponse(405, fmt::format("{} is not allowed here", request.method.substr(0, 10)));
 }
@@ -99,6 +159,52 @@ HttpResponse MethodNotAllowed(const HttpRequest& request) {
 
 RestApi::RestApi(ModelManager& manager, ServingMetrics& metrics, RestOptions options)
     : manager_(manager), metrics_(metrics), options_(std::move(options)) {}
+
+HttpResponse RestApi::HandleDeployments(const HttpRequest& request,
+                                        const std::vector<std::string>& s) const {
+  if (options_.deployments == nullptr)
+    return ErrorResponse(404, "deployments are off: start lathe serve with a metadata store");
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  if (s.size() == 3) {
+    if (!get) return MethodNotAllowed(request);
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& d : options_.deployments->All()) list.push_back(DeploymentJson(*d));
+    return JsonResponse(200, {{"deployments", list}});
+  }
+  auto d = options_.deployments->Named(s[3]);
+  if (!d) return ErrorResponse(404, fmt::format("no deployment named '{}'", s[3].substr(0, 80)));
+  if (s.size() == 4) return get ? JsonResponse(200, DeploymentJson(*d)) : MethodNotAllowed(request);
+  if (s.size() != 5 || s[4] != "feedback") return ErrorResponse(404, "unknown path");
+  if (request.method != "POST") return MethodNotAllowed(request);
+  if (!options_.predict_token.empty())
+    if (auto denied = RequireToken(request, options_.predict_token)) return *denied;
+  auto body = detail::ParseBody(request);
+  if (!body.ok()) return detail::ErrorResponse(body.status());
+  // One report, or {"feedback": [reports]}.
+  const bool many = body->contains("feedback");
+  nlohmann::json reports = many ? (*body)["feedback"] : nlohmann::json::array({*body});
+  if (!reports.is_array() || reports.empty() || reports.size() > 10000)
+    return ErrorResponse(400, "\"feedback\": expected a list of 1 to 10000 reports");
+  nlohmann::json results = nlohmann::json::array();
+  size_t joined = 0;
+  for (size_t i = 0; i < reports.size(); ++i) {
+    const std::string where = many ? fmt::format("feedback[{}]", i) : std::string("feedback");
+    auto report = ParseFeedback(reports[i], where);
+    Result<int64_t> version =
+        report.ok() ? options_.deployments->AddFeedback(d->name, *report) : report.status();
+    if (!many && !version.ok()) return detail::ErrorResponse(version.status());
+    if (version.ok()) {
+      ++joined;
+      results.push_back({{"version", *version}});
+    } else {
+      results.push_back({{"error", version.status().message()}});
+    }
+  }
+  return JsonResponse(200, {{"deployment", d->name},
+                            {"joined", joined},
+                            {"unmatched", reports.size() - joined},
+                            {"results", results}});
+}
 
 HttpResponse RestApi::Handle(const HttpRequest& request) const {
   std::string_view path = request.target;
@@ -122,6 +228,14 @@ HttpResponse RestApi::Handle(const HttpRequest& request) const {
           "# TYPE lathe_serve_request_log_dropped_rows_total counter\n"
           "lathe_serve_request_log_dropped_rows_total {}\n",
           options_.request_log->dropped());
+    if (options_.deployments != nullptr) r.body += options_.deployments->RenderMetrics();
+    if (options_.shadow != nullptr)
+      r.body += fmt::format(
+          "# HELP lathe_serve_shadow_dropped_total Mirrored requests dropped because the shadow "
+          "fell behind.\n"
+          "# TYPE lathe_serve_shadow_dropped_total counter\n"
+          "lathe_serve_shadow_dropped_total {}\n",
+          options_.shadow->dropped());
     return r;
   }
 
@@ -154,8 +268,9 @@ HttpResponse RestApi::Handle(const HttpRequest& request) const {
       if (!post) return MethodNotAllowed(request);
       if (!options_.predict_token.empty())
         if (auto denied = RequireToken(request, options_.predict_token)) return *denied;
-      return detail::TfServingInfer({manager_, metrics_, options_.request_log}, name, sel, verb,
-                                    request);
+      return detail::TfServingInfer(
+          {manager_, metrics_, options_.request_log, options_.deployments, options_.shadow}, name,
+          sel, verb, request);
     }
     if (metadata || next == s.size()) {
       if (!get) return MethodNotAllowed(request);
@@ -195,11 +310,17 @@ HttpResponse RestApi::Handle(const HttpRequest& request) const {
         if (!post) return MethodNotAllowed(request);
         if (!options_.predict_token.empty())
           if (auto denied = RequireToken(request, options_.predict_token)) return *denied;
-        return detail::KserveInfer({manager_, metrics_, options_.request_log}, name, sel, request);
+        return detail::KserveInfer(
+            {manager_, metrics_, options_.request_log, options_.deployments, options_.shadow}, name,
+            sel, request);
       }
     }
     return unrouted(ErrorResponse(404, "unknown path"));
   }
+
+  // Deployments: their state (read), and feedback (a prediction client's write).
+  if (s.size() >= 3 && s[0] == "lathe" && s[1] == "v1" && s[2] == "deployments" && verb.empty())
+    return HandleDeployments(request, s);
 
   // Lathe's own endpoints: label changes and reloads, behind the write token.
   if (s.size() >= 3 && s[0] == "lathe" && s[1] == "v1") {

@@ -10,6 +10,10 @@
 //                             GET  /v2/models/NAME[/versions/V][/ready]
 //                             POST /v2/models/NAME[/versions/V]/infer
 //   Lathe                     PUT|DELETE /lathe/v1/models/NAME/labels/LABEL   ({"version": N})
+//                             GET  /lathe/v1/deployments[/NAME]            (state, comparisons)
+//                             POST /lathe/v1/deployments/NAME/feedback      (outcomes; see
+//                             deployments.h: {"request_id"|"key", "outcomes": {name: number}} or
+//                             {"feedback": [...]}, behind the predict token)
 //                             POST /lathe/v1/models:reload                     (poll the repository
 //                             now) GET  /metrics                                    (Prometheus
 //                             text)
@@ -23,11 +27,21 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "lathe/serve/metrics.h"
 #include "lathe/serve/model_manager.h"
 #include "lathe/serve/request_log.h"
+
+namespace lathe::serve {
+class Deployments;
+class ShadowMirror;
+}  // namespace lathe::serve
 
 namespace lathe::serve {
 
@@ -38,12 +52,15 @@ struct HttpRequest {
   std::string authorization;  // the Authorization header, if any
   std::string request_id;     // set by the HTTP face (X-Request-Id or a generated one)
   std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now();
+  // Any other header by name (case-insensitive), for deployments' sticky keys; unset: none.
+  std::function<std::optional<std::string>(std::string_view)> header;
 };
 
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type
 };
 
 struct RestOptions {
@@ -52,6 +69,10 @@ struct RestOptions {
   std::string write_token;
   std::string predict_token;
   RequestLog* request_log = nullptr;  // optional, not owned; must outlive the API
+  // Optional, not owned, must outlive the API: route requests by deployments (and take their
+  // feedback), and mirror to their shadow versions.
+  Deployments* deployments = nullptr;
+  ShadowMirror* shadow = nullptr;
 };
 
 class RestApi {
@@ -61,6 +82,8 @@ class RestApi {
   HttpResponse Handle(const HttpRequest& request) const;
 
  private:
+  HttpResponse HandleDeployments(const HttpRequest& request,
+                                 const std::vector<std::string>& segments) const;
   ModelManager& manager_;
   ServingMetrics& metrics_;
   RestOptions options_;

@@ -2,6 +2,7 @@
 // metadata, and :predict (row "instances" or columnar "inputs"), :classify and :regress.
 #include <fmt/format.h>
 
+#include "lathe/serve/deployment.h"
 #include "lathe/serve/detail/rest_common.h"
 #include "lathe/serve/inference.h"
 #include "lathe/serve/row_instances.h"
@@ -136,6 +137,40 @@ HttpResponse TfServingAnswer(std::string_view verb, bool columnar, const train::
   return JsonResponse(200, out);
 }
 
+// A sticky key from a TF Serving request: a header, or a feature of the first row (of
+// "instances", columnar "inputs", or "examples" over "context").
+KeyLookup RequestKey(const HttpRequest& request, std::string_view verb) {
+  return [&request, verb](const StickyKey& key) -> std::optional<std::string> {
+    if (!key.header.empty()) return request.header ? request.header(key.header) : std::nullopt;
+    auto body = ParseBody(request);
+    if (!body.ok()) return std::nullopt;
+    const nlohmann::json* value = nullptr;
+    auto first_row = [&](const char* list) -> const nlohmann::json* {
+      auto it = body->find(list);
+      if (it == body->end() || !it->is_array() || it->empty() || !(*it)[0].is_object())
+        return nullptr;
+      auto f = (*it)[0].find(key.feature);
+      return f == (*it)[0].end() ? nullptr : &*f;
+    };
+    if (verb == "predict") {
+      value = first_row("instances");
+      if (auto inputs = body->find("inputs");
+          value == nullptr && inputs != body->end() && inputs->is_object()) {
+        auto f = inputs->find(key.feature);
+        if (f != inputs->end() && f->is_array() && !f->empty()) value = &(*f)[0];
+      }
+    } else {
+      value = first_row("examples");
+      if (auto context = body->find("context");
+          value == nullptr && context != body->end() && context->is_object()) {
+        auto f = context->find(key.feature);
+        if (f != context->end()) value = &*f;
+      }
+    }
+    return KeyText(value);
+  };
+}
+
 }  // namespace
 
 HttpResponse TfServingInfer(const InferApi& api, const std::string& name,
@@ -145,24 +180,24 @@ HttpResponse TfServingInfer(const InferApi& api, const std::string& name,
     return ErrorResponse(404, fmt::format("unknown method ':{}' (expected :predict, :classify or "
                                           ":regress)",
                                           verb.substr(0, 40)));
-  auto handle = api.manager.Find(name, sel.version, sel.label);
-  if (!handle.ok()) {
-    api.metrics.RecordUnrouted();
-    return ErrorResponse(handle.status());
-  }
-  const ServableVersion& servable = **handle;
+  auto routed = RouteInference(api, name, sel.version, sel.label, RequestKey(request, verb));
+  if (!routed.ok()) return ErrorResponse(routed.status());
+  const ServableVersion& servable = *routed->servable;
   const train::LoadedModel& m = *servable.model;
-  const InferContext context{sel.label, request.request_id, request.received, api.log};
+  const InferContext context{routed->label, request.request_id, request.received, api.log};
+  // The request's rows as JSON, for the log and a shadow version.
+  auto request_instances = [&] {
+    auto body = ParseBody(request);
+    return body.ok() ? std::move((*body)["instances"]) : nlohmann::json();
+  };
   if (verb == "predict") {
     // The common request, rows of plain values, read without a JSON document; anything else
     // (and every error) goes the general way below.
     if (auto batch = ReadRowInstances(request.body, m.transform().inputs())) {
-      auto inference = InferBatch(servable, context, *batch, [&] {
-        auto body = ParseBody(request);
-        return body.ok() ? std::move((*body)["instances"]) : nlohmann::json();
-      });
+      auto inference = InferBatch(servable, context, *batch, request_instances);
       if (!inference.ok()) return ErrorResponse(inference.status());
-      return TfServingAnswer(verb, false, m, *inference);
+      AfterInference(api, *routed, request.request_id, inference->predictions, request_instances);
+      return WithRoute(*routed, TfServingAnswer(verb, false, m, *inference));
     }
   }
   auto body = ParseBody(request);
@@ -252,9 +287,13 @@ HttpResponse TfServingInfer(const InferApi& api, const std::string& name,
                         verb == "predict" ? (columnar ? "inputs" : "instances") : "examples", i,
                         key.substr(0, 80), key.substr(0, 80))));
 
+  nlohmann::json shadow_rows;
+  if (routed->shadow) shadow_rows = instances;
   auto inference = Infer(servable, context, std::move(instances));
   if (!inference.ok()) return ErrorResponse(inference.status());
-  return TfServingAnswer(verb, columnar, m, *inference);
+  AfterInference(api, *routed, request.request_id, inference->predictions,
+                 [&] { return std::move(shadow_rows); });
+  return WithRoute(*routed, TfServingAnswer(verb, columnar, m, *inference));
 }
 
 }  // namespace lathe::serve::detail

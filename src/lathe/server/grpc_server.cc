@@ -153,15 +153,25 @@ class InferenceService final : public pb::GRPCInferenceService::Service {
       metrics_.RecordUnrouted();
       return ToGrpc(version.status());
     }
-    const serve::InferApi api{manager_, metrics_, options_.request_log};
+    const serve::InferApi api{manager_, metrics_, options_.request_log, options_.deployments,
+                              options_.shadow};
     auto json = InferRequestJson(request);
     if (!json.ok()) {
       // An unknown model is the first thing to say, as over REST.
       const Status found = serve::kserve::RecordRejected(api, request.model_name(), *version);
       return ToGrpc(found.ok() ? json.status() : found);
     }
-    auto answer = serve::kserve::Infer(api, request.model_name(), *version, *json,
-                                       {"", id, received, options_.request_log});
+    auto answer = serve::kserve::Infer(
+        api, request.model_name(), *version, *json, {"", id, received, options_.request_log},
+        [&context](std::string_view name) -> std::optional<std::string> {
+          // gRPC metadata keys are lower case.
+          std::string key(name);
+          for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          const auto& md = context.client_metadata();
+          auto it = md.find(key);
+          if (it == md.end()) return std::nullopt;
+          return std::string(it->second.data(), it->second.size());
+        });
     if (!answer.ok()) return ToGrpc(answer.status());
     FillInferResponse(*answer, response);
     return grpc::Status::OK;

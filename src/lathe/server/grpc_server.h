@@ -25,6 +25,11 @@
 #include "lathe/serve/model_manager.h"
 #include "lathe/serve/request_log.h"
 
+namespace lathe::serve {
+class Deployments;
+class ShadowMirror;
+}  // namespace lathe::serve
+
 namespace lathe::server {
 
 struct GrpcServerOptions {
@@ -37,6 +42,10 @@ struct GrpcServerOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   serve::RequestLog* request_log = nullptr;  // optional, not owned
+  // Optional, not owned: route by deployments (sticky headers come from the call's metadata),
+  // and mirror to their shadow versions.
+  serve::Deployments* deployments = nullptr;
+  serve::ShadowMirror* shadow = nullptr;
 };
 
 class GrpcServer {

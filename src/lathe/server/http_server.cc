@@ -230,13 +230,18 @@ class HttpServer::Impl::Session : public SessionBase,
     request.authorization = std::string(req[http::field::authorization]);
     auto given_id = req["X-Request-Id"];
     request.request_id = server_.ids_.OrNext({given_id.data(), given_id.size()});
+    request.header = [&req](std::string_view name) -> std::optional<std::string> {
+      auto it = req.find(beast::string_view(name.data(), name.size()));
+      if (it == req.end()) return std::nullopt;
+      return std::string(it->value());
+    };
     serve::HttpResponse response;
     try {
       response = server_.handler_(request);
     } catch (const std::exception& e) {  // a handler must not take the server down
       spdlog::error("request {}: {} {}: {}", request.request_id, request.method,
                     request.target.substr(0, 200), e.what());
-      response = {500, "application/json", R"({"error": "internal error"})"};
+      response = {500, "application/json", R"({"error": "internal error"})", {}};
     }
     if (response.status >= 400)
       spdlog::info("request {}: {} {} -> {} {}", request.request_id, request.method,
@@ -249,7 +254,8 @@ class HttpServer::Impl::Session : public SessionBase,
   }
 
   void Fail(int status, const std::string& message) {
-    serve::HttpResponse r{status, "application/json", nlohmann::json{{"error", message}}.dump()};
+    serve::HttpResponse r{
+        status, "application/json", nlohmann::json{{"error", message}}.dump(), {}};
     spdlog::info("connection: {} {}", status, message);
     Write(r, server_.ids_.Next(), false, 11, false);
   }
@@ -261,6 +267,7 @@ class HttpServer::Impl::Session : public SessionBase,
     res->set(http::field::server, "lathe");
     res->set(http::field::content_type, r.content_type);
     res->set("X-Request-Id", id);
+    for (const auto& [name, value] : r.headers) res->set(name, value);
     res->keep_alive(keep_alive);
     if (!head) res->body() = r.body;
     res->prepare_payload();

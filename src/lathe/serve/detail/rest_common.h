@@ -28,6 +28,13 @@ struct VersionSelector {
 // The body parsed as a JSON object, or a 400 naming what is wrong.
 Result<nlohmann::json> ParseBody(const HttpRequest& request);
 
+// A deployment-routed answer says which version answered and in which role
+// (X-Lathe-Model-Version, X-Lathe-Deployment: NAME ROLE).
+HttpResponse WithRoute(const RoutedServable& routed, HttpResponse response);
+// A sticky key's text from a JSON value: a string as is, a number or bool as JSON; nullopt for
+// none, null, lists and objects.
+std::optional<std::string> KeyText(const nlohmann::json* value);
+
 HttpResponse TfServingStatus(const ModelManager& manager, const std::string& name,
                              const VersionSelector& selector);
 HttpResponse TfServingMetadata(const ModelManager& manager, const std::string& name,
