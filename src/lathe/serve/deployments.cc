@@ -32,15 +32,10 @@ Deployments::Deployments(metadata::MetadataStore& store, registry::ModelReposito
     : store_(store),
       repository_(std::move(repository)),
       options_(options),
-      snapshot_(std::make_shared<Snapshot>()) {}
+      snapshot_(std::make_shared<const Snapshot>()) {}
 
 Deployments::~Deployments() {
   Stop();
-}
-
-std::shared_ptr<const Deployments::Snapshot> Deployments::snapshot() const {
-  std::lock_guard lock(mu_);
-  return snapshot_;
 }
 
 Status Deployments::FlushOutcomes() {
@@ -97,26 +92,26 @@ Status Deployments::Refresh() {
   const auto before = snapshot();
   for (auto& d : all) {
     const std::string name = d.name;
-    auto it = before->find(name);
+    auto it = before->by_name.find(name);
     // Unchanged deployments keep their object, so routes in flight see one state.
-    if (it != before->end() && it->second->revision == d.revision &&
+    if (it != before->by_name.end() && it->second->revision == d.revision &&
         it->second->context_id == d.context_id)
-      (*next)[name] = it->second;
+      next->by_name[name] = it->second;
     else
-      (*next)[name] = std::make_shared<const Deployment>(std::move(d));
+      next->by_name[name] = std::make_shared<const Deployment>(std::move(d));
   }
-  std::lock_guard lock(mu_);
-  snapshot_ = std::move(next);
+  for (const auto& [name, d] : next->by_name) next->by_model.emplace(d->model, d);
+  snapshot_.store(std::move(next));
   return flushed;
 }
 
 void Deployments::Start(std::function<void()> on_change) {
   thread_.Start(options_.interval, [this, on_change = std::move(on_change)] {
     std::map<std::string, std::set<int64_t>> before;
-    for (const auto& [name, d] : *snapshot()) before[name] = RoutedVersions(*d);
+    for (const auto& [name, d] : snapshot()->by_name) before[name] = RoutedVersions(*d);
     if (Status st = Refresh(); !st.ok()) spdlog::warn("deployments: {}", st.message());
     std::map<std::string, std::set<int64_t>> after;
-    for (const auto& [name, d] : *snapshot()) {
+    for (const auto& [name, d] : snapshot()->by_name) {
       after[name] = RoutedVersions(*d);
       auto it = before.find(name);
       if (it == before.end() || it->second != after[name])
@@ -142,40 +137,38 @@ void Deployments::Stop() {
 }
 
 std::shared_ptr<const Deployment> Deployments::ForModel(const std::string& model) const {
-  for (const auto& [name, d] : *snapshot())
-    if (d->model == model) return d;
-  return nullptr;
+  const auto snap = snapshot();
+  auto it = snap->by_model.find(model);
+  return it == snap->by_model.end() ? nullptr : it->second;
 }
 
 std::shared_ptr<const Deployment> Deployments::Named(const std::string& name) const {
   const auto snap = snapshot();
-  auto it = snap->find(name);
-  return it == snap->end() ? nullptr : it->second;
+  auto it = snap->by_name.find(name);
+  return it == snap->by_name.end() ? nullptr : it->second;
 }
 
 std::vector<std::shared_ptr<const Deployment>> Deployments::All() const {
   std::vector<std::shared_ptr<const Deployment>> out;
-  for (const auto& [name, d] : *snapshot()) out.push_back(d);
+  for (const auto& [name, d] : snapshot()->by_name) out.push_back(d);
   return out;
 }
 
 std::vector<int64_t> Deployments::VersionsOf(const std::string& model) const {
   std::set<int64_t> out;
-  for (const auto& [name, d] : *snapshot())
+  for (const auto& [name, d] : snapshot()->by_name)
     if (d->model == model) out.merge(RoutedVersions(*d));
   return {out.begin(), out.end()};
 }
 
-std::optional<DeploymentRoute> Deployments::Route(const std::string& model,
-                                                  std::optional<std::string_view> key) const {
-  auto d = ForModel(model);
-  if (!d) return std::nullopt;
+DeploymentRoute Deployments::Route(std::shared_ptr<const Deployment> d,
+                                   std::optional<std::string_view> key) {
   const bool keyed = key && !d->key.empty();
   const double draw = keyed ? 0 : Draw();
   const double shadow_draw = d->split.shadow != 0 ? Draw() : 1;
-  DeploymentRoute r{
-      d, serve::RouteRequest(d->split, d->name, keyed ? key : std::nullopt, draw, shadow_draw)};
-  return r;
+  const serve::Route route =
+      serve::RouteRequest(d->split, d->name, keyed ? key : std::nullopt, draw, shadow_draw);
+  return {std::move(d), route};
 }
 
 void Deployments::RecordAssignment(const Deployment& d, int64_t version,
@@ -258,7 +251,7 @@ std::string Deployments::RenderMetrics() const {
       "# HELP lathe_deployment_version The versions a deployment routes to (1 per version and "
       "role), with the share of requests each takes.\n"
       "# TYPE lathe_deployment_version gauge\n";
-  for (const auto& entry : *snap) {
+  for (const auto& entry : snap->by_name) {
     const std::string& name = entry.first;
     const Deployment* d = entry.second.get();
     const auto line = [&](const char* role, int64_t version, double share) {

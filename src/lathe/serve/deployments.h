@@ -15,6 +15,7 @@
 // Feedback are on the request path and take short locks only.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -79,10 +80,10 @@ class Deployments {
   // The versions deployments route `model` to (stable, canary, shadow), for the model manager.
   std::vector<int64_t> VersionsOf(const std::string& model) const;
 
-  // The route of one request to `model` with sticky `key` (if any); nullopt without a
-  // deployment. Random draws come from a per-thread generator.
-  std::optional<DeploymentRoute> Route(const std::string& model,
-                                       std::optional<std::string_view> key) const;
+  // The route of one request under `d` (ForModel's) with sticky `key` (if any). Random draws
+  // come from a per-thread generator.
+  static DeploymentRoute Route(std::shared_ptr<const Deployment> d,
+                               std::optional<std::string_view> key);
   // Remembers that `version` of deployment `d` answered `request_id` (and `key`).
   void RecordAssignment(const Deployment& d, int64_t version, const std::string& request_id,
                         std::optional<std::string_view> key);
@@ -112,16 +113,19 @@ class Deployments {
     int64_t experiment = 0;
     std::map<int64_t, OutcomeTotals> outcomes;
   };
-  using Snapshot = std::map<std::string, std::shared_ptr<const Deployment>>;  // by name
-  std::shared_ptr<const Snapshot> snapshot() const;
+  struct Snapshot {
+    std::map<std::string, std::shared_ptr<const Deployment>> by_name;
+    std::map<std::string, std::shared_ptr<const Deployment>> by_model;  // the first by name
+  };
+  std::shared_ptr<const Snapshot> snapshot() const { return snapshot_.load(); }
   Status FlushOutcomes();
 
   metadata::MetadataStore& store_;
   const registry::ModelRepository repository_;
   const DeploymentsOptions options_;
 
-  mutable std::mutex mu_;  // guards snapshot_
-  std::shared_ptr<const Snapshot> snapshot_;
+  // Read by every routed request: swapped whole, never locked by readers for long.
+  std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
 
   mutable std::mutex assignments_mu_;  // guards the assignments and the pending outcomes
   std::unordered_map<std::string, Assignment> assignments_;  // "i" + request id, "k" + key

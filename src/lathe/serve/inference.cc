@@ -157,7 +157,7 @@ Result<RoutedServable> RouteInference(const InferApi& api, const std::string& na
   if (!version && label.empty() && api.deployments != nullptr) {
     if (auto d = api.deployments->ForModel(name)) {
       if (!d->key.empty() && key) out.key = key(d->key);
-      route = api.deployments->Route(name, out.key);
+      route = Deployments::Route(std::move(d), out.key);
     }
   }
   if (!route) {
