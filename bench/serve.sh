@@ -139,6 +139,7 @@ r = {
   "p99_ms_half_load_in_step": $p99_synchronized,
   "inprocess_rows_per_s": inp["predict_instances_per_s"],
   "inprocess_rest_handle_per_s": inp["rest_handle_per_s"],
+  "inprocess_rest_handle_deployed_per_s": inp["rest_handle_deployed_per_s"],
   "rss_mib": $rss_lathe, "rss_mib_flask": $rss_flask, "rss_mib_fastapi": $rss_fastapi,
   "failed_requests": $errors_lathe + $failed_spread + $failed_synchronized,
   "failed_requests_peers": $errors_flask + $errors_fastapi,

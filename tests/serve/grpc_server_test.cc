@@ -6,9 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <map>
+#include <set>
 
 #include "grpc_predict_v2.grpc.pb.h"
+#include "lathe/serve/deployments.h"
 #include "lathe/serve/rest_api.h"
+#include "lathe/serve/shadow_mirror.h"
 #include "testing/temp_dir.h"
 #include "testing/toy_bundle.h"
 
@@ -383,6 +387,96 @@ TEST_F(GrpcServerTest, MessagesOverTheLimitAreRefusedAndAnUnusablePortIsAnError)
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(bad.status().message().find("missing.pem"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lathe::server
+
+namespace lathe::server {
+namespace {
+
+// A deployment routes gRPC calls without a version, sticky by a metadata header or by an input
+// tensor's first value, and shadows them, as over REST.
+TEST_F(GrpcServerTest, DeploymentsRouteCallsByMetadataOrInputAndMirrorThem) {
+  testing::WriteToyBundle(tmp_ / "models/binary/2", ToyTask::kBinary, "linear", 0.4);
+  auto store = metadata::MetadataStore::Open("sqlite://:memory:");
+  ASSERT_TRUE(store.ok());
+  const registry::ModelRepository repository(tmp_ / "models");
+  serve::Deployments deployments(**store, repository);
+  serve::ShadowMirror shadow;
+  // The server loads what deployments route to, besides the newest version.
+  serve::ManagerOptions o = manager_->options();
+  o.pinned_versions = [&](const std::string& m) { return deployments.VersionsOf(m); };
+  manager_ = std::make_unique<serve::ModelManager>(o, &metrics_);
+  auto deploy = [&](serve::DeployRequest r) {
+    auto changed = deployments.Change(
+        "shop",
+        [&](const std::optional<serve::Deployment>& current)
+            -> Result<std::optional<serve::DeploymentUpdate>> {
+          r.name = "shop";
+          auto next = serve::PlanDeploy(current, r, 1);
+          if (!next.ok()) return next.status();
+          return std::optional<serve::DeploymentUpdate>(serve::DeploymentUpdate{*next});
+        });
+    ASSERT_TRUE(changed.ok()) << changed.status().ToString();
+    manager_->Poll();
+  };
+  deploy({.model = "binary", .version = 1, .key = serve::StickyKey{"X-User-Id", ""}});
+  deploy({.version = 2, .canary = 0.5});
+  GrpcServerOptions options;
+  options.deployments = &deployments;
+  options.shadow = &shadow;
+  Start(options);
+  std::map<std::string, std::set<std::string>> by_user;
+  for (int i = 0; i < 200; ++i) {
+    grpc::ClientContext c;
+    const std::string user = "user-" + std::to_string(i % 20);
+    c.AddMetadata("x-user-id", user);
+    pb::ModelInferResponse answer;
+    ASSERT_TRUE(stub_->ModelInfer(&c, ToyRequest("binary"), &answer).ok());
+    by_user[user].insert(answer.model_version());
+  }
+  std::set<std::string> versions;
+  for (const auto& [user, v] : by_user) {
+    EXPECT_EQ(v.size(), 1u) << user << " moved between versions";
+    versions.insert(v.begin(), v.end());
+  }
+  EXPECT_EQ(versions, (std::set<std::string>{"1", "2"}));
+
+  // By the "city" input: the first row's value decides.
+  deploy({.version = 1, .key = serve::StickyKey{"", "city"}});
+  std::set<std::string> seen;
+  for (int i = 0; i < 20; ++i) {
+    grpc::ClientContext c;
+    pb::ModelInferResponse answer;
+    ASSERT_TRUE(stub_->ModelInfer(&c, ToyRequest("binary"), &answer).ok());
+    seen.insert(answer.model_version());
+  }
+  EXPECT_EQ(seen.size(), 1u);
+
+  // A shadow answers nobody and is compared.
+  auto rollback = deployments.Change(
+      "shop",
+      [](const std::optional<serve::Deployment>& current)
+          -> Result<std::optional<serve::DeploymentUpdate>> {
+        auto next = serve::PlanRollback(*current, "rollback", "", 2);
+        if (!next.ok()) return next.status();
+        return std::optional<serve::DeploymentUpdate>(serve::DeploymentUpdate{*next});
+      });
+  ASSERT_TRUE(rollback.ok());
+  deploy({.version = 2, .shadow = 1.0});
+  for (int i = 0; i < 10; ++i) {
+    grpc::ClientContext c;
+    pb::ModelInferResponse answer;
+    ASSERT_TRUE(stub_->ModelInfer(&c, ToyRequest("binary"), &answer).ok());
+    EXPECT_EQ(answer.model_version(), "1");
+  }
+  shadow.Drain();
+  const std::string text = metrics_.Render(manager_->Loaded());
+  EXPECT_NE(text.find("lathe_serve_shadow_rows_total{model=\"binary\",version=\"2\"} 30"),
+            std::string::npos)
+      << text;
+  server_->Shutdown(std::chrono::milliseconds(0));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <xxhash.h>
 
 #include <cmath>
 #include <random>
@@ -171,22 +172,36 @@ DeploymentRoute Deployments::Route(std::shared_ptr<const Deployment> d,
   return {std::move(d), route};
 }
 
+uint64_t Deployments::AssignmentKey(char kind, std::string_view deployment, std::string_view id) {
+  const uint64_t seed =
+      XXH3_64bits_withSeed(deployment.data(), deployment.size(), static_cast<uint64_t>(kind));
+  return XXH3_64bits_withSeed(id.data(), id.size(), seed);
+}
+
 void Deployments::RecordAssignment(const Deployment& d, int64_t version,
                                    const std::string& request_id,
                                    std::optional<std::string_view> key) {
   if (options_.assignments == 0) return;
-  const Assignment a{d.name, d.experiment.id, version};
+  const Assignment a{d.experiment.id, version};
+  const uint64_t by_id = AssignmentKey('i', d.name, request_id);
+  // With sticky routing a key's version is recomputed from the split: no need to remember it.
+  const std::optional<uint64_t> by_key =
+      key && d.key.empty() ? std::optional<uint64_t>(AssignmentKey('k', d.name, *key))
+                           : std::nullopt;
   std::lock_guard lock(assignments_mu_);
-  auto remember = [&](std::string k) {
-    auto [it, inserted] = assignments_.insert_or_assign(std::move(k), a);
-    if (inserted) assignment_order_.push_back(it->first);
+  auto remember = [&](uint64_t k) {
+    auto [it, inserted] = assignments_.insert_or_assign(k, a);
+    if (!inserted) return;
+    if (assignment_ring_.size() < options_.assignments) {
+      assignment_ring_.push_back(k);
+      return;
+    }
+    assignments_.erase(assignment_ring_[ring_next_]);
+    assignment_ring_[ring_next_] = k;
+    ring_next_ = (ring_next_ + 1) % assignment_ring_.size();
   };
-  remember("i" + request_id);
-  if (key) remember("k" + d.name + '\n' + std::string(*key));
-  while (assignment_order_.size() > options_.assignments) {
-    assignments_.erase(assignment_order_.front());
-    assignment_order_.pop_front();
-  }
+  remember(by_id);
+  if (by_key) remember(*by_key);
 }
 
 Result<int64_t> Deployments::AddFeedback(const std::string& deployment, const Feedback& f) {
@@ -205,15 +220,15 @@ Result<int64_t> Deployments::AddFeedback(const std::string& deployment, const Fe
   std::optional<Assignment> a;
   {
     std::lock_guard lock(assignments_mu_);
-    auto it = f.request_id.empty() ? assignments_.end() : assignments_.find("i" + f.request_id);
+    auto it = f.request_id.empty() ? assignments_.end()
+                                   : assignments_.find(AssignmentKey('i', d->name, f.request_id));
     if (it == assignments_.end() && !f.key.empty() && d->key.empty())
-      it = assignments_.find("k" + d->name + '\n' + f.key);
-    if (it != assignments_.end() && it->second.deployment == d->name) a = it->second;
+      it = assignments_.find(AssignmentKey('k', d->name, f.key));
+    if (it != assignments_.end()) a = it->second;
   }
   // Keyed routing: the key's version under the split now, on any server.
   if (!a && !f.key.empty() && !d->key.empty())
-    a = Assignment{d->name, d->experiment.id,
-                   serve::RouteRequest(d->split, d->name, f.key, 0, 1).version};
+    a = Assignment{d->experiment.id, serve::RouteRequest(d->split, d->name, f.key, 0, 1).version};
   std::lock_guard lock(assignments_mu_);
   if (!a) {
     ++feedback_unmatched_;

@@ -15,6 +15,8 @@
 // Feedback are on the request path and take short locks only.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -105,10 +107,12 @@ class Deployments {
 
  private:
   struct Assignment {
-    std::string deployment;
     int64_t experiment = 0;
     int64_t version = 0;
   };
+  // The assignments' key: a 64-bit hash of the kind ('i' request id, 'k' sticky key), the
+  // deployment and the id (compact: the request path stores no strings).
+  static uint64_t AssignmentKey(char kind, std::string_view deployment, std::string_view id);
   struct Pending {
     int64_t experiment = 0;
     std::map<int64_t, OutcomeTotals> outcomes;
@@ -128,9 +132,10 @@ class Deployments {
   std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
 
   mutable std::mutex assignments_mu_;  // guards the assignments and the pending outcomes
-  std::unordered_map<std::string, Assignment> assignments_;  // "i" + request id, "k" + key
-  std::deque<std::string> assignment_order_;                 // oldest first, for eviction
-  std::map<std::string, Pending> pending_;                   // by deployment
+  absl::flat_hash_map<uint64_t, Assignment> assignments_;
+  std::vector<uint64_t> assignment_ring_;   // keys in the order first seen, for eviction
+  size_t ring_next_ = 0;                    // the oldest, once the ring is full
+  std::map<std::string, Pending> pending_;  // by deployment
   uint64_t feedback_joined_ = 0, feedback_unmatched_ = 0, feedback_stale_ = 0;
 
   std::mutex refresh_mu_;  // one Refresh at a time
