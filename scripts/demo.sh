@@ -21,3 +21,7 @@ examples/hello/run.sh
 echo
 echo "### the metadata store"
 examples/store-demo/run.sh
+echo
+echo "### browse it: runs, lineage, artifacts and executions in the web UI"
+echo "open the main job's store (then http://127.0.0.1:8080/ in a browser):"
+echo "  $PWD/build/bin/lathe --store sqlite://$PWD/build/demo-penguins/.lathe/metadata.db ui"

@@ -21,3 +21,5 @@ scripts/install-packages.sh "${packages[@]}"
 build_dir=${LATHE_BUILD_DIR:-build}
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${LATHE_BUILD_TYPE:-RelWithDebInfo}" "$@" >/dev/null
 cmake --build "$build_dir" -j2
+# The web UI (lathe ui), built into the same folder.
+scripts/build-ui.sh "$build_dir"

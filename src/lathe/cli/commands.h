@@ -21,5 +21,6 @@ void AddPredictCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 // After AddModelCommands: adds label commands under `models`.
 void AddServeCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddDeployCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
+void AddUiCommand(CLI::App& app, const GlobalOptions& g, int& exit_code);
 
 }  // namespace lathe::cli

@@ -3,6 +3,7 @@
 
 #include "lathe/cli/commands.h"
 #include "lathe/cli/table.h"
+#include "lathe/metadata/describe.h"
 
 namespace lathe::cli {
 
@@ -24,36 +25,6 @@ struct LineageArgs {
 
 std::string ArtifactLabel(const Artifact& a) {
   return a.name.empty() ? a.uri : a.name;
-}
-
-nlohmann::json GraphJson(const LineageGraph& graph) {
-  nlohmann::json nodes = nlohmann::json::array(), edges = nlohmann::json::array();
-  for (size_t i = 0; i < graph.artifacts.size(); ++i) {
-    nlohmann::json n = ToJson(graph.artifacts[i]);
-    n["kind"] = "artifact";
-    n["hops"] = graph.artifact_hops[i].hops;
-    nodes.push_back(std::move(n));
-  }
-  for (size_t i = 0; i < graph.executions.size(); ++i) {
-    nlohmann::json n = ToJson(graph.executions[i]);
-    n["kind"] = "execution";
-    n["hops"] = graph.execution_hops[i].hops;
-    n["cache_hits"] = graph.cache_hits[i];
-    nodes.push_back(std::move(n));
-  }
-  for (const auto& e : graph.events) {
-    // Edges point the way data flows: input artifact -> execution -> output artifact.
-    bool input = IsInputEvent(e.type);
-    edges.push_back({{"from", input ? fmt::format("artifact:{}", e.artifact_id)
-                                    : fmt::format("execution:{}", e.execution_id)},
-                     {"to", input ? fmt::format("execution:{}", e.execution_id)
-                                  : fmt::format("artifact:{}", e.artifact_id)},
-                     {"artifact_id", e.artifact_id},
-                     {"execution_id", e.execution_id},
-                     {"type", EventTypeName(e.type)},
-                     {"path", PathToJson(e.path)}});
-  }
-  return {{"nodes", nodes}, {"edges", edges}, {"truncated", graph.truncated}};
 }
 
 void PrintDot(const LineageGraph& graph) {
@@ -136,7 +107,7 @@ int RunLineage(const GlobalOptions& g, const LineageArgs& args) {
   auto graph = (*store)->GetLineage(req);
   if (!graph.ok()) return ReportRequestError(graph.status());
   if (g.json)
-    PrintJson(GraphJson(*graph));
+    PrintJson(LineageToJson(*graph));
   else if (args.dot)
     PrintDot(*graph);
   else

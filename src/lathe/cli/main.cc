@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   AddPredictCommands(app, g, exit_code);
   AddServeCommands(app, g, exit_code);
   AddDeployCommands(app, g, exit_code);
+  AddUiCommand(app, g, exit_code);
 
   // Logs go to stderr so that stdout stays clean for tables and --json.
   spdlog::set_default_logger(spdlog::stderr_color_mt("lathe"));

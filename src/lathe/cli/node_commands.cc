@@ -5,6 +5,7 @@
 #include "lathe/cli/listing.h"
 #include "lathe/cli/table.h"
 #include "lathe/core/strings.h"
+#include "lathe/metadata/describe.h"
 
 namespace lathe::cli {
 
@@ -107,16 +108,10 @@ void PrintContexts(const std::vector<Context>& contexts) {
   for (const auto& c : contexts) fmt::print("  context   {} {} '{}'\n", c.id, c.type, c.name);
 }
 
-nlohmann::json ContextsJson(const std::vector<Context>& contexts) {
-  nlohmann::json j = nlohmann::json::array();
-  for (const auto& c : contexts) j.push_back(ToJson(c));
-  return j;
-}
-
-nlohmann::json EventsJson(const std::vector<Event>& events) {
-  nlohmann::json j = nlohmann::json::array();
-  for (const auto& e : events) j.push_back(ToJson(e));
-  return j;
+int PrintDescription(const Result<nlohmann::json>& description) {
+  if (!description.ok()) return ReportError(description.status());
+  PrintJson(*description);
+  return kExitOk;
 }
 
 std::string PathText(const Event& e) {
@@ -134,18 +129,13 @@ int ShowArtifact(const GlobalOptions& g, int64_t id) {
   auto store = OpenStoreReadOnly(g);
   if (!store.ok()) return ReportError(store.status());
   auto& s = **store;
+  if (g.json) return PrintDescription(DescribeArtifact(s, id));
   auto a = s.GetArtifact(id);
   if (!a.ok()) return ReportError(a.status());
   auto events = s.GetEventsByArtifactIds({id});
   auto contexts = s.GetContextsByArtifact(id);
   if (!events.ok()) return ReportError(events.status());
   if (!contexts.ok()) return ReportError(contexts.status());
-  if (g.json) {
-    PrintJson({{"artifact", ToJson(*a)},
-               {"events", EventsJson(*events)},
-               {"contexts", ContextsJson(*contexts)}});
-    return kExitOk;
-  }
   PrintNodeHeader("artifact", *a);
   fmt::print("  state     {}\n", ArtifactStateName(a->state));
   if (!a->uri.empty()) fmt::print("  uri       {}\n", a->uri);
@@ -165,18 +155,13 @@ int ShowExecution(const GlobalOptions& g, int64_t id) {
   auto store = OpenStoreReadOnly(g);
   if (!store.ok()) return ReportError(store.status());
   auto& s = **store;
+  if (g.json) return PrintDescription(DescribeExecution(s, id));
   auto e = s.GetExecution(id);
   if (!e.ok()) return ReportError(e.status());
   auto events = s.GetEventsByExecutionIds({id});
   auto contexts = s.GetContextsByExecution(id);
   if (!events.ok()) return ReportError(events.status());
   if (!contexts.ok()) return ReportError(contexts.status());
-  if (g.json) {
-    PrintJson({{"execution", ToJson(*e)},
-               {"events", EventsJson(*events)},
-               {"contexts", ContextsJson(*contexts)}});
-    return kExitOk;
-  }
   PrintNodeHeader("execution", *e);
   fmt::print("  state     {}\n", ExecutionStateName(e->state));
   fmt::print("  created   {}\n  updated   {} (revision {})\n", FormatTime(e->create_time_ms),
@@ -193,6 +178,7 @@ int ShowContext(const GlobalOptions& g, int64_t id) {
   auto store = OpenStoreReadOnly(g);
   if (!store.ok()) return ReportError(store.status());
   auto& s = **store;
+  if (g.json) return PrintDescription(DescribeContext(s, id));
   auto c = s.GetContext(id);
   if (!c.ok()) return ReportError(c.status());
   auto parents = s.GetParentContexts(id);
@@ -204,19 +190,6 @@ int ShowContext(const GlobalOptions& g, int64_t id) {
   for (const Status& st :
        {parents.status(), children.status(), artifacts.status(), executions.status()})
     if (!st.ok()) return ReportError(st);
-  if (g.json) {
-    nlohmann::json arts = nlohmann::json::array(), execs = nlohmann::json::array();
-    for (const auto& a : artifacts->items) arts.push_back(ToJson(a));
-    for (const auto& e : executions->items) execs.push_back(ToJson(e));
-    PrintJson({{"context", ToJson(*c)},
-               {"parents", ContextsJson(*parents)},
-               {"children", ContextsJson(*children)},
-               {"artifacts", arts},
-               {"artifacts_next_page_token", artifacts->next_page_token},
-               {"executions", execs},
-               {"executions_next_page_token", executions->next_page_token}});
-    return kExitOk;
-  }
   PrintNodeHeader("context", *c);
   fmt::print("  created   {}\n", FormatTime(c->create_time_ms));
   PrintProperties(*c);

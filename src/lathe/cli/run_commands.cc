@@ -234,60 +234,28 @@ int RunsShow(const GlobalOptions& g, const std::string& run_id) {
   auto store = OpenStoreReadOnly(g);
   if (!store.ok()) return ReportError(store.status());
   auto& s = **store;
+  auto described = pipeline::DescribeRun(s, run_id);
+  if (!described.ok()) return ReportError(described.status());
+  if (g.json) {
+    PrintJson(*described);
+    return kExitOk;
+  }
   auto run = s.GetContextByTypeAndName(pipeline::kRunContextType, run_id);
   if (!run.ok()) return ReportError(run.status());
-  if (!*run)
-    return ReportError(NotFoundError(fmt::format("no run '{}' (see `lathe runs list`)", run_id)));
-  ListOptions o;
-  o.filter = fmt::format("context.id = {}", (*run)->id);
-  o.page_size = ListOptions::kMaxPageSize;
-  auto execs = s.ListExecutions(o);
-  if (!execs.ok()) return ReportError(execs.status());
-  std::vector<int64_t> ids;
-  for (const auto& e : execs->items) ids.push_back(e.id);
-  auto events = s.GetEventsByExecutionIds(ids);
-  if (!events.ok()) return ReportError(events.status());
-  std::map<int64_t, std::vector<Event>> by_exec;
-  for (const auto& e : *events) by_exec[e.execution_id].push_back(e);
-
-  nlohmann::json nodes = nlohmann::json::array();
-  Table t({"NODE", "STATE", "DURATION", "INPUTS", "OUTPUTS", "LOG"});
-  for (const auto& e : execs->items) {
-    std::string ins, outs;
-    nlohmann::json jin = nlohmann::json::array(), jout = nlohmann::json::array();
-    for (const auto& ev : by_exec[e.id]) {
-      bool input = IsInputEvent(ev.type);
-      std::string name = ev.path.empty()                         ? ""
-                         : std::get_if<std::string>(&ev.path[0]) ? std::get<std::string>(ev.path[0])
-                                                                 : "";
-      (input ? ins : outs) +=
-          fmt::format("{}{}={}", (input ? ins : outs).empty() ? "" : " ", name, ev.artifact_id);
-      (input ? jin : jout).push_back({{"name", name}, {"artifact_id", ev.artifact_id}});
-    }
-    t.AddRow({Prop(e, "node"), std::string(ExecutionStateName(e.state)),
-              Duration(IntProp(e, "duration_ms")), ins, outs, Prop(e, "log")});
-    nlohmann::json params = e.properties.count("parameters")
-                                ? e.properties.at("parameters").ToJson()
-                                : nlohmann::json::object();
-    nodes.push_back({{"node", Prop(e, "node")},
-                     {"execution_id", e.id},
-                     {"state", ExecutionStateName(e.state)},
-                     {"duration_ms", IntProp(e, "duration_ms")},
-                     {"attempts", IntProp(e, "attempts")},
-                     {"cache_key", Prop(e, "cache_key")},
-                     {"cached_from", IntProp(e, "cached_from")},
-                     {"parameters", params},
-                     {"inputs", jin},
-                     {"outputs", jout},
-                     {"log", Prop(e, "log")},
-                     {"error", Prop(e, "error")}});
-  }
+  if (!*run) return ReportError(NotFoundError(fmt::format("no run '{}'", run_id)));
   const Context& r = **run;
-  if (g.json) {
-    nlohmann::json j = ToJson(r);
-    j["nodes"] = nodes;
-    PrintJson(j);
-    return kExitOk;
+  Table t({"NODE", "STATE", "DURATION", "INPUTS", "OUTPUTS", "LOG"});
+  for (const auto& n : (*described)["nodes"]) {
+    auto links = [](const nlohmann::json& events) {
+      std::string out;
+      for (const auto& ev : events)
+        out += fmt::format("{}{}={}", out.empty() ? "" : " ", ev["name"].get<std::string>(),
+                           ev["artifact_id"].get<int64_t>());
+      return out;
+    };
+    t.AddRow({n["node"].get<std::string>(), n["state"].get<std::string>(),
+              Duration(n["duration_ms"].get<int64_t>()), links(n["inputs"]), links(n["outputs"]),
+              n["log"].get<std::string>()});
   }
   int64_t start = IntProp(r, "start_time_ms"), end = IntProp(r, "end_time_ms");
   fmt::print("run {}\n  pipeline  {}\n  state     {}\n  started   {}\n  duration  {}\n", r.name,

@@ -1,5 +1,9 @@
 #include "lathe/pipeline/run_record.h"
 
+#include <fmt/format.h>
+
+#include <map>
+
 namespace lathe::pipeline {
 
 using metadata::PropertyType;
@@ -56,6 +60,69 @@ Status RegisterArtifactType(metadata::MetadataStore& store, const std::string& a
                                    {"stat", PropertyType::kString}}},
                {.can_add_fields = true, .can_omit_fields = true})
       .status();
+}
+
+namespace {
+
+std::string TextProperty(const metadata::Node& n, const char* name) {
+  auto it = n.properties.find(name);
+  return it == n.properties.end() ? "" : it->second.ToDisplayString();
+}
+
+int64_t IntProperty(const metadata::Node& n, const char* name) {
+  auto it = n.properties.find(name);
+  return it == n.properties.end() || it->second.type() != PropertyType::kInt ? 0
+                                                                             : it->second.as_int();
+}
+
+}  // namespace
+
+Result<nlohmann::json> DescribeRun(metadata::MetadataStore& store, const std::string& run_id) {
+  LATHE_ASSIGN_OR_RETURN(std::optional<metadata::Context> run,
+                         store.GetContextByTypeAndName(kRunContextType, run_id));
+  if (!run) return NotFoundError(fmt::format("no run '{}' (see `lathe runs list`)", run_id));
+  metadata::ListOptions o;
+  o.filter = fmt::format("context.id = {}", run->id);
+  o.page_size = metadata::ListOptions::kMaxPageSize;
+  std::vector<metadata::Execution> executions;
+  while (true) {
+    LATHE_ASSIGN_OR_RETURN(metadata::Page<metadata::Execution> page, store.ListExecutions(o));
+    for (auto& e : page.items) executions.push_back(std::move(e));
+    if (page.next_page_token.empty()) break;
+    o.page_token = page.next_page_token;
+  }
+  std::vector<int64_t> ids;
+  for (const auto& e : executions) ids.push_back(e.id);
+  LATHE_ASSIGN_OR_RETURN(std::vector<metadata::Event> events, store.GetEventsByExecutionIds(ids));
+  std::map<int64_t, std::vector<const metadata::Event*>> by_execution;
+  for (const auto& e : events) by_execution[e.execution_id].push_back(&e);
+
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const auto& e : executions) {
+    nlohmann::json inputs = nlohmann::json::array(), outputs = nlohmann::json::array();
+    for (const metadata::Event* ev : by_execution[e.id]) {
+      const std::string* name = ev->path.empty() ? nullptr : std::get_if<std::string>(&ev->path[0]);
+      (metadata::IsInputEvent(ev->type) ? inputs : outputs)
+          .push_back({{"name", name ? *name : ""}, {"artifact_id", ev->artifact_id}});
+    }
+    auto params = e.properties.find("parameters");
+    nodes.push_back({{"node", TextProperty(e, "node")},
+                     {"execution_id", e.id},
+                     {"state", metadata::ExecutionStateName(e.state)},
+                     {"duration_ms", IntProperty(e, "duration_ms")},
+                     {"attempts", IntProperty(e, "attempts")},
+                     {"cache_key", TextProperty(e, "cache_key")},
+                     {"cached_from", IntProperty(e, "cached_from")},
+                     {"parameters", params == e.properties.end() ? nlohmann::json::object()
+                                                                 : params->second.ToJson()},
+                     {"inputs", std::move(inputs)},
+                     {"outputs", std::move(outputs)},
+                     {"log", TextProperty(e, "log")},
+                     {"error", TextProperty(e, "error")}});
+  }
+  nlohmann::json j = metadata::ToJson(*run);
+  j["nodes"] = std::move(nodes);
+  return j;
 }
 
 }  // namespace lathe::pipeline

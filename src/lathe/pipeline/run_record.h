@@ -4,6 +4,7 @@
 // of the component's type, associated with both, with INPUT and OUTPUT events to its artifacts.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "lathe/core/status.h"
@@ -26,5 +27,11 @@ inline constexpr const char* kRunCanceled = "CANCELED";
 Status RegisterRunTypes(metadata::MetadataStore& store);
 Status RegisterExecutionType(metadata::MetadataStore& store, const std::string& component);
 Status RegisterArtifactType(metadata::MetadataStore& store, const std::string& artifact_type);
+
+// A run as `lathe runs show --json` and the UI give it: the PipelineRun context's JSON with
+// "nodes", one per execution of the run in id order: {"node", "execution_id", "state",
+// "duration_ms", "attempts", "cache_key", "cached_from", "parameters", "inputs", "outputs"
+// ([{"name", "artifact_id"}]), "log", "error"}. NOT_FOUND when there is no run `run_id`.
+Result<nlohmann::json> DescribeRun(metadata::MetadataStore& store, const std::string& run_id);
 
 }  // namespace lathe::pipeline

@@ -13,45 +13,6 @@ namespace lathe::serve {
 
 namespace detail {
 
-HttpResponse JsonResponse(int status, const nlohmann::json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return r;
-}
-
-HttpResponse ErrorResponse(int status, std::string_view message) {
-  return JsonResponse(status, {{"error", std::string(message)}});
-}
-
-int HttpStatusOf(const Status& status) {
-  switch (status.code()) {
-    case StatusCode::kInvalidArgument:
-    case StatusCode::kOutOfRange:
-      return 400;
-    case StatusCode::kNotFound:
-      return 404;
-    case StatusCode::kFailedPrecondition:
-      return 412;
-    case StatusCode::kUnavailable:
-      return 503;
-    default:
-      return 500;
-  }
-}
-
-HttpResponse ErrorResponse(const Status& status) {
-  return ErrorResponse(HttpStatusOf(status), status.message());
-}
-
-Result<nlohmann::json> ParseBody(const HttpRequest& request) {
-  if (request.body.empty()) return InvalidArgumentError("the request has no body (JSON expected)");
-  auto j = ParseJsonText(request.body);
-  if (!j.ok()) return InvalidArgumentError("malformed JSON: " + j.status().message());
-  if (!j->is_object()) return InvalidArgumentError("the request body must be a JSON object");
-  return j;
-}
-
 HttpResponse WithRoute(const RoutedServable& routed, HttpResponse response) {
   if (routed.deployment) {
     response.headers.emplace_back("X-Lathe-Model-Version",

@@ -7,26 +7,23 @@
 #include <string_view>
 
 #include "lathe/core/status.h"
+#include "lathe/serve/http_json.h"
 #include "lathe/serve/inference.h"
 #include "lathe/serve/model_manager.h"
 #include "lathe/serve/rest_api.h"
 
 namespace lathe::serve::detail {
 
-HttpResponse JsonResponse(int status, const nlohmann::json& body);
-HttpResponse ErrorResponse(int status, std::string_view message);
-// The HTTP status that fits a Status code (NOT_FOUND 404, INVALID_ARGUMENT 400, ...).
-int HttpStatusOf(const Status& status);
-HttpResponse ErrorResponse(const Status& status);
+using serve::ErrorResponse;
+using serve::HttpStatusOf;
+using serve::JsonResponse;
+using serve::ParseBody;
 
 // Which version a request addresses: by number, by label, or the default (newest).
 struct VersionSelector {
   std::optional<int64_t> version;
   std::string label;
 };
-
-// The body parsed as a JSON object, or a 400 naming what is wrong.
-Result<nlohmann::json> ParseBody(const HttpRequest& request);
 
 // A deployment-routed answer says which version answered and in which role
 // (X-Lathe-Model-Version, X-Lathe-Deployment: NAME ROLE).

@@ -1,0 +1,175 @@
+#include "lathe/server/ui_api.h"
+
+#include <fmt/format.h>
+
+#include "lathe/core/strings.h"
+#include "lathe/metadata/describe.h"
+#include "lathe/pipeline/run_record.h"
+#include "lathe/serve/http_json.h"
+
+namespace lathe::server {
+
+using metadata::ListOptions;
+using serve::ErrorResponse;
+using serve::HttpResponse;
+using serve::JsonResponse;
+using serve::RequestTarget;
+
+namespace {
+
+constexpr int kDefaultPageSize = 50;
+
+Result<int64_t> ParseId(const std::string& text, std::string_view what) {
+  auto id = ParseInt(text);
+  if (!id || *id < 1)
+    return InvalidArgumentError(
+        fmt::format("{} id '{}' is not a positive whole number", what, text.substr(0, 40)));
+  return *id;
+}
+
+// An integer query parameter in [lo, hi], or `fallback` when absent.
+Result<int> IntParam(const RequestTarget& t, std::string_view name, int fallback, int lo, int hi) {
+  auto it = t.query.find(name);
+  if (it == t.query.end() || it->second.empty()) return fallback;
+  auto v = ParseInt(it->second);
+  if (!v || *v < lo || *v > hi)
+    return InvalidArgumentError(
+        fmt::format("parameter {} must be a whole number in {}..{}, not '{}'", name, lo, hi,
+                    it->second.substr(0, 40)));
+  return static_cast<int>(*v);
+}
+
+Result<bool> BoolParam(const RequestTarget& t, std::string_view name) {
+  std::string v = t.Get(name, "false");
+  if (v == "true" || v == "1") return true;
+  if (v == "false" || v == "0" || v.empty()) return false;
+  return InvalidArgumentError(
+      fmt::format("parameter {} must be true or false, not '{}'", name, v.substr(0, 40)));
+}
+
+// page_size, page_token, filter, order_by, desc.
+Result<ListOptions> ListParams(const RequestTarget& t) {
+  ListOptions o;
+  LATHE_ASSIGN_OR_RETURN(o.page_size,
+                         IntParam(t, "page_size", kDefaultPageSize, 1, ListOptions::kMaxPageSize));
+  o.page_token = t.Get("page_token");
+  o.filter = t.Get("filter");
+  std::string order = t.Get("order_by", "id");
+  if (order == "id")
+    o.order_by = metadata::OrderBy::kId;
+  else if (order == "create_time")
+    o.order_by = metadata::OrderBy::kCreateTime;
+  else if (order == "update_time")
+    o.order_by = metadata::OrderBy::kUpdateTime;
+  else
+    return InvalidArgumentError(
+        fmt::format("parameter order_by must be id, create_time or update_time, not '{}'",
+                    order.substr(0, 40)));
+  LATHE_ASSIGN_OR_RETURN(o.descending, BoolParam(t, "desc"));
+  return o;
+}
+
+template <typename T>
+HttpResponse PageResponse(const Result<metadata::Page<T>>& page) {
+  if (!page.ok()) return ErrorResponse(page.status());
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& item : page->items) items.push_back(metadata::ToJson(item));
+  return JsonResponse(200,
+                      {{"items", std::move(items)}, {"next_page_token", page->next_page_token}});
+}
+
+HttpResponse FromResult(const Result<nlohmann::json>& j) {
+  return j.ok() ? JsonResponse(200, *j) : ErrorResponse(j.status());
+}
+
+}  // namespace
+
+UiApi::UiApi(metadata::MetadataStore& store, UiApiOptions options)
+    : store_(store), options_(std::move(options)) {}
+
+HttpResponse UiApi::Handle(const serve::HttpRequest& request) const {
+  auto target = serve::ParseTarget(request.target);
+  if (!target.ok()) return ErrorResponse(target.status());
+  const RequestTarget& t = *target;
+  std::vector<std::string> s = Split(std::string_view(t.path).substr(1), '/');
+  if (s.size() < 2 || s[0] != "api" || s[1] != "v1")
+    return ErrorResponse(404, fmt::format("unknown API path '{}'", t.path.substr(0, 80)));
+  s.erase(s.begin(), s.begin() + 2);
+  if (s.empty()) return ErrorResponse(404, "unknown API path '/api/v1'");
+  if (request.method != "GET") {
+    HttpResponse r = ErrorResponse(
+        405, fmt::format("{} is not allowed here; use GET", request.method.substr(0, 16)));
+    r.headers.emplace_back("Allow", "GET");
+    return r;
+  }
+  const std::string& what = s[0];
+  if (what == "info" && s.size() == 1)
+    return JsonResponse(200, {{"store", options_.store_uri}, {"writable", options_.writable}});
+
+  if (what == "runs" && s.size() == 1) {
+    auto o = ListParams(t);
+    if (!o.ok()) return ErrorResponse(o.status());
+    std::string filter = fmt::format("type = '{}'", pipeline::kRunContextType);
+    if (!t.Get("pipeline").empty())
+      filter += " AND properties.pipeline = " + metadata::QuoteFilterString(t.Get("pipeline"));
+    if (!o->filter.empty()) filter += " AND (" + o->filter + ")";
+    o->filter = filter;
+    if (!t.query.count("desc")) o->descending = true;  // newest first, as `lathe runs list`
+    return PageResponse(store_.ListContexts(*o));
+  }
+  if (what == "runs" && s.size() == 2) return FromResult(pipeline::DescribeRun(store_, s[1]));
+
+  if ((what == "artifacts" || what == "executions" || what == "contexts") && s.size() == 1) {
+    auto o = ListParams(t);
+    if (!o.ok()) return ErrorResponse(o.status());
+    if (what == "artifacts") return PageResponse(store_.ListArtifacts(*o));
+    if (what == "executions") return PageResponse(store_.ListExecutions(*o));
+    return PageResponse(store_.ListContexts(*o));
+  }
+  if ((what == "artifacts" || what == "executions" || what == "contexts") && s.size() == 2) {
+    std::string noun = what.substr(0, what.size() - 1);
+    auto id = ParseId(s[1], noun);
+    if (!id.ok()) return ErrorResponse(id.status());
+    if (what == "artifacts") return FromResult(metadata::DescribeArtifact(store_, *id));
+    if (what == "executions") return FromResult(metadata::DescribeExecution(store_, *id));
+    return FromResult(metadata::DescribeContext(store_, *id));
+  }
+
+  if (what == "lineage" && s.size() == 3 && (s[1] == "artifacts" || s[1] == "executions")) {
+    metadata::LineageRequest req;
+    auto id = ParseId(s[2], s[1] == "artifacts" ? "artifact" : "execution");
+    if (!id.ok()) return ErrorResponse(id.status());
+    (s[1] == "artifacts" ? req.artifact_ids : req.execution_ids).push_back(*id);
+    std::string direction = t.Get("direction", "up");
+    if (direction == "up")
+      req.direction = metadata::LineageDirection::kUpstream;
+    else if (direction == "down")
+      req.direction = metadata::LineageDirection::kDownstream;
+    else if (direction == "both")
+      req.direction = metadata::LineageDirection::kBoth;
+    else
+      return ErrorResponse(400,
+                           fmt::format("parameter direction must be up, down or both, not '{}'",
+                                       direction.substr(0, 40)));
+    auto hops = IntParam(t, "hops", 20, 0, 1000);
+    auto max_nodes = IntParam(t, "max_nodes", 10000, 1, 1000000);
+    auto cache_hits = BoolParam(t, "include_cache_hits");
+    for (const Status& st : {hops.status(), max_nodes.status(), cache_hits.status()})
+      if (!st.ok()) return ErrorResponse(st);
+    req.max_hops = *hops;
+    req.max_nodes = *max_nodes;
+    req.include_cache_hits = *cache_hits;
+    req.artifact_filter = t.Get("artifact_filter");
+    req.execution_filter = t.Get("execution_filter");
+    // The start must exist: an unknown id is a 404, not an empty graph.
+    Status exists =
+        s[1] == "artifacts" ? store_.GetArtifact(*id).status() : store_.GetExecution(*id).status();
+    if (!exists.ok()) return ErrorResponse(exists);
+    auto graph = store_.GetLineage(req);
+    if (!graph.ok()) return ErrorResponse(graph.status());
+    return JsonResponse(200, metadata::LineageToJson(*graph));
+  }
+  return ErrorResponse(404, fmt::format("unknown API path '{}'", t.path.substr(0, 80)));
+}
+
+}  // namespace lathe::server

@@ -1,0 +1,4 @@
+declare module "elkjs/lib/elk-api.js" {
+  import ELK from "elkjs/lib/elk-api";
+  export default ELK;
+}

@@ -1,0 +1,99 @@
+import "./style.css";
+import { api, type Info } from "./api";
+import { clear, h } from "./dom";
+import { currentRoute, type Route } from "./router";
+import { renderRun, renderRuns } from "./views/runs";
+import { renderNode, renderNodes } from "./views/nodes";
+import { renderLineage } from "./views/lineage";
+
+type View = (root: HTMLElement, route: Route) => Promise<void>;
+
+const views: { name: string; title: string; match: (r: Route) => boolean; render: View }[] = [
+  { name: "runs", title: "Runs", match: (r) => r.parts[0] === "runs" && r.parts.length === 1, render: renderRuns },
+  { name: "runs", title: "Run", match: (r) => r.parts[0] === "runs" && r.parts.length === 2, render: renderRun },
+  {
+    name: "artifacts",
+    title: "Artifacts",
+    match: (r) => r.parts[0] === "artifacts" && r.parts.length === 1,
+    render: (root, r) => renderNodes(root, r, "artifacts"),
+  },
+  {
+    name: "artifacts",
+    title: "Artifact",
+    match: (r) => r.parts[0] === "artifacts" && r.parts.length === 2,
+    render: (root, r) => renderNode(root, r, "artifacts"),
+  },
+  {
+    name: "executions",
+    title: "Executions",
+    match: (r) => r.parts[0] === "executions" && r.parts.length === 1,
+    render: (root, r) => renderNodes(root, r, "executions"),
+  },
+  {
+    name: "executions",
+    title: "Execution",
+    match: (r) => r.parts[0] === "executions" && r.parts.length === 2,
+    render: (root, r) => renderNode(root, r, "executions"),
+  },
+  { name: "lineage", title: "Lineage", match: (r) => r.parts[0] === "lineage" && r.parts.length === 3, render: renderLineage },
+];
+
+const navItems: [string, string][] = [
+  ["runs", "Runs"],
+  ["artifacts", "Artifacts"],
+  ["executions", "Executions"],
+];
+
+function renderNav(active: string): void {
+  const nav = document.getElementById("nav")!;
+  clear(nav);
+  nav.appendChild(
+    h(
+      "ul",
+      null,
+      navItems.map(([name, label]) =>
+        h("li", null, h("a", { href: `#/${name}`, "aria-current": name === active ? "page" : undefined }, label)),
+      ),
+    ),
+  );
+}
+
+let generation = 0;
+
+async function render(): Promise<void> {
+  const route = currentRoute();
+  if (route.parts.length === 0) {
+    location.replace("#/runs");
+    return;
+  }
+  const view = views.find((v) => v.match(route));
+  const main = document.getElementById("main")!;
+  const mine = ++generation;
+  renderNav(view?.name ?? "");
+  clear(main);
+  const root = h("div", { class: "view", "aria-busy": "true" });
+  main.appendChild(root);
+  if (!view) {
+    root.appendChild(h("p", { class: "error", role: "alert" }, `No page at ${location.hash}.`));
+    root.removeAttribute("aria-busy");
+    return;
+  }
+  document.title = `${view.title} · Lathe`;
+  try {
+    await view.render(root, route);
+  } catch (e) {
+    if (mine !== generation) return;
+    clear(root);
+    root.appendChild(h("p", { class: "error", role: "alert" }, (e as Error).message));
+  }
+  if (mine === generation) root.removeAttribute("aria-busy");
+}
+
+window.addEventListener("hashchange", () => void render());
+void render();
+api<Info>("info").then(
+  (info) => {
+    document.getElementById("store")!.textContent = info.store + (info.writable ? "" : " (read-only)");
+  },
+  () => undefined,
+);
