@@ -8,12 +8,13 @@
 #   concurrent  four training runs at once vs one after another (one thread budget)
 #   serve     lathe serve vs Flask + gunicorn and FastAPI + uvicorn: single-row predict over HTTP
 #   abtest    the anytime-valid test of business metrics vs the naive repeated test, simulated
+#   ui        the web UI in chromium: time to interactive of a 10,000-node lineage
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=${1:-}
 case "$name" in
-  store | pipeline | stats | train | concurrent | serve | abtest) ;;
-  *) echo "usage: bench/run.sh store|pipeline|stats|train|concurrent|serve|abtest [options]" >&2; exit 2 ;;
+  store | pipeline | stats | train | concurrent | serve | abtest | ui) ;;
+  *) echo "usage: bench/run.sh store|pipeline|stats|train|concurrent|serve|abtest|ui [options]" >&2; exit 2 ;;
 esac
 shift
 LATHE_BUILD_DIR=build-bench LATHE_BUILD_TYPE=Release scripts/setup.sh -DLATHE_BUILD_TESTS=OFF >/dev/null
@@ -30,6 +31,9 @@ case "$name" in
     scripts/install-packages.sh python3-pandas python3-xgboost python3-sklearn  # the peer
     exec bench/train.sh "$@" ;;
   concurrent) exec bench/concurrent.sh "$@" ;;
+  ui)
+    scripts/install-packages.sh chromium  # the browser that measures
+    exec bench/ui.sh "$@" ;;
   serve)
     # The load generators and the peers (python3-xgboost for the same model in Python).
     scripts/install-packages.sh wrk nghttp2-client curl python3-flask gunicorn python3-fastapi \

@@ -69,6 +69,47 @@ async function layout(nodes: GraphNode[], edges: GraphEdge[]): Promise<Laid> {
   return { positions, width: out.width ?? 0, height: out.height ?? 0 };
 }
 
+// Graphs over this many nodes are drawn at once in columns while ELK works (ELK takes seconds on
+// ten thousand nodes).
+const kQuickLayoutNodes = 1500;
+
+// Columns by longest path from the sources (Kahn's order; nodes on a cycle go last), rows in
+// order of arrival: a provisional layout, O(nodes + edges).
+function columnLayout(nodes: GraphNode[], edges: GraphEdge[]): Laid {
+  const indegree = new Map<string, number>(nodes.map((n) => [n.id, 0]));
+  const out = new Map<string, string[]>();
+  for (const e of edges) {
+    indegree.set(e.to, (indegree.get(e.to) ?? 0) + 1);
+    (out.get(e.from) ?? out.set(e.from, []).get(e.from)!).push(e.to);
+  }
+  const column = new Map<string, number>();
+  const queue = nodes.filter((n) => indegree.get(n.id) === 0).map((n) => n.id);
+  for (const id of queue) column.set(id, 0);
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i];
+    for (const next of out.get(id) ?? []) {
+      column.set(next, Math.max(column.get(next) ?? 0, column.get(id)! + 1));
+      const left = indegree.get(next)! - 1;
+      indegree.set(next, left);
+      if (left === 0) queue.push(next);
+    }
+  }
+  let last = 0;
+  for (const c of column.values()) last = Math.max(last, c);
+  const rows: number[] = [];
+  const positions = new Map<string, { x: number; y: number }>();
+  let width = 0, height = 0;
+  for (const n of nodes) {
+    const c = column.get(n.id) ?? last + 1;
+    const r = (rows[c] = (rows[c] ?? -1) + 1);
+    const p = { x: c * (W + 48), y: r * (H + 16) };
+    positions.set(n.id, p);
+    width = Math.max(width, p.x + W);
+    height = Math.max(height, p.y + H);
+  }
+  return { positions, width, height };
+}
+
 export class GraphView {
   readonly element: HTMLElement;
   private canvas: HTMLCanvasElement;
@@ -80,6 +121,7 @@ export class GraphView {
   private oy = 16;
   private selected: string | undefined;
   private drawQueued = false;
+  private generation = 0;
 
   constructor(
     label: string,
@@ -97,20 +139,45 @@ export class GraphView {
   }
 
   // Lays the graph out (in the worker) and draws it; resolves when it is on screen.
+  // Lays the graph out and draws it; resolves when it is on screen. A big graph (over
+  // kQuickLayoutNodes) is first drawn at once in columns by longest path, interactive while ELK
+  // lays it out properly in its worker; ELK's layout then replaces it (data-layout="elk").
   async setGraph(nodes: GraphNode[], edges: GraphEdge[], focus?: string): Promise<void> {
     this.nodes = nodes;
     const ids = new Set(nodes.map((n) => n.id));
     this.edges = edges.filter((e) => ids.has(e.from) && ids.has(e.to));
-    const res = await layout(nodes, this.edges);
+    const generation = ++this.generation;
+    this.element.dataset.nodes = String(nodes.length);
+    const elkLayout = layout(nodes, this.edges);
+    if (nodes.length > kQuickLayoutNodes) {
+      this.show(columnLayout(nodes, this.edges), focus, "columns");
+      void elkLayout.then(
+        (res) => generation === this.generation && this.show(res, focus, "elk"),
+        () => undefined, // the column layout stays
+      );
+      return;
+    }
+    this.show(await elkLayout, focus, "elk");
+  }
+
+  private show(res: Laid, focus: string | undefined, kind: string): void {
     this.pos = res.positions;
     const rect = this.element.getBoundingClientRect();
     const fit = Math.min(1, (rect.width - 32) / Math.max(1, res.width), (rect.height - 32) / Math.max(1, res.height));
-    this.scale = Math.max(0.05, fit);
     this.ox = 16;
     this.oy = 16;
+    if (fit >= 0.2) {
+      this.scale = fit;
+    } else {
+      // Too big to fit readably: start near the focus at a scale where labels show.
+      this.scale = 0.6;
+      const p = (focus && this.pos.get(focus)) || { x: 0, y: 0 };
+      this.ox = rect.width / 2 - (p.x + W / 2) * this.scale;
+      this.oy = rect.height / 2 - (p.y + H / 2) * this.scale;
+    }
     if (focus) this.select(focus, false);
-    this.element.dataset.nodes = String(nodes.length);
     this.element.dataset.ready = "true";
+    this.element.dataset.layout = kind;
     this.draw();
   }
 

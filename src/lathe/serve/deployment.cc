@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "lathe/core/retry.h"
 #include "lathe/core/strings.h"
 
 namespace lathe::serve {
@@ -309,46 +310,49 @@ Result<std::optional<Deployment>> UpdateDeployment(metadata::MetadataStore& stor
                                                    std::string_view name,
                                                    const DeploymentChangeFn& change) {
   LATHE_RETURN_IF_ERROR(EnsureTypes(store));
-  Status last;
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    LATHE_ASSIGN_OR_RETURN(std::optional<Deployment> current, GetDeployment(store, name));
-    LATHE_ASSIGN_OR_RETURN(std::optional<DeploymentUpdate> update, change(current));
-    if (!update) return current;
-    Deployment& next = update->next;
-    next.name = std::string(name);
-    metadata::Context c;
-    c.type = kDeploymentContext;
-    c.name = next.name;
-    c.id = current ? current->context_id : 0;
-    c.revision = current ? current->revision : 0;
-    c.custom_properties["deployment"] = Value::Struct(DeploymentToJson(next));
-    Status st;
-    if (update->record) {
-      metadata::PutExecutionRequest req;
-      req.execution.type = kDeploymentChange;
-      req.execution.name = fmt::format("{} {}", next.name, next.last_action);
-      req.execution.state = metadata::ExecutionState::kComplete;
-      req.execution.properties = {{"action", next.last_action}, {"reason", next.last_reason}};
-      req.execution.custom_properties["deployment"] = Value::Struct(DeploymentToJson(next));
-      for (const auto& [role, id] : ModelArtifacts(store, repository, next))
-        req.artifacts.push_back(metadata::ArtifactAndEvent::Reference(
-            id, metadata::Event{.type = metadata::EventType::kInput, .path = {role}}));
-      req.contexts = {c};
-      req.reuse_context_if_exists = false;
-      req.update_contexts = true;
-      st = store.PutExecution(req).status();
-    } else {
-      st = store.PutContexts({c}).status();
-    }
-    if (st.code() == StatusCode::kAborted || st.code() == StatusCode::kAlreadyExists) {
-      last = st;
-      continue;  // another writer changed it since we read: re-read and apply again
-    }
-    LATHE_RETURN_IF_ERROR(st);
-    return GetDeployment(store, name);
-  }
-  return AbortedError(fmt::format("deployment '{}': gave up after 20 conflicting writes ({})",
-                                  std::string(name), last.message()));
+  std::optional<Deployment> result;
+  LATHE_RETURN_IF_ERROR(RetryOnConflict(
+      [&]() -> Status {
+        LATHE_ASSIGN_OR_RETURN(std::optional<Deployment> current, GetDeployment(store, name));
+        LATHE_ASSIGN_OR_RETURN(std::optional<DeploymentUpdate> update, change(current));
+        if (!update) {
+          result = std::move(current);
+          return Status::Ok();
+        }
+        Deployment& next = update->next;
+        next.name = std::string(name);
+        metadata::Context c;
+        c.type = kDeploymentContext;
+        c.name = next.name;
+        c.id = current ? current->context_id : 0;
+        c.revision = current ? current->revision : 0;
+        c.custom_properties["deployment"] = Value::Struct(DeploymentToJson(next));
+        Status st;
+        if (update->record) {
+          metadata::PutExecutionRequest req;
+          req.execution.type = kDeploymentChange;
+          req.execution.name = fmt::format("{} {}", next.name, next.last_action);
+          req.execution.state = metadata::ExecutionState::kComplete;
+          req.execution.properties = {{"action", next.last_action}, {"reason", next.last_reason}};
+          req.execution.custom_properties["deployment"] = Value::Struct(DeploymentToJson(next));
+          for (const auto& [role, id] : ModelArtifacts(store, repository, next))
+            req.artifacts.push_back(metadata::ArtifactAndEvent::Reference(
+                id, metadata::Event{.type = metadata::EventType::kInput, .path = {role}}));
+          req.contexts = {c};
+          req.reuse_context_if_exists = false;
+          req.update_contexts = true;
+          st = store.PutExecution(req).status();
+        } else {
+          st = store.PutContexts({c}).status();
+        }
+        // Another writer changed it (or created it) since we read: re-read and apply again.
+        if (st.code() == StatusCode::kAlreadyExists) return AbortedError(st.message());
+        LATHE_RETURN_IF_ERROR(st);
+        LATHE_ASSIGN_OR_RETURN(result, GetDeployment(store, name));
+        return Status::Ok();
+      },
+      fmt::format("deployment '{}'", std::string(name))));
+  return result;
 }
 
 Result<std::vector<metadata::Execution>> DeploymentHistory(metadata::MetadataStore& store,
@@ -365,40 +369,40 @@ Status WriteBusinessMetrics(metadata::MetadataStore& store,
   const nlohmann::json comparisons = ComparisonsToJson(d.experiment);
   for (const auto& [role, id] : ModelArtifacts(store, repository, d)) {
     if (role == "shadow") continue;
-    for (int attempt = 0; attempt < 20; ++attempt) {
-      LATHE_ASSIGN_OR_RETURN(metadata::Artifact a, store.GetArtifact(id));
-      nlohmann::json all = nlohmann::json::object();
-      if (auto it = a.custom_properties.find("business_metrics");
-          it != a.custom_properties.end() && it->second.type() == metadata::PropertyType::kStruct)
-        all = it->second.as_struct();
-      nlohmann::json mine = {{"role", role},
-                             {"deployment", d.name},
-                             {"experiment", d.experiment.id},
-                             {"stable_version", d.experiment.stable},
-                             {"canary_version", d.experiment.canary},
-                             {"comparisons", comparisons}};
-      for (const auto& line : OutcomeLines(
-               d.experiment, role == "stable" ? d.split.stable : d.split.canary, role.c_str()))
-        mine["outcomes"].push_back(line);
-      // One entry per deployment and experiment: a version keeps what each experiment it took
-      // part in measured (as canary, then as stable after a promotion), the newest 20.
-      const std::string key = fmt::format("{}/{}", d.name, d.experiment.id);
-      if (all.contains(key) && all[key] == mine) break;
-      all[key] = std::move(mine);
-      while (all.size() > 20) {
-        auto oldest = all.begin();
-        for (auto it = all.begin(); it != all.end(); ++it)
-          if (it.value().value("experiment", int64_t{0}) <
-              oldest.value().value("experiment", int64_t{0}))
-            oldest = it;
-        all.erase(oldest);
-      }
-      a.custom_properties["business_metrics"] = Value::Struct(std::move(all));
-      auto st = store.PutArtifacts({a}).status();
-      if (st.code() == StatusCode::kAborted) continue;
-      LATHE_RETURN_IF_ERROR(st);
-      break;
-    }
+    LATHE_RETURN_IF_ERROR(RetryOnConflict(
+        [&]() -> Status {
+          LATHE_ASSIGN_OR_RETURN(metadata::Artifact a, store.GetArtifact(id));
+          nlohmann::json all = nlohmann::json::object();
+          if (auto it = a.custom_properties.find("business_metrics");
+              it != a.custom_properties.end() &&
+              it->second.type() == metadata::PropertyType::kStruct)
+            all = it->second.as_struct();
+          nlohmann::json mine = {{"role", role},
+                                 {"deployment", d.name},
+                                 {"experiment", d.experiment.id},
+                                 {"stable_version", d.experiment.stable},
+                                 {"canary_version", d.experiment.canary},
+                                 {"comparisons", comparisons}};
+          for (const auto& line : OutcomeLines(
+                   d.experiment, role == "stable" ? d.split.stable : d.split.canary, role.c_str()))
+            mine["outcomes"].push_back(line);
+          // One entry per deployment and experiment: a version keeps what each experiment it
+          // took part in measured (as canary, then as stable after a promotion), the newest 20.
+          const std::string key = fmt::format("{}/{}", d.name, d.experiment.id);
+          if (all.contains(key) && all[key] == mine) return Status::Ok();
+          all[key] = std::move(mine);
+          while (all.size() > 20) {
+            auto oldest = all.begin();
+            for (auto it = all.begin(); it != all.end(); ++it)
+              if (it.value().value("experiment", int64_t{0}) <
+                  oldest.value().value("experiment", int64_t{0}))
+                oldest = it;
+            all.erase(oldest);
+          }
+          a.custom_properties["business_metrics"] = Value::Struct(std::move(all));
+          return store.PutArtifacts({a}).status();
+        },
+        fmt::format("business metrics of model artifact {}", id)));
   }
   return Status::Ok();
 }

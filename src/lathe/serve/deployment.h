@@ -101,9 +101,9 @@ Result<std::optional<Deployment>> GetDeployment(metadata::MetadataStore& store,
 Result<std::vector<Deployment>> ListDeployments(metadata::MetadataStore& store);
 
 // Reads `name`, lets `change` compute the new state, and writes it with the revision it read,
-// re-reading and retrying on a conflict (at most 20 times, then ABORTED). `change` returns the new
-// state and whether it is a recorded change (an execution) or an outcome update; nullopt for no
-// write. A recorded change links the Model artifacts of its versions from `repository`'s push
+// re-reading and retrying on a conflict (core/retry.h: for up to 30 s, then ABORTED). `change`
+// returns the new state and whether it is a recorded change (an execution) or an outcome update;
+// nullopt for no write. A recorded change links the Model artifacts of its versions from `repository`'s push
 // markers. Returns the state written (or read, without a write).
 struct DeploymentUpdate {
   Deployment next;

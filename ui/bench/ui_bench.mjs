@@ -1,0 +1,35 @@
+// Time to interactive of the lineage view, measured in Debian's chromium (bench/ui.sh runs it):
+// from the start of navigation to the graph drawn and taking input (data-ready), and to ELK's
+// layout replacing the provisional one (data-layout="elk"). Cold loads: a new browser context per
+// repetition. Prints one JSON object.
+//   LATHE_UI_URL, LATHE_LINEAGE_PATH (e.g. #/lineage/artifacts/ID?hops=1000), LATHE_REPEAT
+import { chromium } from "playwright-core";
+
+const url = process.env.LATHE_UI_URL;
+const path = process.env.LATHE_LINEAGE_PATH;
+const repeat = Number(process.env.LATHE_REPEAT ?? 5);
+const browser = await chromium.launch({
+  executablePath: process.env.LATHE_CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const ready = [], elk = [];
+let nodes = 0;
+for (let i = 0; i < repeat; i++) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const t0 = Date.now();
+  await page.goto(`${url}/${path}`);
+  await page.waitForSelector(".graph[data-ready=true]", { timeout: 120000 });
+  ready.push(Date.now() - t0);
+  nodes = Number(await page.getAttribute(".graph", "data-nodes"));
+  // Interactive: a pan and a zoom are drawn at once.
+  await page.mouse.move(500, 500);
+  await page.mouse.wheel(0, -200);
+  await page.waitForSelector(".graph[data-layout=elk]", { timeout: 120000 });
+  elk.push(Date.now() - t0);
+  await context.close();
+}
+await browser.close();
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(JSON.stringify({ lineage_nodes: nodes, lineage_10k_ms: median(ready), lineage_10k_elk_ms: median(elk), runs_ms: ready, elk_runs_ms: elk }));
