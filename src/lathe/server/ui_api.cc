@@ -47,6 +47,23 @@ Result<bool> BoolParam(const RequestTarget& t, std::string_view name) {
       fmt::format("parameter {} must be true or false, not '{}'", name, v.substr(0, 40)));
 }
 
+// A query parameter that names one of `choices` (the first is the default when absent).
+template <typename T>
+Result<T> ChoiceParam(const RequestTarget& t, std::string_view name,
+                      std::initializer_list<std::pair<std::string_view, T>> choices) {
+  std::string v = t.Get(name, choices.begin()->first);
+  std::string names;  // "a, b or c"
+  size_t i = 0;
+  for (const auto& [text, value] : choices) {
+    if (v == text) return value;
+    names += i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ";
+    names += text;
+    ++i;
+  }
+  return InvalidArgumentError(
+      fmt::format("parameter {} must be {}, not '{}'", name, names, v.substr(0, 40)));
+}
+
 // page_size, page_token, filter, order_by, desc.
 Result<ListOptions> ListParams(const RequestTarget& t) {
   ListOptions o;
@@ -54,17 +71,11 @@ Result<ListOptions> ListParams(const RequestTarget& t) {
                          IntParam(t, "page_size", kDefaultPageSize, 1, ListOptions::kMaxPageSize));
   o.page_token = t.Get("page_token");
   o.filter = t.Get("filter");
-  std::string order = t.Get("order_by", "id");
-  if (order == "id")
-    o.order_by = metadata::OrderBy::kId;
-  else if (order == "create_time")
-    o.order_by = metadata::OrderBy::kCreateTime;
-  else if (order == "update_time")
-    o.order_by = metadata::OrderBy::kUpdateTime;
-  else
-    return InvalidArgumentError(
-        fmt::format("parameter order_by must be id, create_time or update_time, not '{}'",
-                    order.substr(0, 40)));
+  LATHE_ASSIGN_OR_RETURN(o.order_by, ChoiceParam<metadata::OrderBy>(
+                                         t, "order_by",
+                                         {{"id", metadata::OrderBy::kId},
+                                          {"create_time", metadata::OrderBy::kCreateTime},
+                                          {"update_time", metadata::OrderBy::kUpdateTime}}));
   LATHE_ASSIGN_OR_RETURN(o.descending, BoolParam(t, "desc"));
   return o;
 }
@@ -140,17 +151,13 @@ HttpResponse UiApi::Handle(const serve::HttpRequest& request) const {
     auto id = ParseId(s[2], s[1] == "artifacts" ? "artifact" : "execution");
     if (!id.ok()) return ErrorResponse(id.status());
     (s[1] == "artifacts" ? req.artifact_ids : req.execution_ids).push_back(*id);
-    std::string direction = t.Get("direction", "up");
-    if (direction == "up")
-      req.direction = metadata::LineageDirection::kUpstream;
-    else if (direction == "down")
-      req.direction = metadata::LineageDirection::kDownstream;
-    else if (direction == "both")
-      req.direction = metadata::LineageDirection::kBoth;
-    else
-      return ErrorResponse(400,
-                           fmt::format("parameter direction must be up, down or both, not '{}'",
-                                       direction.substr(0, 40)));
+    auto direction =
+        ChoiceParam<metadata::LineageDirection>(t, "direction",
+                                                {{"up", metadata::LineageDirection::kUpstream},
+                                                 {"down", metadata::LineageDirection::kDownstream},
+                                                 {"both", metadata::LineageDirection::kBoth}});
+    if (!direction.ok()) return ErrorResponse(direction.status());
+    req.direction = *direction;
     auto hops = IntParam(t, "hops", 20, 0, 1000);
     auto max_nodes = IntParam(t, "max_nodes", 10000, 1, 1000000);
     auto cache_hits = BoolParam(t, "include_cache_hits");
