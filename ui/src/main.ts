@@ -71,7 +71,8 @@ async function render(): Promise<void> {
   const mine = ++generation;
   renderNav(view?.name ?? "");
   clear(main);
-  const root = h("div", { class: "view", "aria-busy": "true" });
+  // data-route tells which route this view shows (tests wait for theirs to be drawn).
+  const root = h("div", { class: "view", "aria-busy": "true", "data-route": location.hash });
   main.appendChild(root);
   if (!view) {
     root.appendChild(h("p", { class: "error", role: "alert" }, `No page at ${location.hash}.`));

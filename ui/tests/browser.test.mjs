@@ -65,8 +65,12 @@ async function axe(name) {
   assert.deepEqual(serious, [], `${name}: accessibility violations ${JSON.stringify(serious)}`);
 }
 
+// The view of the current route is drawn (not the one before it, still on screen).
 async function ready() {
-  await page.waitForSelector(".view:not([aria-busy])");
+  await page.waitForFunction(() => {
+    const view = document.querySelector(".view");
+    return view !== null && view.dataset.route === location.hash && !view.hasAttribute("aria-busy");
+  });
 }
 
 test("runs: the list is the CLI's, newest first, and a run opens as a graph", async () => {
