@@ -214,10 +214,13 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const GrpcServerOptions& o
   }
   const int threads = ThreadCount(options.threads);
   grpc::ServerBuilder builder;
-  // One completion queue, and no more RPC threads than the budget: the REST face, the model
-  // manager and XGBoost draw on the same cores.
+  // One completion queue, and at most `threads` pollers: the REST face, the model manager and
+  // XGBoost draw on the same cores. The quota counts pollers and workers alike, and a poller
+  // that picks up a call when the quota is spent answers it RESOURCE_EXHAUSTED ("Server
+  // Threadpool Exhausted") instead of queueing it; with room for one poller and one worker per
+  // thread, a slow call (a sanitizer build, a busy machine) no longer makes the next one fail.
   grpc::ResourceQuota quota("lathe-grpc");
-  quota.SetMaxThreads(threads + 1);
+  quota.SetMaxThreads(2 * threads + 2);
   builder.SetResourceQuota(quota);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, 1);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);
