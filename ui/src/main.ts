@@ -11,30 +11,20 @@ type View = (root: HTMLElement, route: Route) => Promise<void>;
 const views: { name: string; title: string; match: (r: Route) => boolean; render: View }[] = [
   { name: "runs", title: "Runs", match: (r) => r.parts[0] === "runs" && r.parts.length === 1, render: renderRuns },
   { name: "runs", title: "Run", match: (r) => r.parts[0] === "runs" && r.parts.length === 2, render: renderRun },
-  {
-    name: "artifacts",
-    title: "Artifacts",
-    match: (r) => r.parts[0] === "artifacts" && r.parts.length === 1,
-    render: (root, r) => renderNodes(root, r, "artifacts"),
-  },
-  {
-    name: "artifacts",
-    title: "Artifact",
-    match: (r) => r.parts[0] === "artifacts" && r.parts.length === 2,
-    render: (root, r) => renderNode(root, r, "artifacts"),
-  },
-  {
-    name: "executions",
-    title: "Executions",
-    match: (r) => r.parts[0] === "executions" && r.parts.length === 1,
-    render: (root, r) => renderNodes(root, r, "executions"),
-  },
-  {
-    name: "executions",
-    title: "Execution",
-    match: (r) => r.parts[0] === "executions" && r.parts.length === 2,
-    render: (root, r) => renderNode(root, r, "executions"),
-  },
+  ...(["artifacts", "executions"] as const).flatMap((kind) => [
+    {
+      name: kind,
+      title: kind === "artifacts" ? "Artifacts" : "Executions",
+      match: (r: Route) => r.parts[0] === kind && r.parts.length === 1,
+      render: (root: HTMLElement, r: Route) => renderNodes(root, r, kind),
+    },
+    {
+      name: kind,
+      title: kind === "artifacts" ? "Artifact" : "Execution",
+      match: (r: Route) => r.parts[0] === kind && r.parts.length === 2,
+      render: (root: HTMLElement, r: Route) => renderNode(root, r, kind),
+    },
+  ]),
   { name: "lineage", title: "Lineage", match: (r) => r.parts[0] === "lineage" && r.parts.length === 3, render: renderLineage },
 ];
 

@@ -40,6 +40,27 @@ int ReportError(const Status& status) {
   return kExitFailure;
 }
 
+int ReportStartError(const Status& status) {
+  return status.code() == StatusCode::kInvalidArgument ? ReportUsageError(status)
+                                                       : ReportError(status);
+}
+
+sigset_t BlockTermination() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+int WaitForTermination(const sigset_t& signals) {
+  int sig = 0;
+  while (sigwait(&signals, &sig) != 0) {
+  }
+  return sig;
+}
+
 int ReportRequestError(const Status& status) {
   return status.code() == StatusCode::kInvalidArgument ? ReportUsageError(status)
                                                        : ReportError(status);

@@ -1,6 +1,8 @@
 // What every command shares: global options, opening the store, printing results and errors.
 #pragma once
 
+#include <signal.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <functional>
@@ -44,6 +46,15 @@ int ReportUsageError(const Status& status);
 // For a store query built from the command line (a listing's filter and page token, a lineage
 // request): INVALID_ARGUMENT means the command line was malformed (2); anything else failed (1).
 int ReportRequestError(const Status& status);
+
+// A part of a long-running command (a server) that could not start: a bad option or file
+// (INVALID_ARGUMENT, exit 2), or the machine's refusal (a port in use, exit 1).
+int ReportStartError(const Status& status);
+
+// For servers that stop on SIGTERM or SIGINT: BlockTermination blocks both in the calling thread
+// and so in every thread started after it; WaitForTermination then waits for one and returns it.
+sigset_t BlockTermination();
+int WaitForTermination(const sigset_t& signals);
 
 void PrintJson(const nlohmann::json& j);
 

@@ -186,24 +186,13 @@ int RunCommand(const GlobalOptions& g, const RunArgs& a) {
   return report->state == pipeline::kRunCanceled ? 130 : kExitFailure;
 }
 
-std::string Prop(const Node& n, const char* name) {
-  auto it = n.properties.find(name);
-  return it == n.properties.end() ? "" : it->second.ToDisplayString();
-}
-
-int64_t IntProp(const Node& n, const char* name) {
-  auto it = n.properties.find(name);
-  return it == n.properties.end() || it->second.type() != PropertyType::kInt ? 0
-                                                                             : it->second.as_int();
-}
-
 std::string Duration(int64_t ms) {
   return ms <= 0 ? "" : fmt::format("{:.2f}s", ms / 1000.0);
 }
 
 // "run", or "repro of RUN" for a reproduction.
 std::string RunKind(const Context& c) {
-  std::string of = Prop(c, "repro_of");
+  std::string of = PropertyText(c, "repro_of");
   return of.empty() ? "run" : "repro of " + of;
 }
 
@@ -219,10 +208,10 @@ int RunsList(const GlobalOptions& g, const std::string& pipeline_name, const Pag
       g, o, page, {"RUN", "PIPELINE", "STATE", "STARTED", "DURATION", "KIND"},
       [&](const ListOptions& lo) { return (*store)->ListContexts(lo); },
       [](const Context& c) -> std::vector<std::string> {
-        int64_t start = IntProp(c, "start_time_ms"), end = IntProp(c, "end_time_ms");
+        int64_t start = PropertyInt(c, "start_time_ms"), end = PropertyInt(c, "end_time_ms");
         return {c.name,
-                Prop(c, "pipeline"),
-                Prop(c, "state"),
+                PropertyText(c, "pipeline"),
+                PropertyText(c, "state"),
                 FormatTime(start),
                 Duration(end > 0 ? end - start : 0),
                 RunKind(c)};
@@ -257,19 +246,20 @@ int RunsShow(const GlobalOptions& g, const std::string& run_id) {
               Duration(n["duration_ms"].get<int64_t>()), links(n["inputs"]), links(n["outputs"]),
               n["log"].get<std::string>()});
   }
-  int64_t start = IntProp(r, "start_time_ms"), end = IntProp(r, "end_time_ms");
+  int64_t start = PropertyInt(r, "start_time_ms"), end = PropertyInt(r, "end_time_ms");
   fmt::print("run {}\n  pipeline  {}\n  state     {}\n  started   {}\n  duration  {}\n", r.name,
-             Prop(r, "pipeline"), Prop(r, "state"), FormatTime(start),
+             PropertyText(r, "pipeline"), PropertyText(r, "state"), FormatTime(start),
              Duration(end > 0 ? end - start : 0));
-  if (!Prop(r, "repro_of").empty())
+  if (!PropertyText(r, "repro_of").empty())
     fmt::print("  kind      a reproduction of run {} (it changed nothing in production)\n",
-               Prop(r, "repro_of"));
-  if (!Prop(r, "error").empty()) fmt::print("  error     {}\n", Prop(r, "error"));
-  fmt::print("  params    {}\n  spec      {}\n  lathe     {} on {}\n", Prop(r, "parameters"),
-             Prop(r, "spec_path"), Prop(r, "lathe_version"), Prop(r, "host"));
-  if (!Prop(r, "git_commit").empty())
-    fmt::print("  git       {}{}\n", Prop(r, "git_commit"),
-               Prop(r, "git_dirty") == "true" ? " (dirty)" : "");
+               PropertyText(r, "repro_of"));
+  if (!PropertyText(r, "error").empty()) fmt::print("  error     {}\n", PropertyText(r, "error"));
+  fmt::print("  params    {}\n  spec      {}\n  lathe     {} on {}\n",
+             PropertyText(r, "parameters"), PropertyText(r, "spec_path"),
+             PropertyText(r, "lathe_version"), PropertyText(r, "host"));
+  if (!PropertyText(r, "git_commit").empty())
+    fmt::print("  git       {}{}\n", PropertyText(r, "git_commit"),
+               PropertyText(r, "git_dirty") == "true" ? " (dirty)" : "");
   fmt::print("\n");
   t.Print(stdout, TerminalWidth(stdout));
   return kExitOk;

@@ -116,12 +116,6 @@ Result<std::string> ReadToken(const std::string& file, const char* flag) {
   return token;
 }
 
-// A part of the server that could not start: a bad option or file (INVALID_ARGUMENT, exit 2), or
-// the machine's refusal (a port in use, exit 1).
-int ReportStartError(const Status& st) {
-  return st.code() == StatusCode::kInvalidArgument ? ReportUsageError(st) : ReportError(st);
-}
-
 int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
   if (!a.config.empty())
     if (Status st = ApplyConfig(cmd, a.config); !st.ok()) return ReportUsageError(st);
@@ -171,11 +165,7 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
   }
 
   // SIGTERM and SIGINT are taken by sigwait below, so every thread started from here blocks them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = BlockTermination();
 
   // Deployments (deployment.h) live in the metadata store, shared with lathe deploy and with
   // every other server on the store.
@@ -263,9 +253,7 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
                a.tls_cert_file.empty() ? "" : " (TLS)");
   std::fflush(stdout);
 
-  int sig = 0;
-  while (sigwait(&signals, &sig) != 0) {
-  }
+  const int sig = WaitForTermination(signals);
   spdlog::info("{}: finishing requests in flight, then exiting",
                sig == SIGTERM ? "SIGTERM" : "SIGINT");
   (*http)->Shutdown(std::chrono::milliseconds(a.shutdown_grace_ms));

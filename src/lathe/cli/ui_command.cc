@@ -1,6 +1,5 @@
 // lathe ui [--address] [--port] [--assets DIR]: the web app and its JSON API over the store.
 #include <fmt/format.h>
-#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -45,11 +44,7 @@ int RunUi(const GlobalOptions& g, const UiArgs& a) {
   if (!store.ok()) return ReportError(store.status());
   server::UiApi api(**store, {.store_uri = g.store_uri, .writable = false});
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = BlockTermination();
 
   server::HttpServerOptions ho;
   ho.address = a.address;
@@ -58,32 +53,20 @@ int RunUi(const GlobalOptions& g, const UiArgs& a) {
   const server::StaticFiles& assets = *files;
   auto http = server::HttpServer::Start(ho, [&](const serve::HttpRequest& r) {
     if (r.target.rfind("/api/", 0) == 0) return api.Handle(r);
-    if (r.method != "GET" && r.method != "HEAD") {
-      serve::HttpResponse bad;
-      bad.status = 405;
-      bad.body = R"({"error": "only GET is allowed for the web app's files"})";
-      return bad;
-    }
+    if (r.method != "GET" && r.method != "HEAD")
+      return serve::ErrorResponse(405, "only GET is allowed for the web app's files");
     auto target = serve::ParseTarget(r.target);
     std::optional<serve::HttpResponse> file;
     if (target.ok()) file = assets.Serve(target->path);
-    if (file) return *file;
-    serve::HttpResponse missing;
-    missing.status = 404;
-    missing.body = R"({"error": "no such file"})";
-    return missing;
+    return file ? *std::move(file) : serve::ErrorResponse(404, "no such file");
   });
-  if (!http.ok())
-    return http.status().code() == StatusCode::kInvalidArgument ? ReportUsageError(http.status())
-                                                                : ReportError(http.status());
+  if (!http.ok()) return ReportStartError(http.status());
   spdlog::info("the Lathe UI for {} ({} files)", g.store_uri, assets.size());
   // Tests and scripts read the port from here when they ask for port 0.
   fmt::print("listening on {}:{}\nopen http://{}:{}/\n", a.address, (*http)->port(),
              a.address == "0.0.0.0" ? "127.0.0.1" : a.address, (*http)->port());
   std::fflush(stdout);
-  int sig = 0;
-  while (sigwait(&signals, &sig) != 0) {
-  }
+  WaitForTermination(signals);
   (*http)->Shutdown(std::chrono::milliseconds(2000));
   (*http)->Wait();
   return kExitOk;

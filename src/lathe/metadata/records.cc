@@ -132,6 +132,17 @@ bool IsOutputEvent(EventType t) {
          t == EventType::kInternalOutput || t == EventType::kPendingOutput;
 }
 
+std::string PropertyText(const Node& n, const std::string& name) {
+  auto it = n.properties.find(name);
+  return it == n.properties.end() ? "" : it->second.ToDisplayString();
+}
+
+int64_t PropertyInt(const Node& n, const std::string& name) {
+  auto it = n.properties.find(name);
+  return it == n.properties.end() || it->second.type() != PropertyType::kInt ? 0
+                                                                             : it->second.as_int();
+}
+
 nlohmann::json ToJson(const Type& t) {
   nlohmann::json props = nlohmann::json::object();
   for (const auto& [k, v] : t.properties) props[k] = PropertyTypeName(v);

@@ -124,6 +124,10 @@ struct Association {
   int64_t execution_id = 0;
 };
 
+// A property's display text ("" when absent), and its integer value (0 when absent or not an int).
+std::string PropertyText(const Node& n, const std::string& name);
+int64_t PropertyInt(const Node& n, const std::string& name);
+
 // JSON views used by the CLI and the HTTP API (stable field names, times in ms since epoch).
 nlohmann::json ToJson(const Type& t);
 nlohmann::json ToJson(const Artifact& a);

@@ -62,21 +62,6 @@ Status RegisterArtifactType(metadata::MetadataStore& store, const std::string& a
       .status();
 }
 
-namespace {
-
-std::string TextProperty(const metadata::Node& n, const char* name) {
-  auto it = n.properties.find(name);
-  return it == n.properties.end() ? "" : it->second.ToDisplayString();
-}
-
-int64_t IntProperty(const metadata::Node& n, const char* name) {
-  auto it = n.properties.find(name);
-  return it == n.properties.end() || it->second.type() != PropertyType::kInt ? 0
-                                                                             : it->second.as_int();
-}
-
-}  // namespace
-
 Result<nlohmann::json> DescribeRun(metadata::MetadataStore& store, const std::string& run_id) {
   LATHE_ASSIGN_OR_RETURN(std::optional<metadata::Context> run,
                          store.GetContextByTypeAndName(kRunContextType, run_id));
@@ -106,19 +91,19 @@ Result<nlohmann::json> DescribeRun(metadata::MetadataStore& store, const std::st
           .push_back({{"name", name ? *name : ""}, {"artifact_id", ev->artifact_id}});
     }
     auto params = e.properties.find("parameters");
-    nodes.push_back({{"node", TextProperty(e, "node")},
+    nodes.push_back({{"node", metadata::PropertyText(e, "node")},
                      {"execution_id", e.id},
                      {"state", metadata::ExecutionStateName(e.state)},
-                     {"duration_ms", IntProperty(e, "duration_ms")},
-                     {"attempts", IntProperty(e, "attempts")},
-                     {"cache_key", TextProperty(e, "cache_key")},
-                     {"cached_from", IntProperty(e, "cached_from")},
+                     {"duration_ms", metadata::PropertyInt(e, "duration_ms")},
+                     {"attempts", metadata::PropertyInt(e, "attempts")},
+                     {"cache_key", metadata::PropertyText(e, "cache_key")},
+                     {"cached_from", metadata::PropertyInt(e, "cached_from")},
                      {"parameters", params == e.properties.end() ? nlohmann::json::object()
                                                                  : params->second.ToJson()},
                      {"inputs", std::move(inputs)},
                      {"outputs", std::move(outputs)},
-                     {"log", TextProperty(e, "log")},
-                     {"error", TextProperty(e, "error")}});
+                     {"log", metadata::PropertyText(e, "log")},
+                     {"error", metadata::PropertyText(e, "error")}});
   }
   nlohmann::json j = metadata::ToJson(*run);
   j["nodes"] = std::move(nodes);

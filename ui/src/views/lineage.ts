@@ -51,7 +51,7 @@ export async function renderLineage(root: HTMLElement, route: Route): Promise<vo
   );
   const nodes: GraphNode[] = lineage.nodes.map((n) => ({
     id: `${n.kind}:${n.id}`,
-    label: n.kind === "artifact" ? `${n.type} ${n.id}` : `${n.type} ${n.id}`,
+    label: `${n.type} ${n.id}`,
     sublabel: n.kind === "artifact" ? (n.name || n.uri || "").split("/").slice(-2).join("/") : String(n.properties.node ?? n.name ?? ""),
     kind: n.kind,
     state: n.state,
