@@ -5,9 +5,12 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "grpc_predict_v2.grpc.pb.h"
 #include "lathe/serve/deployments.h"
@@ -477,6 +480,37 @@ TEST_F(GrpcServerTest, DeploymentsRouteCallsByMetadataOrInputAndMirrorThem) {
             std::string::npos)
       << text;
   server_->Shutdown(std::chrono::milliseconds(0));
+}
+
+}  // namespace
+}  // namespace lathe::server
+
+namespace lathe::server {
+namespace {
+
+// Many clients at once on a server of two threads: every call is served (queued for a thread),
+// none is refused as "Server Threadpool Exhausted".
+TEST_F(GrpcServerTest, ManyConcurrentCallsAreAllServed) {
+  Start();
+  std::atomic<int> failed{0};
+  std::string first_error;
+  std::mutex mu;
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 32; ++c)
+    clients.emplace_back([&] {
+      auto stub = pb::GRPCInferenceService::NewStub(channel_);
+      for (int i = 0; i < 30; ++i) {
+        grpc::ClientContext ctx;
+        pb::ModelInferResponse out;
+        grpc::Status st = stub->ModelInfer(&ctx, ToyRequest("species"), &out);
+        if (!st.ok()) {
+          std::lock_guard lock(mu);
+          if (failed++ == 0) first_error = st.error_message();
+        }
+      }
+    });
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(failed.load(), 0) << first_error;
 }
 
 }  // namespace

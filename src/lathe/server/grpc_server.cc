@@ -7,6 +7,7 @@
 #include <bit>
 #include <cstring>
 #include <mutex>
+#include <semaphore>
 
 #include "grpc_predict_v2.grpc.pb.h"
 #include "lathe/core/fs.h"
@@ -61,7 +62,10 @@ class InferenceService final : public pb::GRPCInferenceService::Service {
  public:
   InferenceService(const GrpcServerOptions& options, serve::ModelManager& manager,
                    serve::ServingMetrics& metrics)
-      : options_(options), manager_(manager), metrics_(metrics) {}
+      : options_(options),
+        manager_(manager),
+        metrics_(metrics),
+        working_(ThreadCount(options.threads)) {}
 
   grpc::Status ServerLive(grpc::ServerContext*, const pb::ServerLiveRequest*,
                           pb::ServerLiveResponse* response) override {
@@ -120,7 +124,10 @@ class InferenceService final : public pb::GRPCInferenceService::Service {
     const auto received = std::chrono::steady_clock::now();
     const std::string id = ids_.OrNext(Metadata(*context, "x-request-id"));
     context->AddInitialMetadata("x-request-id", id);
+    // At most the thread budget's calls work at once; the others wait here for a turn.
+    working_.acquire();
     const grpc::Status status = Infer(*context, *request, *response, id, received);
+    working_.release();
     if (!status.ok())
       spdlog::info("request {}: gRPC ModelInfer {} -> {} {}", id,
                    request->model_name().substr(0, 80), static_cast<int>(status.error_code()),
@@ -181,9 +188,13 @@ class InferenceService final : public pb::GRPCInferenceService::Service {
   serve::ModelManager& manager_;
   serve::ServingMetrics& metrics_;
   RequestIds ids_;
+  std::counting_semaphore<> working_;
 };
 
 }  // namespace detail
+
+// Calls over the thread budget that may wait for a turn; more at once are refused (overload).
+constexpr int kMaxWaitingCalls = 256;
 
 class GrpcServer::Impl {
  public:
@@ -214,13 +225,14 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const GrpcServerOptions& o
   }
   const int threads = ThreadCount(options.threads);
   grpc::ServerBuilder builder;
-  // One completion queue, and at most `threads` pollers: the REST face, the model manager and
-  // XGBoost draw on the same cores. The quota counts pollers and workers alike, and a poller
-  // that picks up a call when the quota is spent answers it RESOURCE_EXHAUSTED ("Server
-  // Threadpool Exhausted") instead of queueing it; with room for one poller and one worker per
-  // thread, a slow call (a sanitizer build, a busy machine) no longer makes the next one fail.
+  // One completion queue and at most `threads` pollers. gRPC's sync server answers a call it
+  // has no thread for RESOURCE_EXHAUSTED ("Server Threadpool Exhausted") instead of queueing
+  // it, and its thread quota counts pollers and waiting calls alike; so the quota leaves room for
+  // kMaxWaitingCalls calls, and the cores are shared by letting only `threads` of them work at
+  // once (InferenceService::working_): the REST face, the model manager and XGBoost draw on the
+  // same cores.
   grpc::ResourceQuota quota("lathe-grpc");
-  quota.SetMaxThreads(2 * threads + 2);
+  quota.SetMaxThreads(2 * threads + kMaxWaitingCalls);
   builder.SetResourceQuota(quota);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, 1);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);

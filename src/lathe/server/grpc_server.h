@@ -11,7 +11,8 @@
 // face gives. Request ids come from "x-request-id" metadata or are generated, and are sent back
 // in the same metadata key.
 //
-// Thread-safety: the RPC threads (at most `threads` busy at once, from the thread budget) call
+// Concurrency: calls beyond `threads` wait for a turn (up to 256 waiting), they are not refused.
+// Thread-safety: the RPC threads (at most `threads` working at once, from the thread budget) call
 // into the manager and metrics, which are thread-safe; Shutdown may be called from any thread.
 #pragma once
 
