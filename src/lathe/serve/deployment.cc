@@ -367,7 +367,10 @@ Result<std::vector<metadata::Execution>> DeploymentHistory(metadata::MetadataSto
 Status WriteBusinessMetrics(metadata::MetadataStore& store,
                             const registry::ModelRepository& repository, const Deployment& d) {
   const nlohmann::json comparisons = ComparisonsToJson(d.experiment);
-  for (const auto& [role, id] : ModelArtifacts(store, repository, d)) {
+  for (const auto& artifact : ModelArtifacts(store, repository, d)) {
+    // Plain names, not structured bindings: clang before 16 cannot capture those in a lambda.
+    const std::string& role = artifact.first;
+    const int64_t id = artifact.second;
     if (role == "shadow") continue;
     LATHE_RETURN_IF_ERROR(RetryOnConflict(
         [&]() -> Status {
