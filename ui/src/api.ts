@@ -108,4 +108,208 @@ export interface Lineage {
 export interface Info {
   store: string;
   writable: boolean;
+  serving: string; // the lathe serve the serving monitor reads ("" for none)
+}
+// Statistics (lathe stats compute URI --json) with the anomalies found in them.
+export interface NumericFeature {
+  name: string;
+  type: string;
+  missing: number;
+  count: number;
+  non_finite: number;
+  mean: number | null;
+  stddev: number | null;
+  min: number | null;
+  max: number | null;
+  median: number | null;
+  zeros: number;
+  quantiles: number[];
+  histogram: { low: number; count: number }[];
+}
+export interface CategoricalFeature {
+  name: string;
+  type: string;
+  missing: number;
+  count: number;
+  unique: number;
+  unique_exact: boolean;
+  top: { value: string; count: number }[];
+  length: { min: number; max: number; mean: number };
+}
+export type FeatureStats = NumericFeature | CategoricalFeature;
+export interface DatasetStats {
+  rows: number;
+  features: FeatureStats[];
+}
+export interface Anomaly {
+  feature: string;
+  kind: string;
+  description: string;
+  severity?: string;
+}
+export interface StatisticsReport {
+  artifact_id: number;
+  uri: string;
+  span: number | null;
+  splits: Record<string, DatasetStats>;
+  anomalies: null | { artifact_id: number; count: number; splits: Record<string, Anomaly[]> };
+}
+export interface FeatureDrift {
+  feature: string;
+  status: string;
+  baseline_values: number;
+  current_values: number;
+  measure?: string;
+  value?: number;
+  threshold?: number;
+  exceeded?: boolean;
+  test?: string;
+  statistic?: number | null;
+  p_value?: number | null;
+}
+export interface DriftReport {
+  baseline_id: number;
+  current_id: number;
+  baseline_split: string;
+  current_split: string;
+  baseline_rows: number;
+  current_rows: number;
+  min_rows: number;
+  drift: FeatureDrift[];
+  exceeded: number;
+  too_few_rows: number;
+  one_sided: number;
+}
+
+// Evaluations (lathe eval show ID --json).
+export interface SliceMetrics {
+  slice: string;
+  rows: number;
+  skipped?: boolean;
+  metrics: Record<string, number>;
+  intervals?: Record<string, [number, number]>;
+}
+export interface ModelMetrics {
+  task: string;
+  rows_without_label: number;
+  slices: SliceMetrics[];
+  slices_omitted?: number;
+}
+export interface Blessing {
+  blessed: boolean;
+  had_baseline?: boolean;
+  checks: { check: string; passed: boolean }[];
+}
+export interface Evaluation {
+  evaluation_id: number;
+  model_id: number;
+  baseline_id?: number;
+  split: string;
+  candidate: ModelMetrics;
+  baseline?: ModelMetrics;
+  blessing?: Blessing;
+}
+export interface EvaluationComparison {
+  a: string;
+  b: string;
+  rows: { slice: string; metric: string; a: number | null; b: number | null; change?: string }[];
+}
+
+// Run comparison (lathe runs compare --json).
+export interface ComparedRun {
+  run: string;
+  pipeline: string;
+  state: string;
+  start_time_ms: number;
+  end_time_ms: number;
+  duration_ms: number | null;
+  repro_of: string;
+  parameters: Record<string, Value>;
+  metrics: Record<string, number>;
+  evaluation_id: number;
+  model_id: number;
+  blessed: boolean | null;
+}
+export interface RunComparison {
+  runs: ComparedRun[];
+  parameters: string[];
+  metrics: string[];
+}
+
+// The model registry (lathe models list|show --json) and deployments.
+export interface ModelVersion {
+  name: string;
+  version: number;
+  destination: string;
+  pushed_model_id: number;
+  model_id: number;
+  run: string;
+  pushed_at: string;
+  pushed_at_ms: number;
+  spans: { examples_id: number; span: number | null }[];
+  evaluation_id?: number;
+  metrics?: Record<string, number>;
+  blessing_id?: number;
+}
+export interface Comparison {
+  outcome: string;
+  stable_version: number;
+  canary_version: number;
+  stable: { n: number; mean: number; ci95: [number, number] };
+  canary: { n: number; mean: number; ci95: [number, number] };
+  difference: number;
+  difference_ci95: [number, number];
+  lift: number;
+  lift_ci95: [number, number];
+  welch_p_value: number;
+  always_valid_p_value: number;
+  line: string;
+}
+export interface BusinessFigures {
+  role: string;
+  deployment: string;
+  experiment: number;
+  stable_version: number;
+  canary_version: number;
+  comparisons: Comparison[];
+  outcomes: string[];
+}
+export interface ModelVersionDetail extends ModelVersion {
+  manifest?: Record<string, unknown>;
+  manifest_error?: string;
+  business_metrics: Record<string, BusinessFigures>;
+  warm_start_from?: number;
+  blessing_reasons?: string;
+  baseline_model_id?: number;
+}
+export interface Deployment {
+  name: string;
+  model: string;
+  stable: number;
+  canary: number;
+  canary_share: number;
+  shadow: number;
+  shadow_share: number;
+  previous_stable: number;
+  sticky_header: string;
+  sticky_feature: string;
+  last_action: string;
+  last_reason: string;
+  changed_ms: number;
+  comparisons: Comparison[];
+  guardrails?: Record<string, Value>;
+  history?: { execution: number; time_ms: number; action: string; reason: string }[];
+  last_experiment: unknown;
+}
+
+// The serving monitor: a lathe serve's /metrics, parsed.
+export interface MetricSample {
+  name: string;
+  labels: Record<string, string>;
+  value: number | string | null;
+}
+export interface ServingMetrics {
+  server: string;
+  time_ms: number;
+  samples: MetricSample[];
 }

@@ -23,3 +23,14 @@ export function formatValue(v: Value | undefined): string {
 export function propText(props: Record<string, Value>, name: string): string {
   return formatValue(props[name]);
 }
+
+// Numbers as the CLI prints them (six significant digits); "" for null or NaN.
+export function formatNumber(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "";
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
+  return Number(v.toPrecision(6)).toString();
+}
+
+export function formatPercent(share: number): string {
+  return `${(100 * share).toFixed(1)}%`;
+}

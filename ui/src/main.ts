@@ -1,10 +1,15 @@
 import "./style.css";
-import { api, type Info } from "./api";
 import { clear, h } from "./dom";
 import { currentRoute, type Route } from "./router";
 import { renderRun, renderRuns } from "./views/runs";
 import { renderNode, renderNodes } from "./views/nodes";
 import { renderLineage } from "./views/lineage";
+import { renderStatistics } from "./views/statistics";
+import { renderEvaluation } from "./views/evaluation";
+import { renderCompare } from "./views/compare";
+import { renderDeployment, renderModels, renderModelVersion } from "./views/models";
+import { renderServing } from "./views/serving";
+import { serverInfo } from "./views/writes";
 
 type View = (root: HTMLElement, route: Route) => Promise<void>;
 
@@ -26,10 +31,20 @@ const views: { name: string; title: string; match: (r: Route) => boolean; render
     },
   ]),
   { name: "lineage", title: "Lineage", match: (r) => r.parts[0] === "lineage" && r.parts.length === 3, render: renderLineage },
+  { name: "artifacts", title: "Statistics", match: (r) => r.parts[0] === "statistics" && r.parts.length === 2, render: renderStatistics },
+  { name: "artifacts", title: "Evaluation", match: (r) => r.parts[0] === "evaluations" && r.parts.length === 2, render: renderEvaluation },
+  { name: "compare", title: "Compare runs", match: (r) => r.parts[0] === "compare" && r.parts.length === 1, render: renderCompare },
+  { name: "models", title: "Models", match: (r) => r.parts[0] === "models" && r.parts.length === 1, render: renderModels },
+  { name: "models", title: "Model version", match: (r) => r.parts[0] === "models" && (r.parts.length === 2 || r.parts.length === 3), render: renderModelVersion },
+  { name: "models", title: "Deployment", match: (r) => r.parts[0] === "deployments" && r.parts.length === 2, render: renderDeployment },
+  { name: "serving", title: "Serving", match: (r) => r.parts[0] === "serving" && r.parts.length === 1, render: renderServing },
 ];
 
 const navItems: [string, string][] = [
   ["runs", "Runs"],
+  ["compare", "Compare"],
+  ["models", "Models"],
+  ["serving", "Serving"],
   ["artifacts", "Artifacts"],
   ["executions", "Executions"],
 ];
@@ -82,7 +97,7 @@ async function render(): Promise<void> {
 
 window.addEventListener("hashchange", () => void render());
 void render();
-api<Info>("info").then(
+serverInfo().then(
   (info) => {
     document.getElementById("store")!.textContent = info.store + (info.writable ? "" : " (read-only)");
   },

@@ -201,8 +201,10 @@ test("keyboard: the skip link and the navigation work without a mouse", async ()
   await page.keyboard.press("Tab");
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Skip to content");
   await page.keyboard.press("Tab"); // the brand
-  await page.keyboard.press("Tab"); // Runs
-  await page.keyboard.press("Tab"); // Artifacts
+  for (const link of ["Runs", "Compare", "Models", "Serving", "Artifacts"]) {
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), link);
+  }
   await page.keyboard.press("Enter");
   await page.waitForFunction(() => location.hash === "#/artifacts");
   await ready();

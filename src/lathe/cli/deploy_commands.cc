@@ -31,20 +31,7 @@ struct DeployArgs {
 void PrintDeployment(const GlobalOptions& g, const serve::Deployment& d,
                      const std::vector<metadata::Execution>* history) {
   if (g.json) {
-    nlohmann::json j = serve::DeploymentToJson(d);
-    j["comparisons"] = serve::ComparisonsToJson(d.experiment);
-    if (history) {
-      j["history"] = nlohmann::json::array();
-      for (const auto& e : *history)
-        j["history"].push_back(
-            {{"execution", e.id},
-             {"time_ms", e.create_time_ms},
-             {"action",
-              e.properties.count("action") ? e.properties.at("action").ToJson() : nlohmann::json()},
-             {"reason", e.properties.count("reason") ? e.properties.at("reason").ToJson()
-                                                     : nlohmann::json()}});
-    }
-    PrintJson(j);
+    PrintJson(serve::DescribeDeployment(d, history));
     return;
   }
   const auto& s = d.split;
@@ -98,21 +85,10 @@ int64_t NowMs() {
       .count();
 }
 
-// Applies a planned change to the store and prints the deployment after it.
-using Plan = std::function<Result<serve::Deployment>(const std::optional<serve::Deployment>&)>;
-int Apply(const GlobalOptions& g, metadata::MetadataStore& store, const std::string& name,
-          const Plan& plan) {
-  const registry::ModelRepository repository(g.model_repository);
-  auto changed = serve::UpdateDeployment(
-      store, repository, name,
-      [&](const std::optional<serve::Deployment>& current)
-          -> Result<std::optional<serve::DeploymentUpdate>> {
-        LATHE_ASSIGN_OR_RETURN(serve::Deployment next, plan(current));
-        return std::optional<serve::DeploymentUpdate>(serve::DeploymentUpdate{std::move(next)});
-      });
-  if (!changed.ok()) return ReportRequestError(changed.status());
-  if (!*changed) return ReportError(InternalError("the deployment was not written"));
-  PrintDeployment(g, **changed, nullptr);
+// Prints the deployment a change wrote, or the error.
+int Report(const GlobalOptions& g, const Result<serve::Deployment>& written) {
+  if (!written.ok()) return ReportRequestError(written.status());
+  PrintDeployment(g, *written, nullptr);
   return kExitOk;
 }
 
@@ -144,44 +120,25 @@ int Deploy(const GlobalOptions& g, const DeployArgs& a, const CLI::App& cmd) {
   auto store = OpenStore(g, /*create=*/true);
   if (!store.ok()) return ReportError(store.status());
   const registry::ModelRepository repository(g.model_repository);
-  return Apply(
-      g, **store, a.name,
-      [&](const std::optional<serve::Deployment>& current) -> Result<serve::Deployment> {
-        serve::DeployRequest req = r;
-        const std::string model = !req.model.empty() ? req.model
-                                  : current          ? current->model
-                                                     : req.name;
-        // The version must be in the repository: a server could not load it otherwise.
-        LATHE_RETURN_IF_ERROR(
-            repository.Resolve(fmt::format("{}/{}", model, req.version)).status());
-        if (!current) {
-          // One deployment per model: requests to the model are routed by it.
-          LATHE_ASSIGN_OR_RETURN(auto all, serve::ListDeployments(**store));
-          for (const auto& other : all)
-            if (other.model == model)
-              return FailedPreconditionError(
-                  fmt::format("model '{}' is deployed as '{}' already: change that deployment",
-                              model, other.name));
-        }
-        // Guardrail options given on the command line change those the deployment has.
-        serve::Guardrails gr = current ? current->guardrails : serve::Guardrails{};
-        bool changed = false;
-        auto take = [&](const char* flag, auto& field, auto value) {
-          if (cmd.count(flag)) field = value, changed = true;
-        };
-        take("--max-error-rate", gr.max_error_rate, a.guardrails.max_error_rate);
-        take("--min-interval-requests", gr.min_interval_requests,
-             a.guardrails.min_interval_requests);
-        take("--max-p99-ms", gr.max_p99_ms, a.guardrails.max_p99_ms);
-        take("--max-prediction-shift", gr.max_prediction_shift, a.guardrails.max_prediction_shift);
-        take("--max-feature-drift", gr.max_feature_drift, a.guardrails.max_feature_drift);
-        take("--business-alpha", gr.business_alpha, a.guardrails.business_alpha);
-        take("--breach-window-s", gr.breach_window, std::chrono::seconds(a.breach_window_s));
-        take("--promote-after-s", gr.promote_after, std::chrono::seconds(a.promote_after_s));
-        take("--promote-min-requests", gr.promote_min_requests, a.guardrails.promote_min_requests);
-        if (changed) req.guardrails = gr;
-        return serve::PlanDeploy(current, req, NowMs());
-      });
+  // Guardrail options given on the command line change those the deployment has.
+  auto edit = [&](const serve::Guardrails& current) -> std::optional<serve::Guardrails> {
+    serve::Guardrails gr = current;
+    bool changed = false;
+    auto take = [&](const char* flag, auto& field, auto value) {
+      if (cmd.count(flag)) field = value, changed = true;
+    };
+    take("--max-error-rate", gr.max_error_rate, a.guardrails.max_error_rate);
+    take("--min-interval-requests", gr.min_interval_requests, a.guardrails.min_interval_requests);
+    take("--max-p99-ms", gr.max_p99_ms, a.guardrails.max_p99_ms);
+    take("--max-prediction-shift", gr.max_prediction_shift, a.guardrails.max_prediction_shift);
+    take("--max-feature-drift", gr.max_feature_drift, a.guardrails.max_feature_drift);
+    take("--business-alpha", gr.business_alpha, a.guardrails.business_alpha);
+    take("--breach-window-s", gr.breach_window, std::chrono::seconds(a.breach_window_s));
+    take("--promote-after-s", gr.promote_after, std::chrono::seconds(a.promote_after_s));
+    take("--promote-min-requests", gr.promote_min_requests, a.guardrails.promote_min_requests);
+    return changed ? std::optional(gr) : std::nullopt;
+  };
+  return Report(g, serve::ApplyDeploy(**store, repository, r, NowMs(), edit));
 }
 
 int NotDeployed(const std::string& name) {
@@ -208,11 +165,7 @@ int List(const GlobalOptions& g) {
   if (!all.ok()) return ReportError(all.status());
   if (g.json) {
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& d : *all) {
-      nlohmann::json j = serve::DeploymentToJson(d);
-      j["comparisons"] = serve::ComparisonsToJson(d.experiment);
-      items.push_back(std::move(j));
-    }
+    for (const auto& d : *all) items.push_back(serve::DescribeDeployment(d, nullptr));
     PrintJson({{"items", items}});
     return kExitOk;
   }
@@ -314,15 +267,11 @@ void AddDeployCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
         exit_code = ReportError(store.status());
         return;
       }
-      exit_code =
-          Apply(g, **store, *name,
-                [&](const std::optional<serve::Deployment>& current) -> Result<serve::Deployment> {
-                  if (!current)
-                    return NotFoundError(fmt::format(
-                        "no deployment named '{}' (see lathe deployments list)", *name));
-                  return promote ? serve::PlanPromote(*current, "promote", *reason, NowMs())
-                                 : serve::PlanRollback(*current, "rollback", *reason, NowMs());
-                });
+      const registry::ModelRepository repository(g.model_repository);
+      exit_code = Report(g, promote ? serve::ApplyPromote(**store, repository, *name, *reason,
+                                                          NowMs())
+                                    : serve::ApplyRollback(**store, repository, *name, *reason,
+                                                           NowMs()));
     });
   }
   auto* deployments = app.add_subcommand("deployments", "the deployments lathe serve routes by");

@@ -13,6 +13,7 @@
 #include "lathe/eval/metrics.h"
 #include "lathe/metadata/standard_artifacts.h"
 #include "lathe/registry/model_repository.h"
+#include "lathe/registry/model_reports.h"
 #include "lathe/registry/model_versions.h"
 
 namespace lathe::cli {
@@ -29,72 +30,7 @@ using registry::OverallMetrics;
 using registry::PushedVersion;
 
 int64_t IntProperty(const Artifact& a, const std::string& key) {
-  auto it = a.custom_properties.find(key);
-  return it != a.custom_properties.end() && it->second.type() == metadata::PropertyType::kInt
-             ? it->second.as_int()
-             : 0;
-}
-
-std::string TextProperty(const metadata::Node& n, const std::string& key) {
-  auto it = n.custom_properties.find(key);
-  if (it == n.custom_properties.end()) return "";
-  return it->second.type() == metadata::PropertyType::kString ? it->second.as_string()
-                                                              : it->second.ToJson().dump();
-}
-
-// An evaluation artifact: the id given, or the newest evaluation of the model with that id.
-Result<Artifact> FindEvaluation(MetadataStore& store, int64_t id) {
-  LATHE_ASSIGN_OR_RETURN(auto a, store.GetArtifact(id));
-  if (a.type == standard::kModelEvaluation) return a;
-  ListOptions o;
-  o.filter = fmt::format("type = '{}' AND custom_properties.{} = {}", standard::kModelEvaluation,
-                         standard::kModelId, id);
-  o.descending = true;
-  o.page_size = 1;
-  LATHE_ASSIGN_OR_RETURN(auto page, store.ListArtifacts(o));
-  if (page.items.empty())
-    return NotFoundError(
-        fmt::format("artifact {} is a {}, and no evaluation of it exists", id, a.type));
-  return page.items[0];
-}
-
-struct LoadedEvaluation {
-  Artifact artifact;
-  nlohmann::json file;  // metrics.json
-  eval::ModelMetrics candidate;
-  std::optional<eval::ModelMetrics> baseline;
-  std::optional<nlohmann::json> blessing;
-};
-
-Result<LoadedEvaluation> LoadEvaluation(MetadataStore& store, int64_t id) {
-  LoadedEvaluation e;
-  LATHE_ASSIGN_OR_RETURN(e.artifact, FindEvaluation(store, id));
-  LATHE_ASSIGN_OR_RETURN(e.file, ReadJsonFile(fs::path(e.artifact.uri) / "metrics.json"));
-  if (!e.file.is_object() || !e.file.contains("candidate"))
-    return DataLossError(fmt::format("{}/metrics.json has no candidate metrics", e.artifact.uri));
-  LATHE_ASSIGN_OR_RETURN(e.candidate, eval::ModelMetrics::FromJson(e.file["candidate"]));
-  if (e.file.contains("baseline")) {
-    LATHE_ASSIGN_OR_RETURN(e.baseline, eval::ModelMetrics::FromJson(e.file["baseline"]));
-  }
-  auto producer = registry::ProducerOf(store, e.artifact.id);
-  if (producer.ok()) {
-    auto outputs = registry::OutputsOf(store, *producer);
-    if (outputs.ok() && outputs->count("blessing")) {
-      auto b = store.GetArtifact(outputs->at("blessing"));
-      if (b.ok()) {
-        auto bj = ReadJsonFile(fs::path(b->uri) / "blessing.json");
-        if (bj.ok()) e.blessing = *bj;
-      }
-    }
-  }
-  return e;
-}
-
-std::vector<std::string> MainMetrics(const std::string& task) {
-  if (task == "binary")
-    return {"auc", "auc_pr", "log_loss", "accuracy", "precision", "recall", "f1"};
-  if (task == "multiclass") return {"accuracy", "log_loss", "auc", "precision", "recall", "f1"};
-  return {"rmse", "mae", "r2", "mape"};
+  return metadata::CustomPropertyInt(a, key);
 }
 
 std::string Cell(const eval::SliceMetrics& s, const std::string& metric, bool intervals) {
@@ -119,17 +55,14 @@ void PrintBlessing(const nlohmann::json& b) {
 int EvalShow(const GlobalOptions& g, int64_t id, bool intervals) {
   auto store = OpenStoreReadOnly(g);
   if (!store.ok()) return ReportError(store.status());
-  auto e = LoadEvaluation(**store, id);
-  if (!e.ok()) return ReportError(e.status());
   if (g.json) {
-    nlohmann::json out = e->file;
-    out["evaluation_id"] = e->artifact.id;
-    out["model_id"] = IntProperty(e->artifact, standard::kModelId);
-    if (e->baseline) out["baseline_id"] = IntProperty(e->artifact, standard::kBaselineModelId);
-    if (e->blessing) out["blessing"] = *e->blessing;
-    PrintJson(out);
+    auto j = registry::DescribeEvaluation(**store, id);
+    if (!j.ok()) return ReportError(j.status());
+    PrintJson(*j);
     return kExitOk;
   }
+  auto e = registry::LoadEvaluation(**store, id);
+  if (!e.ok()) return ReportError(e.status());
   const auto& c = e->candidate;
   fmt::print(
       "evaluation {} of model {} ({} task, split {}){}\n", e->artifact.id,
@@ -139,7 +72,7 @@ int EvalShow(const GlobalOptions& g, int64_t id, bool intervals) {
           : "");
   if (c.rows_without_label > 0)
     fmt::print("{} rows without a label left out\n", c.rows_without_label);
-  auto metrics = MainMetrics(c.task);
+  auto metrics = registry::MainMetrics(c.task);
   std::vector<std::string> headers = {"SLICE", "ROWS"};
   for (const auto& m : metrics) headers.push_back(m);
   Table t(headers);
@@ -161,67 +94,24 @@ int EvalShow(const GlobalOptions& g, int64_t id, bool intervals) {
 int EvalCompare(const GlobalOptions& g, int64_t a_id, int64_t b_id) {
   auto store = OpenStoreReadOnly(g);
   if (!store.ok()) return ReportError(store.status());
-  auto a = LoadEvaluation(**store, a_id);
-  if (!a.ok()) return ReportError(a.status());
-  // One id: the evaluation's candidate against its baseline (both measured on the same rows).
-  eval::ModelMetrics left, right;
-  std::string left_name, right_name;
-  if (b_id == 0) {
-    if (!a->baseline)
-      return ReportError(InvalidArgumentError(
-          fmt::format("evaluation {} has no baseline: give a second evaluation to compare with",
-                      a->artifact.id)));
-    left = *a->baseline;
-    right = a->candidate;
-    left_name = fmt::format("baseline {}", IntProperty(a->artifact, standard::kBaselineModelId));
-    right_name = fmt::format("model {}", IntProperty(a->artifact, standard::kModelId));
-  } else {
-    auto b = LoadEvaluation(**store, b_id);
-    if (!b.ok()) return ReportError(b.status());
-    left = a->candidate;
-    right = b->candidate;
-    left_name = fmt::format("eval {}", a->artifact.id);
-    right_name = fmt::format("eval {}", b->artifact.id);
-  }
-  if (left.task != right.task)
-    return ReportError(InvalidArgumentError(
-        fmt::format("cannot compare a {} evaluation with a {} one", left.task, right.task)));
-  const auto metrics = MainMetrics(left.task);
-  std::vector<std::string> slices;
-  for (const auto* m : {&left, &right})
-    for (const auto& s : m->slices)
-      if (std::find(slices.begin(), slices.end(), s.slice) == slices.end())
-        slices.push_back(s.slice);
-  nlohmann::json rows = nlohmann::json::array();
-  Table t({"SLICE", "METRIC", left_name, right_name, "CHANGE", ""});
-  for (const auto& slice : slices) {
-    const auto* l = left.Find(slice);
-    const auto* r = right.Find(slice);
-    for (const auto& m : metrics) {
-      auto value = [&](const eval::SliceMetrics* s) -> double {
-        if (!s || s->skipped) return NAN;
-        auto it = s->metrics.find(m);
-        return it == s->metrics.end() ? NAN : it->second;
-      };
-      double lv = value(l), rv = value(r);
-      auto show = [](double v) { return std::isfinite(v) ? fmt::format("{:.4f}", v) : "-"; };
-      // Whether the second is better: by the metric's direction (higher AUC, lower log loss).
-      std::string verdict;
-      const auto higher = eval::HigherIsBetter(m);
-      if (std::isfinite(lv) && std::isfinite(rv) && higher)
-        verdict = rv == lv ? "same" : (rv > lv) == *higher ? "better" : "worse";
-      t.AddRow({slice, m, show(lv), show(rv),
-                std::isfinite(lv) && std::isfinite(rv) ? fmt::format("{:+.4f}", rv - lv) : "",
-                verdict});
-      auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
-      nlohmann::json row = {{"slice", slice}, {"metric", m}, {"a", num(lv)}, {"b", num(rv)}};
-      if (!verdict.empty()) row["change"] = verdict;
-      rows.push_back(std::move(row));
-    }
-  }
+  auto j = registry::CompareEvaluations(**store, a_id, b_id);
+  if (!j.ok()) return ReportError(j.status());
   if (g.json) {
-    PrintJson({{"a", left_name}, {"b", right_name}, {"rows", rows}});
+    PrintJson(*j);
     return kExitOk;
+  }
+  Table t({"SLICE", "METRIC", (*j)["a"].get<std::string>(), (*j)["b"].get<std::string>(),
+           "CHANGE", ""});
+  for (const auto& row : (*j)["rows"]) {
+    auto show = [](const nlohmann::json& v) {
+      return v.is_number() ? fmt::format("{:.4f}", v.get<double>()) : std::string("-");
+    };
+    const auto &a = row["a"], &b = row["b"];
+    t.AddRow({row["slice"].get<std::string>(), row["metric"].get<std::string>(), show(a), show(b),
+              a.is_number() && b.is_number()
+                  ? fmt::format("{:+.4f}", b.get<double>() - a.get<double>())
+                  : "",
+              row.value("change", std::string())});
   }
   t.Print(stdout, TerminalWidth(stdout));
   return kExitOk;
@@ -242,26 +132,6 @@ std::string MainMetricText(const PushedVersion& v) {
   return "";
 }
 
-nlohmann::json VersionJson(const PushedVersion& v) {
-  nlohmann::json spans = nlohmann::json::array();
-  for (const auto& [id, span] : v.spans)
-    spans.push_back({{"examples_id", id}, {"span", span ? nlohmann::json(*span) : nullptr}});
-  nlohmann::json j = {{"name", v.name},
-                      {"version", v.version},
-                      {"destination", v.destination},
-                      {"pushed_model_id", v.pushed.id},
-                      {"model_id", v.model_id},
-                      {"run", v.run},
-                      {"pushed_at", FormatTime(v.pushed.create_time_ms)},
-                      {"spans", spans}};
-  if (v.evaluation) {
-    j["evaluation_id"] = v.evaluation->id;
-    j["metrics"] = OverallMetrics(*v.evaluation);
-  }
-  if (v.blessing) j["blessing_id"] = v.blessing->id;
-  return j;
-}
-
 int ModelsList(const GlobalOptions& g, const std::string& name) {
   auto store = OpenStoreReadOnly(g);
   if (!store.ok()) return ReportError(store.status());
@@ -269,7 +139,7 @@ int ModelsList(const GlobalOptions& g, const std::string& name) {
   if (!versions.ok()) return ReportError(versions.status());
   if (g.json) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& v : *versions) list.push_back(VersionJson(v));
+    for (const auto& v : *versions) list.push_back(registry::PushedVersionToJson(v));
     PrintJson(list);
     return kExitOk;
   }
@@ -290,29 +160,20 @@ int ModelsShow(const GlobalOptions& g, const std::string& what) {
   if (!store.ok()) return ReportError(store.status());
   auto ref = registry::ParseModelReference(what);
   if (!ref.ok()) return ReportUsageError(ref.status());
+  auto j = registry::DescribeModelVersion(**store, what);
+  if (!j.ok()) return ReportError(j.status());
+  if (g.json) {
+    PrintJson(*j);
+    return kExitOk;
+  }
   auto versions = registry::ListPushedVersions(**store, ref->name);
   if (!versions.ok()) return ReportError(versions.status());
   const PushedVersion* v = nullptr;
   for (const auto& x : *versions)
-    if (!ref->version || x.version == *ref->version) v = &x;
-  if (v == nullptr)
-    return ReportError(
-        NotFoundError(fmt::format("no pushed model {} (see `lathe models list`)", what)));
+    if (x.pushed.id == (*j)["pushed_model_id"].get<int64_t>()) v = &x;
+  if (v == nullptr) return ReportError(NotFoundError("the version went away while being read"));
   auto manifest = ReadJsonFile(fs::path(v->destination) / "manifest.json");
-  // What deployments measured of this version (serve/deployment.h writes it on the model).
-  nlohmann::json business = nlohmann::json::object();
-  if (auto model = (*store)->GetArtifact(v->model_id); model.ok())
-    if (auto it = model->custom_properties.find("business_metrics");
-        it != model->custom_properties.end() &&
-        it->second.type() == metadata::PropertyType::kStruct)
-      business = it->second.as_struct();
-  if (g.json) {
-    auto j = VersionJson(*v);
-    if (manifest.ok()) j["manifest"] = *manifest;
-    j["business_metrics"] = business;
-    PrintJson(j);
-    return kExitOk;
-  }
+  const nlohmann::json& business = (*j)["business_metrics"];
   fmt::print("{} version {}\n", v->name, v->version);
   fmt::print("  path        {}\n", v->destination);
   fmt::print("  pushed      {} by run {}\n", FormatTime(v->pushed.create_time_ms), v->run);
@@ -361,7 +222,6 @@ int ModelsShow(const GlobalOptions& g, const std::string& what) {
     fmt::print("  metrics     {} (lathe eval show {})\n", metrics, v->evaluation->id);
   }
   if (v->blessing) {
-    std::string reasons = TextProperty(*v->blessing, "reasons");
     fmt::print("  blessing    artifact {}{}\n", v->blessing->id,
                IntProperty(*v->blessing, standard::kBaselineModelId) > 0
                    ? fmt::format(", against baseline model {}",

@@ -9,6 +9,8 @@
 #include <filesystem>
 
 #include "lathe/core/clock.h"
+#include "lathe/core/fs.h"
+#include "lathe/core/strings.h"
 #include "lathe/metadata/store_uri.h"
 
 namespace lathe::cli {
@@ -91,6 +93,16 @@ void JsonListWriter::Finish(const nlohmann::json& rest) {
   for (auto it = rest.begin(); it != rest.end(); ++it)
     std::printf(",\n  %s: %s", nlohmann::json(it.key()).dump().c_str(), it.value().dump(2).c_str());
   std::printf("\n}\n");
+}
+
+Result<std::string> ReadTokenFile(const std::string& file, const char* flag) {
+  if (file.empty()) return std::string();
+  LATHE_ASSIGN_OR_RETURN(std::string text, ReadTextFile(file, "token", 4096));
+  std::string token(Trim(text));
+  if (token.size() < 16 || token.find_first_of(" \t\r\n") != std::string::npos)
+    return InvalidArgumentError(fmt::format(
+        "{} {}: a token is one line of at least 16 characters without spaces", flag, file));
+  return token;
 }
 
 std::string FormatTime(int64_t millis) {

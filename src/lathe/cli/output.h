@@ -47,6 +47,10 @@ int ReportUsageError(const Status& status);
 // request): INVALID_ARGUMENT means the command line was malformed (2); anything else failed (1).
 int ReportRequestError(const Status& status);
 
+// The bearer token in `file` (named by option `flag` in errors): one line of at least 16
+// characters without spaces; "" for no file. INVALID_ARGUMENT otherwise, or the file's error.
+Result<std::string> ReadTokenFile(const std::string& file, const char* flag);
+
 // A part of a long-running command (a server) that could not start: a bad option or file
 // (INVALID_ARGUMENT, exit 2), or the machine's refusal (a port in use, exit 1).
 int ReportStartError(const Status& status);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <set>
 
 #include "lathe/cli/commands.h"
 #include "lathe/cli/listing.h"
@@ -16,6 +17,7 @@
 #include "lathe/orchestrate/repro.h"
 #include "lathe/pipeline/run_record.h"
 #include "lathe/pipeline/spec.h"
+#include "lathe/registry/run_comparison.h"
 
 namespace lathe::cli {
 
@@ -219,6 +221,59 @@ int RunsList(const GlobalOptions& g, const std::string& pipeline_name, const Pag
       [](const Context& c) { return ToJson(c); });
 }
 
+// A parameter value as a cell ("" when the run does not set it).
+std::string ParameterCell(const nlohmann::json& parameters, const std::string& name) {
+  if (!parameters.is_object() || !parameters.contains(name)) return "";
+  const auto& v = parameters[name];
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+int RunsCompare(const GlobalOptions& g, const registry::RunComparisonOptions& o) {
+  auto store = OpenStoreReadOnly(g);
+  if (!store.ok()) return ReportError(store.status());
+  auto j = registry::CompareRuns(**store, o);
+  if (!j.ok()) return ReportError(j.status());
+  if (g.json) {
+    PrintJson(*j);
+    return kExitOk;
+  }
+  const auto& runs = (*j)["runs"];
+  if (runs.empty()) {
+    fmt::print("no runs{}\n", o.pipeline.empty() ? "" : " of pipeline " + o.pipeline);
+    return kExitOk;
+  }
+  // Only the parameters that differ between the runs get a column.
+  std::vector<std::string> varying;
+  for (const auto& name : (*j)["parameters"]) {
+    std::set<std::string> values;
+    for (const auto& r : runs) values.insert(ParameterCell(r["parameters"], name));
+    if (values.size() > 1) varying.push_back(name);
+  }
+  std::vector<std::string> headers = {"RUN", "STATE", "DURATION"};
+  for (const auto& p : varying) headers.push_back(p);
+  for (const auto& m : (*j)["metrics"]) headers.push_back(m.get<std::string>());
+  headers.push_back("BLESSED");
+  Table t(headers);
+  for (const auto& r : runs) {
+    std::vector<std::string> row = {
+        r["run"].get<std::string>(), r["state"].get<std::string>(),
+        r["duration_ms"].is_number()
+            ? fmt::format("{:.1f}s", r["duration_ms"].get<double>() / 1000)
+            : ""};
+    for (const auto& p : varying) row.push_back(ParameterCell(r["parameters"], p));
+    for (const auto& m : (*j)["metrics"]) {
+      const auto& metrics = r["metrics"];
+      const std::string name = m.get<std::string>();
+      row.push_back(metrics.contains(name) ? fmt::format("{:.4f}", metrics[name].get<double>())
+                                           : "");
+    }
+    row.push_back(r["blessed"].is_boolean() ? (r["blessed"].get<bool>() ? "yes" : "no") : "");
+    t.AddRow(std::move(row));
+  }
+  t.Print(stdout, TerminalWidth(stdout));
+  return kExitOk;
+}
+
 int RunsShow(const GlobalOptions& g, const std::string& run_id) {
   auto store = OpenStoreReadOnly(g);
   if (!store.ok()) return ReportError(store.status());
@@ -359,6 +414,15 @@ void AddRunCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
   auto run_id = std::make_shared<std::string>();
   show->add_option("RUN", *run_id, "run id")->required();
   show->callback([&g, &exit_code, run_id] { exit_code = RunsShow(g, *run_id); });
+  auto* compare = runs->add_subcommand(
+      "compare", "runs side by side: the parameters that differ, metrics, blessing (newest first)");
+  auto compare_options = std::make_shared<registry::RunComparisonOptions>();
+  compare->add_option("--pipeline", compare_options->pipeline, "only runs of this pipeline");
+  compare->add_option("--limit", compare_options->limit, "the newest this many runs")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  compare->callback(
+      [&g, &exit_code, compare_options] { exit_code = RunsCompare(g, *compare_options); });
   auto* repro = runs->add_subcommand("repro",
                                      "execute a past run again from its record, cache off, and "
                                      "compare every output's fingerprint");

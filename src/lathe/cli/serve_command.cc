@@ -106,16 +106,6 @@ Status ApplyConfig(CLI::App& cmd, const std::string& file) {
   return Status::Ok();
 }
 
-Result<std::string> ReadToken(const std::string& file, const char* flag) {
-  if (file.empty()) return std::string();
-  LATHE_ASSIGN_OR_RETURN(std::string text, ReadTextFile(file, "token", 4096));
-  std::string token(Trim(text));
-  if (token.size() < 16 || token.find_first_of(" \t\r\n") != std::string::npos)
-    return InvalidArgumentError(fmt::format(
-        "{} {}: a token is one line of at least 16 characters without spaces", flag, file));
-  return token;
-}
-
 int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
   if (!a.config.empty())
     if (Status st = ApplyConfig(cmd, a.config); !st.ok()) return ReportUsageError(st);
@@ -147,9 +137,9 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
     mo.policies[name] = *p;
   }
   serve::RestOptions ro;
-  auto write_token = ReadToken(a.write_token_file, "--write-token-file");
+  auto write_token = ReadTokenFile(a.write_token_file, "--write-token-file");
   if (!write_token.ok()) return ReportUsageError(write_token.status());
-  auto predict_token = ReadToken(a.predict_token_file, "--predict-token-file");
+  auto predict_token = ReadTokenFile(a.predict_token_file, "--predict-token-file");
   if (!predict_token.ok()) return ReportUsageError(predict_token.status());
   ro.write_token = *write_token;
   ro.predict_token = *predict_token;

@@ -72,16 +72,6 @@ void PrintStats(const stats::DatasetStats& stats) {
   if (categorical.size() > 0) categorical.Print(stdout, width);
 }
 
-// Drops the mergeable state from statistics JSON (recursively through slices).
-void DropState(nlohmann::json& j) {
-  if (j.is_object()) {
-    j.erase("state");
-    for (auto& [k, v] : j.items()) DropState(v);
-  } else if (j.is_array()) {
-    for (auto& v : j) DropState(v);
-  }
-}
-
 int StatsCompute(const GlobalOptions& g, const std::string& path, int threads, bool full,
                  const std::string& slice_by) {
   if (auto splits = SplitFiles(path); !splits.empty()) {  // an artifact: every split
@@ -92,7 +82,7 @@ int StatsCompute(const GlobalOptions& g, const std::string& path, int threads, b
       if (!s.ok()) return ReportError(s.status());
       if (g.json) {
         nlohmann::json j = s->ToJson();
-        if (!full) DropState(j);
+        if (!full) stats::DatasetStats::DropState(j);
         all[split] = j;
         continue;
       }
@@ -116,7 +106,7 @@ int StatsCompute(const GlobalOptions& g, const std::string& path, int threads, b
   const stats::DatasetStats& all = sliced->all();
   if (g.json) {
     nlohmann::json j = slice_by.empty() ? all.ToJson() : sliced->ToJson();
-    if (!full) DropState(j);
+    if (!full) stats::DatasetStats::DropState(j);
     PrintJson(j);
     return kExitOk;
   }
@@ -171,34 +161,14 @@ int StatsCompare(const GlobalOptions& g, const std::string& a_path, const std::s
     too_few += d.status == stats::DriftStatus::kTooFewRows;
     one_sided += d.one_sided();
   }
-  auto number = [](double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); };
   if (g.json) {
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& d : drift) {
-      nlohmann::json j = {{"feature", d.feature},
-                          {"status", stats::DriftStatusName(d.status)},
-                          {"baseline_values", d.baseline_values},
-                          {"current_values", d.current_values}};
-      if (d.status == stats::DriftStatus::kMeasured) {
-        j["measure"] = d.measure;
-        j["value"] = d.value;
-        j["threshold"] = d.threshold;
-        j["exceeded"] = d.exceeded();
-        j["test"] = d.test;
-        j["statistic"] = number(d.statistic);
-        j["p_value"] = number(d.p_value);
-      }
-      items.push_back(std::move(j));
-    }
-    PrintJson({{"baseline", a_path},
-               {"current", b_path},
-               {"baseline_rows", a->rows()},
-               {"current_rows", b->rows()},
-               {"min_rows", o.min_rows},
-               {"drift", items},
-               {"exceeded", exceeded},
-               {"too_few_rows", too_few},
-               {"one_sided", one_sided}});
+    nlohmann::json j = {{"baseline", a_path},
+                        {"current", b_path},
+                        {"baseline_rows", a->rows()},
+                        {"current_rows", b->rows()},
+                        {"min_rows", o.min_rows}};
+    j.update(stats::DriftReportToJson(drift));
+    PrintJson(j);
   } else {
     fmt::print("baseline {} ({} rows) vs current {} ({} rows)\n\n", a_path, a->rows(), b_path,
                b->rows());

@@ -1,4 +1,5 @@
-// lathe ui [--address] [--port] [--assets DIR]: the web app and its JSON API over the store.
+// lathe ui [--address] [--port] [--assets DIR] [--server URL] [--token-file F]: the web app and
+// its JSON API over the store.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -19,6 +20,8 @@ struct UiArgs {
   int port = 8080;
   std::string assets;
   int threads = 0;
+  std::string server;  // a lathe serve for the serving monitor
+  std::string token_file;
 };
 
 // Where the build put the web app: next to the lathe binary (build/bin/lathe -> build/ui), or
@@ -40,9 +43,17 @@ int RunUi(const GlobalOptions& g, const UiArgs& a) {
   auto files = server::StaticFiles::Load(a.assets.empty() ? DefaultAssets()
                                                           : std::filesystem::path(a.assets));
   if (!files.ok()) return ReportError(files.status());
-  auto store = OpenStoreReadOnly(g);
+  auto token = ReadTokenFile(a.token_file, "--token-file");
+  if (!token.ok()) return ReportUsageError(token.status());
+  // Read-only unless writes are allowed: then deploys write to the store.
+  auto store = token->empty() ? OpenStoreReadOnly(g) : OpenStore(g, /*create=*/false);
   if (!store.ok()) return ReportError(store.status());
-  server::UiApi api(**store, {.store_uri = g.store_uri, .writable = false});
+  std::string serving = a.server;
+  while (!serving.empty() && serving.back() == '/') serving.pop_back();
+  server::UiApi api(**store, {.store_uri = g.store_uri,
+                              .write_token = *token,
+                              .model_repository = g.model_repository,
+                              .serving_url = serving});
 
   const sigset_t signals = BlockTermination();
 
@@ -61,7 +72,8 @@ int RunUi(const GlobalOptions& g, const UiArgs& a) {
     return file ? *std::move(file) : serve::ErrorResponse(404, "no such file");
   });
   if (!http.ok()) return ReportStartError(http.status());
-  spdlog::info("the Lathe UI for {} ({} files)", g.store_uri, assets.size());
+  spdlog::info("the Lathe UI for {} ({} files, {})", g.store_uri, assets.size(),
+               token->empty() ? "read-only" : "writes allowed with the token");
   // Tests and scripts read the port from here when they ask for port 0.
   fmt::print("listening on {}:{}\nopen http://{}:{}/\n", a.address, (*http)->port(),
              a.address == "0.0.0.0" ? "127.0.0.1" : a.address, (*http)->port());
@@ -84,6 +96,16 @@ void AddUiCommand(CLI::App& app, const GlobalOptions& g, int& exit_code) {
       ->default_str("8080");
   cmd->add_option("--assets", a->assets,
                   "folder of the built web app (default: the one built next to this binary)");
+  cmd->add_option("--server", a->server,
+                  "a lathe serve (http://HOST:PORT) whose metrics the serving monitor shows")
+      ->check([](const std::string& url) {
+        return url.rfind("http://", 0) == 0 && url.size() > 7
+                   ? std::string()
+                   : std::string("expected http://HOST:PORT, got '" + url + "'");
+      });
+  cmd->add_option("--token-file", a->token_file,
+                  "file holding a bearer token that allows deploy, promote, rollback and feedback "
+                  "from the UI (without it the UI is read-only)");
   cmd->add_option("--threads", a->threads, "I/O threads (default: the thread budget)")
       ->check(CLI::Range(0, 256));
   cmd->callback([&g, &exit_code, a] { exit_code = RunUi(g, *a); });

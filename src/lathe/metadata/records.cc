@@ -132,15 +132,29 @@ bool IsOutputEvent(EventType t) {
          t == EventType::kInternalOutput || t == EventType::kPendingOutput;
 }
 
-std::string PropertyText(const Node& n, const std::string& name) {
-  auto it = n.properties.find(name);
-  return it == n.properties.end() ? "" : it->second.ToDisplayString();
+namespace {
+
+std::string TextIn(const Properties& m, const std::string& name) {
+  auto it = m.find(name);
+  return it == m.end() ? "" : it->second.ToDisplayString();
 }
 
-int64_t PropertyInt(const Node& n, const std::string& name) {
-  auto it = n.properties.find(name);
-  return it == n.properties.end() || it->second.type() != PropertyType::kInt ? 0
-                                                                             : it->second.as_int();
+int64_t IntIn(const Properties& m, const std::string& name) {
+  auto it = m.find(name);
+  return it == m.end() || it->second.type() != PropertyType::kInt ? 0 : it->second.as_int();
+}
+
+}  // namespace
+
+std::string PropertyText(const Node& n, const std::string& name) {
+  return TextIn(n.properties, name);
+}
+int64_t PropertyInt(const Node& n, const std::string& name) { return IntIn(n.properties, name); }
+std::string CustomPropertyText(const Node& n, const std::string& name) {
+  return TextIn(n.custom_properties, name);
+}
+int64_t CustomPropertyInt(const Node& n, const std::string& name) {
+  return IntIn(n.custom_properties, name);
 }
 
 nlohmann::json ToJson(const Type& t) {

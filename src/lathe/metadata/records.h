@@ -127,6 +127,9 @@ struct Association {
 // A property's display text ("" when absent), and its integer value (0 when absent or not an int).
 std::string PropertyText(const Node& n, const std::string& name);
 int64_t PropertyInt(const Node& n, const std::string& name);
+// The same of a custom property.
+std::string CustomPropertyText(const Node& n, const std::string& name);
+int64_t CustomPropertyInt(const Node& n, const std::string& name);
 
 // JSON views used by the CLI and the HTTP API (stable field names, times in ms since epoch).
 nlohmann::json ToJson(const Type& t);

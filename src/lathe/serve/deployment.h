@@ -120,6 +120,32 @@ Result<std::optional<Deployment>> UpdateDeployment(metadata::MetadataStore& stor
 Result<std::vector<metadata::Execution>> DeploymentHistory(metadata::MetadataStore& store,
                                                            const Deployment& d, int limit = 20);
 
+// What `lathe deploy`, `lathe promote` and `lathe rollback` do, shared by every face that changes
+// deployments (the CLI, the UI's API). Each writes through UpdateDeployment and returns the state
+// written. ApplyDeploy: the version must be in `repository` (NOT_FOUND otherwise), and a new
+// deployment's model must not be deployed under another name (FAILED_PRECONDITION);
+// `edit_guardrails`, when given, returns the guardrails to set from the current ones (nullopt:
+// keep them). ApplyPromote and ApplyRollback: NOT_FOUND for no deployment `name`, and the Plan
+// functions' errors.
+using GuardrailEdit = std::function<std::optional<Guardrails>(const Guardrails& current)>;
+Result<Deployment> ApplyDeploy(metadata::MetadataStore& store,
+                               const registry::ModelRepository& repository,
+                               const DeployRequest& request, int64_t now_ms,
+                               const GuardrailEdit& edit_guardrails = nullptr);
+Result<Deployment> ApplyPromote(metadata::MetadataStore& store,
+                                const registry::ModelRepository& repository,
+                                const std::string& name, const std::string& reason,
+                                int64_t now_ms);
+Result<Deployment> ApplyRollback(metadata::MetadataStore& store,
+                                 const registry::ModelRepository& repository,
+                                 const std::string& name, const std::string& reason,
+                                 int64_t now_ms);
+
+// = `lathe deployments show NAME --json`: DeploymentToJson with the experiment's "comparisons"
+// and, when given, "history" ([{execution, time_ms, action, reason}], newest first).
+nlohmann::json DescribeDeployment(const Deployment& d,
+                                  const std::vector<metadata::Execution>* history);
+
 // Writes the comparisons of `d`'s experiment onto the Model artifacts of its stable and canary
 // versions (custom property "business_metrics": an object keyed "DEPLOYMENT/EXPERIMENT", the newest
 // 20, each {role, deployment, experiment, stable_version, canary_version, comparisons, outcomes}),

@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 #include "lathe/core/strings.h"
 #include "lathe/metadata/describe.h"
 #include "lathe/pipeline/run_record.h"
 #include "lathe/serve/http_json.h"
+#include "lathe/server/detail/query_params.h"
 
 namespace lathe::server {
 
@@ -14,55 +17,11 @@ using serve::ErrorResponse;
 using serve::HttpResponse;
 using serve::JsonResponse;
 using serve::RequestTarget;
+using namespace detail;  // NOLINT: the parameter helpers
 
 namespace {
 
 constexpr int kDefaultPageSize = 50;
-
-Result<int64_t> ParseId(const std::string& text, std::string_view what) {
-  auto id = ParseInt(text);
-  if (!id || *id < 1)
-    return InvalidArgumentError(
-        fmt::format("{} id '{}' is not a positive whole number", what, text.substr(0, 40)));
-  return *id;
-}
-
-// An integer query parameter in [lo, hi], or `fallback` when absent.
-Result<int> IntParam(const RequestTarget& t, std::string_view name, int fallback, int lo, int hi) {
-  auto it = t.query.find(name);
-  if (it == t.query.end() || it->second.empty()) return fallback;
-  auto v = ParseInt(it->second);
-  if (!v || *v < lo || *v > hi)
-    return InvalidArgumentError(
-        fmt::format("parameter {} must be a whole number in {}..{}, not '{}'", name, lo, hi,
-                    it->second.substr(0, 40)));
-  return static_cast<int>(*v);
-}
-
-Result<bool> BoolParam(const RequestTarget& t, std::string_view name) {
-  std::string v = t.Get(name, "false");
-  if (v == "true" || v == "1") return true;
-  if (v == "false" || v == "0" || v.empty()) return false;
-  return InvalidArgumentError(
-      fmt::format("parameter {} must be true or false, not '{}'", name, v.substr(0, 40)));
-}
-
-// A query parameter that names one of `choices` (the first is the default when absent).
-template <typename T>
-Result<T> ChoiceParam(const RequestTarget& t, std::string_view name,
-                      std::initializer_list<std::pair<std::string_view, T>> choices) {
-  std::string v = t.Get(name, choices.begin()->first);
-  std::string names;  // "a, b or c"
-  size_t i = 0;
-  for (const auto& [text, value] : choices) {
-    if (v == text) return value;
-    names += i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ";
-    names += text;
-    ++i;
-  }
-  return InvalidArgumentError(
-      fmt::format("parameter {} must be {}, not '{}'", name, names, v.substr(0, 40)));
-}
 
 // page_size, page_token, filter, order_by, desc.
 Result<ListOptions> ListParams(const RequestTarget& t) {
@@ -89,10 +48,6 @@ HttpResponse PageResponse(const Result<metadata::Page<T>>& page) {
                       {{"items", std::move(items)}, {"next_page_token", page->next_page_token}});
 }
 
-HttpResponse FromResult(const Result<nlohmann::json>& j) {
-  return j.ok() ? JsonResponse(200, *j) : ErrorResponse(j.status());
-}
-
 }  // namespace
 
 UiApi::UiApi(metadata::MetadataStore& store, UiApiOptions options)
@@ -107,6 +62,7 @@ HttpResponse UiApi::Handle(const serve::HttpRequest& request) const {
     return ErrorResponse(404, fmt::format("unknown API path '{}'", t.path.substr(0, 80)));
   s.erase(s.begin(), s.begin() + 2);
   if (s.empty()) return ErrorResponse(404, "unknown API path '/api/v1'");
+  if (s.size() == 3 && s[0] == "deployments") return Write(request, s);
   if (request.method != "GET") {
     HttpResponse r = ErrorResponse(
         405, fmt::format("{} is not allowed here; use GET", request.method.substr(0, 16)));
@@ -115,7 +71,18 @@ HttpResponse UiApi::Handle(const serve::HttpRequest& request) const {
   }
   const std::string& what = s[0];
   if (what == "info" && s.size() == 1)
-    return JsonResponse(200, {{"store", options_.store_uri}, {"writable", options_.writable}});
+    return JsonResponse(200, {{"store", options_.store_uri},
+                              {"writable", !options_.write_token.empty()},
+                              {"serving", options_.serving_url}});
+  static const std::set<std::string, std::less<>> kReports = {
+      "statistics", "evaluations", "run-comparison", "models", "deployments"};
+  if (kReports.count(what)) return Reports(s, t);
+  if (what == "serving") return Serving(s);
+  return Records(s, t);
+}
+
+HttpResponse UiApi::Records(const Segments& s, const RequestTarget& t) const {
+  const std::string& what = s[0];
 
   if (what == "runs" && s.size() == 1) {
     auto o = ListParams(t);

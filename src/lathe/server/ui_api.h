@@ -10,25 +10,52 @@
 //   GET /api/v1/executions[/ID], /api/v1/contexts[/ID]   likewise
 //   GET /api/v1/lineage/artifacts/ID?direction=up|down|both&hops=&max_nodes=&include_cache_hits=
 //   GET /api/v1/lineage/executions/ID?...     = lathe lineage ID [--execution] --json
+//   GET /api/v1/statistics/ID                 = lathe stats compute URI --json, with anomalies
+//   GET /api/v1/statistics/compare?baseline=ID&baseline_split=&current=ID&current_split=
+//                                             = lathe stats compare A/SPLIT.json B/SPLIT.json --json
+//   GET /api/v1/evaluations/ID                = lathe eval show ID --json
+//   GET /api/v1/evaluations/compare?a=ID&b=ID = lathe eval compare A [B] --json
+//   GET /api/v1/run-comparison?pipeline=&limit=   = lathe runs compare --json
+//   GET /api/v1/models?name=                  = lathe models list [NAME] --json, as {"items"}
+//   GET /api/v1/models/NAME[/VERSION]         = lathe models show NAME[/VERSION] --json
+//   GET /api/v1/deployments                   = lathe deployments list --json
+//   GET /api/v1/deployments/NAME              = lathe deployments show NAME --json
+//   GET /api/v1/serving/metrics               the samples of the --server's /metrics, parsed
+//
+// Writes, only with a write token (`Authorization: Bearer TOKEN`), each answering the deployment
+// as written (= what `lathe deploy|promote|rollback --json` prints):
+//   POST /api/v1/deployments/NAME/deploy      {"version": N, "model", "canary": "10%", "shadow",
+//                                              "reason"} = lathe deploy NAME --version N ...
+//   POST /api/v1/deployments/NAME/promote     {"reason"}  = lathe promote NAME
+//   POST /api/v1/deployments/NAME/rollback    {"reason"}  = lathe rollback NAME
+//   POST /api/v1/deployments/NAME/feedback    forwarded to the --server's feedback endpoint
+// 401 without the token or with another, 403 when the UI was started without one (read-only).
 //
 // Listings answer {"items": [...], "next_page_token": "..."}. Errors answer {"error": "..."}:
 // 400 for a malformed id, filter, page token or parameter (naming it), 404 for an unknown path,
-// id or run, 405 for a method other than GET.
+// id or run, 405 for a method the path does not take, 412 for a change the deployment's state
+// refuses, 503 when the model server cannot be reached.
 //
 // Thread-safety: Handle may be called from any number of threads at once (the store serialises
 // its calls). The store is not owned and must outlive the API.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "lathe/metadata/metadata_store.h"
+#include "lathe/serve/http_json.h"
 #include "lathe/serve/rest_api.h"
 
 namespace lathe::server {
 
 struct UiApiOptions {
   std::string store_uri;  // shown by /api/v1/info
-  bool writable = false;  // whether a write token was given (writes come in later endpoints)
+  // The secret that allows writes; empty: read-only (the store may be opened read-only then).
+  std::string write_token;
+  std::string model_repository;  // where deploys look for versions
+  // A `lathe serve` (http://HOST:PORT) whose /metrics the serving monitor reads; empty: none.
+  std::string serving_url;
 };
 
 class UiApi {
@@ -39,6 +66,12 @@ class UiApi {
   serve::HttpResponse Handle(const serve::HttpRequest& request) const;
 
  private:
+  using Segments = std::vector<std::string>;  // the path after /api/v1/, split at '/'
+  serve::HttpResponse Records(const Segments& s, const serve::RequestTarget& t) const;
+  serve::HttpResponse Reports(const Segments& s, const serve::RequestTarget& t) const;
+  serve::HttpResponse Serving(const Segments& s) const;
+  serve::HttpResponse Write(const serve::HttpRequest& request, const Segments& s) const;
+
   metadata::MetadataStore& store_;
   UiApiOptions options_;
 };

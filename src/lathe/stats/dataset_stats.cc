@@ -447,6 +447,15 @@ nlohmann::json DatasetStats::ToJson(int buckets, size_t top_k) const {
   return {{"rows", rows_}, {"features", features}};
 }
 
+void DatasetStats::DropState(nlohmann::json& j) {
+  if (j.is_object()) {
+    j.erase("state");
+    for (auto& [k, v] : j.items()) DropState(v);
+  } else if (j.is_array()) {
+    for (auto& v : j) DropState(v);
+  }
+}
+
 Result<DatasetStats> DatasetStats::FromJson(const nlohmann::json& j) {
   try {
     DatasetStats s;

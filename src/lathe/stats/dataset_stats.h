@@ -124,6 +124,9 @@ class DatasetStats {
   // restores the statistics.
   nlohmann::json ToJson(int histogram_buckets = 10, size_t top_k = 10) const;
   static Result<DatasetStats> FromJson(const nlohmann::json& j);
+  // Removes the mergeable state from statistics JSON (recursively, through slices and splits):
+  // what is left is the summary people read.
+  static void DropState(nlohmann::json& j);
 
  private:
   int64_t rows_ = 0;

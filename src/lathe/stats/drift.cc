@@ -292,4 +292,33 @@ std::vector<Anomaly> DriftAnomalies(const std::vector<FeatureDrift>& drift) {
   return out;
 }
 
+nlohmann::json DriftReportToJson(const std::vector<FeatureDrift>& drift) {
+  auto number = [](double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); };
+  int exceeded = 0, too_few = 0, one_sided = 0;
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& d : drift) {
+    exceeded += d.exceeded();
+    too_few += d.status == DriftStatus::kTooFewRows;
+    one_sided += d.one_sided();
+    nlohmann::json j = {{"feature", d.feature},
+                        {"status", DriftStatusName(d.status)},
+                        {"baseline_values", d.baseline_values},
+                        {"current_values", d.current_values}};
+    if (d.status == DriftStatus::kMeasured) {
+      j["measure"] = d.measure;
+      j["value"] = d.value;
+      j["threshold"] = d.threshold;
+      j["exceeded"] = d.exceeded();
+      j["test"] = d.test;
+      j["statistic"] = number(d.statistic);
+      j["p_value"] = number(d.p_value);
+    }
+    items.push_back(std::move(j));
+  }
+  return {{"drift", std::move(items)},
+          {"exceeded", exceeded},
+          {"too_few_rows", too_few},
+          {"one_sided", one_sided}};
+}
+
 }  // namespace lathe::stats

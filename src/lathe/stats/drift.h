@@ -70,6 +70,11 @@ std::vector<FeatureDrift> CompareStats(const DatasetStats& baseline, const Datas
 // its threshold, and each feature with values on one side only.
 std::vector<Anomaly> DriftAnomalies(const std::vector<FeatureDrift>& drift);
 
+// As `lathe stats compare --json` and the UI give a comparison: {"drift": [{feature, status,
+// baseline_values, current_values, and when measured: measure, value, threshold, exceeded, test,
+// statistic, p_value (null when not run)}], "exceeded", "too_few_rows", "one_sided"} (counts).
+nlohmann::json DriftReportToJson(const std::vector<FeatureDrift>& drift);
+
 // The measures on explicit distributions (counts or frequencies; normalised here), for tests and
 // for callers with their own bins.
 double LInfinityDistance(const std::map<std::string, double>& p,

@@ -1,7 +1,7 @@
 // Artifacts and executions: listings with the CLI's filter language, and one record with its
 // properties, events and contexts.
 import { api, type Artifact, type Context, type Execution, type MlmdEvent, type Page } from "../api";
-import { h } from "../dom";
+import { h, type Child } from "../dom";
 import { formatTime } from "../format";
 import { link, navigate, type Route } from "../router";
 import { artifactLink, executionLink, pager, properties, recordHeader, stateBadge, table } from "./common";
@@ -55,6 +55,17 @@ export async function renderNodes(root: HTMLElement, route: Route, kind: Kind): 
   );
 }
 
+// Links to the views that show an artifact's content.
+function viewsOf(a: Artifact): Child {
+  const to = (href: string, text: string) => [" · ", h("a", { href }, text)];
+  if (a.type === "ExampleStatistics") return to(link(["statistics", a.id]), "Statistics of the data");
+  if (a.type === "ModelEvaluation") return to(link(["evaluations", a.id]), "Sliced metrics");
+  if (a.type === "Model") return to(link(["evaluations", a.id]), "Sliced metrics of its newest evaluation");
+  if (a.type === "PushedModel" && a.custom_properties.model_name !== undefined)
+    return to(link(["models", String(a.custom_properties.model_name), String(a.custom_properties.version)]), "In the model registry");
+  return "";
+}
+
 interface Described {
   artifact?: Artifact;
   execution?: Execution;
@@ -75,6 +86,7 @@ export async function renderNode(root: HTMLElement, route: Route, kind: Kind): P
       h("a", { href: link(["lineage", kind, n.id], { direction: "up" }) }, "Lineage: where it came from"),
       " · ",
       h("a", { href: link(["lineage", kind, n.id], { direction: "down" }) }, "what was made from it"),
+      d.artifact ? viewsOf(d.artifact) : "",
     ),
     recordHeader(n, noun),
     d.artifact
