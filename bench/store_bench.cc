@@ -270,7 +270,8 @@ std::vector<int64_t> IdsOfType(const fs::path& file, const char* type) {
   return ids;
 }
 
-nlohmann::json BenchQueries(const Options& opt) {
+// The cached store of opt.artifacts artifacts, built when missing.
+fs::path HistoryStore(const Options& opt) {
   fs::create_directories(opt.cache);
   // Keyed by the schema's text, so that any schema change rebuilds the cached store.
   std::string schema;
@@ -282,6 +283,11 @@ nlohmann::json BenchQueries(const Options& opt) {
     fmt::print("building a store of {} artifacts (cached in {})\n", opt.artifacts, file.string());
     BuildHistory(opt, file);
   }
+  return file;
+}
+
+nlohmann::json BenchQueries(const Options& opt) {
+  const fs::path file = HistoryStore(opt);
   auto store = MetadataStore::Open("sqlite://" + file.string(), {.create_if_missing = false});
   Check(store.status(), "open history");
   auto models = IdsOfType(file, "Model");
@@ -339,6 +345,14 @@ nlohmann::json BenchQueries(const Options& opt) {
 
 int main(int argc, char** argv) {
   Options opt;
+  // --history-store: only build (or find) the cached store and print its path (bench/ui.sh
+  // measures the UI's API on it).
+  bool history_only = false;
+  if (argc > 1 && std::string(argv[1]) == "--history-store") {
+    history_only = true;
+    --argc;
+    ++argv;
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
     if (k == "--artifacts")
@@ -348,9 +362,15 @@ int main(int argc, char** argv) {
     else if (k == "--cache")
       opt.cache = v;
     else {
-      fmt::print(stderr, "usage: lathe_bench_store [--artifacts N] [--put N] [--cache DIR]\n");
+      fmt::print(stderr,
+                 "usage: lathe_bench_store [--history-store] [--artifacts N] [--put N] "
+                 "[--cache DIR]\n");
       return 2;
     }
+  }
+  if (history_only) {
+    std::printf("%s\n", fs::absolute(HistoryStore(opt)).c_str());
+    return 0;
   }
   fs::path dir = fs::temp_directory_path() / fmt::format("lathe-bench-{}", getpid());
   fs::create_directories(dir);

@@ -1,12 +1,17 @@
-// Time to interactive of the lineage view, measured in Debian's chromium (bench/ui.sh runs it):
-// from the start of navigation to the graph drawn and taking input (data-ready), and to ELK's
-// layout replacing the provisional one (data-layout="elk"). Cold loads: a new browser context per
-// repetition. Prints one JSON object.
-//   LATHE_UI_URL, LATHE_LINEAGE_PATH (e.g. #/lineage/artifacts/ID?hops=1000), LATHE_REPEAT
+// Time to interactive measured in Debian's chromium (bench/ui.sh runs it), cold loads (a new
+// browser context per repetition), medians. Prints one JSON object.
+//   LATHE_UI_URL, LATHE_LINEAGE_PATH (e.g. #/lineage/artifacts/ID?hops=1000): the lineage view,
+//     from the start of navigation to the graph drawn and taking input (data-ready), and to ELK's
+//     layout replacing the provisional one (data-layout="elk");
+//   LATHE_COMPARE_URL, LATHE_COMPARE_PATH (e.g. #/compare?limit=500): the run comparison, to its
+//     table and both charts drawn (data-ready), then a run selected and shown side by side;
+//   LATHE_REPEAT (default 5).
 import { chromium } from "playwright-core";
 
 const url = process.env.LATHE_UI_URL;
 const path = process.env.LATHE_LINEAGE_PATH;
+const compareUrl = process.env.LATHE_COMPARE_URL;
+const comparePath = process.env.LATHE_COMPARE_PATH;
 const repeat = Number(process.env.LATHE_REPEAT ?? 5);
 const browser = await chromium.launch({
   executablePath: process.env.LATHE_CHROMIUM ?? "/usr/bin/chromium",
@@ -30,6 +35,34 @@ for (let i = 0; i < repeat; i++) {
   elk.push(Date.now() - t0);
   await context.close();
 }
+const compare = [], select = [];
+let compared = 0;
+for (let i = 0; i < repeat && compareUrl; i++) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const t0 = Date.now();
+  await page.goto(`${compareUrl}/${comparePath}`);
+  await page.waitForSelector(".view[data-ready]", { timeout: 120000 });
+  compare.push(Date.now() - t0);
+  compared = await page.$$eval("table.compare tbody tr", (trs) => trs.length);
+  // Interactive: two runs selected and shown side by side.
+  const t1 = Date.now();
+  await page.check("table.compare tbody tr:nth-child(1) input");
+  await page.waitForSelector(".view[data-ready]", { timeout: 120000 });
+  await page.check("table.compare tbody tr:nth-child(2) input");
+  await page.waitForSelector("table.side-by-side", { timeout: 120000 });
+  select.push(Date.now() - t1);
+  await context.close();
+}
 await browser.close();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(JSON.stringify({ lineage_nodes: nodes, lineage_10k_ms: median(ready), lineage_10k_elk_ms: median(elk), runs_ms: ready, elk_runs_ms: elk }));
+console.log(
+  JSON.stringify({
+    lineage_nodes: nodes,
+    lineage_10k_ms: median(ready),
+    lineage_10k_elk_ms: median(elk),
+    runs_ms: ready,
+    elk_runs_ms: elk,
+    ...(compareUrl ? { compare_runs: compared, compare_500_ms: median(compare), compare_select_two_ms: median(select), compare_runs_ms: compare } : {}),
+  }),
+);

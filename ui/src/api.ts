@@ -123,7 +123,8 @@ export interface NumericFeature {
   max: number | null;
   median: number | null;
   zeros: number;
-  quantiles: number[];
+  quantiles: Record<string, number | null>; // "0.01" .. "0.99"
+  quantile_edges: (number | null)[];
   histogram: { low: number; count: number }[];
 }
 export interface CategoricalFeature {
@@ -253,6 +254,7 @@ export interface ModelVersion {
 }
 export interface Comparison {
   outcome: string;
+  binary?: boolean; // 0/1 outcomes: rates, shown as percentages
   stable_version: number;
   canary_version: number;
   stable: { n: number; mean: number; ci95: [number, number] };

@@ -175,6 +175,7 @@ nlohmann::json ComparisonsToJson(const Experiment& e) {
   for (const auto& c : CompareOutcomes(e))
     out.push_back(
         {{"outcome", c.outcome},
+         {"binary", c.binary},
          {"stable_version", e.stable},
          {"canary_version", e.canary},
          {"stable",

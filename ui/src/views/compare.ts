@@ -136,7 +136,7 @@ export async function renderCompare(root: HTMLElement, route: Route): Promise<vo
     fixed.length ? h("p", { class: "hint" }, "The same in every run: ", fixed.map((p) => `${p} = ${paramText(reference?.parameters[p])}`).join(", ")) : "",
     selected.length > 1 ? sideBySide(runs.filter((r) => selected.includes(r.run)), columns) : "",
     h("div", { class: "charts" }, parallel.element, h("div", null, axisChooser, scatter.element)),
-    h("div", { class: "table-scroll" }, table),
+    h("div", { class: "table-scroll", tabindex: 0, role: "region", "aria-label": "The runs" }, table),
   );
   if (runs.length === 0) {
     root.append(h("p", { class: "hint" }, "No runs to compare."));

@@ -74,8 +74,8 @@ export async function renderEvaluation(root: HTMLElement, route: Route): Promise
     const m = sort.slice(7);
     slices.sort((a, b) => (metricValue(b, m) || -Infinity) - (metricValue(a, m) || -Infinity));
   }
-  const sortLink = (key: SortKey, label: string) =>
-    h("a", { href: link(["evaluations", id], { metric, against, sort: key }), "aria-sort": sort === key ? "descending" : undefined, class: "sort" }, label);
+  const sortLink = (key: SortKey, label: string) => h("a", { href: link(["evaluations", id], { metric, against, sort: key }), class: "sort" }, label);
+  const sortedBy = (key: SortKey) => (sort === key ? "descending" : undefined);
 
   const metricChooser = h(
     "nav",
@@ -120,9 +120,12 @@ export async function renderEvaluation(root: HTMLElement, route: Route): Promise
       h(
         "tr",
         null,
-        h("th", { scope: "col" }, sortLink("slice", "Slice")),
-        h("th", { scope: "col" }, sortLink("rows", "Rows")),
-        metrics.map((m) => h("th", { scope: "col" }, sortLink(m === metric ? "worst" : `metric:${m}`, m))),
+        h("th", { scope: "col", "aria-sort": sortedBy("slice") }, sortLink("slice", "Slice")),
+        h("th", { scope: "col", "aria-sort": sortedBy("rows") }, sortLink("rows", "Rows")),
+        metrics.map((m) => {
+          const key: SortKey = m === metric ? "worst" : `metric:${m}`;
+          return h("th", { scope: "col", "aria-sort": sortedBy(key) }, sortLink(key, m));
+        }),
         other ? [h("th", { scope: "col" }, `${metric}: ${otherName}`), h("th", { scope: "col" }, "Change")] : null,
       ),
     ),

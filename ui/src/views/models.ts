@@ -130,52 +130,63 @@ export async function renderModelVersion(root: HTMLElement, route: Route): Promi
   }
 }
 
-// The version's outcomes experiment by experiment: its rate and the other side's with 95%
-// intervals, and the uplift.
+// An outcome's figure: a rate as a percentage, anything else (revenue) as a number.
+function figure(c: Comparison, v: number): string {
+  return c.binary === false ? formatNumber(Number(v.toPrecision(4))) : formatPercent(v);
+}
+
+function uplift(c: Comparison): string {
+  return `${c.lift >= 0 ? "+" : ""}${formatPercent(c.lift)} [${formatPercent(c.lift_ci95[0])}, ${formatPercent(c.lift_ci95[1])}]`;
+}
+
+// The version's outcomes experiment by experiment: its figure and the other version's with 95%
+// intervals, and the canary's uplift over stable (a chart of it over time, with intervals).
 function businessView(v: ModelVersionDetail, business: BusinessFigures[]): HTMLElement {
   const rows: Child[][] = [];
-  const points: { label: string; mine: Comparison["stable"]; other: Comparison["stable"]; outcome: string }[] = [];
+  const points: { label: string; c: Comparison }[] = [];
   for (const b of business)
     for (const c of b.comparisons) {
       const mine = b.role === "canary" ? c.canary : c.stable;
       const other = b.role === "canary" ? c.stable : c.canary;
       const otherVersion = b.role === "canary" ? c.stable_version : c.canary_version;
-      points.push({ label: `${formatTime(b.experiment)} ${b.deployment}`, mine, other, outcome: c.outcome });
+      points.push({ label: `${formatTime(b.experiment)} ${c.outcome}: v${c.canary_version} vs v${c.stable_version}`, c });
       rows.push([
         formatTime(b.experiment),
         h("a", { href: link(["deployments", b.deployment]) }, b.deployment),
         `${b.role} (v${c.stable_version} stable, v${c.canary_version} canary)`,
         c.outcome,
-        `${formatPercent(mine.mean)} of ${mine.n} [${formatPercent(mine.ci95[0])}, ${formatPercent(mine.ci95[1])}]`,
-        `v${otherVersion}: ${formatPercent(other.mean)} of ${other.n}`,
-        `${c.lift >= 0 ? "+" : ""}${formatPercent(c.lift)} [${formatPercent(c.lift_ci95[0])}, ${formatPercent(c.lift_ci95[1])}]`,
+        `${figure(c, mine.mean)} of ${mine.n} [${figure(c, mine.ci95[0])}, ${figure(c, mine.ci95[1])}]`,
+        `v${otherVersion}: ${figure(c, other.mean)} of ${other.n}`,
+        uplift(c),
         formatNumber(c.always_valid_p_value),
       ]);
     }
   const outcomeLines = business.flatMap((b) => (b.comparisons.length ? [] : b.outcomes.map((o) => `${formatTime(b.experiment)} ${b.deployment} (${b.role}): ${o}`)));
-  const chart = new Chart(`Outcome rate of ${v.name} version ${v.version} in each experiment, against the other version, with 95% intervals`, 260);
+  const chart = new Chart(`Uplift of the canary over stable in each experiment of ${v.name} version ${v.version}, in percent, with 95% intervals`, 260);
   const box = h(
     "section",
     { "aria-label": "Business metrics" },
-    chart.element,
-    table("Experiments (canary rate minus stable rate, relative: the uplift)", ["Started", "Deployment", "Role", "Outcome", `v${v.version}`, "Other version", "Uplift", "Always-valid p"], rows, "business"),
-    outcomeLines.length ? h("ul", null, outcomeLines.map((l) => h("li", null, l))) : null,
+    points.length ? chart.element : "",
+    table("Experiments (uplift: the canary's figure relative to stable's)", ["Started", "Deployment", "Role", "Outcome", `v${v.version}`, "Other version", "Uplift", "Always-valid p"], rows, "business"),
+    outcomeLines.length ? h("ul", null, outcomeLines.map((l) => h("li", null, l))) : "",
   );
-  queueMicrotask(() =>
-    chart.draw({
-      tooltip: { trigger: "axis" },
-      legend: { top: 0 },
-      grid: { left: 56, right: 24, top: 28, bottom: 48 },
-      xAxis: { type: "category", data: points.map((p) => `${p.label} ${p.outcome}`), axisLabel: { rotate: 0, width: 160, overflow: "truncate" } },
-      yAxis: { type: "value", name: "rate", scale: true },
-      series: [
-        { name: `v${v.version}`, type: "bar", color: colourB, data: points.map((p) => p.mine.mean) },
-        errorBars(`v${v.version} interval`, points.map((p) => p.mine.ci95), "#6e2a00", { offset: -0.2 }),
-        { name: "other version", type: "bar", color: colourA, data: points.map((p) => p.other.mean) },
-        errorBars("other interval", points.map((p) => p.other.ci95), "#0a3069", { offset: 0.2 }),
-      ],
-    }),
-  );
+  if (points.length)
+    queueMicrotask(() =>
+      chart.draw({
+        tooltip: { trigger: "axis" },
+        grid: { left: 56, right: 24, top: 16, bottom: 48 },
+        xAxis: { type: "category", data: points.map((p) => p.label), axisLabel: { width: 220, overflow: "truncate" } },
+        yAxis: { type: "value", name: "uplift %" },
+        series: [
+          {
+            name: "uplift",
+            type: "bar",
+            data: points.map((p) => ({ value: 100 * p.c.lift, itemStyle: { color: p.c.lift >= 0 ? colourA : colourB } })),
+          },
+          errorBars("95% interval", points.map((p) => [100 * p.c.lift_ci95[0], 100 * p.c.lift_ci95[1]]), "#24292f"),
+        ],
+      }),
+    );
   return box;
 }
 
@@ -213,9 +224,9 @@ export async function renderDeployment(root: HTMLElement, route: Route): Promise
           ["Outcome", "Stable", "Canary", "Uplift", "Always-valid p", ""],
           d.comparisons.map((c) => [
             c.outcome,
-            `v${c.stable_version}: ${formatPercent(c.stable.mean)} of ${c.stable.n}`,
-            `v${c.canary_version}: ${formatPercent(c.canary.mean)} of ${c.canary.n}`,
-            `${c.lift >= 0 ? "+" : ""}${formatPercent(c.lift)} [${formatPercent(c.lift_ci95[0])}, ${formatPercent(c.lift_ci95[1])}]`,
+            `v${c.stable_version}: ${figure(c, c.stable.mean)} of ${c.stable.n}`,
+            `v${c.canary_version}: ${figure(c, c.canary.mean)} of ${c.canary.n}`,
+            uplift(c),
             formatNumber(c.always_valid_p_value),
             c.line,
           ]),

@@ -105,7 +105,7 @@ export async function renderServing(root: HTMLElement, _route: Route): Promise<v
       const window = p ? minus(f.buckets, p.buckets) : f.buckets;
       const ms = (q: number, b: Map<number, number>) => formatNumber(histogramQuantile(q, b) * 1000);
       return [
-        h("th", { scope: "row" }, f.key),
+        f.key,
         formatNumber(Number.isFinite(rate) ? Number(rate.toFixed(1)) : NaN),
         String(f.requests),
         `${f.errors} (${formatPercent(f.requests > 0 ? f.errors / f.requests : 0)})`,

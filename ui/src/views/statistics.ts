@@ -141,7 +141,7 @@ export async function renderStatistics(root: HTMLElement, route: Route): Promise
     if (prev) shortcuts.push(h("a", { class: "chip", href: link(["statistics", id], { split, baseline: prev.id, baseline_split: split }) }, `span ${report.span} vs span ${Number(report.span) - 1}`));
   }
 
-  const detail = h("section", { class: "panel feature-detail", "aria-live": "polite", "aria-label": "Selected feature" });
+  const detail = h("section", { class: "panel feature-detail", "aria-live": "polite", "aria-label": "Selected feature", tabindex: 0 });
   const select = (name: string) => showFeature(detail, name, current, baseline, driftBy.get(name), anomaliesBy(name), drift);
   const featureButton = (f: FeatureStats) => h("button", { type: "button", class: "linklike", onclick: () => select(f.name) }, f.name);
   const numeric = current.features.filter(isNumeric);
@@ -219,7 +219,7 @@ export async function renderStatistics(root: HTMLElement, route: Route): Promise
       { class: "split" },
       h(
         "div",
-        null,
+        { class: "wide", tabindex: 0, role: "region", "aria-label": "Features" },
         numeric.length
           ? table(
               `${numeric.length} numeric features`,
@@ -283,13 +283,13 @@ function showFeature(
         ],
       })),
     });
-    const q = f.quantiles ?? [];
-    const bq = b && isNumeric(b) ? b.quantiles ?? [] : [];
+    const q = Object.entries(f.quantiles ?? {}).sort((x, y) => Number(x[0]) - Number(y[0]));
+    const bq = b && isNumeric(b) ? b.quantiles ?? {} : undefined;
     panel.append(
       table(
         "Quantiles",
-        ["Quantile", "Value", ...(bq.length ? ["Baseline"] : [])],
-        q.map((v, i) => [`${Math.round((100 * i) / Math.max(1, q.length - 1))}%`, formatNumber(v), ...(bq.length ? [formatNumber(bq[i])] : [])]),
+        ["Quantile", "Value", ...(bq ? ["Baseline"] : [])],
+        q.map(([p, v]) => [`${Number(p) * 100}%`, formatNumber(v), ...(bq ? [formatNumber(bq[p])] : [])]),
         "quantiles",
       ),
     );
