@@ -23,16 +23,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts `lathe ui` on a store and prints its URL.
+# Starts `lathe ui` on a store and sets $url to it. Not in a subshell: cleanup must know the pid.
 ui() {
-  local name=$1 store=$2
+  local name=$1 store=$2 port
   "$bin/lathe" --store "$store" ui --port 0 --assets "$root/build-bench/ui" >"$work/$name.out" 2>"$work/$name.err" &
   pids+=($!)
   for _ in $(seq 100); do grep -q '^listening on' "$work/$name.out" 2>/dev/null && break; sleep 0.1; done
-  local port
   port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$work/$name.out")
   [ -n "$port" ] || { cat "$work/$name.err" >&2; exit 1; }
-  echo "http://127.0.0.1:$port"
+  url="http://127.0.0.1:$port"
 }
 
 lineage_store="sqlite://$work/lineage.db"
@@ -49,9 +48,12 @@ echo "runs store: $("$bin/lathe" --store "sqlite://$work/runs/metadata.db" --jso
 history=$("$bin/lathe_bench_store" --history-store --cache bench/.cache | tail -1)
 echo "API store: $history"
 
-lineage_url=$(ui lineage "$lineage_store")
-runs_url=$(ui runs "sqlite://$work/runs/metadata.db")
-history_url=$(ui history "sqlite://$history")
+ui lineage "$lineage_store"
+lineage_url=$url
+ui runs "sqlite://$work/runs/metadata.db"
+runs_url=$url
+ui history "sqlite://$history"
+history_url=$url
 (cd ui && LATHE_UI_URL="$lineage_url" LATHE_REPEAT="${LATHE_BENCH_REPEAT:-5}" \
   LATHE_LINEAGE_PATH="#/lineage/artifacts/$model?direction=up&hops=1000" \
   LATHE_COMPARE_URL="$runs_url" LATHE_COMPARE_PATH="#/compare?limit=500" node bench/ui_bench.mjs) |

@@ -59,6 +59,10 @@ TEST_F(ModelPipelineTest, BlessedModelsArePushedAndWorseOnesAreNot) {
   EXPECT_EQ(features, inputs);
   EXPECT_EQ(training->Find("label"), nullptr);
   EXPECT_GT(training->Find("x")->num.max, training->Find("x")->num.min);
+  // Each input's own values (matched by name, whatever the file's column order).
+  for (const auto& f : training->features())
+    EXPECT_EQ((f.numeric() ? f.num.count : f.cat.count) + f.missing, training->rows()) << f.name;
+  EXPECT_GT(training->Find("city")->cat.count, 0) << "city is a category";
 
   // One boosting round is worse than the blessed model: evaluated against it and not pushed.
   auto second = Run({{"rounds", "1"}});

@@ -6,9 +6,13 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "lathe/components/data_components.h"
+#include "lathe/core/fs.h"
+#include "lathe/core/strings.h"
 #include "lathe/orchestrate/local_runner.h"
 #include "lathe/pipeline/spec.h"
 #include "lathe/registry/model_reports.h"
@@ -17,6 +21,7 @@
 #include "lathe/server/http_server.h"
 #include "lathe/server/prometheus_text.h"
 #include "lathe/server/ui_api.h"
+#include "lathe/train/bundle.h"
 #include "testing/temp_dir.h"
 
 namespace lathe::server {
@@ -35,7 +40,8 @@ class UiReportsTest : public ::testing::Test {
     auto s = metadata::MetadataStore::Open("sqlite://" + (tmp_->path() / "m.db").string());
     ASSERT_TRUE(s.ok()) << s.status().message();
     store_ = s->release();
-    const std::string spec_path = std::string(LATHE_SOURCE_DIR) + "/examples/penguins/pipeline.yaml";
+    const std::string spec_path =
+        std::string(LATHE_SOURCE_DIR) + "/examples/penguins/pipeline.yaml";
     auto spec = pipeline::LoadPipelineSpec(spec_path);
     ASSERT_TRUE(spec.ok()) << spec.status().message();
     for (const char* rounds : {"40", "20"}) {
@@ -103,8 +109,9 @@ TEST_F(UiReportsTest, StatisticsHaveEverySplitWithTheAnomaliesFoundInThem) {
   EXPECT_EQ(j["artifact_id"], id);
   ASSERT_TRUE(j["splits"].contains("train") && j["splits"].contains("eval")) << j["splits"];
   // 344 penguins, split between train and eval; no mergeable state in the answer.
-  EXPECT_EQ(j["splits"]["train"]["rows"].get<int64_t>() + j["splits"]["eval"]["rows"].get<int64_t>(),
-            344);
+  EXPECT_EQ(
+      j["splits"]["train"]["rows"].get<int64_t>() + j["splits"]["eval"]["rows"].get<int64_t>(),
+      344);
   EXPECT_EQ(r.body.find("\"state\""), std::string::npos);
   const auto& features = j["splits"]["train"]["features"];
   auto species = std::find_if(features.begin(), features.end(),
@@ -136,8 +143,8 @@ TEST_F(UiReportsTest, TwoSplitsAreComparedFeatureByFeature) {
   std::set<std::string> measured;
   int exceeded = 0;
   for (const auto& d : j["drift"]) {
-    if (d["status"] == "measured") measured.insert(d["feature"].get<std::string>() + "." +
-                                                   d["measure"].get<std::string>());
+    if (d["status"] == "measured")
+      measured.insert(d["feature"].get<std::string>() + "." + d["measure"].get<std::string>());
     exceeded += d.value("exceeded", false);
   }
   EXPECT_TRUE(measured.count("species.linf") && measured.count("bill_length_mm.js") &&
@@ -261,8 +268,8 @@ TEST_F(UiReportsTest, BadReportRequestsSayWhatIsWrong) {
 TEST_F(UiReportsTest, DeploymentsChangeOnlyWithTheWriteToken) {
   const std::string bearer = std::string("Bearer ") + kToken;
   // Read-only: every write is refused, and nothing changes.
-  auto refused = Call(*read_only_, "POST", "/api/v1/deployments/penguins/deploy",
-                      R"({"version": 1})", bearer);
+  auto refused =
+      Call(*read_only_, "POST", "/api/v1/deployments/penguins/deploy", R"({"version": 1})", bearer);
   EXPECT_EQ(refused.status, 403);
   EXPECT_NE(Error(refused).find("read-only"), std::string::npos) << refused.body;
   UiApi api(*store_, UiApiOptions{.store_uri = "sqlite://x",
@@ -307,8 +314,8 @@ TEST_F(UiReportsTest, DeploymentsChangeOnlyWithTheWriteToken) {
   EXPECT_EQ(shown["canary"], 2);
   ASSERT_EQ(shown["history"].size(), 2u);
   EXPECT_EQ(shown["history"][1]["reason"], "first");
-  auto promoted = Call(api, "POST", "/api/v1/deployments/penguins/promote",
-                       R"({"reason": "better"})", bearer);
+  auto promoted =
+      Call(api, "POST", "/api/v1/deployments/penguins/promote", R"({"reason": "better"})", bearer);
   ASSERT_EQ(promoted.status, 200) << promoted.body;
   EXPECT_EQ(Json(promoted)["stable"], 2);
   EXPECT_EQ(Json(promoted)["canary"], 0);
@@ -336,19 +343,17 @@ TEST_F(UiReportsTest, DeploymentsChangeOnlyWithTheWriteToken) {
 class FakeServer {
  public:
   explicit FakeServer(std::string metrics) : metrics_(std::move(metrics)) {
-    auto s = HttpServer::Start({.address = "127.0.0.1", .port = 0, .threads = 1},
-                               [this](const serve::HttpRequest& r) {
-                                 if (r.target == "/metrics") {
-                                   serve::HttpResponse res;
-                                   res.content_type = "text/plain; version=0.0.4";
-                                   res.body = metrics_;
-                                   return res;
-                                 }
-                                 return serve::JsonResponse(
-                                     202, {{"target", r.target},
-                                           {"body", r.body},
-                                           {"authorization", r.authorization}});
-                               });
+    auto s = HttpServer::Start(
+        {.address = "127.0.0.1", .port = 0, .threads = 1}, [this](const serve::HttpRequest& r) {
+          if (r.target == "/metrics") {
+            serve::HttpResponse res;
+            res.content_type = "text/plain; version=0.0.4";
+            res.body = metrics_;
+            return res;
+          }
+          return serve::JsonResponse(
+              202, {{"target", r.target}, {"body", r.body}, {"authorization", r.authorization}});
+        });
     EXPECT_TRUE(s.ok()) << s.status().message();
     server_ = std::move(*s);
   }
@@ -372,9 +377,9 @@ TEST_F(UiReportsTest, TheServingMonitorReadsTheModelServersMetrics) {
       "le=\"+Inf\"} 42\n"
       "lathe_serve_feature_drift{model=\"a \\\"b\\\"\",version=\"1\",feature=\"x\","
       "measure=\"js\"} 0.25 1700000000000\n");
-  UiApi api(*store_, UiApiOptions{.store_uri = "sqlite://x",
-                                  .write_token = kToken,
-                                  .serving_url = fake.url()});
+  UiApi api(
+      *store_,
+      UiApiOptions{.store_uri = "sqlite://x", .write_token = kToken, .serving_url = fake.url()});
   auto r = Call(api, "GET", "/api/v1/serving/metrics");
   ASSERT_EQ(r.status, 200) << r.body;
   auto j = Json(r);
@@ -399,6 +404,99 @@ TEST_F(UiReportsTest, TheServingMonitorReadsTheModelServersMetrics) {
   auto down = Call(gone, "GET", "/api/v1/serving/metrics");
   EXPECT_EQ(down.status, 503) << down.body;
   EXPECT_NE(Error(down).find("http://127.0.0.1:1/metrics"), std::string::npos) << down.body;
+}
+
+TEST_F(UiReportsTest, TrainingDataAgainstTheRowsAVersionServed) {
+  // A request log as lathe serve writes it: 120 penguins answered by version 1, 30 by version 2.
+  const fs::path log = tmp_->path() / "requests.jsonl";
+  {
+    std::ifstream csv(std::string(LATHE_SOURCE_DIR) + "/data/penguins.csv");
+    std::string header, line;
+    std::getline(csv, header);
+    std::vector<std::string> names;
+    for (auto& n : Split(header, ',')) names.push_back(n);
+    std::ofstream out(log);
+    for (int i = 0; i < 150 && std::getline(csv, line); ++i) {
+      nlohmann::json row = nlohmann::json::object();
+      auto values = Split(line, ',');
+      for (size_t k = 0; k < names.size() && k < values.size(); ++k) {
+        if (names[k] == "species" || values[k] == "NA" || values[k].empty()) continue;
+        auto number = ParseDouble(values[k]);
+        row[names[k]] = number ? nlohmann::json(*number) : nlohmann::json(values[k]);
+      }
+      row["lathe"] = {{"model", "penguins"}, {"version", i < 120 ? 1 : 2}, {"row", 0}};
+      out << row.dump() << "\n";
+    }
+  }
+  const std::string models = (tmp_->path() / ".lathe/models").string();
+  UiApi api(*store_, UiApiOptions{.store_uri = "sqlite://x",
+                                  .model_repository = models,
+                                  .request_log = log.string()});
+  auto r = Call(api, "GET", "/api/v1/serving/statistics?model=penguins&version=1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto j = Json(r);
+  EXPECT_EQ(j["version"], 1);
+  EXPECT_EQ(j["log_lines"], 150);
+  EXPECT_EQ(j["served_rows"], 120);
+  EXPECT_EQ(j["served"]["rows"], 120);
+  EXPECT_EQ(j["training"]["rows"], j["baseline_rows"]);
+  for (const auto& f : j["served"]["features"]) EXPECT_NE(f["name"], "lathe");
+  // The training side is the bundle's statistics.
+  auto training = ReadJsonFile(fs::path(models) / "penguins/1" / train::kBundleStatisticsFile);
+  ASSERT_TRUE(training.ok());
+  EXPECT_EQ(j["baseline_rows"], (*training)["rows"]);
+  // Each input has its own values there (the penguins file holds the label first, the inputs in
+  // another order than the model's): bill lengths of 32-60 mm, every island.
+  for (const auto& f : (*training)["features"]) {
+    if (f["name"] == "bill_length_mm") {
+      EXPECT_GT(f["count"].get<int64_t>(), 250) << f;
+      EXPECT_NEAR(f["mean"].get<double>(), 44, 2) << f;
+    }
+    if (f["name"] == "island") {
+      EXPECT_EQ(f["top"].size(), 3u) << f;
+    }
+  }
+  std::set<std::string> measured;
+  for (const auto& d : j["drift"])
+    if (d["status"] == "measured") measured.insert(d["feature"].get<std::string>());
+  EXPECT_TRUE(measured.count("bill_length_mm") && measured.count("island"))
+      << j["drift"] << j["served"]["features"].dump().substr(0, 600);
+  // The newest version when none is named; its 30 rows are too few to measure a feature.
+  auto v2 = Json(Call(api, "GET", "/api/v1/serving/statistics?model=penguins"));
+  EXPECT_EQ(v2["version"], 2);
+  EXPECT_EQ(v2["served_rows"], 30);
+  EXPECT_GT(v2["too_few_rows"].get<int>(), 0);
+  struct Case {
+    std::string target;
+    int status;
+    std::string says;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"/api/v1/serving/statistics", 400, "parameter model is required"},
+           {"/api/v1/serving/statistics?model=penguins&version=x", 400, "parameter version"},
+           {"/api/v1/serving/statistics?model=penguins&version=7", 404, ""},
+           {"/api/v1/serving/statistics?model=nope", 404, ""},
+       }) {
+    auto bad = Call(api, "GET", c.target);
+    EXPECT_EQ(bad.status, c.status) << c.target << ": " << bad.body;
+    EXPECT_NE(Error(bad).find(c.says), std::string::npos) << c.target << ": " << bad.body;
+  }
+  // A version the log has no rows of, and no log at all.
+  std::ofstream(log, std::ios::trunc) << R"({"x": 1, "lathe": {"model": "other", "version": 1}})"
+                                      << "\n";
+  auto none = Call(api, "GET", "/api/v1/serving/statistics?model=penguins&version=1");
+  EXPECT_EQ(none.status, 404);
+  EXPECT_NE(Error(none).find("has no rows served by penguins version 1 (1 lines)"),
+            std::string::npos)
+      << none.body;
+  std::ofstream(log, std::ios::trunc) << "{}\n{not json\n";
+  auto corrupt = Call(api, "GET", "/api/v1/serving/statistics?model=penguins&version=1");
+  EXPECT_EQ(corrupt.status, 500);
+  EXPECT_NE(Error(corrupt).find("requests.jsonl:2: not a JSON object"), std::string::npos)
+      << corrupt.body;
+  auto unset = Get("/api/v1/serving/statistics?model=penguins");
+  EXPECT_EQ(unset.status, 404);
+  EXPECT_NE(Error(unset).find("--request-log"), std::string::npos);
 }
 
 TEST(PrometheusTextTest, SamplesLabelsEscapesAndErrors) {

@@ -34,6 +34,28 @@ Batch Make(const std::vector<std::optional<double>>& nums,
   return b;
 }
 
+// A batch's columns are matched to the features by name: a file may hold them in another order
+// and hold others (the label), as the Trainer's batches do for its bundle statistics.
+TEST(DatasetStatsTest, ColumnsAreMatchedByNameNotPosition) {
+  Batch b = Make({1, 2, 3}, {"a", "b", "a"});
+  data::Schema features;
+  features.fields = {{"s", ColumnType::kString}, {"missing", ColumnType::kDouble},
+                     {"x", ColumnType::kDouble}};
+  DatasetStats st(features);
+  st.Add(b);
+  EXPECT_EQ(st.rows(), 3);
+  EXPECT_EQ(st.Find("x")->num.count, 3);
+  EXPECT_DOUBLE_EQ(st.Find("x")->num.mean, 2.0);
+  EXPECT_EQ(st.Find("s")->cat.count, 3);
+  EXPECT_EQ(st.Find("s")->num.count, 0);
+  EXPECT_EQ(st.Find("missing")->missing, 3);  // not in the batch: no value in its rows
+  // Rows picked out of a batch likewise.
+  DatasetStats picked(features);
+  picked.Add(b, {0, 2});
+  EXPECT_DOUBLE_EQ(picked.Find("x")->num.mean, 2.0);
+  EXPECT_EQ(picked.Find("s")->cat.Top(1)[0], (std::pair<std::string, int64_t>{"a", 2}));
+}
+
 TEST(DatasetStatsTest, HandComputedValues) {
   Batch b = Make({1, 2, 3, 4, 100, std::nullopt}, {"a", "b", "a", "cc", "a", std::nullopt});
   DatasetStats s(b.schema);

@@ -109,6 +109,24 @@ export interface Info {
   store: string;
   writable: boolean;
   serving: string; // the lathe serve the serving monitor reads ("" for none)
+  request_log: string; // the lathe serve request log read for training against serving ("" for none)
+}
+
+// A version's training statistics against the rows it served.
+export interface ServedStatistics {
+  model: string;
+  version: number;
+  request_log: string;
+  log_lines: number;
+  served_rows: number;
+  baseline_rows: number;
+  current_rows: number;
+  training: DatasetStats;
+  served: DatasetStats;
+  drift: FeatureDrift[];
+  exceeded: number;
+  too_few_rows: number;
+  one_sided: number;
 }
 // Statistics (lathe stats compute URI --json) with the anomalies found in them.
 export interface NumericFeature {

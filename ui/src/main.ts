@@ -8,7 +8,7 @@ import { renderStatistics } from "./views/statistics";
 import { renderEvaluation } from "./views/evaluation";
 import { renderCompare } from "./views/compare";
 import { renderDeployment, renderModels, renderModelVersion } from "./views/models";
-import { renderServing } from "./views/serving";
+import { renderServedStatistics, renderServing } from "./views/serving";
 import { serverInfo } from "./views/writes";
 
 type View = (root: HTMLElement, route: Route) => Promise<void>;
@@ -38,6 +38,7 @@ const views: { name: string; title: string; match: (r: Route) => boolean; render
   { name: "models", title: "Model version", match: (r) => r.parts[0] === "models" && (r.parts.length === 2 || r.parts.length === 3), render: renderModelVersion },
   { name: "models", title: "Deployment", match: (r) => r.parts[0] === "deployments" && r.parts.length === 2, render: renderDeployment },
   { name: "serving", title: "Serving", match: (r) => r.parts[0] === "serving" && r.parts.length === 1, render: renderServing },
+  { name: "serving", title: "Training against serving", match: (r) => r.parts[0] === "serving" && r.parts[1] === "statistics", render: renderServedStatistics },
 ];
 
 const navItems: [string, string][] = [

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { cells, cliIn, noConsoleErrors, open, ready, useBrowser } from "./helpers.mjs";
+import { axe, cells, cliIn, noConsoleErrors, num, open, ready, useBrowser } from "./helpers.mjs";
 
 const url = process.env.LATHE_UI_URL;
 const cli = (...args) => cliIn(process.env.LATHE_STORE_DIR, ...args);
@@ -65,6 +65,29 @@ test("serving monitor: requests, errors and latency per version from the model s
   }
   await state.page.waitForSelector("figure.chart[data-drawn=true]");
   await state.page.screenshot({ path: `${process.env.LATHE_SCREENSHOTS}/serving.png`, fullPage: true });
+});
+
+test("training against serving: a version's training data beside the rows it served, with drift", async () => {
+  // The visits went to one version; its rows in the log against its bundle's statistics, as the
+  // statistics tools measure them (the log's "lathe" details aside).
+  const d = cli("deployments", "show", "shop");
+  await open(state.page, url, "serving");
+  await state.page.click(`a:text-is('offers v${d.stable}')`);
+  await ready(state.page);
+  assert.equal(await state.page.textContent("h1"), `offers version ${d.stable}: training data against served requests`);
+  const bundle = cli("models", "show", `offers/${d.stable}`).destination;
+  const expected = cli("stats", "compare", `${bundle}/statistics.json`, `${process.env.LATHE_STORE_DIR}/requests.jsonl`);
+  const numeric = await cells(state.page, "table.numeric-features");
+  const measured = expected.drift.filter((x) => x.status === "measured" && x.measure === "js");
+  assert.ok(measured.length > 0);
+  for (const x of measured) {
+    const row = numeric.find((r) => r[0] === x.feature);
+    assert.ok(row, x.feature);
+    assert.ok(row[12].startsWith(`js ${num(x.value)}`), `${x.feature}: ${row[12]} vs ${x.value}`);
+  }
+  assert.match(await state.page.textContent("[data-testid=rows]"), /^600 served \(of 600 logged requests\)/);
+  await state.page.screenshot({ path: `${process.env.LATHE_SCREENSHOTS}/training-vs-serving.png`, fullPage: true });
+  await axe(state.page, "training-vs-serving");
 });
 
 test("writes: deploy a canary and roll it back from the UI with the token, refused without it", async () => {

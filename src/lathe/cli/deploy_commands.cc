@@ -268,10 +268,9 @@ void AddDeployCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
         return;
       }
       const registry::ModelRepository repository(g.model_repository);
-      exit_code = Report(g, promote ? serve::ApplyPromote(**store, repository, *name, *reason,
-                                                          NowMs())
-                                    : serve::ApplyRollback(**store, repository, *name, *reason,
-                                                           NowMs()));
+      exit_code =
+          Report(g, promote ? serve::ApplyPromote(**store, repository, *name, *reason, NowMs())
+                            : serve::ApplyRollback(**store, repository, *name, *reason, NowMs()));
     });
   }
   auto* deployments = app.add_subcommand("deployments", "the deployments lathe serve routes by");

@@ -12,8 +12,8 @@
 #include "lathe/eval/evaluation.h"
 #include "lathe/eval/metrics.h"
 #include "lathe/metadata/standard_artifacts.h"
-#include "lathe/registry/model_repository.h"
 #include "lathe/registry/model_reports.h"
+#include "lathe/registry/model_repository.h"
 #include "lathe/registry/model_versions.h"
 
 namespace lathe::cli {
@@ -100,8 +100,8 @@ int EvalCompare(const GlobalOptions& g, int64_t a_id, int64_t b_id) {
     PrintJson(*j);
     return kExitOk;
   }
-  Table t({"SLICE", "METRIC", (*j)["a"].get<std::string>(), (*j)["b"].get<std::string>(),
-           "CHANGE", ""});
+  Table t({"SLICE", "METRIC", (*j)["a"].get<std::string>(), (*j)["b"].get<std::string>(), "CHANGE",
+           ""});
   for (const auto& row : (*j)["rows"]) {
     auto show = [](const nlohmann::json& v) {
       return v.is_number() ? fmt::format("{:.4f}", v.get<double>()) : std::string("-");

@@ -257,9 +257,8 @@ int RunsCompare(const GlobalOptions& g, const registry::RunComparisonOptions& o)
   for (const auto& r : runs) {
     std::vector<std::string> row = {
         r["run"].get<std::string>(), r["state"].get<std::string>(),
-        r["duration_ms"].is_number()
-            ? fmt::format("{:.1f}s", r["duration_ms"].get<double>() / 1000)
-            : ""};
+        r["duration_ms"].is_number() ? fmt::format("{:.1f}s", r["duration_ms"].get<double>() / 1000)
+                                     : ""};
     for (const auto& p : varying) row.push_back(ParameterCell(r["parameters"], p));
     for (const auto& m : (*j)["metrics"]) {
       const auto& metrics = r["metrics"];

@@ -22,6 +22,7 @@ struct UiArgs {
   int threads = 0;
   std::string server;  // a lathe serve for the serving monitor
   std::string token_file;
+  std::string request_log;
 };
 
 // Where the build put the web app: next to the lathe binary (build/bin/lathe -> build/ui), or
@@ -53,7 +54,8 @@ int RunUi(const GlobalOptions& g, const UiArgs& a) {
   server::UiApi api(**store, {.store_uri = g.store_uri,
                               .write_token = *token,
                               .model_repository = g.model_repository,
-                              .serving_url = serving});
+                              .serving_url = serving,
+                              .request_log = a.request_log});
 
   const sigset_t signals = BlockTermination();
 
@@ -103,6 +105,9 @@ void AddUiCommand(CLI::App& app, const GlobalOptions& g, int& exit_code) {
                    ? std::string()
                    : std::string("expected http://HOST:PORT, got '" + url + "'");
       });
+  cmd->add_option("--request-log", a->request_log,
+                  "the request log of a lathe serve (--request-log): its rows against each "
+                  "version's training statistics");
   cmd->add_option("--token-file", a->token_file,
                   "file holding a bearer token that allows deploy, promote, rollback and feedback "
                   "from the UI (without it the UI is read-only)");

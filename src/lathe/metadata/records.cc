@@ -149,7 +149,9 @@ int64_t IntIn(const Properties& m, const std::string& name) {
 std::string PropertyText(const Node& n, const std::string& name) {
   return TextIn(n.properties, name);
 }
-int64_t PropertyInt(const Node& n, const std::string& name) { return IntIn(n.properties, name); }
+int64_t PropertyInt(const Node& n, const std::string& name) {
+  return IntIn(n.properties, name);
+}
 std::string CustomPropertyText(const Node& n, const std::string& name) {
   return TextIn(n.custom_properties, name);
 }

@@ -37,7 +37,9 @@ Result<Artifact> FindEvaluation(MetadataStore& store, int64_t id) {
   return page.items[0];
 }
 
-nlohmann::json Number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+nlohmann::json Number(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+}
 
 }  // namespace
 
@@ -97,7 +99,8 @@ Result<nlohmann::json> CompareEvaluations(MetadataStore& store, int64_t a_id, in
     right = a.candidate;
     left_name = fmt::format("baseline {}",
                             metadata::CustomPropertyInt(a.artifact, standard::kBaselineModelId));
-    right_name = fmt::format("model {}", metadata::CustomPropertyInt(a.artifact, standard::kModelId));
+    right_name =
+        fmt::format("model {}", metadata::CustomPropertyInt(a.artifact, standard::kModelId));
   } else {
     LATHE_ASSIGN_OR_RETURN(LoadedEvaluation b, LoadEvaluation(store, b_id));
     left = a.candidate;

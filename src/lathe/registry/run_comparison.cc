@@ -54,13 +54,12 @@ Result<std::map<std::string, std::vector<const Artifact*>>> ByRun(
   std::vector<int64_t> execution_ids;
   for (const auto& e : events) execution_ids.push_back(e.execution_id);
   std::sort(execution_ids.begin(), execution_ids.end());
-  execution_ids.erase(std::unique(execution_ids.begin(), execution_ids.end()),
-                      execution_ids.end());
+  execution_ids.erase(std::unique(execution_ids.begin(), execution_ids.end()), execution_ids.end());
   std::map<int64_t, std::string> run_of;
   for (size_t i = 0; i < execution_ids.size(); i += kBatch) {
-    std::vector<int64_t> ids(execution_ids.begin() + static_cast<ptrdiff_t>(i),
-                             execution_ids.begin() +
-                                 static_cast<ptrdiff_t>(std::min(execution_ids.size(), i + kBatch)));
+    std::vector<int64_t> ids(
+        execution_ids.begin() + static_cast<ptrdiff_t>(i),
+        execution_ids.begin() + static_cast<ptrdiff_t>(std::min(execution_ids.size(), i + kBatch)));
     LATHE_ASSIGN_OR_RETURN(auto executions, store.GetExecutions(ids));
     for (const auto& e : executions) run_of[e.id] = metadata::PropertyText(e, standard::kRun);
   }
@@ -80,8 +79,7 @@ Result<std::map<std::string, std::vector<const Artifact*>>> ByRun(
 
 Result<nlohmann::json> CompareRuns(MetadataStore& store, const RunComparisonOptions& options) {
   if (options.limit < 1 || options.limit > 100000)
-    return InvalidArgumentError(
-        fmt::format("limit must be in 1..100000, not {}", options.limit));
+    return InvalidArgumentError(fmt::format("limit must be in 1..100000, not {}", options.limit));
   ListOptions o;
   o.filter = fmt::format("type = '{}'", standard::kPipelineRunContext);
   if (!options.pipeline.empty())
@@ -141,9 +139,8 @@ Result<nlohmann::json> CompareRuns(MetadataStore& store, const RunComparisonOpti
     }
     items.push_back(std::move(j));
   }
-  return nlohmann::json{{"runs", std::move(items)},
-                        {"parameters", parameter_names},
-                        {"metrics", metric_names}};
+  return nlohmann::json{
+      {"runs", std::move(items)}, {"parameters", parameter_names}, {"metrics", metric_names}};
 }
 
 }  // namespace lathe::registry

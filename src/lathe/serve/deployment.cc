@@ -419,19 +419,18 @@ Result<Deployment> ApplyPlan(
     const std::function<Result<Deployment>(const std::optional<Deployment>&)>& plan) {
   LATHE_ASSIGN_OR_RETURN(
       auto changed,
-      UpdateDeployment(store, repository, name,
-                       [&](const std::optional<Deployment>& current)
-                           -> Result<std::optional<DeploymentUpdate>> {
-                         LATHE_ASSIGN_OR_RETURN(Deployment next, plan(current));
-                         return std::optional<DeploymentUpdate>(DeploymentUpdate{std::move(next)});
-                       }));
+      UpdateDeployment(
+          store, repository, name,
+          [&](const std::optional<Deployment>& current) -> Result<std::optional<DeploymentUpdate>> {
+            LATHE_ASSIGN_OR_RETURN(Deployment next, plan(current));
+            return std::optional<DeploymentUpdate>(DeploymentUpdate{std::move(next)});
+          }));
   if (!changed) return InternalError("the deployment was not written");
   return *std::move(changed);
 }
 
 Status NoDeployment(std::string_view name) {
-  return NotFoundError(
-      fmt::format("no deployment named '{}' (see lathe deployments list)", name));
+  return NotFoundError(fmt::format("no deployment named '{}' (see lathe deployments list)", name));
 }
 
 }  // namespace
@@ -440,30 +439,29 @@ Result<Deployment> ApplyDeploy(metadata::MetadataStore& store,
                                const registry::ModelRepository& repository,
                                const DeployRequest& request, int64_t now_ms,
                                const GuardrailEdit& edit_guardrails) {
-  return ApplyPlan(
-      store, repository, request.name,
-      [&](const std::optional<Deployment>& current) -> Result<Deployment> {
-        DeployRequest req = request;
-        const std::string model = !req.model.empty() ? req.model
-                                  : current          ? current->model
-                                                     : req.name;
-        // The version must be in the repository: a server could not load it otherwise.
-        LATHE_RETURN_IF_ERROR(
-            repository.Resolve(fmt::format("{}/{}", model, req.version)).status());
-        if (!current) {
-          // One deployment per model: requests to the model are routed by it.
-          LATHE_ASSIGN_OR_RETURN(auto all, ListDeployments(store));
-          for (const auto& other : all)
-            if (other.model == model)
-              return FailedPreconditionError(
-                  fmt::format("model '{}' is deployed as '{}' already: change that deployment",
-                              model, other.name));
-        }
-        if (edit_guardrails)
-          if (auto gr = edit_guardrails(current ? current->guardrails : Guardrails{}))
-            req.guardrails = *gr;
-        return PlanDeploy(current, req, now_ms);
-      });
+  return ApplyPlan(store, repository, request.name,
+                   [&](const std::optional<Deployment>& current) -> Result<Deployment> {
+                     DeployRequest req = request;
+                     const std::string model = !req.model.empty() ? req.model
+                                               : current          ? current->model
+                                                                  : req.name;
+                     // The version must be in the repository: a server could not load it otherwise.
+                     LATHE_RETURN_IF_ERROR(
+                         repository.Resolve(fmt::format("{}/{}", model, req.version)).status());
+                     if (!current) {
+                       // One deployment per model: requests to the model are routed by it.
+                       LATHE_ASSIGN_OR_RETURN(auto all, ListDeployments(store));
+                       for (const auto& other : all)
+                         if (other.model == model)
+                           return FailedPreconditionError(fmt::format(
+                               "model '{}' is deployed as '{}' already: change that deployment",
+                               model, other.name));
+                     }
+                     if (edit_guardrails)
+                       if (auto gr = edit_guardrails(current ? current->guardrails : Guardrails{}))
+                         req.guardrails = *gr;
+                     return PlanDeploy(current, req, now_ms);
+                   });
 }
 
 Result<Deployment> ApplyPromote(metadata::MetadataStore& store,

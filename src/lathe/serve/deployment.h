@@ -103,8 +103,8 @@ Result<std::vector<Deployment>> ListDeployments(metadata::MetadataStore& store);
 // Reads `name`, lets `change` compute the new state, and writes it with the revision it read,
 // re-reading and retrying on a conflict (core/retry.h: for up to 30 s, then ABORTED). `change`
 // returns the new state and whether it is a recorded change (an execution) or an outcome update;
-// nullopt for no write. A recorded change links the Model artifacts of its versions from `repository`'s push
-// markers. Returns the state written (or read, without a write).
+// nullopt for no write. A recorded change links the Model artifacts of its versions from
+// `repository`'s push markers. Returns the state written (or read, without a write).
 struct DeploymentUpdate {
   Deployment next;
   bool record = true;  // a DeploymentChange execution, else the context alone
@@ -134,8 +134,7 @@ Result<Deployment> ApplyDeploy(metadata::MetadataStore& store,
                                const GuardrailEdit& edit_guardrails = nullptr);
 Result<Deployment> ApplyPromote(metadata::MetadataStore& store,
                                 const registry::ModelRepository& repository,
-                                const std::string& name, const std::string& reason,
-                                int64_t now_ms);
+                                const std::string& name, const std::string& reason, int64_t now_ms);
 Result<Deployment> ApplyRollback(metadata::MetadataStore& store,
                                  const registry::ModelRepository& repository,
                                  const std::string& name, const std::string& reason,

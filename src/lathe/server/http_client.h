@@ -19,8 +19,9 @@ struct HttpAnswer {
 };
 
 // `method` to an http://HOST[:PORT][/PATH] URL with `body` (sent as application/json when not
-// empty) and, when not empty, an Authorization header. INVALID_ARGUMENT for a URL that is not http://; UNAVAILABLE when the server cannot be
-// reached, answers after `timeout`, or its body is over `max_bytes`. Any HTTP status is an answer.
+// empty) and, when not empty, an Authorization header. INVALID_ARGUMENT for a URL that is not
+// http://; UNAVAILABLE when the server cannot be reached, answers after `timeout`, or its body is
+// over `max_bytes`. Any HTTP status is an answer.
 Result<HttpAnswer> HttpCall(std::string_view method, const std::string& url,
                             const std::string& body, std::chrono::milliseconds timeout,
                             const std::string& authorization = "", size_t max_bytes = 64 << 20);

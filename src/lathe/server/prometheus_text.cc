@@ -49,8 +49,8 @@ Result<std::vector<MetricSample>> ParsePrometheusText(const std::string& text) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
     if (line.empty() || line[0] == '#') continue;
     auto bad = [&](std::string_view why) {
-      return InvalidArgumentError(fmt::format("metrics line {}: {}: '{}'", line_no, why,
-                                              std::string(line.substr(0, 80))));
+      return InvalidArgumentError(
+          fmt::format("metrics line {}: {}: '{}'", line_no, why, std::string(line.substr(0, 80))));
     };
     MetricSample s;
     size_t i = 0;

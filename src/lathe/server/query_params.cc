@@ -29,9 +29,10 @@ Result<int64_t> IdParam(const serve::RequestTarget& t, std::string_view name, in
   if (it == t.query.end() || it->second.empty()) return fallback;
   auto v = ParseInt(it->second);
   if (!v || *v < 1)
-    return InvalidArgumentError(fmt::format("parameter {} must be an id (a positive whole "
-                                            "number), not '{}'",
-                                            name, it->second.substr(0, 40)));
+    return InvalidArgumentError(
+        fmt::format("parameter {} must be an id (a positive whole "
+                    "number), not '{}'",
+                    name, it->second.substr(0, 40)));
   return *v;
 }
 

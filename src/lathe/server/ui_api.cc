@@ -73,11 +73,12 @@ HttpResponse UiApi::Handle(const serve::HttpRequest& request) const {
   if (what == "info" && s.size() == 1)
     return JsonResponse(200, {{"store", options_.store_uri},
                               {"writable", !options_.write_token.empty()},
-                              {"serving", options_.serving_url}});
+                              {"serving", options_.serving_url},
+                              {"request_log", options_.request_log}});
   static const std::set<std::string, std::less<>> kReports = {
       "statistics", "evaluations", "run-comparison", "models", "deployments"};
   if (kReports.count(what)) return Reports(s, t);
-  if (what == "serving") return Serving(s);
+  if (what == "serving") return Serving(s, t);
   return Records(s, t);
 }
 

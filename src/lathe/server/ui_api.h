@@ -2,7 +2,8 @@
 // lineage) as HTTP GETs under /api/v1, each answering what the matching CLI command prints with
 // --json (the same library functions build both).
 //
-//   GET /api/v1/info                          the store, and whether writes are allowed
+//   GET /api/v1/info                          the store, whether writes are allowed, the model
+//                                             server and request log read
 //   GET /api/v1/runs?pipeline=&page_size=&page_token=
 //   GET /api/v1/runs/RUN                      = lathe runs show RUN --json
 //   GET /api/v1/artifacts?filter=&order_by=&desc=&page_size=&page_token=
@@ -12,7 +13,8 @@
 //   GET /api/v1/lineage/executions/ID?...     = lathe lineage ID [--execution] --json
 //   GET /api/v1/statistics/ID                 = lathe stats compute URI --json, with anomalies
 //   GET /api/v1/statistics/compare?baseline=ID&baseline_split=&current=ID&current_split=
-//                                             = lathe stats compare A/SPLIT.json B/SPLIT.json --json
+//                                             = lathe stats compare A/SPLIT.json B/SPLIT.json
+//                                             --json
 //   GET /api/v1/evaluations/ID                = lathe eval show ID --json
 //   GET /api/v1/evaluations/compare?a=ID&b=ID = lathe eval compare A [B] --json
 //   GET /api/v1/run-comparison?pipeline=&limit=   = lathe runs compare --json
@@ -21,6 +23,8 @@
 //   GET /api/v1/deployments                   = lathe deployments list --json
 //   GET /api/v1/deployments/NAME              = lathe deployments show NAME --json
 //   GET /api/v1/serving/metrics               the samples of the --server's /metrics, parsed
+//   GET /api/v1/serving/statistics?model=NAME[&version=V]   training against served rows (the
+//                                             --request-log of lathe serve), ui_reports.h
 //
 // Writes, only with a write token (`Authorization: Bearer TOKEN`), each answering the deployment
 // as written (= what `lathe deploy|promote|rollback --json` prints):
@@ -53,9 +57,11 @@ struct UiApiOptions {
   std::string store_uri;  // shown by /api/v1/info
   // The secret that allows writes; empty: read-only (the store may be opened read-only then).
   std::string write_token;
-  std::string model_repository;  // where deploys look for versions
+  std::string model_repository;  // where deploys and the serving statistics look for versions
   // A `lathe serve` (http://HOST:PORT) whose /metrics the serving monitor reads; empty: none.
   std::string serving_url;
+  // The request log `lathe serve --request-log` writes (JSON Lines); empty: none.
+  std::string request_log;
 };
 
 class UiApi {
@@ -69,7 +75,7 @@ class UiApi {
   using Segments = std::vector<std::string>;  // the path after /api/v1/, split at '/'
   serve::HttpResponse Records(const Segments& s, const serve::RequestTarget& t) const;
   serve::HttpResponse Reports(const Segments& s, const serve::RequestTarget& t) const;
-  serve::HttpResponse Serving(const Segments& s) const;
+  serve::HttpResponse Serving(const Segments& s, const serve::RequestTarget& t) const;
   serve::HttpResponse Write(const serve::HttpRequest& request, const Segments& s) const;
 
   metadata::MetadataStore& store_;

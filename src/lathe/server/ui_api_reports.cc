@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "lathe/core/clock.h"
-
+#include "lathe/registry/model_repository.h"
 #include "lathe/registry/model_reports.h"
 #include "lathe/registry/run_comparison.h"
 #include "lathe/serve/deployment.h"
@@ -47,8 +47,8 @@ HttpResponse UiApi::Reports(const Segments& s, const RequestTarget& t) const {
     auto current = IdParam(t, "current", 0);
     auto baseline_split = RequiredParam(t, "baseline_split");
     auto current_split = RequiredParam(t, "current_split");
-    Status st = FirstError({baseline.status(), current.status(), baseline_split.status(),
-                            current_split.status()});
+    Status st = FirstError(
+        {baseline.status(), current.status(), baseline_split.status(), current_split.status()});
     if (st.ok() && (*baseline == 0 || *current == 0))
       st = InvalidArgumentError("parameters baseline and current (statistics ids) are required");
     if (!st.ok()) return ErrorResponse(st);
@@ -109,7 +109,21 @@ HttpResponse UiApi::Reports(const Segments& s, const RequestTarget& t) const {
   return Unknown(s);
 }
 
-HttpResponse UiApi::Serving(const Segments& s) const {
+HttpResponse UiApi::Serving(const Segments& s, const RequestTarget& t) const {
+  if (s.size() == 2 && s[1] == "statistics") {
+    if (options_.request_log.empty())
+      return ErrorResponse(404,
+                           "no request log to read: start lathe ui with --request-log FILE (the "
+                           "file of lathe serve --request-log)");
+    auto model = RequiredParam(t, "model");
+    if (!model.ok()) return ErrorResponse(model.status());
+    auto version = IdParam(t, "version", 0);
+    if (!version.ok()) return ErrorResponse(version.status());
+    const registry::ModelRepository repository(options_.model_repository);
+    return FromResult(ServedStatisticsReport(
+        repository, *version ? fmt::format("{}/{}", *model, *version) : *model,
+        options_.request_log));
+  }
   if (s.size() != 2 || s[1] != "metrics") return Unknown(s);
   if (options_.serving_url.empty())
     return ErrorResponse(404,
@@ -130,9 +144,9 @@ HttpResponse UiApi::Serving(const Segments& s) const {
     if (std::isinf(m.value)) j["value"] = m.value > 0 ? "+Inf" : "-Inf";
     items.push_back(std::move(j));
   }
-  return JsonResponse(200, {{"server", options_.serving_url},
-                            {"time_ms", NowMillis()},
-                            {"samples", std::move(items)}});
+  return JsonResponse(
+      200,
+      {{"server", options_.serving_url}, {"time_ms", NowMillis()}, {"samples", std::move(items)}});
 }
 
 }  // namespace lathe::server

@@ -35,7 +35,8 @@ Result<std::optional<double>> ShareField(const nlohmann::json& body, const char*
   else
     return InvalidArgumentError(fmt::format("field '{}' must be a share such as \"10%\"", name));
   auto share = serve::ParseShare(text);
-  if (!share.ok()) return InvalidArgumentError(fmt::format("field '{}': {}", name, share.status().message()));
+  if (!share.ok())
+    return InvalidArgumentError(fmt::format("field '{}': {}", name, share.status().message()));
   return std::optional<double>(*share);
 }
 
@@ -52,8 +53,9 @@ Result<serve::DeployRequest> ParseDeploy(const std::string& name, const nlohmann
   LATHE_ASSIGN_OR_RETURN(r.shadow, ShareField(body, "shadow"));
   for (const auto& [key, value] : body.items())
     if (key != "version" && key != "model" && key != "reason" && key != "canary" && key != "shadow")
-      return InvalidArgumentError(fmt::format(
-          "unknown field '{}' (deploy takes version, model, canary, shadow, reason)", key.substr(0, 40)));
+      return InvalidArgumentError(
+          fmt::format("unknown field '{}' (deploy takes version, model, canary, shadow, reason)",
+                      key.substr(0, 40)));
   return r;
 }
 
@@ -90,9 +92,9 @@ HttpResponse UiApi::Write(const serve::HttpRequest& request, const Segments& s) 
       return ErrorResponse(404,
                            "no model server to send feedback to: start lathe ui with --server "
                            "http://HOST:PORT (a lathe serve)");
-    auto answer = HttpCall("POST",
-                           fmt::format("{}/lathe/v1/deployments/{}/feedback", options_.serving_url, name),
-                           request.body, std::chrono::seconds(10), request.authorization);
+    auto answer = HttpCall(
+        "POST", fmt::format("{}/lathe/v1/deployments/{}/feedback", options_.serving_url, name),
+        request.body, std::chrono::seconds(10), request.authorization);
     if (!answer.ok()) return ErrorResponse(answer.status());
     serve::HttpResponse r;
     r.status = answer->status;

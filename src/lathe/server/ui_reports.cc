@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "lathe/components/component_util.h"
 #include "lathe/core/fs.h"
 #include "lathe/metadata/standard_artifacts.h"
+#include "lathe/data/jsonl.h"
 #include "lathe/stats/drift.h"
+#include "lathe/train/bundle.h"
 
 namespace lathe::server {
 
@@ -89,12 +92,85 @@ Result<nlohmann::json> StatisticsComparison(metadata::MetadataStore& store, int6
   LATHE_ASSIGN_OR_RETURN(auto as, components::ReadStats(a_file));
   LATHE_ASSIGN_OR_RETURN(auto bs, components::ReadStats(b_file));
   const stats::DriftOptions o;
-  nlohmann::json j = {{"baseline", a_file.string()},   {"current", b_file.string()},
-                      {"baseline_id", a.id},           {"current_id", b.id},
-                      {"baseline_split", baseline_split}, {"current_split", current_split},
-                      {"baseline_rows", as.rows()},    {"current_rows", bs.rows()},
+  nlohmann::json j = {{"baseline", a_file.string()},
+                      {"current", b_file.string()},
+                      {"baseline_id", a.id},
+                      {"current_id", b.id},
+                      {"baseline_split", baseline_split},
+                      {"current_split", current_split},
+                      {"baseline_rows", as.rows()},
+                      {"current_rows", bs.rows()},
                       {"min_rows", o.min_rows}};
   j.update(stats::DriftReportToJson(stats::CompareStats(as, bs, o)));
+  return j;
+}
+
+Result<nlohmann::json> ServedStatisticsReport(const registry::ModelRepository& repository,
+                                              const std::string& reference,
+                                              const std::string& request_log) {
+  LATHE_ASSIGN_OR_RETURN(registry::ModelVersion v, repository.Resolve(reference));
+  const fs::path training_file = v.dir / train::kBundleStatisticsFile;
+  if (!fs::exists(training_file))
+    return NotFoundError(fmt::format("{} version {} has no training statistics ({})", v.name,
+                                     v.version, training_file.string()));
+  LATHE_ASSIGN_OR_RETURN(auto training_json, ReadJsonFile(training_file));
+  LATHE_ASSIGN_OR_RETURN(auto training, stats::DatasetStats::FromJson(training_json));
+  // The version's lines, without their "lathe" details: what is left are the raw inputs.
+  LATHE_ASSIGN_OR_RETURN(std::string log, ReadTextFile(request_log, "request log", 1ull << 30));
+  std::string rows;
+  int64_t lines = 0, kept = 0;
+  size_t start = 0;
+  while (start < log.size()) {
+    size_t end = log.find('\n', start);
+    if (end == std::string::npos) end = log.size();
+    std::string_view line(log.data() + start, end - start);
+    start = end + 1;
+    if (line.empty()) continue;
+    ++lines;
+    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object())
+      return DataLossError(fmt::format("{}:{}: not a JSON object", request_log, lines));
+    const auto details = j.find("lathe");
+    if (details == j.end() || !details->is_object() || details->value("model", "") != v.name ||
+        details->value("version", int64_t{0}) != v.version)
+      continue;
+    j.erase("lathe");
+    rows += j.dump();
+    rows += '\n';
+    ++kept;
+  }
+  if (kept == 0)
+    return NotFoundError(fmt::format("{} has no rows served by {} version {} ({} lines)",
+                                     request_log, v.name, v.version, lines));
+  // Batches come in file order; a read that widens a column starts over (on_restart).
+  std::optional<stats::DatasetStats> part_sum;
+  data::JsonLinesOptions read;
+  read.on_restart = [&] { part_sum.reset(); };
+  LATHE_RETURN_IF_ERROR(data::ReadJsonLinesText(rows, request_log, read, [&](data::Batch&& b) {
+                          stats::DatasetStats part(b.schema);
+                          part.Add(b);
+                          if (!part_sum) {
+                            part_sum = std::move(part);
+                            return Status::Ok();
+                          }
+                          return part_sum->Merge(std::move(part));
+                        }).status());
+  const stats::DatasetStats served = part_sum ? std::move(*part_sum) : stats::DatasetStats();
+  const stats::DriftOptions o;
+  nlohmann::json j = {{"model", v.name},
+                      {"version", v.version},
+                      {"request_log", request_log},
+                      {"log_lines", lines},
+                      {"served_rows", kept},
+                      {"baseline_rows", training.rows()},
+                      {"current_rows", served.rows()},
+                      {"min_rows", o.min_rows}};
+  j.update(stats::DriftReportToJson(stats::CompareStats(training, served, o)));
+  nlohmann::json t = training.ToJson(), s = served.ToJson();
+  stats::DatasetStats::DropState(t);
+  stats::DatasetStats::DropState(s);
+  j["training"] = std::move(t);
+  j["served"] = std::move(s);
   return j;
 }
 

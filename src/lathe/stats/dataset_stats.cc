@@ -300,9 +300,18 @@ void DatasetStats::Add(const data::Batch& b) {
 
 void DatasetStats::Add(const data::Batch& b, const std::vector<uint32_t>& rows) {
   rows_ += static_cast<int64_t>(rows.size());
-  for (size_t c = 0; c < b.columns.size() && c < features_.size(); ++c) {
-    const data::Column& col = b.columns[c];
-    FeatureStats& f = features_[c];
+  for (size_t i = 0; i < features_.size(); ++i) {
+    FeatureStats& f = features_[i];
+    // Columns by name: a batch may hold them in another order (a file's) or hold others (the
+    // label). A feature the batch lacks has no value in its rows.
+    const int c = i < b.schema.fields.size() && b.schema.fields[i].name == f.name
+                      ? static_cast<int>(i)
+                      : b.schema.Find(f.name);
+    if (c < 0 || static_cast<size_t>(c) >= b.columns.size()) {
+      f.missing += static_cast<int64_t>(rows.size());
+      continue;
+    }
+    const data::Column& col = b.columns[static_cast<size_t>(c)];
     if (col.type() == ColumnType::kString) {
       // Equal values in a row (sorted or clustered data: timestamps, IDs) are counted once with
       // their number: one lookup per run instead of per value, the same counts.

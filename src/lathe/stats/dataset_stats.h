@@ -108,6 +108,8 @@ class DatasetStats {
   DatasetStats() = default;
   explicit DatasetStats(const data::Schema& schema);
 
+  // Adds the batch's rows. Its columns are matched to the features by name (another order and
+  // other columns are fine); a feature the batch lacks has no value in those rows.
   void Add(const data::Batch& batch);
   // Adds only the given rows of the batch.
   void Add(const data::Batch& batch, const std::vector<uint32_t>& rows);

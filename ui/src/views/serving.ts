@@ -1,12 +1,14 @@
 // The serving monitor: a `lathe serve`'s /metrics (read through `lathe ui --server`), polled every
 // two seconds: per model version the request rate, error rate, latency percentiles, and the drift
 // of each input from the training data.
-import { ApiError, api, type MetricSample, type ServingMetrics } from "../api";
+import { ApiError, api, type MetricSample, type ServedStatistics, type ServingMetrics } from "../api";
 import { Chart } from "../charts";
 import { clear, h } from "../dom";
 import { formatNumber, formatPercent, formatTime } from "../format";
 import { link, type Route } from "../router";
 import { table } from "./common";
+import { datasetsView } from "./statistics";
+import { serverInfo } from "./writes";
 
 const pollMs = 2000;
 const keep = 150; // polls kept for the charts (5 minutes)
@@ -80,6 +82,7 @@ export async function renderServing(root: HTMLElement, _route: Route): Promise<v
     throw e;
   }
   const history: { time: number; figures: Map<string, VersionFigures> }[] = [{ time: first.time_ms, figures: byVersion(first.samples) }];
+  const logged = (await serverInfo()).request_log !== "";
   const summary = h("div", { "aria-live": "off" });
   const rateChart = new Chart("Requests per second by model version over the last minutes", 240);
   const latencyChart = new Chart("p99 latency in milliseconds by model version over the last minutes", 240);
@@ -105,7 +108,7 @@ export async function renderServing(root: HTMLElement, _route: Route): Promise<v
       const window = p ? minus(f.buckets, p.buckets) : f.buckets;
       const ms = (q: number, b: Map<number, number>) => formatNumber(histogramQuantile(q, b) * 1000);
       return [
-        f.key,
+        logged ? h("a", { href: link(["serving", "statistics"], { model: f.model, version: f.version }) }, f.key) : f.key,
         formatNumber(Number.isFinite(rate) ? Number(rate.toFixed(1)) : NaN),
         String(f.requests),
         `${f.errors} (${formatPercent(f.requests > 0 ? f.errors / f.requests : 0)})`,
@@ -184,4 +187,38 @@ export async function renderServing(root: HTMLElement, _route: Route): Promise<v
       },
     );
   }, pollMs);
+}
+
+// A version's training data against the rows it served (`lathe ui --request-log`): the features
+// side by side with their drift, as the statistics view shows two datasets.
+export async function renderServedStatistics(root: HTMLElement, route: Route): Promise<void> {
+  const model = route.query.get("model") ?? "";
+  const version = route.query.get("version") ?? "";
+  const r = await api<ServedStatistics>("serving/statistics", { model, version });
+  const measured = r.drift.filter((d) => d.status === "measured").length;
+  const features = datasetsView(r.served, r.training, r, []);
+  root.append(
+    h("h1", null, `${r.model} version ${r.version}: training data against served requests`),
+    h(
+      "dl",
+      { class: "props summary" },
+      h("dt", null, "rows"),
+      h("dd", { "data-testid": "rows" }, `${r.served_rows} served (of ${r.log_lines} logged requests), ${r.baseline_rows} in training`),
+      h("dt", null, "request log"),
+      h("dd", { class: "uri" }, r.request_log),
+      h("dt", null, "drift"),
+      h(
+        "dd",
+        { "data-testid": "drift-summary" },
+        `${r.exceeded} of ${measured} measures over their threshold` +
+          (r.too_few_rows ? `; ${r.too_few_rows} too few rows to measure` : "") +
+          (r.one_sided ? `; ${r.one_sided} with values on one side only` : ""),
+      ),
+      h("dt", null, "model"),
+      h("dd", null, h("a", { href: link(["models", r.model, r.version]) }, `${r.model}/${r.version} in the registry`)),
+    ),
+    h("p", { class: "hint" }, "Baseline: the training data's statistics in the model bundle; current: the rows this version answered."),
+    features.element,
+  );
+  features.select(route.query.get("feature"));
 }

@@ -102,11 +102,8 @@ export async function renderStatistics(root: HTMLElement, route: Route): Promise
     drift = d;
   }
   const others = await api<Page<Artifact>>("artifacts", { filter: "type = 'ExampleStatistics'", page_size: 200, desc: true });
-  const driftBy = new Map<string, FeatureDrift[]>();
-  for (const d of drift?.drift ?? []) driftBy.set(d.feature, [...(driftBy.get(d.feature) ?? []), d]);
   const anomalies = report.anomalies?.splits[split] ?? [];
-  const anomaliesBy = (f: string) => anomalies.filter((a) => a.feature === f);
-  const baselineOf = (name: string) => baseline?.features.find((f) => f.name === name);
+  const features = datasetsView(current, baseline, drift, anomalies);
 
   // The form: which split, and what to compare with.
   const form = h(
@@ -141,43 +138,6 @@ export async function renderStatistics(root: HTMLElement, route: Route): Promise
     if (prev) shortcuts.push(h("a", { class: "chip", href: link(["statistics", id], { split, baseline: prev.id, baseline_split: split }) }, `span ${report.span} vs span ${Number(report.span) - 1}`));
   }
 
-  const detail = h("section", { class: "panel feature-detail", "aria-live": "polite", "aria-label": "Selected feature", tabindex: 0 });
-  const select = (name: string) => showFeature(detail, name, current, baseline, driftBy.get(name), anomaliesBy(name), drift);
-  const featureButton = (f: FeatureStats) => h("button", { type: "button", class: "linklike", onclick: () => select(f.name) }, f.name);
-  const numeric = current.features.filter(isNumeric);
-  const categorical = current.features.filter((f) => !isNumeric(f)) as CategoricalFeature[];
-  const compareHeaders = drift ? ["Baseline", "Drift", "P-value"] : [];
-  const numericRows = numeric.map((f) => {
-    const b = baselineOf(f.name) as NumericFeature | undefined;
-    return [
-      featureButton(f),
-      f.type,
-      String(f.count),
-      missingText(f, current.rows),
-      formatNumber(f.mean),
-      formatNumber(f.stddev),
-      formatNumber(f.min),
-      formatNumber(f.median),
-      formatNumber(f.max),
-      String(f.zeros),
-      sparkline(f),
-      ...(drift ? [b ? `mean ${formatNumber(b.mean)}` : "", driftCell(driftBy.get(f.name)), pValueCell(driftBy.get(f.name))] : []),
-      anomalyCell(anomaliesBy(f.name)),
-    ];
-  });
-  const categoricalRows = categorical.map((f) => {
-    const b = baselineOf(f.name) as CategoricalFeature | undefined;
-    return [
-      featureButton(f),
-      f.type,
-      String(f.count),
-      missingText(f, current.rows),
-      `${Math.round(f.unique)}${f.unique_exact ? "" : "~"}`,
-      topText(f),
-      ...(drift ? [b ? topText(b) : "", driftCell(driftBy.get(f.name)), pValueCell(driftBy.get(f.name))] : []),
-      anomalyCell(anomaliesBy(f.name)),
-    ];
-  });
   const title = drift
     ? `Statistics ${id} (${split}) against statistics ${drift.baseline_id} (${drift.baseline_split})`
     : `Statistics ${id} (${split})`;
@@ -214,34 +174,94 @@ export async function renderStatistics(root: HTMLElement, route: Route): Promise
     ),
     form,
     shortcuts.length ? h("p", { class: "actions" }, "Compare: ", shortcuts) : "",
+    features.element,
+  );
+  features.select(route.query.get("feature"));
+}
+
+// The features of a dataset in two tables (numbers, categories) with the anomalies found in them,
+// and, with a baseline, the baseline's figures and each feature's drift next to them; choosing a
+// feature shows it in detail beside the tables. `select` chooses one (default: the first that
+// drifted, else the first).
+export function datasetsView(
+  current: DatasetStats,
+  baseline: DatasetStats | undefined,
+  drift: { drift: FeatureDrift[] } | undefined,
+  anomalies: Anomaly[],
+): { element: HTMLElement; select: (feature: string | null) => void } {
+  const driftBy = new Map<string, FeatureDrift[]>();
+  for (const d of drift?.drift ?? []) driftBy.set(d.feature, [...(driftBy.get(d.feature) ?? []), d]);
+  const anomaliesBy = (f: string) => anomalies.filter((a) => a.feature === f);
+  const baselineOf = (name: string) => baseline?.features.find((f) => f.name === name);
+  const detail = h("section", { class: "panel feature-detail", "aria-live": "polite", "aria-label": "Selected feature", tabindex: 0 });
+  const select = (name: string) => showFeature(detail, name, current, baseline, driftBy.get(name), anomaliesBy(name), drift !== undefined);
+  const featureButton = (f: FeatureStats) => h("button", { type: "button", class: "linklike", onclick: () => select(f.name) }, f.name);
+  const numeric = current.features.filter(isNumeric);
+  const categorical = current.features.filter((f) => !isNumeric(f)) as CategoricalFeature[];
+  const compareHeaders = drift ? ["Baseline", "Drift", "P-value"] : [];
+  const numericRows = numeric.map((f) => {
+    const b = baselineOf(f.name) as NumericFeature | undefined;
+    return [
+      featureButton(f),
+      f.type,
+      String(f.count),
+      missingText(f, current.rows),
+      formatNumber(f.mean),
+      formatNumber(f.stddev),
+      formatNumber(f.min),
+      formatNumber(f.median),
+      formatNumber(f.max),
+      String(f.zeros),
+      sparkline(f),
+      ...(drift ? [b ? `mean ${formatNumber(b.mean)}` : "", driftCell(driftBy.get(f.name)), pValueCell(driftBy.get(f.name))] : []),
+      anomalyCell(anomaliesBy(f.name)),
+    ];
+  });
+  const categoricalRows = categorical.map((f) => {
+    const b = baselineOf(f.name) as CategoricalFeature | undefined;
+    return [
+      featureButton(f),
+      f.type,
+      String(f.count),
+      missingText(f, current.rows),
+      `${Math.round(f.unique)}${f.unique_exact ? "" : "~"}`,
+      topText(f),
+      ...(drift ? [b ? topText(b) : "", driftCell(driftBy.get(f.name)), pValueCell(driftBy.get(f.name))] : []),
+      anomalyCell(anomaliesBy(f.name)),
+    ];
+  });
+  const element = h(
+    "div",
+    { class: "split" },
     h(
       "div",
-      { class: "split" },
-      h(
-        "div",
-        { class: "wide", tabindex: 0, role: "region", "aria-label": "Features" },
-        numeric.length
-          ? table(
-              `${numeric.length} numeric features`,
-              ["Feature", "Type", "Count", "Missing", "Mean", "Std dev", "Min", "Median", "Max", "Zeros", "Histogram", ...compareHeaders, "Anomalies"],
-              numericRows,
-              "numeric-features",
-            )
-          : null,
-        categorical.length
-          ? table(
-              `${categorical.length} categorical features`,
-              ["Feature", "Type", "Count", "Missing", "Unique", "Top values", ...compareHeaders, "Anomalies"],
-              categoricalRows,
-              "categorical-features",
-            )
-          : null,
-      ),
-      detail,
+      { class: "wide", tabindex: 0, role: "region", "aria-label": "Features" },
+      numeric.length
+        ? table(
+            `${numeric.length} numeric features`,
+            ["Feature", "Type", "Count", "Missing", "Mean", "Std dev", "Min", "Median", "Max", "Zeros", "Histogram", ...compareHeaders, "Anomalies"],
+            numericRows,
+            "numeric-features",
+          )
+        : "",
+      categorical.length
+        ? table(
+            `${categorical.length} categorical features`,
+            ["Feature", "Type", "Count", "Missing", "Unique", "Top values", ...compareHeaders, "Anomalies"],
+            categoricalRows,
+            "categorical-features",
+          )
+        : "",
     ),
+    detail,
   );
-  const first = route.query.get("feature") ?? (drift?.drift.find((d) => d.exceeded)?.feature ?? current.features[0]?.name);
-  if (first) select(first);
+  return {
+    element,
+    select: (feature) => {
+      const name = feature ?? drift?.drift.find((d) => d.exceeded)?.feature ?? current.features[0]?.name;
+      if (name) select(name);
+    },
+  };
 }
 
 // One feature in detail: its distribution (and the baseline's) as a chart, quantiles, top values.
@@ -252,7 +272,7 @@ function showFeature(
   baseline: DatasetStats | undefined,
   drift: FeatureDrift[] | undefined,
   anomalies: Anomaly[],
-  report: DriftReport | undefined,
+  compared: boolean,
 ): void {
   clear(panel);
   const f = current.features.find((x) => x.name === name);
@@ -318,7 +338,7 @@ function showFeature(
       ),
     );
   }
-  if (drift && report)
+  if (drift && compared)
     panel.append(
       table(
         "Drift",

@@ -1,6 +1,6 @@
-// Typed query parameters of the UI's API (server/ui_api.h), and its JSON answers: each returns the value, the fallback
-// when the parameter is absent or empty, or INVALID_ARGUMENT naming the parameter and what it
-// must be. Pure functions; thread-safe.
+// Typed query parameters of the UI's API (server/ui_api.h), and its JSON answers: each returns the
+// value, the fallback when the parameter is absent or empty, or INVALID_ARGUMENT naming the
+// parameter and what it must be. Pure functions; thread-safe.
 #pragma once
 
 #include <fmt/format.h>
