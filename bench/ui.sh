@@ -61,7 +61,7 @@ history_url=$url
 (cd ui && LATHE_UI_URL="$history_url" node bench/api_bench.mjs) | tail -1 >"$work/api.json"
 field() { grep -o "\"$2\":[0-9.]*" "$1" | head -1 | cut -d: -f2; }
 echo "lineage view, $nodes nodes: interactive after $(field "$work/browser.json" lineage_10k_ms) ms (median), ELK's layout after $(field "$work/browser.json" lineage_10k_elk_ms) ms"
-echo "run comparison, $(field "$work/browser.json" compare_runs) runs: interactive after $(field "$work/browser.json" compare_500_ms) ms (median); two runs side by side after $(field "$work/browser.json" compare_select_two_ms) ms more"
+echo "run comparison, $(field "$work/browser.json" compare_runs) runs: interactive after $(field "$work/browser.json" compare_500_ms) ms (median), every row drawn after $(field "$work/browser.json" compare_500_complete_ms) ms; two runs side by side after $(field "$work/browser.json" compare_select_two_ms) ms more"
 echo "API on the 1,000,000-artifact store: p50 $(field "$work/api.json" api_p50_ms) ms, p99 $(field "$work/api.json" api_p99_ms) ms over $(field "$work/api.json" api_requests) requests"
 python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); a.update(json.load(open(sys.argv[2]))); print(json.dumps(a))' \
   "$work/browser.json" "$work/api.json"

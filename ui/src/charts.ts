@@ -1,42 +1,24 @@
 // Charts are ECharts (canvas), imported piece by piece so that the bundle carries only the chart
-// types the views use. Each chart sits in a figure with a text label for screen readers; the
-// numbers it draws are in a table next to it.
-import * as echarts from "echarts/core";
-import { BarChart, CustomChart, LineChart, ParallelChart, ScatterChart } from "echarts/charts";
-import {
-  DataZoomComponent,
-  GridComponent,
-  LegendComponent,
-  MarkLineComponent,
-  ParallelComponent,
-  TooltipComponent,
-  VisualMapComponent,
-} from "echarts/components";
-import { CanvasRenderer } from "echarts/renderers";
+// types the views use, and loaded on first use (echarts_setup.ts is its own chunk): the app's
+// first load stays small, and a view starts the download while it fetches its data. Each chart
+// sits in a figure with a text label for screen readers; the numbers it draws are in a table next
+// to it.
+import type { ECharts, EChartsCoreOption } from "echarts/core";
 import { h } from "./dom";
 
-echarts.use([
-  BarChart,
-  CustomChart,
-  LineChart,
-  ParallelChart,
-  ScatterChart,
-  DataZoomComponent,
-  GridComponent,
-  LegendComponent,
-  MarkLineComponent,
-  ParallelComponent,
-  TooltipComponent,
-  VisualMapComponent,
-  CanvasRenderer,
-]);
+let echartsModule: Promise<typeof import("./echarts_setup")> | undefined;
+// Starts loading ECharts (once); views call it before they fetch their data.
+export function preloadCharts(): Promise<typeof import("./echarts_setup")> {
+  echartsModule ??= import("./echarts_setup");
+  return echartsModule;
+}
 
-export type ChartOption = echarts.EChartsCoreOption;
+export type ChartOption = EChartsCoreOption;
 
 // A chart that draws once it is in the document (ECharts needs its size), and redraws on resize.
 export class Chart {
   readonly element: HTMLElement;
-  private chart: echarts.ECharts | undefined;
+  private chart: ECharts | undefined;
   private readonly box: HTMLDivElement;
 
   constructor(label: string, height = 280, className = "") {
@@ -44,8 +26,10 @@ export class Chart {
     this.element = h("figure", { class: `chart ${className}`, role: "img", "aria-label": label }, this.box);
   }
 
-  // Sets the option (replacing the previous one). Call after the element is attached.
-  draw(option: ChartOption, onClick?: (params: { dataIndex: number; seriesIndex: number; name: string }) => void): void {
+  // Sets the option (replacing the previous one), once ECharts is loaded. Call after the element
+  // is attached; the figure gets data-drawn when the chart is drawn.
+  async draw(option: ChartOption, onClick?: (params: { dataIndex: number; seriesIndex: number; name: string }) => void): Promise<void> {
+    const echarts = await preloadCharts();
     if (!this.chart) {
       this.chart = echarts.init(this.box, undefined, { renderer: "canvas" });
       new ResizeObserver(() => this.chart?.resize()).observe(this.box);
@@ -55,7 +39,7 @@ export class Chart {
     this.element.setAttribute("data-drawn", "true");
   }
 
-  instance(): echarts.ECharts | undefined {
+  instance(): ECharts | undefined {
     return this.chart;
   }
 }

@@ -178,6 +178,8 @@ export class GraphView {
     if (focus) this.select(focus, false);
     this.element.dataset.ready = "true";
     this.element.dataset.layout = kind;
+    // When each layout was drawn, in ms since the page's navigation started (bench/ui_bench.mjs).
+    this.element.setAttribute(`data-${kind}-at`, String(Math.round(performance.now())));
     this.draw();
   }
 

@@ -227,8 +227,10 @@ test("evaluation: sliced metrics worst first with intervals, the baseline per sl
 
 test("run comparison: parameters and metrics of every run, differences highlighted, runs side by side", async () => {
   const expected = cli("runs", "compare");
-  await open(state.page, url, "compare", "compare");
-  await state.page.waitForSelector(".view[data-ready]");
+  await open(state.page, url, "compare");
+  await state.page.waitForSelector(".view[data-complete]");
+  await state.page.screenshot({ path: `${shots}/compare.png`, fullPage: true });
+  await axe("compare");
   const rows = await state.page.$$eval("table.compare tbody tr", (trs) => trs.map((tr) => tr.dataset.run));
   assert.deepEqual(rows, expected.runs.map((r) => r.run));
   // rounds differs from the reference run's (the newest) in the other runs: their cells are marked.
@@ -242,15 +244,20 @@ test("run comparison: parameters and metrics of every run, differences highlight
   assert.deepEqual(auc, expected.runs.map((r) => num(r.metrics.auc)));
   await state.page.waitForSelector("figure.chart[data-drawn=true]");
   // Two runs side by side: the rows that differ are marked.
+  // Selecting changes the page in place, and the link follows.
   await state.page.check(`input[aria-label="select ${expected.runs[0].run}"]`);
-  await ready();
   await state.page.check(`input[aria-label="select ${expected.runs[2].run}"]`);
-  await ready();
   await state.page.waitForSelector("table.side-by-side");
+  assert.ok((await state.page.evaluate(() => location.hash)).includes(`runs=${encodeURIComponent(`${expected.runs[0].run},${expected.runs[2].run}`)}`));
+  assert.equal(await state.page.$$eval("table.compare tr.selected", (trs) => trs.length), 2);
   const side = await state.page.$$eval("table.side-by-side tbody tr.diff th", (ths) => ths.map((t) => t.textContent));
   assert.ok(side.includes("rounds"), side.join(","));
   await state.page.screenshot({ path: `${shots}/compare-selected.png`, fullPage: true });
   await axe("compare-selected");
+  // The link brings the selection back.
+  await state.page.reload();
+  await ready();
+  await state.page.waitForSelector("table.side-by-side");
 });
 
 test("models: the registry's versions with their lineage summary, read-only", async () => {

@@ -70,7 +70,7 @@ test("flights evaluation: the model that was not blessed says why", async () => 
   for (const c of ev.blessing.checks.filter((x) => !x.passed)) assert.ok(text.includes(`FAIL ${c.check}`), `${c.check} in ${text}`);
   // In the comparison, the refused run says so next to the others.
   await open(state.page, url, "compare?pipeline=flights");
-  await state.page.waitForSelector(".view[data-ready]");
+  await state.page.waitForSelector(".view[data-complete]");
   const rows = await state.page.$$eval("table.compare tbody tr", (trs) => trs.map((tr) => [tr.dataset.run, tr.children[tr.children.length - 2].textContent]));
   assert.deepEqual(rows, runs.map((r) => [r.run, r.blessed === null ? "" : r.blessed ? "yes" : "no"]));
 });
