@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "lathe/components/data_components.h"
 #include "lathe/core/fs.h"
@@ -337,6 +338,46 @@ TEST_F(UiReportsTest, DeploymentsChangeOnlyWithTheWriteToken) {
   EXPECT_NE(Error(feedback).find("--server"), std::string::npos);
   // Writes to other paths are refused as before.
   EXPECT_EQ(Call(api, "POST", "/api/v1/models", "", bearer).status, 405);
+}
+
+TEST_F(UiReportsTest, ARunIsReproducedFromTheUiWithTheToken) {
+  const std::string bearer = std::string("Bearer ") + kToken;
+  metadata::ListOptions o;
+  o.filter = "type = 'PipelineRun'";
+  const std::string run = store_->ListContexts(o)->items.at(0).name;
+  const std::string target = fmt::format("/api/v1/runs/{}/reproduce", run);
+  EXPECT_EQ(Call(*read_only_, "POST", target, "", bearer).status, 403);
+  UiApi api(*store_, UiApiOptions{.store_uri = "sqlite://x",
+                                  .write_token = kToken,
+                                  .model_repository = (tmp_->path() / ".lathe/models").string(),
+                                  .artifact_root = (tmp_->path() / "artifacts").string()});
+  EXPECT_EQ(Call(api, "POST", target).status, 401);
+  EXPECT_EQ(Call(api, "POST", "/api/v1/runs/nope/reproduce", "", bearer).status, 404);
+  EXPECT_EQ(Call(api, "GET", "/api/v1/runs/nope/reproductions").status, 404);
+  auto started = Call(api, "POST", target, "", bearer);
+  ASSERT_EQ(started.status, 202) << started.body;
+  EXPECT_EQ(Json(started)["state"], "running");
+  EXPECT_EQ(Json(started)["run"], run);
+  // Polled as the UI does, until it ends: reproducible, its run recorded as a reproduction.
+  nlohmann::json jobs;
+  for (int i = 0; i < 600; ++i) {
+    auto r = Call(api, "GET", fmt::format("/api/v1/runs/{}/reproductions", run));
+    ASSERT_EQ(r.status, 200) << r.body;
+    jobs = Json(r);
+    if (jobs["jobs"].at(0)["state"] != "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const auto& job = jobs["jobs"].at(0);
+  ASSERT_EQ(job["state"], "done") << jobs;
+  EXPECT_TRUE(job["report"]["reproducible"].get<bool>()) << job["report"];
+  EXPECT_EQ(job["report"]["original_run"], run);
+  ASSERT_EQ(jobs["runs"].size(), 1u) << jobs["runs"];
+  EXPECT_EQ(jobs["runs"][0]["name"], job["report"]["run"]);
+  EXPECT_EQ(jobs["runs"][0]["properties"]["repro_of"], run);
+  // The read-only API lists the store's reproductions too, without jobs.
+  auto seen = Json(Get(fmt::format("/api/v1/runs/{}/reproductions", run)));
+  EXPECT_EQ(seen["jobs"].size(), 0u);
+  EXPECT_EQ(seen["runs"].size(), 1u);
 }
 
 // A model server stand-in: fixed /metrics, and feedback echoed back with the header it got.

@@ -124,4 +124,22 @@ test("writes: deploy a canary and roll it back from the UI with the token, refus
   assert.equal(cli("deployments", "show", "shop").canary, 0);
 });
 
+test("reproduce: a run reproduced from its page with the token, followed until it ends", async () => {
+  const run = cli("runs", "list").items.at(-1).name;
+  await open(state.page, url, `runs/${run}`);
+  await state.page.fill("#write-token", readFileSync(process.env.LATHE_TOKEN_FILE, "utf8").trim());
+  await state.page.dispatchEvent("#write-token", "change");
+  await state.page.click("[data-testid=reproduce]");
+  await state.page.waitForSelector("table.repro-jobs");
+  await state.page.waitForFunction(() => /reproducible: \d+ of \d+ outputs the same/.test(document.querySelector("table.repro-jobs tbody")?.textContent ?? ""), null, { timeout: 60000 });
+  const row = (await cells(state.page, "table.repro-jobs"))[0];
+  assert.equal(row[1], "done");
+  assert.match(row[2], /^reproducible: (\d+) of \1 outputs the same$/);
+  // The reproduction is a run in the store, marked as one, as the CLI lists it.
+  const repro = cli("runs", "list").items.find((r) => r.properties.repro_of === run);
+  assert.ok(repro, "a reproduction run");
+  assert.equal(row[3], repro.name);
+  await state.page.screenshot({ path: `${process.env.LATHE_SCREENSHOTS}/reproduce.png`, fullPage: true });
+});
+
 noConsoleErrors(state);

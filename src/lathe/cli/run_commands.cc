@@ -332,27 +332,7 @@ int RunsRepro(const GlobalOptions& g, const std::string& run_id, int parallelism
   if (!report.ok()) return ReportError(report.status());
   const auto& r = *report;
   if (g.json) {
-    nlohmann::json outputs = nlohmann::json::array();
-    for (const auto& c : r.outputs)
-      outputs.push_back({{"node", c.node},
-                         {"output", c.output},
-                         {"original", c.original},
-                         {"reproduced", c.reproduced},
-                         {"match", c.match()}});
-    nlohmann::json changed = nlohmann::json::array();
-    for (const auto& c : r.changed_inputs)
-      changed.push_back({{"node", c.node},
-                         {"path", c.path},
-                         {"fingerprint_then", c.fingerprint_then},
-                         {"fingerprint_now", c.fingerprint_now},
-                         {"what", c.what}});
-    PrintJson({{"original_run", r.original_run},
-               {"changed_inputs", changed},
-               {"run", r.run.run_id},
-               {"run_state", r.run.state},
-               {"reproducible", r.reproducible()},
-               {"changed_code", r.changed_code},
-               {"outputs", outputs}});
+    PrintJson(orchestrate::ReproReportToJson(r));
   } else if (!r.changed_inputs.empty()) {
     fmt::print("cannot reproduce {}: files it read have changed, so nothing was run\n",
                r.original_run);

@@ -54,6 +54,7 @@ int RunUi(const GlobalOptions& g, const UiArgs& a) {
   server::UiApi api(**store, {.store_uri = g.store_uri,
                               .write_token = *token,
                               .model_repository = g.model_repository,
+                              .artifact_root = g.artifacts_dir,
                               .serving_url = serving,
                               .request_log = a.request_log});
 
@@ -109,8 +110,8 @@ void AddUiCommand(CLI::App& app, const GlobalOptions& g, int& exit_code) {
                   "the request log of a lathe serve (--request-log): its rows against each "
                   "version's training statistics");
   cmd->add_option("--token-file", a->token_file,
-                  "file holding a bearer token that allows deploy, promote, rollback and feedback "
-                  "from the UI (without it the UI is read-only)");
+                  "file holding a bearer token that allows deploy, promote, rollback, feedback "
+                  "and reproductions from the UI (without it the UI is read-only)");
   cmd->add_option("--threads", a->threads, "I/O threads (default: the thread budget)")
       ->check(CLI::Range(0, 256));
   cmd->callback([&g, &exit_code, a] { exit_code = RunUi(g, *a); });

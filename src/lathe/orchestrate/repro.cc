@@ -160,4 +160,28 @@ Result<ReproReport> ReproduceRun(metadata::MetadataStore& store, const std::stri
   return report;
 }
 
+nlohmann::json ReproReportToJson(const ReproReport& r) {
+  nlohmann::json outputs = nlohmann::json::array();
+  for (const auto& c : r.outputs)
+    outputs.push_back({{"node", c.node},
+                       {"output", c.output},
+                       {"original", c.original},
+                       {"reproduced", c.reproduced},
+                       {"match", c.match()}});
+  nlohmann::json changed = nlohmann::json::array();
+  for (const auto& c : r.changed_inputs)
+    changed.push_back({{"node", c.node},
+                       {"path", c.path},
+                       {"fingerprint_then", c.fingerprint_then},
+                       {"fingerprint_now", c.fingerprint_now},
+                       {"what", c.what}});
+  return {{"original_run", r.original_run},
+          {"changed_inputs", changed},
+          {"run", r.run.run_id},
+          {"run_state", r.run.state},
+          {"reproducible", r.reproducible()},
+          {"changed_code", r.changed_code},
+          {"outputs", outputs}};
+}
+
 }  // namespace lathe::orchestrate

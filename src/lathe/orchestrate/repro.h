@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -49,5 +50,10 @@ struct ReproReport {
 // the cache is always off.
 Result<ReproReport> ReproduceRun(metadata::MetadataStore& store, const std::string& run_id,
                                  RunOptions options, const std::atomic<bool>* cancelled);
+
+// As `lathe runs repro RUN --json` prints a report: {"original_run", "changed_inputs": [{node,
+// path, fingerprint_then, fingerprint_now, what}], "run", "run_state", "reproducible",
+// "changed_code", "outputs": [{node, output, original, reproduced, match}]}.
+nlohmann::json ReproReportToJson(const ReproReport& r);
 
 }  // namespace lathe::orchestrate

@@ -51,7 +51,12 @@ HttpResponse PageResponse(const Result<metadata::Page<T>>& page) {
 }  // namespace
 
 UiApi::UiApi(metadata::MetadataStore& store, UiApiOptions options)
-    : store_(store), options_(std::move(options)) {}
+    : store_(store), options_(std::move(options)) {
+  if (!options_.write_token.empty())
+    reproductions_ = std::make_unique<Reproductions>(store_, options_.artifact_root);
+}
+
+UiApi::~UiApi() = default;
 
 HttpResponse UiApi::Handle(const serve::HttpRequest& request) const {
   auto target = serve::ParseTarget(request.target);
@@ -62,7 +67,8 @@ HttpResponse UiApi::Handle(const serve::HttpRequest& request) const {
     return ErrorResponse(404, fmt::format("unknown API path '{}'", t.path.substr(0, 80)));
   s.erase(s.begin(), s.begin() + 2);
   if (s.empty()) return ErrorResponse(404, "unknown API path '/api/v1'");
-  if (s.size() == 3 && s[0] == "deployments") return Write(request, s);
+  if (s.size() == 3 && (s[0] == "deployments" || (s[0] == "runs" && s[2] == "reproduce")))
+    return Write(request, s);
   if (request.method != "GET") {
     HttpResponse r = ErrorResponse(
         405, fmt::format("{} is not allowed here; use GET", request.method.substr(0, 16)));
@@ -97,6 +103,25 @@ HttpResponse UiApi::Records(const Segments& s, const RequestTarget& t) const {
     return PageResponse(store_.ListContexts(*o));
   }
   if (what == "runs" && s.size() == 2) return FromResult(pipeline::DescribeRun(store_, s[1]));
+  if (what == "runs" && s.size() == 3 && s[2] == "reproductions") {
+    auto run = store_.GetContextByTypeAndName(pipeline::kRunContextType, s[1]);
+    if (!run.ok()) return ErrorResponse(run.status());
+    if (!*run)
+      return ErrorResponse(404,
+                           fmt::format("no run '{}' (see `lathe runs list`)", s[1].substr(0, 80)));
+    ListOptions o;
+    o.filter = fmt::format("type = '{}' AND properties.repro_of = {}", pipeline::kRunContextType,
+                           metadata::QuoteFilterString(s[1]));
+    o.descending = true;
+    o.page_size = 100;
+    auto page = store_.ListContexts(o);
+    if (!page.ok()) return ErrorResponse(page.status());
+    nlohmann::json runs = nlohmann::json::array();
+    for (const auto& c : page->items) runs.push_back(metadata::ToJson(c));
+    return JsonResponse(
+        200, {{"jobs", reproductions_ ? reproductions_->Jobs(s[1]) : nlohmann::json::array()},
+              {"runs", std::move(runs)}});
+  }
 
   if ((what == "artifacts" || what == "executions" || what == "contexts") && s.size() == 1) {
     auto o = ListParams(t);

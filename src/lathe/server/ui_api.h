@@ -33,6 +33,9 @@
 //   POST /api/v1/deployments/NAME/promote     {"reason"}  = lathe promote NAME
 //   POST /api/v1/deployments/NAME/rollback    {"reason"}  = lathe rollback NAME
 //   POST /api/v1/deployments/NAME/feedback    forwarded to the --server's feedback endpoint
+//   POST /api/v1/runs/RUN/reproduce           starts `lathe runs repro RUN` here (202, the job)
+//   GET  /api/v1/runs/RUN/reproductions       {"jobs": started here (reproductions.h), "runs":
+//                                             the store's reproductions of RUN, newest first}
 // 401 without the token or with another, 403 when the UI was started without one (read-only).
 //
 // Listings answer {"items": [...], "next_page_token": "..."}. Errors answer {"error": "..."}:
@@ -44,12 +47,14 @@
 // its calls). The store is not owned and must outlive the API.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "lathe/metadata/metadata_store.h"
 #include "lathe/serve/http_json.h"
 #include "lathe/serve/rest_api.h"
+#include "lathe/server/reproductions.h"
 
 namespace lathe::server {
 
@@ -58,6 +63,7 @@ struct UiApiOptions {
   // The secret that allows writes; empty: read-only (the store may be opened read-only then).
   std::string write_token;
   std::string model_repository;  // where deploys and the serving statistics look for versions
+  std::string artifact_root;     // where reproductions put their outputs
   // A `lathe serve` (http://HOST:PORT) whose /metrics the serving monitor reads; empty: none.
   std::string serving_url;
   // The request log `lathe serve --request-log` writes (JSON Lines); empty: none.
@@ -67,6 +73,7 @@ struct UiApiOptions {
 class UiApi {
  public:
   UiApi(metadata::MetadataStore& store, UiApiOptions options);
+  ~UiApi();  // cancels the reproductions still running, and waits for them
 
   // Answers a request whose path starts with /api/.
   serve::HttpResponse Handle(const serve::HttpRequest& request) const;
@@ -80,6 +87,7 @@ class UiApi {
 
   metadata::MetadataStore& store_;
   UiApiOptions options_;
+  std::unique_ptr<Reproductions> reproductions_;  // with a write token
 };
 
 }  // namespace lathe::server

@@ -69,7 +69,9 @@ HttpResponse Written(const Result<serve::Deployment>& d) {
 HttpResponse UiApi::Write(const serve::HttpRequest& request, const Segments& s) const {
   const std::string& name = s[1];
   const std::string& action = s[2];
-  if (action != "deploy" && action != "promote" && action != "rollback" && action != "feedback")
+  const bool reproduce = s[0] == "runs";
+  if (!reproduce && action != "deploy" && action != "promote" && action != "rollback" &&
+      action != "feedback")
     return ErrorResponse(404, fmt::format("unknown API path '/api/v1/deployments/{}/{}'",
                                           name.substr(0, 80), action.substr(0, 40)));
   if (request.method != "POST") {
@@ -81,11 +83,15 @@ HttpResponse UiApi::Write(const serve::HttpRequest& request, const Segments& s) 
   if (options_.write_token.empty())
     return ErrorResponse(403,
                          "this lathe ui is read-only: start it with --token-file FILE to allow "
-                         "deploy, promote, rollback and feedback");
+                         "deploy, promote, rollback, feedback and reproductions");
   if (!serve::BearerTokenMatches(request.authorization, options_.write_token)) {
     HttpResponse r = ErrorResponse(401, serve::BearerTokenProblem(request.authorization));
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;
+  }
+  if (reproduce) {
+    auto job = reproductions_->Start(name);
+    return job.ok() ? JsonResponse(202, *job) : ErrorResponse(job.status());
   }
   if (action == "feedback") {
     if (options_.serving_url.empty())

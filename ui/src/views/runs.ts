@@ -5,6 +5,7 @@ import { formatDuration, formatTime, propText } from "../format";
 import { GraphView, type GraphEdge, type GraphNode } from "../graph";
 import { link, navigate, type Route } from "../router";
 import { artifactLink, executionLink, pager, stateBadge, table, valueView } from "./common";
+import { reproductionsSection } from "./writes";
 
 export async function renderRuns(root: HTMLElement, route: Route): Promise<void> {
   const pipeline = route.query.get("pipeline") ?? "";
@@ -104,6 +105,7 @@ export async function renderRun(root: HTMLElement, route: Route): Promise<void> 
       h("dt", null, "reproduce"),
       h("dd", null, h("code", { class: "command" }, `lathe runs repro ${run.name}`)),
     ),
+    await reproductionsSection(run.name),
     h("div", { class: "split" }, graph.element, detail),
     table(
       "Nodes",

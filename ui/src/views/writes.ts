@@ -2,7 +2,8 @@
 // token file. The token is asked for once and kept for the browser tab (sessionStorage).
 import { ApiError, api, apiUrl, type Deployment, type Info } from "../api";
 import { h } from "../dom";
-import { navigate } from "../router";
+import { table } from "./common";
+import { link, navigate } from "../router";
 
 let info: Promise<Info> | undefined;
 export function serverInfo(): Promise<Info> {
@@ -120,4 +121,94 @@ export async function versionActions(model: string, version: number, deployment:
     ),
     status,
   );
+}
+
+interface ReproJob {
+  job: number;
+  run: string;
+  state: "running" | "done" | "failed";
+  started_ms: number;
+  finished_ms: number;
+  report?: { run: string; run_state: string; reproducible: boolean; outputs: { match: boolean }[]; changed_inputs: { path: string; what: string }[] };
+  error?: string;
+}
+interface Reproductions {
+  jobs: ReproJob[];
+  runs: { name: string; properties: Record<string, unknown> }[];
+}
+
+// A run's reproductions: those in the store, and (with writes allowed) a button that starts one
+// here and follows it until it ends (`lathe runs repro RUN` does the same from a shell).
+export async function reproductionsSection(run: string): Promise<HTMLElement> {
+  const i = await serverInfo();
+  const box = h("section", { class: "reproductions", "aria-label": "Reproductions", "aria-live": "polite" });
+  const status = h("p", { class: "status", role: "status" });
+  const path = `runs/${encodeURIComponent(run)}/reproductions`;
+  const show = async (): Promise<void> => {
+    const r = await api<Reproductions>(path);
+    box.replaceChildren(
+      h("h2", null, "Reproductions"),
+      i.writable
+        ? h(
+            "div",
+            null,
+            tokenField(),
+            h(
+              "button",
+              {
+                type: "button",
+                "data-testid": "reproduce",
+                disabled: r.jobs.some((j) => j.state === "running"),
+                onclick: () => {
+                  status.textContent = "Starting the reproduction…";
+                  status.className = "status";
+                  post(`runs/${encodeURIComponent(run)}/reproduce`, {}).then(
+                    () => void show(),
+                    (err: Error) => {
+                      status.textContent = `Reproduce failed: ${err.message}`;
+                      status.className = "status error";
+                    },
+                  );
+                },
+              },
+              "Reproduce this run",
+            ),
+          )
+        : h("p", { class: "hint" }, "From a shell: ", h("code", { class: "command" }, `lathe runs repro ${run}`), " (or start lathe ui with --token-file to reproduce from here)."),
+      status,
+      r.jobs.length
+        ? table(
+            "Started here",
+            ["Job", "State", "Result", "Reproduction"],
+            r.jobs.map((j) => [
+              String(j.job),
+              j.state,
+              j.state === "failed"
+                ? h("span", { class: "error" }, j.error ?? "")
+                : j.report
+                  ? j.report.changed_inputs.length
+                    ? `NOT reproducible: ${j.report.changed_inputs.map((c) => `${c.path} (${c.what})`).join(", ")}`
+                    : `${j.report.reproducible ? "reproducible" : "NOT reproducible"}: ${j.report.outputs.filter((o) => o.match).length} of ${j.report.outputs.length} outputs the same`
+                  : "",
+              j.report?.run ? h("a", { href: link(["runs", j.report.run]) }, j.report.run) : "",
+            ]),
+            "repro-jobs",
+          )
+        : "",
+      r.runs.length
+        ? table(
+            "In the store, newest first",
+            ["Run", "State"],
+            r.runs.map((c) => [h("a", { href: link(["runs", c.name]) }, c.name), String(c.properties.state ?? "")]),
+            "repro-runs",
+          )
+        : h("p", { class: "hint" }, "Not reproduced yet."),
+    );
+    if (r.jobs.some((j) => j.state === "running"))
+      setTimeout(() => {
+        if (box.isConnected) void show();
+      }, 1000);
+  };
+  await show();
+  return box;
 }
