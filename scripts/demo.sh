@@ -22,6 +22,8 @@ echo
 echo "### the metadata store"
 examples/store-demo/run.sh
 echo
-echo "### browse it: runs, lineage, artifacts and executions in the web UI"
+echo "### browse it in the web UI: runs, lineage, statistics, evaluations, comparisons, models"
 echo "open the main job's store (then http://127.0.0.1:8080/ in a browser):"
 echo "  $PWD/build/bin/lathe --store sqlite://$PWD/build/demo-penguins/.lathe/metadata.db ui"
+echo "or the rollout's, with its deployment and each version's business metrics:"
+echo "  cd $PWD/build/demo-rollout && $PWD/build/bin/lathe ui"
