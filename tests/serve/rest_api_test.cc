@@ -181,6 +181,14 @@ TEST_F(RestApiTest, BadRequestsGetA4xxThatSaysWhat) {
             "instances[0].colour: the model has no input 'colour'");
   EXPECT_EQ(Error(400, "POST", p, R"({"instances": [{"x": [1, 2]}]})"),
             "instances[0].x: expected one value, got a list of 2");
+  // A base64 value that decodes to bytes that are not UTF-8, where a number is expected: the
+  // message shows them as U+FFFD (printing them as JSON used to throw and end the server).
+  EXPECT_EQ(Error(400, "POST", p, R"({"instances": [{"x": {"b64": "paU="}}]})"),
+            "instances[0].x: expected a number, got \"\xEF\xBF\xBD\xEF\xBF\xBD\"");
+  EXPECT_NE(Error(400, "POST", p,
+                  R"({"inputs": {"x": [39.1, {"b64": "penguinsRHJlYW0="}], "city": [["a"], "b"]}})")
+                .find("].x: expected a number, got \"\xEF\xBF\xBD"),
+            std::string::npos);
   EXPECT_EQ(Error(400, "POST", p, R"({"instances": [3]})"),
             "instances[0]: expected an object of input: value");
   EXPECT_EQ(Error(400, "POST", p, R"({"inputs": {"x": [1, 2], "n": [1]}})"),

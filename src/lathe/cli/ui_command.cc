@@ -91,7 +91,9 @@ int RunUi(const GlobalOptions& g, const UiArgs& a) {
 
 void AddUiCommand(CLI::App& app, const GlobalOptions& g, int& exit_code) {
   auto* cmd = app.add_subcommand(
-      "ui", "the web UI: runs, lineage, artifacts and executions of the store, in a browser");
+      "ui",
+      "the web UI in a browser: runs, lineage, statistics, evaluations, run comparison, models, "
+      "deployments and serving");
   auto a = std::make_shared<UiArgs>();
   cmd->add_option("--address", a->address, "address to listen on")->default_str("127.0.0.1");
   cmd->add_option("--port", a->port, "HTTP port (0: any free port)")

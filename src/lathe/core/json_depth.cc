@@ -43,6 +43,10 @@ size_t JsonTooDeepAt(std::string_view text, int max_depth) {
   return std::string_view::npos;
 }
 
+std::string JsonText(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string JsonErrorText(const nlohmann::json::exception& e) {
   std::string what = e.what();
   if (size_t end = what.find("] "); end != std::string::npos) what.erase(0, end + 2);

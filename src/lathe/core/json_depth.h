@@ -1,6 +1,7 @@
 // A guard for JSON text from users and files: how deeply it nests, found by one scan without
 // parsing, so that deep input is refused before a recursive parser, printer or destructor can
-// exhaust the stack; and a parse that goes through it. Stateless and thread-safe.
+// exhaust the stack; a parse that goes through it; and printing that never throws. Stateless and
+// thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +20,11 @@ inline constexpr int kMaxJsonDepth = 100;
 // `max_depth` + 1, or std::string_view::npos when the text never nests that deep. Text that is
 // not valid JSON is scanned all the same (the parser reports it).
 size_t JsonTooDeepAt(std::string_view text, int max_depth = kMaxJsonDepth);
+
+// JSON text of a value, for messages and answers: compact, and never throws. nlohmann's dump()
+// throws on strings that are not UTF-8 (a base64 value decoded to bytes, a byte in a request),
+// so any dump of what a user sent goes through here: such bytes become U+FFFD.
+std::string JsonText(const nlohmann::json& value);
 
 // An nlohmann exception's message without its "[json.exception.NAME.ID] " prefix.
 std::string JsonErrorText(const nlohmann::json::exception& e);

@@ -39,19 +39,20 @@ ColumnType Widen(ColumnType seen, const nlohmann::json& v) {
 std::string Misfit(ColumnType t, const nlohmann::json& v) {
   switch (t) {
     case ColumnType::kInt64:
-      return v.is_number_integer() && !BeyondInt64(v) ? ""
-                                                      : fmt::format("{} is not an int64", v.dump());
+      return v.is_number_integer() && !BeyondInt64(v)
+                 ? ""
+                 : fmt::format("{} is not an int64", JsonText(v));
     case ColumnType::kDouble:
-      return v.is_number() ? "" : fmt::format("{} is not a number", v.dump());
+      return v.is_number() ? "" : fmt::format("{} is not a number", JsonText(v));
     case ColumnType::kBool:
-      return v.is_boolean() ? "" : fmt::format("{} is not a boolean", v.dump());
+      return v.is_boolean() ? "" : fmt::format("{} is not a boolean", JsonText(v));
     case ColumnType::kString:
       return "";
     case ColumnType::kNull:
       return fmt::format(
           "{} is a value of a key that had none in the first lines read; give the "
           "key a type",
-          v.dump());
+          JsonText(v));
   }
   return "";
 }
@@ -66,7 +67,7 @@ void Append(Column& c, const nlohmann::json& v) {
     case ColumnType::kBool:
       return c.AppendBool(v.get<bool>());
     case ColumnType::kString:
-      return c.AppendString(v.is_string() ? v.get<std::string>() : v.dump());
+      return c.AppendString(v.is_string() ? v.get<std::string>() : JsonText(v));
     case ColumnType::kNull:
       return c.AppendNull();
   }
@@ -156,7 +157,8 @@ class LineConverter {
             fmt::format("{}:{}: key '{}' was read as {} from the first {} lines, but {} here "
                         "needs {}; give the key a type (e.g. `types: {{{}: {}}}`)",
                         name_, line, f.name, ColumnTypeName(f.type), o_.infer_rows,
-                        it->dump().substr(0, 40), ColumnTypeName(to), f.name, ColumnTypeName(to)));
+                        JsonText(*it).substr(0, 40), ColumnTypeName(to), f.name,
+                        ColumnTypeName(to)));
       }
       return InvalidArgumentError(fmt::format("{}:{}: key '{}': {}{}", name_, line, f.name, why,
                                               given ? " (its type is given)" : ""));

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "lathe/core/fs.h"
+#include "lathe/core/json_depth.h"
 #include "lathe/core/strings.h"
 
 extern char** environ;
@@ -147,7 +148,7 @@ Status CommandComponent::Execute(const ExecutionRequest& r, ExecutionResult&) co
     env.push_back(EnvName("LATHE_OUTPUT_", name) + "=" + dir.string());
   for (auto it = r.parameters.begin(); it != r.parameters.end(); ++it)
     env.push_back(EnvName("LATHE_PARAM_", it.key()) + "=" +
-                  (it.value().is_string() ? it.value().get<std::string>() : it.value().dump()));
+                  (it.value().is_string() ? it.value().get<std::string>() : JsonText(it.value())));
   if (r.env != nullptr)
     for (const auto& [k, v] : *r.env) env.push_back(k + "=" + v);
   return RunProcess(argv, env, r.base_dir, r.log_path, r.timeout_s, r.cancelled);

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "lathe/core/hash.h"
+#include "lathe/core/json_depth.h"
 #include "lathe/core/names.h"
 #include "lathe/core/strings.h"
 
@@ -59,7 +60,7 @@ bool Fits(const nlohmann::json& v, ParamType t) {
 }
 
 std::string Text(const nlohmann::json& v) {
-  return v.is_string() ? v.get<std::string>() : v.dump();
+  return v.is_string() ? v.get<std::string>() : JsonText(v);
 }
 
 // ${inputs.x}, ${outputs.y} and ${params_file} are filled in by the executor, not from parameters.

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "lathe/core/json_depth.h"
+
 namespace lathe::pipeline {
 
 namespace {
@@ -79,7 +81,7 @@ Status CheckValues(nlohmann::json& values, const std::string& owner, const Sourc
     const auto& v = values[r.name];
     if (!Fits(v, r.kind))
       return source.Error(values_field + "." + r.name,
-                          fmt::format("expected {}, got {}", Expected(r.kind), v.dump()));
+                          fmt::format("expected {}, got {}", Expected(r.kind), JsonText(v)));
   }
   return Status::Ok();
 }

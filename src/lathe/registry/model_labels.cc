@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "lathe/core/fs.h"
+#include "lathe/core/json_depth.h"
 
 namespace lathe::registry {
 
@@ -68,7 +69,7 @@ Result<Labels> ReadLabelsFile(const fs::path& file) {
   for (const auto& [label, version] : j.items()) {
     if (!CheckLabelName(label).ok() || !version.is_number_integer() || version.get<int64_t>() < 1)
       return DataLossError(fmt::format("{}: label '{}': expected a version number, got {}",
-                                       file.string(), label, version.dump()));
+                                       file.string(), label, JsonText(version)));
     labels[label] = version.get<int64_t>();
   }
   return labels;

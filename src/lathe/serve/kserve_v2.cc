@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "lathe/core/json_depth.h"
 #include "lathe/core/strings.h"
 #include "lathe/core/version.h"
 #include "lathe/serve/deployment.h"
@@ -89,7 +90,7 @@ Result<nlohmann::json> ReadInputs(const train::LoadedModel& m, const nlohmann::j
     Flatten(tensor["data"], values);
     if (values.size() != static_cast<size_t>(n))
       return InvalidArgumentError(fmt::format("{} ({}): shape {} holds {} values; \"data\" has {}",
-                                              where, tname, tensor["shape"].dump(), n,
+                                              where, tname, JsonText(tensor["shape"]), n,
                                               values.size()));
     if (rows && *rows != static_cast<size_t>(n))
       return InvalidArgumentError(
@@ -106,7 +107,7 @@ Result<nlohmann::json> ReadInputs(const train::LoadedModel& m, const nlohmann::j
                       (family == Family::kFloat && v.is_number());
       if (!ok)
         return InvalidArgumentError(fmt::format("{} ({}): data[{}] is {}, not a {} value", where,
-                                                tname, r, v.dump().substr(0, 40), datatype));
+                                                tname, r, JsonText(v).substr(0, 40), datatype));
       instances[r][tname] = v;
     }
   }
@@ -218,7 +219,7 @@ KeyLookup RequestKey(const nlohmann::json& request, const HeaderLookup& header) 
       const nlohmann::json* v = &*data;
       while (v->is_array() && !v->empty()) v = &(*v)[0];
       if (v->is_array() || v->is_object() || v->is_null()) return std::nullopt;
-      return v->is_string() ? v->get<std::string>() : v->dump();
+      return v->is_string() ? v->get<std::string>() : JsonText(*v);
     }
     return std::nullopt;
   };

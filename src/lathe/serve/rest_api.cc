@@ -27,7 +27,7 @@ std::optional<std::string> KeyText(const nlohmann::json* value) {
   if (value == nullptr || value->is_null() || value->is_array() || value->is_object())
     return std::nullopt;
   if (value->is_string()) return value->get<std::string>();
-  return value->dump();
+  return JsonText(*value);
 }
 
 }  // namespace detail

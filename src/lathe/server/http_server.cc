@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "lathe/core/json_depth.h"
 #include "lathe/core/threads.h"
 #include "lathe/server/request_ids.h"
 
@@ -255,7 +256,7 @@ class HttpServer::Impl::Session : public SessionBase,
 
   void Fail(int status, const std::string& message) {
     serve::HttpResponse r{
-        status, "application/json", nlohmann::json{{"error", message}}.dump(), {}};
+        status, "application/json", JsonText(nlohmann::json{{"error", message}}), {}};
     spdlog::info("connection: {} {}", status, message);
     Write(r, server_.ids_.Next(), false, 11, false);
   }

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "lathe/core/json_depth.h"
+
 namespace lathe::server {
 
 namespace {
@@ -175,7 +177,7 @@ void FillInferResponse(const nlohmann::json& answer, pb::ModelInferResponse& res
       else if (datatype == "BOOL")
         c->add_bool_contents(v.is_boolean() && v.get<bool>());
       else
-        c->add_bytes_contents(v.is_string() ? v.get<std::string>() : v.dump());
+        c->add_bytes_contents(v.is_string() ? v.get<std::string>() : JsonText(v));
     }
   }
 }

@@ -7,8 +7,9 @@
 
 #include "lathe/components/component_util.h"
 #include "lathe/core/fs.h"
-#include "lathe/metadata/standard_artifacts.h"
+#include "lathe/core/json_depth.h"
 #include "lathe/data/jsonl.h"
+#include "lathe/metadata/standard_artifacts.h"
 #include "lathe/stats/drift.h"
 #include "lathe/train/bundle.h"
 
@@ -135,7 +136,7 @@ Result<nlohmann::json> ServedStatisticsReport(const registry::ModelRepository& r
         details->value("version", int64_t{0}) != v.version)
       continue;
     j.erase("lathe");
-    rows += j.dump();
+    rows += JsonText(j);
     rows += '\n';
     ++kept;
   }

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "lathe/core/fs.h"
+#include "lathe/core/json_depth.h"
 #include "lathe/transform/detail/column_values.h"
 #include "lathe/transform/detail/value_counts.h"
 
@@ -249,7 +250,7 @@ Result<data::Batch> TransformGraph::BatchFromInstances(const nlohmann::json& ins
       const auto& v = *it;
       auto bad = [&](const char* want) {
         return InvalidArgumentError(
-            fmt::format("instances[{}].{}: expected {}, got {}", i, f.name, want, v.dump()));
+            fmt::format("instances[{}].{}: expected {}, got {}", i, f.name, want, JsonText(v)));
       };
       switch (f.type) {
         case data::ColumnType::kInt64:
@@ -276,7 +277,7 @@ Result<data::Batch> TransformGraph::BatchFromInstances(const nlohmann::json& ins
           if (v.is_string())
             col.AppendString(v.get<std::string>());
           else if (v.is_number() || v.is_boolean())
-            col.AppendString(v.dump());
+            col.AppendString(JsonText(v));
           else
             return bad("text");
           break;
