@@ -29,6 +29,26 @@ using testing::TempDir;
 using testing::WriteFile;
 namespace fs = std::filesystem;
 
+// A file name that is not UTF-8 (Latin-1 bytes: a name Linux allows) is recorded as it is, and
+// every JSON output shows it with U+FFFD instead of failing to print.
+TEST_F(CliTest, FileNamesThatAreNotUtf8PrintAsJson) {
+  const std::string name = "caf\xe9.csv";
+  WriteFile(tmp_ / name, "a\n1\n");
+  ASSERT_EQ(Lathe("record Import --input File=" + name).exit_code, 0);
+  auto listed = Lathe("--json artifacts list");
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  auto j = nlohmann::json::parse(listed.out);
+  ASSERT_EQ(j["items"].size(), 1u);
+  EXPECT_NE(j["items"][0]["uri"].get<std::string>().find("caf\xef\xbf\xbd.csv"), std::string::npos)
+      << j["items"][0]["uri"];
+  auto shown = Lathe("--json artifacts show " + std::to_string(j["items"][0]["id"].get<int64_t>()));
+  EXPECT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_EQ(Lathe("--json lineage " + std::to_string(j["items"][0]["id"].get<int64_t>()) +
+                  " --direction down")
+                .exit_code,
+            0);
+}
+
 TEST_F(CliTest, HelpVersionAndUsageErrors) {
   EXPECT_EQ(Lathe("--help").exit_code, 0);
   EXPECT_EQ(Lathe("--version").exit_code, 0);

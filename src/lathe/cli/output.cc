@@ -10,6 +10,7 @@
 
 #include "lathe/core/clock.h"
 #include "lathe/core/fs.h"
+#include "lathe/core/json_depth.h"
 #include "lathe/core/strings.h"
 #include "lathe/metadata/store_uri.h"
 
@@ -74,11 +75,11 @@ int ReportUsageError(const Status& status) {
 }
 
 void PrintJson(const nlohmann::json& j) {
-  std::printf("%s\n", j.dump(2).c_str());
+  std::printf("%s\n", JsonText(j, 2).c_str());
 }
 
 void JsonListWriter::Add(const nlohmann::json& item) {
-  std::string text = item.dump(2);
+  std::string text = JsonText(item, 2);
   std::string indented;
   for (char c : text) {
     indented += c;
@@ -91,7 +92,7 @@ void JsonListWriter::Add(const nlohmann::json& item) {
 void JsonListWriter::Finish(const nlohmann::json& rest) {
   std::printf("%s", started_ ? "\n  ]" : "{\n  \"items\": []");
   for (auto it = rest.begin(); it != rest.end(); ++it)
-    std::printf(",\n  %s: %s", nlohmann::json(it.key()).dump().c_str(), it.value().dump(2).c_str());
+    std::printf(",\n  %s: %s", JsonText(it.key()).c_str(), JsonText(it.value(), 2).c_str());
   std::printf("\n}\n");
 }
 

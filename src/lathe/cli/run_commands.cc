@@ -12,6 +12,7 @@
 #include "lathe/cli/listing.h"
 #include "lathe/cli/table.h"
 #include "lathe/components/data_components.h"
+#include "lathe/core/json_depth.h"
 #include "lathe/metadata/standard_artifacts.h"
 #include "lathe/orchestrate/local_runner.h"
 #include "lathe/orchestrate/repro.h"
@@ -225,7 +226,7 @@ int RunsList(const GlobalOptions& g, const std::string& pipeline_name, const Pag
 std::string ParameterCell(const nlohmann::json& parameters, const std::string& name) {
   if (!parameters.is_object() || !parameters.contains(name)) return "";
   const auto& v = parameters[name];
-  return v.is_string() ? v.get<std::string>() : v.dump();
+  return v.is_string() ? v.get<std::string>() : JsonText(v);
 }
 
 int RunsCompare(const GlobalOptions& g, const registry::RunComparisonOptions& o) {

@@ -5,6 +5,7 @@
 #include "lathe/cli/data_input.h"
 #include "lathe/cli/table.h"
 #include "lathe/core/fs.h"
+#include "lathe/core/json_depth.h"
 #include "lathe/core/strings.h"
 #include "lathe/stats/drift.h"
 #include "lathe/stats/feature_schema.h"
@@ -18,7 +19,7 @@ int SchemaInfer(const GlobalOptions& g, const std::string& data_path, const std:
   auto stats = LoadStats(data_path);
   if (!stats.ok()) return ReportError(stats.status());
   stats::FeatureSchema schema = stats::InferSchema(*stats, options);
-  std::string text = g.json ? schema.ToJson().dump(2) + "\n" : schema.ToYaml();
+  std::string text = g.json ? JsonText(schema.ToJson(), 2) + "\n" : schema.ToYaml();
   if (out.empty()) {
     fmt::print("{}", text);
     return kExitOk;

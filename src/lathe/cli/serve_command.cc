@@ -14,6 +14,7 @@
 
 #include "lathe/cli/commands.h"
 #include "lathe/core/fs.h"
+#include "lathe/core/json_depth.h"
 #include "lathe/core/strings.h"
 #include "lathe/core/yaml.h"
 #include "lathe/registry/model_labels.h"
@@ -260,7 +261,7 @@ int Serve(CLI::App& cmd, const GlobalOptions& g, ServeArgs& a) {
 
 int ShowLabels(const GlobalOptions& g, const std::string& name, const registry::Labels& labels) {
   if (g.json) {
-    fmt::print("{}\n", nlohmann::json{{"model", name}, {"labels", labels}}.dump(2));
+    fmt::print("{}\n", JsonText(nlohmann::json{{"model", name}, {"labels", labels}}, 2));
     return kExitOk;
   }
   if (labels.empty()) fmt::print("model {} has no labels\n", name);

@@ -43,8 +43,8 @@ size_t JsonTooDeepAt(std::string_view text, int max_depth) {
   return std::string_view::npos;
 }
 
-std::string JsonText(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+std::string JsonText(const nlohmann::json& value, int indent) {
+  return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string JsonErrorText(const nlohmann::json::exception& e) {

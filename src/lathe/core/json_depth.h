@@ -21,10 +21,12 @@ inline constexpr int kMaxJsonDepth = 100;
 // not valid JSON is scanned all the same (the parser reports it).
 size_t JsonTooDeepAt(std::string_view text, int max_depth = kMaxJsonDepth);
 
-// JSON text of a value, for messages and answers: compact, and never throws. nlohmann's dump()
-// throws on strings that are not UTF-8 (a base64 value decoded to bytes, a byte in a request),
-// so any dump of what a user sent goes through here: such bytes become U+FFFD.
-std::string JsonText(const nlohmann::json& value);
+// JSON text of a value, for messages, answers and output: compact (or indented by `indent`
+// spaces), and never throws. nlohmann's dump() throws on strings that are not UTF-8 (a base64
+// value decoded to bytes, a byte in a request, a file name in another encoding recorded in the
+// store), so every dump of what a user sent or recorded goes through here: such bytes become
+// U+FFFD.
+std::string JsonText(const nlohmann::json& value, int indent = -1);
 
 // An nlohmann exception's message without its "[json.exception.NAME.ID] " prefix.
 std::string JsonErrorText(const nlohmann::json::exception& e);
