@@ -1,8 +1,8 @@
 // The parts of ECharts the views draw with (charts.ts loads this module on first use).
-import * as echarts from "echarts/core";
-import { BarChart, CustomChart, LineChart, ParallelChart, ScatterChart } from "echarts/charts";
-import { DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, ParallelComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
-import { CanvasRenderer } from "echarts/renderers";
+import {BarChart, CustomChart, LineChart, ParallelChart, ScatterChart} from 'echarts/charts';
+import {GridComponent, LegendComponent, ParallelComponent, TooltipComponent} from 'echarts/components';
+import * as echarts from 'echarts/core';
+import {CanvasRenderer} from 'echarts/renderers';
 
 echarts.use([
   BarChart,
@@ -10,13 +10,10 @@ echarts.use([
   LineChart,
   ParallelChart,
   ScatterChart,
-  DataZoomComponent,
   GridComponent,
   LegendComponent,
-  MarkLineComponent,
   ParallelComponent,
   TooltipComponent,
-  VisualMapComponent,
   CanvasRenderer,
 ]);
 

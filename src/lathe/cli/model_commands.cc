@@ -160,25 +160,21 @@ int ModelsShow(const GlobalOptions& g, const std::string& what) {
   if (!store.ok()) return ReportError(store.status());
   auto ref = registry::ParseModelReference(what);
   if (!ref.ok()) return ReportUsageError(ref.status());
-  auto j = registry::DescribeModelVersion(**store, what);
-  if (!j.ok()) return ReportError(j.status());
+  auto found = registry::FindPushedVersion(**store, what);
+  if (!found.ok()) return ReportError(found.status());
+  const PushedVersion* v = &*found;
+  const nlohmann::json j = registry::DescribeModelVersion(**store, *v);
   if (g.json) {
-    PrintJson(*j);
+    PrintJson(j);
     return kExitOk;
   }
-  auto versions = registry::ListPushedVersions(**store, ref->name);
-  if (!versions.ok()) return ReportError(versions.status());
-  const PushedVersion* v = nullptr;
-  for (const auto& x : *versions)
-    if (x.pushed.id == (*j)["pushed_model_id"].get<int64_t>()) v = &x;
-  if (v == nullptr) return ReportError(NotFoundError("the version went away while being read"));
-  auto manifest = ReadJsonFile(fs::path(v->destination) / "manifest.json");
-  const nlohmann::json& business = (*j)["business_metrics"];
+  const nlohmann::json* manifest = j.contains("manifest") ? &j["manifest"] : nullptr;
+  const nlohmann::json& business = j["business_metrics"];
   fmt::print("{} version {}\n", v->name, v->version);
   fmt::print("  path        {}\n", v->destination);
   fmt::print("  pushed      {} by run {}\n", FormatTime(v->pushed.create_time_ms), v->run);
   fmt::print("  model       artifact {}\n", v->model_id);
-  if (manifest.ok() && manifest->is_object()) {
+  if (manifest && manifest->is_object()) {
     // Anyone may write a bundle: read the manifest defensively.
     const nlohmann::json& m = *manifest;
     auto text = [](const nlohmann::json& j, const char* key) {
@@ -201,14 +197,12 @@ int ModelsShow(const GlobalOptions& g, const std::string& what) {
       fmt::print("  training    {} rows", tr["rows_train"].get<int64_t>());
     else
       fmt::print("  training    -");
-    if (auto model = (*store)->GetArtifact(v->model_id); model.ok()) {
-      int64_t base = IntProperty(*model, metadata::standard::kWarmStartFrom);
-      if (base > 0) fmt::print(", warm start from model {}", base);
-    }
+    if (j.contains("warm_start_from"))
+      fmt::print(", warm start from model {}", j["warm_start_from"].get<int64_t>());
     fmt::print("\n");
   } else {
     fmt::print("  manifest    {}\n",
-               manifest.ok() ? "not a JSON object" : manifest.status().message());
+               manifest ? "not a JSON object" : j.value("manifest_error", std::string()));
   }
   std::string data;
   for (const auto& [id, span] : v->spans)

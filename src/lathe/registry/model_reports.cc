@@ -166,7 +166,7 @@ Result<nlohmann::json> ListModelVersions(MetadataStore& store, const std::string
   return list;
 }
 
-Result<nlohmann::json> DescribeModelVersion(MetadataStore& store, const std::string& reference) {
+Result<PushedVersion> FindPushedVersion(MetadataStore& store, const std::string& reference) {
   LATHE_ASSIGN_OR_RETURN(ModelReference ref, ParseModelReference(reference));
   LATHE_ASSIGN_OR_RETURN(auto versions, ListPushedVersions(store, ref.name));
   const PushedVersion* v = nullptr;
@@ -174,15 +174,24 @@ Result<nlohmann::json> DescribeModelVersion(MetadataStore& store, const std::str
     if (!ref.version || x.version == *ref.version) v = &x;
   if (v == nullptr)
     return NotFoundError(fmt::format("no pushed model {} (see `lathe models list`)", reference));
-  nlohmann::json j = PushedVersionToJson(*v);
-  auto manifest = ReadJsonFile(fs::path(v->destination) / "manifest.json");
+  return *v;
+}
+
+Result<nlohmann::json> DescribeModelVersion(MetadataStore& store, const std::string& reference) {
+  LATHE_ASSIGN_OR_RETURN(PushedVersion v, FindPushedVersion(store, reference));
+  return DescribeModelVersion(store, v);
+}
+
+nlohmann::json DescribeModelVersion(MetadataStore& store, const PushedVersion& v) {
+  nlohmann::json j = PushedVersionToJson(v);
+  auto manifest = ReadJsonFile(fs::path(v.destination) / "manifest.json");
   if (manifest.ok())
     j["manifest"] = *manifest;
   else
     j["manifest_error"] = manifest.status().message();
   // What deployments measured of this version (serve/deployment.h writes it on the model).
   j["business_metrics"] = nlohmann::json::object();
-  if (auto model = store.GetArtifact(v->model_id); model.ok()) {
+  if (auto model = store.GetArtifact(v.model_id); model.ok()) {
     if (auto it = model->custom_properties.find("business_metrics");
         it != model->custom_properties.end() &&
         it->second.type() == metadata::PropertyType::kStruct)
@@ -190,9 +199,9 @@ Result<nlohmann::json> DescribeModelVersion(MetadataStore& store, const std::str
     if (int64_t base = metadata::CustomPropertyInt(*model, standard::kWarmStartFrom); base > 0)
       j["warm_start_from"] = base;
   }
-  if (v->blessing) {
-    j["blessing_reasons"] = metadata::CustomPropertyText(*v->blessing, standard::kReasons);
-    j["baseline_model_id"] = metadata::CustomPropertyInt(*v->blessing, standard::kBaselineModelId);
+  if (v.blessing) {
+    j["blessing_reasons"] = metadata::CustomPropertyText(*v.blessing, standard::kReasons);
+    j["baseline_model_id"] = metadata::CustomPropertyInt(*v.blessing, standard::kBaselineModelId);
   }
   return j;
 }

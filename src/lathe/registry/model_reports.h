@@ -57,5 +57,12 @@ Result<nlohmann::json> ListModelVersions(metadata::MetadataStore& store, const s
 // INVALID_ARGUMENT for a malformed reference, NOT_FOUND for no such version.
 Result<nlohmann::json> DescribeModelVersion(metadata::MetadataStore& store,
                                             const std::string& reference);
+// The same of a version already found; the store's and the files' errors are in the JSON
+// ("manifest_error"), or leave fields out.
+nlohmann::json DescribeModelVersion(metadata::MetadataStore& store, const PushedVersion& version);
+// The version `reference` (NAME: the newest, or NAME/VERSION) names: INVALID_ARGUMENT for a
+// malformed reference, NOT_FOUND for no such version.
+Result<PushedVersion> FindPushedVersion(metadata::MetadataStore& store,
+                                        const std::string& reference);
 
 }  // namespace lathe::registry

@@ -62,6 +62,13 @@ Result<nlohmann::json> AnomaliesOf(metadata::MetadataStore& store, int64_t id) {
   return report;
 }
 
+// Statistics as people read them: without the mergeable state.
+nlohmann::json Summary(const stats::DatasetStats& s) {
+  nlohmann::json j = s.ToJson();
+  stats::DatasetStats::DropState(j);
+  return j;
+}
+
 }  // namespace
 
 Result<nlohmann::json> StatisticsReport(metadata::MetadataStore& store, int64_t id) {
@@ -69,9 +76,7 @@ Result<nlohmann::json> StatisticsReport(metadata::MetadataStore& store, int64_t 
   nlohmann::json splits = nlohmann::json::object();
   for (const auto& [split, file] : components::SplitFiles(a.uri, ".json")) {
     LATHE_ASSIGN_OR_RETURN(auto s, components::ReadStats(file));
-    nlohmann::json j = s.ToJson();
-    stats::DatasetStats::DropState(j);
-    splits[split] = std::move(j);
+    splits[split] = Summary(s);
   }
   auto span = a.custom_properties.find(standard::kSpan);
   LATHE_ASSIGN_OR_RETURN(auto anomalies, AnomaliesOf(store, id));
@@ -167,11 +172,8 @@ Result<nlohmann::json> ServedStatisticsReport(const registry::ModelRepository& r
                       {"current_rows", served.rows()},
                       {"min_rows", o.min_rows}};
   j.update(stats::DriftReportToJson(stats::CompareStats(training, served, o)));
-  nlohmann::json t = training.ToJson(), s = served.ToJson();
-  stats::DatasetStats::DropState(t);
-  stats::DatasetStats::DropState(s);
-  j["training"] = std::move(t);
-  j["served"] = std::move(s);
+  j["training"] = Summary(training);
+  j["served"] = Summary(served);
   return j;
 }
 
