@@ -1,8 +1,13 @@
 // bench/run.sh store: write throughput of PutExecution against bare SQLite inserts, and lineage
 // and filter latency on a store of 1,000,000 artifacts shaped like real pipeline histories.
+// With --store postgresql://.../NAME the store measured is PostgreSQL (the peer stays bare
+// SQLite): the benchmark makes its own databases NAME_put_PID (dropped at the end) and
+// NAME_history_KEY (a copy of the cached SQLite history, kept for the next run).
 // Prints a readable report; the last line is one JSON object of figures.
 #include <fmt/format.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -16,6 +21,7 @@
 
 #include "lathe/core/hash.h"
 #include "lathe/metadata/metadata_store.h"
+#include "lathe/metadata/store_uri.h"
 #include "raw_sqlite_writer.h"
 
 namespace fs = std::filesystem;
@@ -32,7 +38,30 @@ struct Options {
   int lineage_queries = 300;
   int filter_queries = 100;
   fs::path cache = "bench/.cache";
+  std::string store;  // empty: SQLite files; else a PostgreSQL URI naming a database prefix
 };
+
+bool OnPostgres(const Options& opt) {
+  return !opt.store.empty();
+}
+
+// The URI of database NAME_suffix on the --store server.
+std::string PostgresDatabase(const Options& opt, const std::string& suffix) {
+  std::string uri = opt.store;
+  size_t query = uri.find('?');
+  std::string params = query == std::string::npos ? "" : uri.substr(query);
+  uri = uri.substr(0, query);
+  return uri + "_" + suffix + params;
+}
+
+void DropPostgresDatabase(const std::string& uri) {
+  std::string base = uri.substr(0, uri.find('?'));
+  std::string db = base.substr(base.rfind('/') + 1);
+  PGconn* c = PQconnectdb((base.substr(0, base.rfind('/') + 1) + "postgres").c_str());
+  if (PQstatus(c) == CONNECTION_OK)
+    PQclear(PQexec(c, fmt::format("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", db).c_str()));
+  PQfinish(c);
+}
 
 double Seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
@@ -119,7 +148,11 @@ PutExecutionRequest TrainerRequest(const std::vector<int64_t>& inputs, int i) {
 
 nlohmann::json BenchPut(const Options& opt, const fs::path& dir) {
   const fs::path store_file = dir / "put-store.db", raw_file = dir / "put-raw.db";
-  auto store = MetadataStore::Open("sqlite://" + store_file.string());
+  const std::string store_uri = OnPostgres(opt)
+                                    ? PostgresDatabase(opt, fmt::format("put_{}", getpid()))
+                                    : "sqlite://" + store_file.string();
+  if (OnPostgres(opt)) DropPostgresDatabase(store_uri);
+  auto store = MetadataStore::Open(store_uri);
   Check(store.status(), "open");
   auto types = RegisterTypes(**store);
   {
@@ -178,10 +211,13 @@ nlohmann::json BenchPut(const Options& opt, const fs::path& dir) {
       "write: {} executions each (2 inputs, 2 outputs, 4 events, 2 contexts, one transaction "
       "each)\n",
       n);
-  fmt::print("  PutExecution            {:>9.0f} /s\n", put);
+  fmt::print("  PutExecution ({})  {:>9.0f} /s\n", (*store)->Info().backend, put);
   fmt::print("  bare SQLite inserts     {:>9.0f} /s\n", rawps);
   fmt::print("  efficiency              {:>9.2f}\n", put / rawps);
-  return {{"put_execution_per_s", std::round(put)},
+  store->reset();
+  if (OnPostgres(opt)) DropPostgresDatabase(store_uri);
+  return {{"backend", OnPostgres(opt) ? "postgresql" : "sqlite"},
+          {"put_execution_per_s", std::round(put)},
           {"raw_sqlite_per_s", std::round(rawps)},
           {"efficiency", std::round(put / rawps * 1000) / 1000}};
 }
@@ -286,9 +322,45 @@ fs::path HistoryStore(const Options& opt) {
   return file;
 }
 
+// The history store on PostgreSQL: a copy of the SQLite one (same ids), made once.
+std::string PostgresHistoryStore(const Options& opt, const fs::path& sqlite_file) {
+  const std::string key = sqlite_file.stem().string();  // history-SCHEMAHASH-N
+  std::string name = key;
+  std::replace(name.begin(), name.end(), '-', '_');
+  const std::string uri = PostgresDatabase(opt, name);
+  auto existing = MetadataStore::Open(uri, {.create_if_missing = false, .read_only = true});
+  if (existing.ok()) {
+    auto done = (*existing)->GetContextByTypeAndName("Pipeline", "lathe-bench-copied");
+    if (done.ok() && done->has_value()) return uri;
+  }
+  existing = Status();
+  DropPostgresDatabase(uri);
+  fmt::print("copying the store of {} artifacts into {} (kept for later runs)\n", opt.artifacts,
+             RedactStoreUri(uri));
+  auto src = MetadataStore::Open("sqlite://" + sqlite_file.string(),
+                                 {.create_if_missing = false, .read_only = true});
+  Check(src.status(), "open history");
+  auto dst = MetadataStore::Open(uri);
+  Check(dst.status(), "create the PostgreSQL history");
+  auto t0 = Clock::now();
+  auto copied = (*src)->CopyTo(**dst, [](std::string_view table, int64_t rows) {
+    fmt::print(stderr, "\r  {}: {} rows\x1b[K", table, rows);
+  });
+  Check(copied.status(), "copy the history to PostgreSQL");
+  fmt::print(stderr, "\r  copied {} rows in {:.0f} s\x1b[K\n", copied->total_rows,
+             Seconds(Clock::now() - t0));
+  Context marker;  // the copy is complete: later runs reuse it
+  marker.type = "Pipeline";
+  marker.name = "lathe-bench-copied";
+  Check((*dst)->PutContexts({marker}).status(), "mark the copy");
+  return uri;
+}
+
 nlohmann::json BenchQueries(const Options& opt) {
   const fs::path file = HistoryStore(opt);
-  auto store = MetadataStore::Open("sqlite://" + file.string(), {.create_if_missing = false});
+  const std::string uri =
+      OnPostgres(opt) ? PostgresHistoryStore(opt, file) : "sqlite://" + file.string();
+  auto store = MetadataStore::Open(uri, {.create_if_missing = false});
   Check(store.status(), "open history");
   auto models = IdsOfType(file, "Model");
   std::mt19937_64 rng(42);
@@ -361,10 +433,12 @@ int main(int argc, char** argv) {
       opt.put_executions = std::stoi(v);
     else if (k == "--cache")
       opt.cache = v;
+    else if (k == "--store" && (v.starts_with("postgresql://") || v.starts_with("postgres://")))
+      opt.store = v;
     else {
       fmt::print(stderr,
                  "usage: lathe_bench_store [--history-store] [--artifacts N] [--put N] "
-                 "[--cache DIR]\n");
+                 "[--cache DIR] [--store postgresql://USER@HOST:PORT/NAME]\n");
       return 2;
     }
   }

@@ -12,9 +12,10 @@ trap 'rm -f "$log"' EXIT
 scripts/setup.sh
 # promtool checks the server's /metrics; wrk loads it while versions swap; openssl and curl
 # make a certificate and call it over HTTPS; python3-grpcio is the KServe v2 gRPC client;
-# python3-scipy gives the known answers of the A/B statistics; chromium runs the UI's browser tests
+# python3-scipy gives the known answers of the A/B statistics; chromium runs the UI's browser tests;
+# postgresql's server runs the store tests on PostgreSQL (scripts/postgres-server.sh)
 scripts/install-packages.sh prometheus wrk openssl curl python3-grpcio python3-protobuf python3-scipy \
-  chromium
+  chromium postgresql
 ctest --test-dir build -j2 --output-on-failure --timeout 600 | tee -a "$log"
 
 if [ "${LATHE_SKIP_SANITIZE:-0}" != 1 ]; then

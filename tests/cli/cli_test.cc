@@ -19,6 +19,7 @@
 #include "lathe/components/component_util.h"
 #include "lathe/data/csv.h"
 #include "lathe/train/bundle.h"
+#include "testing/postgres_server.h"
 #include "testing/temp_dir.h"
 
 namespace lathe::cli {
@@ -80,9 +81,9 @@ TEST_F(CliTest, StoreOptionAndNotALatheStore) {
   auto r = Lathe("--store sqlite://notes.txt store init");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("not a SQLite database"), std::string::npos) << r.err;
-  r = Lathe("--store postgres://x store init");
+  r = Lathe("--store mysql://x store init");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("unsupported scheme 'postgres'"), std::string::npos);
+  EXPECT_NE(r.err.find("unsupported scheme 'mysql'"), std::string::npos);
   EXPECT_EQ(Lathe("--store sqlite://other/m.db store init").exit_code, 0);
   EXPECT_TRUE(std::filesystem::exists(tmp_ / "other/m.db"));
 }
@@ -152,6 +153,40 @@ TEST_F(CliTest, BadFilterSaysWhere) {
   r = Lathe("artifacts list --filter \"colour = 'red'\"");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown artifact field 'colour' at column 1"), std::string::npos);
+}
+
+// `lathe store copy` moves a store to PostgreSQL; the copy checks clean and answers alike.
+TEST_F(CliTest, StoreCopyToPostgresql) {
+  RecordTwoSteps();
+  const std::string pg = testing::NewTestPostgresDatabaseUri();
+  auto r = Lathe("--json store copy sqlite://.lathe/metadata.db '" + pg + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto copied = nlohmann::json::parse(r.out);
+  EXPECT_EQ(copied["rows"]["artifacts"], 3);
+  EXPECT_EQ(copied["rows"]["events"], 4);
+  EXPECT_EQ(copied["destination"], pg);
+  auto check = Lathe("--store '" + pg + "' store check --fingerprints");
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_EQ(check.out, "ok: 3 artifacts, 2 executions, 1 contexts, 4 events, 0 problem(s)\n");
+  EXPECT_EQ(Json("--store '" + pg + "' artifacts list")["items"], Json("artifacts list")["items"]);
+  EXPECT_EQ(Json("--store '" + pg + "' lineage 3"), Json("lineage 3"));
+  // The filled store is no destination any more; nothing in it changes.
+  r = Lathe("store copy sqlite://.lathe/metadata.db '" + pg + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("is not empty"), std::string::npos) << r.err;
+  EXPECT_EQ(Json("--store '" + pg + "' artifacts list")["items"].size(), 3u);
+  // And back to SQLite.
+  EXPECT_EQ(Lathe("store copy '" + pg + "' sqlite://back.db").exit_code, 0);
+  EXPECT_EQ(Json("--store sqlite://back.db executions list")["items"],
+            Json("executions list")["items"]);
+  // Usage errors and a missing source (no destination is created then).
+  EXPECT_EQ(Lathe("store copy sqlite://.lathe/metadata.db").exit_code, 2);
+  EXPECT_EQ(Lathe("store copy mysql://a sqlite://b.db").exit_code, 2);
+  r = Lathe("store copy sqlite://missing.db sqlite://new.db");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("opening SRC"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(tmp_ / "new.db"));
+  testing::DropTestPostgresDatabase(pg);
 }
 
 TEST_F(CliTest, RecordErrors) {

@@ -1,6 +1,5 @@
 // Several writers on one store: processes sharing a SQLite file, and threads sharing a store.
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,6 +8,7 @@
 #include <thread>
 
 #include "metadata/store_fixture.h"
+#include "testing/raw_sql.h"
 
 namespace lathe::metadata {
 namespace {
@@ -54,8 +54,8 @@ class ConcurrencyTest : public StoreTest {
 
 constexpr int kPerWriter = 400;
 
-int WriteExecutions(MetadataStore& s, int writer) {
-  for (int i = 0; i < kPerWriter; ++i) {
+int WriteExecutions(MetadataStore& s, int writer, int count = kPerWriter) {
+  for (int i = 0; i < count; ++i) {
     PutExecutionRequest req;
     req.execution.type = "Trainer";
     req.execution.properties = {{"epochs", i}};
@@ -78,7 +78,7 @@ int WriteExecutions(MetadataStore& s, int writer) {
 
 TEST_P(ConcurrencyTest, TwoProcessesLoseNothing) {
   RegisterTypes();
-  ASSERT_EQ(InChildren(2, WriteExecutions), 2);
+  ASSERT_EQ(InChildren(2, [](MetadataStore& s, int w) { return WriteExecutions(s, w); }), 2);
   EXPECT_EQ(CountExecutions(), 2u * kPerWriter);
   ListOptions o;
   o.page_size = ListOptions::kMaxPageSize;
@@ -88,6 +88,23 @@ TEST_P(ConcurrencyTest, TwoProcessesLoseNothing) {
   EXPECT_EQ(store_->GetExecutionsByContext((*shared)->id, o)->items.size(), 2u * kPerWriter);
   o.filter = "type = 'Run'";
   EXPECT_EQ(store_->ListContexts(o)->items.size(), 2u * kPerWriter);
+  auto check = store_->Check();
+  ASSERT_OK(check);
+  EXPECT_TRUE(check->ok());
+}
+
+// Eight writer processes at once (the runner's nodes on a cluster): every record lands.
+TEST_P(ConcurrencyTest, EightProcessesLoseNothing) {
+  RegisterTypes();
+  ASSERT_EQ(InChildren(8, [](MetadataStore& s,
+                             int writer) { return WriteExecutions(s, writer, kPerWriter / 4); }),
+            8);
+  EXPECT_EQ(CountExecutions(), 2u * kPerWriter);
+  auto shared = store_->GetContextByTypeAndName("Pipeline", "shared");
+  ASSERT_TRUE(shared->has_value());
+  ListOptions o;
+  o.page_size = ListOptions::kMaxPageSize;
+  EXPECT_EQ(store_->GetArtifactsByContext((*shared)->id, o)->items.size(), 2u * kPerWriter);
   auto check = store_->Check();
   ASSERT_OK(check);
   EXPECT_TRUE(check->ok());
@@ -168,14 +185,14 @@ TEST_P(ConcurrencyTest, BusyStoreIsUnavailable) {
   pid_t pid = fork();
   if (pid == 0) {
     // Holds the write lock: a transaction that waits for the parent inside PutType.
-    sqlite3* db = nullptr;
-    sqlite3_open((tmp_ / "metadata.db").c_str(), &db);
-    sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    // On PostgreSQL, writers are serialised by the advisory lock 0x4C617468 (the store's).
+    testing::RawSqlSession db(Uri());
+    std::string err = db.Exec(IsPostgres() ? "BEGIN; SELECT pg_advisory_xact_lock(1281455208)"
+                                           : "BEGIN IMMEDIATE");
     char c = 1;
-    if (write(ready[1], &c, 1) != 1) _exit(1);
+    if (!err.empty() || write(ready[1], &c, 1) != 1) _exit(1);
     if (read(release[0], &c, 1) != 1) _exit(1);
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-    sqlite3_close(db);
+    (void)db.Exec("ROLLBACK");
     _exit(0);
   }
   char c;
@@ -187,7 +204,7 @@ TEST_P(ConcurrencyTest, BusyStoreIsUnavailable) {
   EXPECT_OK((*blocked)->PutArtifacts({NewArtifact("Model", "m")}));  // and works once free
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ConcurrencyTest, ::testing::Values("sqlite"),
+INSTANTIATE_TEST_SUITE_P(Backends, ConcurrencyTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

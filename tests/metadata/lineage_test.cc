@@ -193,7 +193,7 @@ TEST_P(LineageTest, CacheHitsAndSelectionsAreNotProducers) {
                                                "resolver:1"}));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, LineageTest, ::testing::Values("sqlite"),
+INSTANTIATE_TEST_SUITE_P(Backends, LineageTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

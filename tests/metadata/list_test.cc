@@ -66,6 +66,9 @@ TEST_P(ListTest, FiltersOnAttributes) {
   EXPECT_EQ(Ids("type = 'Model'"), At({20, 21, 22, 23, 24}));
   EXPECT_EQ(Ids("name = 'data-7'"), At({7}));
   EXPECT_EQ(Ids("name LIKE 'model-%' AND NOT name IN ('model-0', 'model-1')"), At({22, 23, 24}));
+  // LIKE is case-sensitive on every backend.
+  EXPECT_EQ(Ids("name LIKE 'MODEL-%'"), At({}));
+  EXPECT_EQ(Ids("name LIKE 'model-_'").size(), 5u);
   EXPECT_EQ(Ids("uri IS NULL"), At({3}));
   EXPECT_EQ(Ids("state = 'PENDING'"), At({4}));
   EXPECT_EQ(Ids("state != 'LIVE'"), At({4}));
@@ -263,7 +266,7 @@ TEST_P(ListTest, LargeSetsGiveTheSameAnswers) {
   EXPECT_EQ(Ids("NOT context.name = 'small' AND properties.span < 1000").size(), 999u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ListTest, ::testing::Values("sqlite"),
+INSTANTIATE_TEST_SUITE_P(Backends, ListTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -1,8 +1,7 @@
 // Deletion, garbage collection and the consistency check.
-#include <sqlite3.h>
-
 #include "lathe/core/hash.h"
 #include "metadata/store_fixture.h"
+#include "testing/raw_sql.h"
 
 namespace lathe::metadata {
 namespace {
@@ -13,16 +12,7 @@ using testing::WriteFile;
 class MaintenanceTest : public StoreTest {
  protected:
   // Writes raw SQL with foreign keys off, as a buggy or foreign writer could.
-  void Corrupt(const std::string& sql) {
-    sqlite3* h = nullptr;
-    ASSERT_EQ(sqlite3_open((tmp_ / "metadata.db").c_str(), &h), SQLITE_OK);
-    char* err = nullptr;
-    EXPECT_EQ(sqlite3_exec(h, ("PRAGMA foreign_keys=OFF;" + sql).c_str(), nullptr, nullptr, &err),
-              SQLITE_OK)
-        << (err ? err : "");
-    sqlite3_free(err);
-    sqlite3_close(h);
-  }
+  void Corrupt(const std::string& sql) { EXPECT_EQ(testing::ExecRawSql(Uri(), sql), ""); }
 
   int64_t FileArtifact(const fs::path& path, const std::string& content) {
     if (path.extension() == ".d") {
@@ -154,7 +144,7 @@ TEST_P(MaintenanceTest, CheckFindsProblems) {
   EXPECT_NE(all.find("foreign key"), std::string::npos) << all;
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, MaintenanceTest, ::testing::Values("sqlite"),
+INSTANTIATE_TEST_SUITE_P(Backends, MaintenanceTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

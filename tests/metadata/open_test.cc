@@ -1,9 +1,10 @@
-// Opening stores: creation, foreign files, schema versions and migrations.
+// Opening stores: creation, foreign files, schema versions and migrations, on both backends.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include "lathe/metadata/metadata_store.h"
+#include "lathe/metadata/store_uri.h"
 #include "metadata/store_fixture.h"
+#include "testing/raw_sql.h"
 #include "testing/temp_dir.h"
 
 namespace lathe::metadata {
@@ -11,18 +12,12 @@ namespace {
 
 using testing::TempDir;
 
-void Sql(const std::filesystem::path& db, const std::string& sql) {
-  sqlite3* h = nullptr;
-  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
-  char* err = nullptr;
-  int rc = sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &err);
-  EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "");
-  sqlite3_free(err);
-  sqlite3_close(h);
-}
-
 std::string UriOf(const std::filesystem::path& p) {
   return "sqlite://" + p.string();
+}
+
+void Sql(const std::filesystem::path& db, const std::string& sql) {
+  EXPECT_EQ(testing::ExecRawSql(UriOf(db), sql), "");
 }
 
 TEST(OpenTest, CreatesReopensAndKeepsData) {
@@ -82,29 +77,37 @@ TEST(OpenTest, SqliteDatabaseOfAnotherApplication) {
   EXPECT_NE(s.status().message().find("customers"), std::string::npos);
 }
 
-TEST(OpenTest, NewerSchemaIsRefused) {
-  TempDir tmp;
-  std::string uri = UriOf(tmp / "m.db");
-  ASSERT_OK(MetadataStore::Open(uri));
-  Sql(tmp / "m.db",
-      "INSERT INTO lathe_schema (version, description, applied_time_ms, lathe_version) "
-      "VALUES (99, 'from the future', 0, '9.9')");
-  auto s = MetadataStore::Open(uri);
+TEST_P(StoreTest, DatabaseOfAnotherApplicationIsRefused) {
+  store_.reset();
+  ASSERT_EQ(testing::ExecRawSql(Uri(),
+                                "DROP TABLE lathe_schema; CREATE TABLE customers (id "
+                                "INTEGER PRIMARY KEY, name TEXT)"),
+            "");
+  auto s = MetadataStore::Open(Uri());
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.status().message().find("is not a Lathe store"), std::string::npos);
+  EXPECT_NE(s.status().message().find("customers"), std::string::npos);
+}
+
+TEST_P(StoreTest, NewerSchemaIsRefused) {
+  store_.reset();
+  ASSERT_EQ(testing::ExecRawSql(Uri(),
+                                "INSERT INTO lathe_schema (version, description, applied_time_ms, "
+                                "lathe_version) VALUES (99, 'from the future', 0, '9.9')"),
+            "");
+  auto s = MetadataStore::Open(Uri());
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(s.status().message().find("schema version 99, newer than version 1"), std::string::npos)
       << s.status().message();
-  EXPECT_FALSE(MetadataStore::Migrate(uri).ok());
+  EXPECT_FALSE(MetadataStore::Migrate(Uri()).ok());
 }
 
-TEST(OpenTest, OlderSchemaNeedsExplicitMigration) {
-  TempDir tmp;
-  std::string uri = UriOf(tmp / "m.db");
-  {
-    auto s = MetadataStore::Open(uri);
-    ASSERT_OK(s);
-    ASSERT_OK((*s)->PutType(Type{.kind = TypeKind::kArtifact, .name = "Dataset"}));
-  }
+TEST_P(StoreTest, OlderSchemaNeedsExplicitMigration) {
+  const std::string uri = Uri();
+  ASSERT_OK(store_->PutType(Type{.kind = TypeKind::kArtifact, .name = "Dataset"}));
+  store_.reset();
   std::vector<Migration> next = BuiltinMigrations();
   next.push_back({next.back().to_version + 1,
                   "add notes",
@@ -121,15 +124,16 @@ TEST(OpenTest, OlderSchemaNeedsExplicitMigration) {
   auto migrated = MetadataStore::Open(uri, {.migrations = &next});
   ASSERT_OK(migrated);
   EXPECT_OK((*migrated)->GetType(TypeKind::kArtifact, "Dataset"));  // data kept
+  // The new table's auto-increment key works on this backend.
+  EXPECT_EQ(testing::ExecRawSql(uri, "INSERT INTO notes (text) VALUES ('a')"), "");
   // Migrating again is a no-op; the previous build now refuses the newer store.
   EXPECT_OK(MetadataStore::Migrate(uri, {.migrations = &next}));
   EXPECT_EQ(MetadataStore::Open(uri).status().code(), StatusCode::kFailedPrecondition);
 }
 
-TEST(OpenTest, FailedMigrationChangesNothing) {
-  TempDir tmp;
-  std::string uri = UriOf(tmp / "m.db");
-  ASSERT_OK(MetadataStore::Open(uri));
+TEST_P(StoreTest, FailedMigrationChangesNothing) {
+  const std::string uri = Uri();
+  store_.reset();
   std::vector<Migration> broken = BuiltinMigrations();
   broken.push_back({broken.back().to_version + 1,
                     "broken",
@@ -140,6 +144,53 @@ TEST(OpenTest, FailedMigrationChangesNothing) {
   std::vector<Migration> fixed = BuiltinMigrations();
   fixed.push_back({fixed.back().to_version + 1, "fixed", {"CREATE TABLE half (id INTEGER)"}});
   EXPECT_OK(MetadataStore::Migrate(uri, {.migrations = &fixed}));
+}
+
+TEST_P(StoreTest, ReadOnlyStoreRefusesWrites) {
+  ASSERT_OK(store_->PutType(Type{.kind = TypeKind::kArtifact, .name = "Dataset"}));
+  auto ro = MetadataStore::Open(Uri(), {.create_if_missing = false, .read_only = true});
+  ASSERT_OK(ro);
+  EXPECT_OK((*ro)->GetType(TypeKind::kArtifact, "Dataset"));
+  Artifact a;
+  a.type = "Dataset";
+  EXPECT_EQ((*ro)->PutArtifacts({a}).status().code(), StatusCode::kPermissionDenied);
+}
+
+TEST(PostgresOpenTest, UnreachableServerIsUnavailableAndHidesThePassword) {
+  // Port 1 on the loopback: nothing listens, the connection is refused at once.
+  auto s = MetadataStore::Open("postgresql://lathe:s3cret@127.0.0.1:1/store?connect_timeout=2");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kUnavailable) << s.status().ToString();
+  EXPECT_EQ(s.status().message().find("s3cret"), std::string::npos) << s.status().message();
+  EXPECT_NE(s.status().message().find("postgresql://lathe:***@127.0.0.1:1/store"),
+            std::string::npos)
+      << s.status().message();
+}
+
+TEST(PostgresOpenTest, MissingDatabaseIsCreatedOnlyWhenAllowed) {
+  const std::string uri = testing::NewTestPostgresDatabaseUri();
+  auto missing = MetadataStore::Open(uri, {.create_if_missing = false});
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound) << missing.status().ToString();
+  EXPECT_NE(missing.status().message().find("lathe store init"), std::string::npos);
+  auto created = MetadataStore::Open(uri);
+  ASSERT_OK(created);
+  EXPECT_EQ((*created)->Info().backend, "postgresql");
+  EXPECT_EQ((*created)->Info().schema_version, CurrentSchemaVersion());
+  created->reset();
+  testing::DropTestPostgresDatabase(uri);
+}
+
+TEST(StoreUriTest, PasswordsAreRedacted) {
+  EXPECT_EQ(RedactStoreUri("postgresql://u:pw@h:5432/db"), "postgresql://u:***@h:5432/db");
+  EXPECT_EQ(RedactStoreUri("postgres://u@h/db?password=pw&sslmode=require"),
+            "postgres://u@h/db?password=***&sslmode=require");
+  EXPECT_EQ(RedactStoreUri("postgresql://h/db"), "postgresql://h/db");
+  EXPECT_EQ(RedactStoreUri("sqlite://a:b@c.db"), "sqlite://a:b@c.db");
+  auto parsed = ParseStoreUri("postgres://u@h/db");
+  ASSERT_OK(parsed);
+  EXPECT_EQ(parsed->scheme, "postgresql");
+  EXPECT_EQ(parsed->path, "postgres://u@h/db");
+  EXPECT_EQ(ParseStoreUri("mysql://h/db").status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

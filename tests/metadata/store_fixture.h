@@ -8,6 +8,7 @@
 #include <string>
 
 #include "lathe/metadata/metadata_store.h"
+#include "testing/postgres_server.h"
 #include "testing/temp_dir.h"
 
 namespace lathe::metadata {
@@ -26,12 +27,20 @@ namespace lathe::metadata {
 class StoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
+    uri_ = GetParam() == "postgresql" ? testing::NewTestPostgresDatabaseUri()
+                                      : "sqlite://" + (tmp_ / "metadata.db").string();
     auto s = MetadataStore::Open(Uri());
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
   }
+  void TearDown() override {
+    store_.reset();
+    if (GetParam() == "postgresql") testing::DropTestPostgresDatabase(uri_);
+  }
 
-  std::string Uri() const { return "sqlite://" + (tmp_ / "metadata.db").string(); }
+  bool IsPostgres() const { return GetParam() == "postgresql"; }
+  // The store every test starts with, empty; other processes may open it too.
+  const std::string& Uri() const { return uri_; }
 
   // Types most tests use: Dataset/Model artifacts, Trainer execution, Pipeline/Run contexts.
   void RegisterTypes() {
@@ -70,6 +79,7 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   }
 
   testing::TempDir tmp_;
+  std::string uri_;
   std::unique_ptr<MetadataStore> store_;
 };
 

@@ -1,5 +1,8 @@
-// lathe store init|migrate|check|gc
+// lathe store init|migrate|check|copy|gc
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include "lathe/cli/commands.h"
 #include "lathe/metadata/migrations.h"
@@ -82,6 +85,53 @@ void AddStoreCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
                  report->contexts, report->events, report->problems.size());
     }
     if (!report->ok()) exit_code = kExitFailure;
+  });
+
+  auto* copy = store->add_subcommand(
+      "copy",
+      "copy every record of store SRC, ids unchanged, into the new (empty) store DST, e.g. "
+      "from SQLite to PostgreSQL; check it with `lathe --store DST store check`");
+  auto copy_uris = std::make_shared<std::pair<std::string, std::string>>();
+  copy->add_option("SRC", copy_uris->first, "the store to copy (read only)")
+      ->required()
+      ->check(StoreUriValidator());
+  copy->add_option("DST", copy_uris->second, "the store to create and fill; must be empty")
+      ->required()
+      ->check(StoreUriValidator());
+  copy->callback([&, copy_uris] {
+    auto src =
+        MetadataStore::Open(copy_uris->first, {.create_if_missing = false, .read_only = true});
+    if (!src.ok()) {
+      exit_code = ReportError(src.status().WithContext("opening SRC"));
+      return;
+    }
+    auto dst = MetadataStore::Open(copy_uris->second);
+    if (!dst.ok()) {
+      exit_code = ReportError(dst.status().WithContext("opening DST"));
+      return;
+    }
+    const bool tty = isatty(fileno(stderr)) && !g.json;
+    auto report = (*src)->CopyTo(**dst, [&](std::string_view table, int64_t rows) {
+      if (tty) fmt::print(stderr, "\rcopying {}: {} rows\x1b[K", table, rows);
+    });
+    if (tty) fmt::print(stderr, "\r\x1b[K");
+    if (!report.ok()) {
+      exit_code = ReportError(report.status());
+      return;
+    }
+    if (g.json) {
+      nlohmann::json tables = nlohmann::json::object();
+      for (const auto& [table, rows] : report->rows) tables[table] = rows;
+      PrintJson({{"source", (*src)->Info().uri},
+                 {"destination", (*dst)->Info().uri},
+                 {"rows", tables},
+                 {"total_rows", report->total_rows}});
+    } else {
+      for (const auto& [table, rows] : report->rows)
+        fmt::print("{:<22} {:>10} rows\n", table, rows);
+      fmt::print("copied {} rows from {} to {}\n", report->total_rows, (*src)->Info().uri,
+                 (*dst)->Info().uri);
+    }
   });
 
   auto* gc = store->add_subcommand(

@@ -24,6 +24,9 @@ Result<std::unique_ptr<SqlConnection>> Connect(std::string_view uri, const Store
   Result<StoreUri> parsed_uri = ParseStoreUri(uri);
   if (!parsed_uri.ok()) return parsed_uri.status();
   const StoreUri& parsed = *parsed_uri;
+  if (parsed.scheme == "postgresql")
+    return detail::OpenPostgres(parsed.path, options.create_if_missing && !options.read_only,
+                                options.busy_timeout_ms, options.read_only);
   bool memory = parsed.path == ":memory:";
   if (!memory && options.create_if_missing && !options.read_only) {
     auto parent = std::filesystem::path(parsed.path).parent_path();
@@ -110,16 +113,17 @@ Result<std::unique_ptr<MetadataStore>> MetadataStore::Open(std::string_view uri,
   const auto& migrations = options.migrations ? *options.migrations : BuiltinMigrations();
   const int current = migrations.back().to_version;
   LATHE_ASSIGN_OR_RETURN(auto conn, Connect(uri, options));
-  LATHE_ASSIGN_OR_RETURN(int version, ReadSchemaVersion(*conn, uri));
+  const std::string shown = RedactStoreUri(uri);
+  LATHE_ASSIGN_OR_RETURN(int version, ReadSchemaVersion(*conn, shown));
   if (version == 0) {
     if (!options.create_if_missing || options.read_only)
       return FailedPreconditionError(
-          fmt::format("{} is empty (create the store with `lathe store init`)", uri));
+          fmt::format("{} is empty (create the store with `lathe store init`)", shown));
     // A fresh store: create the schema. Re-read under the write lock in case another process
     // initialised it meanwhile.
     LATHE_RETURN_IF_ERROR(conn->Begin(true));
     Status st = EnsureSchemaTable(*conn);
-    Result<int> again = st.ok() ? ReadSchemaVersion(*conn, uri) : Result<int>(st);
+    Result<int> again = st.ok() ? ReadSchemaVersion(*conn, shown) : Result<int>(st);
     if (!again.ok()) {
       conn->Rollback().IgnoreError();
       return again.status();
@@ -135,17 +139,17 @@ Result<std::unique_ptr<MetadataStore>> MetadataStore::Open(std::string_view uri,
     return FailedPreconditionError(fmt::format(
         "store {} has schema version {}, older than version {} of this lathe; back it up and run "
         "`lathe store migrate`",
-        uri, version, current));
+        shown, version, current));
   }
   if (version > current) {
     return FailedPreconditionError(fmt::format(
         "store {} has schema version {}, newer than version {} that this lathe ({}) supports; use "
         "a newer lathe",
-        uri, version, current, kVersion));
+        shown, version, current, kVersion));
   }
-  std::unique_ptr<MetadataStore> store(new MetadataStore(std::move(conn), std::string(uri)));
+  std::unique_ptr<MetadataStore> store(new MetadataStore(std::move(conn), shown));
   store->schema_version_ = version;
-  spdlog::debug("opened store {} ({}, schema version {})", uri, store->conn_->backend(), version);
+  spdlog::debug("opened store {} ({}, schema version {})", shown, store->conn_->backend(), version);
   LATHE_RETURN_IF_ERROR(store->LoadTypeCache());
   return store;
 }
@@ -154,15 +158,16 @@ Result<StoreInfo> MetadataStore::Migrate(std::string_view uri, const StoreOption
   const auto& migrations = options.migrations ? *options.migrations : BuiltinMigrations();
   const int current = migrations.back().to_version;
   LATHE_ASSIGN_OR_RETURN(auto conn, Connect(uri, options));
-  LATHE_ASSIGN_OR_RETURN(int version, ReadSchemaVersion(*conn, uri));
+  const std::string shown = RedactStoreUri(uri);
+  LATHE_ASSIGN_OR_RETURN(int version, ReadSchemaVersion(*conn, shown));
   if (version > current) {
     return FailedPreconditionError(fmt::format(
         "store {} has schema version {}, newer than version {} of this lathe; nothing to migrate",
-        uri, version, current));
+        shown, version, current));
   }
   if (version == 0) LATHE_RETURN_IF_ERROR(EnsureSchemaTable(*conn));
   LATHE_RETURN_IF_ERROR(ApplyMigrations(*conn, migrations, version));
-  return StoreInfo{std::string(uri), std::string(conn->backend()), current, current};
+  return StoreInfo{shown, std::string(conn->backend()), current, current};
 }
 
 StoreInfo MetadataStore::Info() const {

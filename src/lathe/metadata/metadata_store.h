@@ -1,10 +1,11 @@
 // MetadataStore: the record of every artifact, execution and context, and the lineage between
 // them, following ML Metadata's data model (see records.h).
 //
-// Open a store with MetadataStore::Open("sqlite:///path/metadata.db"). Every public call runs in
-// one transaction: it either happens completely or not at all, also when the process is killed.
-// Writers in several processes may share one SQLite file: writes are serialised by the database
-// and wait up to StoreOptions::busy_timeout_ms before failing with UNAVAILABLE.
+// Open a store with MetadataStore::Open("sqlite:///path/metadata.db") or
+// MetadataStore::Open("postgresql://user@host/db"). Every public call runs in one transaction: it
+// either happens completely or not at all, also when the process is killed. Writers in several
+// processes (on several machines, with PostgreSQL) may share one store: writes are serialised and
+// wait up to StoreOptions::busy_timeout_ms before failing with UNAVAILABLE; reads never wait.
 //
 // Thread-safety: a MetadataStore is safe for concurrent use from several threads (calls are
 // serialised on its one connection). Errors: every call returns Status/Result; the codes used are
@@ -143,9 +144,14 @@ struct CheckReport {
   bool ok() const { return problems.empty(); }
 };
 
+struct CopyReport {
+  std::vector<std::pair<std::string, int64_t>> rows;  // (table, rows copied), in copy order
+  int64_t total_rows = 0;
+};
+
 struct StoreInfo {
   std::string uri;
-  std::string backend;  // "sqlite"
+  std::string backend;  // "sqlite" or "postgresql"
   int schema_version = 0;
   int current_schema_version = 0;  // of this build
 };
@@ -153,8 +159,10 @@ struct StoreInfo {
 class MetadataStore {
  public:
   // Opens (and, if allowed, creates) the store at `uri`: "sqlite:///abs/path.db",
-  // "sqlite://relative/path.db" or "sqlite://:memory:". Fails with FAILED_PRECONDITION if the
-  // file is not a Lathe store or its schema is older (run Migrate) or newer than this build.
+  // "sqlite://relative/path.db", "sqlite://:memory:" or a PostgreSQL URI (store_uri.h; a missing
+  // database is created when allowed). UNAVAILABLE if the server cannot be reached. Fails with
+  // FAILED_PRECONDITION if the file is not a Lathe store or its schema is older (run Migrate) or
+  // newer than this build.
   static Result<std::unique_ptr<MetadataStore>> Open(std::string_view uri,
                                                      const StoreOptions& options = {});
   // Applies pending migrations. Used by `lathe store migrate`; Open() never migrates.
@@ -245,6 +253,14 @@ class MetadataStore {
       const std::filesystem::path& path, int limit = 5);
   // Verifies database integrity, referential integrity and the invariants of the data model.
   Result<CheckReport> Check(const CheckOptions& options = {});
+
+  // Copies every record of this store, ids and times unchanged, into `destination` (another
+  // backend, say): FAILED_PRECONDITION unless it is empty (no type, no record). This store is
+  // read in one snapshot; the destination is written in one transaction, so after a failure it
+  // is as empty as before. Afterwards the destination hands out ids after the largest this store
+  // ever did, as this one would. `progress` (may be empty) gets (table, rows so far).
+  Result<CopyReport> CopyTo(MetadataStore& destination,
+                            const std::function<void(std::string_view, int64_t)>& progress = {});
 
  private:
   MetadataStore(std::unique_ptr<detail::SqlConnection> conn, std::string uri);

@@ -6,6 +6,7 @@
 
 #include "lathe/core/strings.h"
 #include "lathe/metadata/describe.h"
+#include "lathe/metadata/store_uri.h"
 #include "lathe/pipeline/run_record.h"
 #include "lathe/serve/http_json.h"
 #include "lathe/server/detail/query_params.h"
@@ -77,7 +78,7 @@ HttpResponse UiApi::Handle(const serve::HttpRequest& request) const {
   }
   const std::string& what = s[0];
   if (what == "info" && s.size() == 1)
-    return JsonResponse(200, {{"store", options_.store_uri},
+    return JsonResponse(200, {{"store", metadata::RedactStoreUri(options_.store_uri)},
                               {"writable", !options_.write_token.empty()},
                               {"serving", options_.serving_url},
                               {"request_log", options_.request_log}});

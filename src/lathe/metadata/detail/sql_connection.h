@@ -59,16 +59,25 @@ class SqlRow {
 
 using RowCallback = std::function<Status(const SqlRow&)>;
 
+// A column of a table as the backend declares it.
+struct SqlColumn {
+  std::string name;
+  SqlParam::Kind kind = SqlParam::Kind::kText;  // kInt, kDouble or kText
+  int primary_key_position = 0;                 // 1-based position in the primary key; 0: not in it
+};
+
 class SqlConnection {
  public:
   virtual ~SqlConnection() = default;
 
-  virtual std::string_view backend() const = 0;  // "sqlite"
+  virtual std::string_view backend() const = 0;  // "sqlite", "postgresql"
   // The column type of an auto-increment 64-bit primary key ("INTEGER PRIMARY KEY").
   virtual std::string_view id_column_type() const = 0;
 
   // Names of the user tables in the database.
   virtual Result<std::vector<std::string>> ListTables() = 0;
+  // The columns of a table in their declared order (INTERNAL if it does not exist).
+  virtual Result<std::vector<SqlColumn>> ListColumns(std::string_view table) = 0;
   // Backend-level integrity problems (page checksums, index consistency, foreign keys).
   virtual Result<std::vector<std::string>> IntegrityProblems() = 0;
   // Runs statements without parameters (DDL, pragmas), separated by ';'.
@@ -79,6 +88,15 @@ class SqlConnection {
   // Runs one statement; returns the number of rows it changed.
   virtual Result<int64_t> Execute(std::string_view sql, const SqlParam* params, size_t n) = 0;
 
+  // The last id the auto-increment key of `table` handed out (nullopt: none yet), and moving it
+  // on to at least `last_id`, so that a copied store never reuses an id its source gave out.
+  virtual Result<std::optional<int64_t>> LastIssuedId(std::string_view table) = 0;
+  virtual Status ReserveIds(std::string_view table, int64_t last_id) = 0;
+
+  // Updates the planner's statistics (after a bulk load); outside a transaction.
+  virtual Status RefreshStatistics() = 0;
+
+  // A write transaction is taken for writing up front: writers are serialised.
   virtual Status Begin(bool write) = 0;
   virtual Status Commit() = 0;
   virtual Status Rollback() = 0;
@@ -114,7 +132,18 @@ class SqlConnection {
 Result<std::unique_ptr<SqlConnection>> OpenSqlite(const std::string& path, bool create,
                                                   int busy_timeout_ms, bool read_only = false);
 
+// Connects to a PostgreSQL database given as a libpq URI ("postgresql://user@host:port/db?...").
+// `create` creates a missing database (connected to the server's "postgres" database);
+// `read_only` makes every transaction read-only (writes fail with PERMISSION_DENIED);
+// `busy_timeout_ms` bounds the wait for another writer (then UNAVAILABLE).
+Result<std::unique_ptr<SqlConnection>> OpenPostgres(const std::string& uri, bool create,
+                                                    int busy_timeout_ms, bool read_only);
+
 // "?, ?, ?" for n placeholders.
 std::string Placeholders(size_t n);
+
+// The kind of value a column of this declared SQL type holds ("BIGINT" -> kInt, "DOUBLE
+// PRECISION" -> kDouble, anything else kText).
+SqlParam::Kind ColumnKindOf(std::string_view declared_type);
 
 }  // namespace lathe::metadata::detail

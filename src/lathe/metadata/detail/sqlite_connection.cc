@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <cctype>
 #include <filesystem>
 #include <unordered_map>
 
@@ -15,6 +16,16 @@ std::string Placeholders(size_t n) {
   out.reserve(n * 3);
   for (size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
   return out;
+}
+
+SqlParam::Kind ColumnKindOf(std::string_view declared_type) {
+  std::string t;
+  for (char c : declared_type) t += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (t.find("INT") != std::string::npos) return SqlParam::Kind::kInt;
+  if (t.find("DOUB") != std::string::npos || t.find("REAL") != std::string::npos ||
+      t.find("FLOA") != std::string::npos)
+    return SqlParam::Kind::kDouble;
+  return SqlParam::Kind::kText;
 }
 
 namespace {
@@ -93,6 +104,18 @@ class SqliteConnection final : public SqlConnection {
     return out;
   }
 
+  Result<std::vector<SqlColumn>> ListColumns(std::string_view table) override {
+    std::vector<SqlColumn> out;
+    LATHE_RETURN_IF_ERROR(SqlConnection::Query(
+        "SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid", {table},
+        [&](const SqlRow& r) {
+          out.push_back({r.Str(0), ColumnKindOf(r.Text(1)), static_cast<int>(r.Int(2))});
+          return Status::Ok();
+        }));
+    if (out.empty()) return InternalError(fmt::format("the store has no table {}", table));
+    return out;
+  }
+
   Result<std::vector<std::string>> IntegrityProblems() override {
     std::vector<std::string> out;
     LATHE_RETURN_IF_ERROR(SqlConnection::Query("PRAGMA integrity_check", {}, [&](const SqlRow& r) {
@@ -145,6 +168,23 @@ class SqliteConnection final : public SqlConnection {
     LATHE_RETURN_IF_ERROR(Query(sql, params, n, nullptr));
     return static_cast<int64_t>(sqlite3_changes64(db_));
   }
+
+  Result<std::optional<int64_t>> LastIssuedId(std::string_view table) override {
+    return QueryInt("SELECT seq FROM sqlite_sequence WHERE name = ?", {table});
+  }
+  Status ReserveIds(std::string_view table, int64_t last_id) override {
+    LATHE_ASSIGN_OR_RETURN(
+        int64_t changed,
+        SqlConnection::Execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?",
+                               {last_id, table}));
+    if (changed > 0) return Status::Ok();
+    return SqlConnection::Execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)",
+                                  {table, last_id})
+        .status();
+  }
+
+  // SQLite's plans here do not depend on statistics (every lookup has its index).
+  Status RefreshStatistics() override { return Status::Ok(); }
 
   Status Begin(bool write) override {
     return Execute(write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED", nullptr, 0).status();
@@ -255,7 +295,8 @@ Result<std::unique_ptr<SqlConnection>> OpenSqlite(const std::string& path, bool 
   if (path != ":memory:" && !read_only) {  // a store is always made WAL by its first writer
     LATHE_RETURN_IF_ERROR(conn->ExecScript("PRAGMA journal_mode=WAL"));
   }
-  LATHE_RETURN_IF_ERROR(conn->ExecScript("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"));
+  LATHE_RETURN_IF_ERROR(conn->ExecScript(
+      "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA case_sensitive_like=ON;"));
   return std::unique_ptr<SqlConnection>(std::move(conn));
 }
 
