@@ -294,6 +294,64 @@ TEST_F(CliTest, RunHelloCachesRerunsAndTracesLineage) {
   EXPECT_EQ(Lathe("store check --fingerprints").exit_code, 0);
 }
 
+// A run whose nodes run as separate tasks (Slurm jobs, workflow tasks): each task joins the run by
+// its id; the run ends when `runs finish` says so, and gives what one process gives.
+TEST_F(CliTest, NodesJoinARunByItsIdAndRunsFinishEndsIt) {
+  const std::string spec = std::string(LATHE_SOURCE_DIR) + "/examples/hello/pipeline.yaml";
+  auto whole = Json("run " + spec + " --no-cache");
+  for (const std::string node : {"generate", "square", "total", "report"}) {
+    auto r = Lathe("--json run " + spec + " --only " + node +
+                   " --run-id wf-1 --recorded-runner argo --no-cache");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["run"], "wf-1");
+  }
+  auto show = Json("runs show wf-1");
+  EXPECT_EQ(show["properties"]["state"], "RUNNING");  // until finished
+  EXPECT_EQ(show["properties"]["runner"], "argo");
+  ASSERT_EQ(show["nodes"].size(), 4u);
+  // Each node read its upstream node's outputs of this run: the same files as one process made.
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(show["nodes"][i]["state"], "COMPLETE");
+    auto a = whole["nodes"][i]["outputs"].begin().value()[0]["uri"].get<std::string>();
+    auto b = Json("artifacts show " +
+                  std::to_string(show["nodes"][i]["outputs"][0]["artifact_id"].get<int64_t>()));
+    EXPECT_EQ(testing::ReadFile(fs::path(a) / fs::directory_iterator(a)->path().filename()),
+              testing::ReadFile(fs::path(b["artifact"]["uri"].get<std::string>()) /
+                                fs::directory_iterator(a)->path().filename()));
+  }
+  auto finished = Lathe("runs finish wf-1");
+  EXPECT_EQ(finished.exit_code, 0) << finished.err;
+  EXPECT_EQ(finished.out, "run wf-1 COMPLETE\n");
+  EXPECT_EQ(Json("runs show wf-1")["properties"]["state"], "COMPLETE");
+  // A finished run takes no more nodes.
+  auto late = Lathe("run " + spec + " --only report --run-id wf-1");
+  EXPECT_EQ(late.exit_code, 1);
+  EXPECT_NE(late.err.find("run wf-1 has ended (COMPLETE)"), std::string::npos) << late.err;
+
+  // A run where a node never ran, or failed, finishes FAILED (exit 1) and says which.
+  ASSERT_EQ(Lathe("run " + spec + " --only generate --run-id wf-2").exit_code, 0);
+  finished = Lathe("--json runs finish wf-2");
+  EXPECT_EQ(finished.exit_code, 1);
+  auto j = nlohmann::json::parse(finished.out);
+  EXPECT_EQ(j["state"], "FAILED");
+  EXPECT_EQ(j["error"], "square: it never ran");
+  EXPECT_EQ(Lathe("runs finish nope").exit_code, 1);
+  // Another pipeline cannot join the run.
+  WriteFile(tmp_ / "other.yaml", R"(apiVersion: lathe/v1
+kind: Pipeline
+name: other
+nodes:
+  - name: one
+    component: command
+    command: [sh, -c, "true"]
+)");
+  auto other = Lathe("run other.yaml --run-id wf-1");
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.err.find("run wf-1 is a run of pipeline 'hello', not of 'other'"),
+            std::string::npos)
+      << other.err;
+}
+
 TEST_F(CliTest, ReproNamesTheOutputThatDiffers) {
   WriteFile(tmp_ / "p.yaml", R"(apiVersion: lathe/v1
 kind: Pipeline

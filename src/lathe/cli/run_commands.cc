@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <mutex>
 #include <set>
 
@@ -16,6 +17,8 @@
 #include "lathe/metadata/standard_artifacts.h"
 #include "lathe/orchestrate/local_runner.h"
 #include "lathe/orchestrate/repro.h"
+#include "lathe/orchestrate/run_join.h"
+#include "lathe/orchestrate/slurm_runner.h"
 #include "lathe/pipeline/run_record.h"
 #include "lathe/pipeline/spec.h"
 #include "lathe/registry/run_comparison.h"
@@ -28,6 +31,8 @@ using pipeline::NodeState;
 namespace standard = metadata::standard;
 
 namespace {
+
+namespace fs = std::filesystem;
 
 std::atomic<bool> g_cancelled{false};
 
@@ -46,6 +51,11 @@ struct RunArgs {
   int parallelism = 0;
   int threads_per_node = 0;
   std::string from, to, only;
+  std::string run_id;            // join this run (a node of a run on Slurm, a workflow task)
+  std::string runner = "local";  // local or slurm
+  std::string recorded_runner;   // recorded with a joined run it creates
+  std::string slurm_partition, slurm_time;
+  std::vector<std::string> slurm_args;
 };
 
 // Live progress on stdout (logs go to stderr): on a terminal the node table is redrawn in place;
@@ -120,13 +130,28 @@ int RunCommand(const GlobalOptions& g, const RunArgs& a) {
   o.only = a.only;
   o.spec_path = a.spec;
   o.parameters = overrides;
+  o.run_id = a.run_id;
+  o.runner = a.recorded_runner;
   o.on_progress = [&](size_t i, const NodeOutcome& out) { progress.Update(i, out); };
   struct sigaction sa {};
   sa.sa_handler = OnInterrupt;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   if (!g.json) fmt::print(stdout, "pipeline {} ({} nodes)\n", graph->name, graph->nodes.size());
-  auto report = orchestrate::RunPipeline(**store, *graph, o, &g_cancelled);
+  Result<orchestrate::RunReport> report = Status();
+  if (a.runner == "slurm") {
+    orchestrate::SlurmOptions slurm;
+    std::error_code ec;
+    slurm.lathe_binary = fs::read_symlink("/proc/self/exe", ec).string();
+    slurm.lathe_global_args = {"--store", g.store_uri, "--model-repository",
+                               fs::absolute(g.model_repository, ec).string()};
+    slurm.partition = a.slurm_partition;
+    slurm.time_limit = a.slurm_time;
+    slurm.extra_args = a.slurm_args;
+    report = orchestrate::RunPipelineOnSlurm(**store, *graph, o, slurm, &g_cancelled);
+  } else {
+    report = orchestrate::RunPipeline(**store, *graph, o, &g_cancelled);
+  }
   if (!report.ok()) return ReportError(report.status());
 
   int counts[8] = {0};
@@ -378,10 +403,53 @@ void AddRunCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
   run->add_option("--from", a->from, "run this node and everything downstream of it");
   run->add_option("--to", a->to, "run this node and everything upstream of it");
   run->add_option("--only", a->only, "run just this node");
+  run->add_option(
+         "--runner", a->runner,
+         "local: this machine's cores; slurm: each node a Slurm batch job (docs/cluster.md)")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  run->add_option("--run-id", a->run_id,
+                  "join run RUN (created when missing) instead of starting one: how Slurm jobs "
+                  "and exported workflow tasks run a node (with --only)");
+  run->add_option("--recorded-runner", a->recorded_runner,
+                  "what a run created by --run-id records as its runner (argo, airflow, ...)");
+  run->add_option("--slurm-partition", a->slurm_partition, "sbatch --partition of every job");
+  run->add_option("--slurm-time", a->slurm_time, "sbatch --time of every job (e.g. 1:00:00)");
+  run->add_option("--slurm-arg", a->slurm_args,
+                  "one more sbatch option for every job, e.g. --slurm-arg=--mem=4G (repeatable)")
+      ->allow_extra_args(false);
   run->callback([&g, &exit_code, a] { exit_code = RunCommand(g, *a); });
 
   auto* runs = app.add_subcommand("runs", "pipeline runs");
   runs->require_subcommand(1);
+  auto* finish = runs->add_subcommand(
+      "finish",
+      "record the end of a run whose nodes ran as separate tasks (--run-id): COMPLETE when every "
+      "node completed; exit 1 when it did not");
+  auto finish_run = std::make_shared<std::string>();
+  auto finish_cancelled = std::make_shared<bool>(false);
+  finish->add_option("RUN", *finish_run, "the run's id")->required();
+  finish->add_flag("--cancelled", *finish_cancelled, "the workflow was cancelled");
+  finish->callback([&g, &exit_code, finish_run, finish_cancelled] {
+    auto store = OpenStore(g, false);
+    if (!store.ok()) {
+      exit_code = ReportError(store.status());
+      return;
+    }
+    auto done = orchestrate::FinishRun(
+        **store, *finish_run,
+        {.cancelled = *finish_cancelled, .artifact_root = fs::absolute(g.artifacts_dir)});
+    if (!done.ok()) {
+      exit_code = ReportError(done.status());
+      return;
+    }
+    if (g.json)
+      PrintJson({{"run", *finish_run}, {"state", done->state}, {"error", done->error}});
+    else
+      fmt::print("run {} {}{}\n", *finish_run, done->state,
+                 done->error.empty() ? "" : ": " + done->error);
+    exit_code = done->state == pipeline::kRunComplete ? kExitOk : kExitFailure;
+  });
+
   auto* list = runs->add_subcommand("list", "recorded runs, newest first (reproductions marked)");
   auto pipeline_name = std::make_shared<std::string>();
   auto page = std::make_shared<PageArgs>();

@@ -20,6 +20,8 @@
 #include "lathe/core/threads.h"
 #include "lathe/core/version.h"
 #include "lathe/orchestrate/detail/graph_width.h"
+#include "lathe/orchestrate/detail/run_start.h"
+#include "lathe/orchestrate/run_join.h"
 #include "lathe/pipeline/run_record.h"
 
 namespace lathe::orchestrate {
@@ -85,6 +87,10 @@ bool IsSelector(const pipeline::GraphNode& n) {
   return !n.component->produces_files();
 }
 
+}  // namespace
+
+namespace detail {
+
 // Which nodes run; the others are reused (when something that runs reads them) or left alone.
 // Resolvers feeding a node that runs always run with it: a selection is never reused.
 Result<std::vector<bool>> Selection(const PipelineGraph& g, const RunOptions& o) {
@@ -125,21 +131,6 @@ Result<std::vector<bool>> Selection(const PipelineGraph& g, const RunOptions& o)
   return run;
 }
 
-// Nodes that do not run but whose outputs a running node reads (through an input, not an
-// ordering edge): their newest outputs are reused.
-std::vector<bool> Lenders(const PipelineGraph& g, const std::vector<bool>& selected) {
-  std::vector<bool> needed(g.nodes.size(), false);
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    if (!selected[i]) continue;
-    for (const auto& [name, refs] : g.nodes[i].spec.inputs)
-      for (const auto& ref : refs) {
-        int u = g.Find(ref.node);
-        if (u >= 0 && !selected[static_cast<size_t>(u)]) needed[static_cast<size_t>(u)] = true;
-      }
-  }
-  return needed;
-}
-
 Result<int64_t> PipelineContext(MetadataStore& store, const std::string& name) {
   LATHE_ASSIGN_OR_RETURN(auto found,
                          store.GetContextByTypeAndName(pipeline::kPipelineContextType, name));
@@ -173,7 +164,8 @@ Status RecordRunStart(MetadataStore& store, const PipelineGraph& g, const RunOpt
                     {"start_time_ms", NowMillis()},
                     {"lathe_version", std::string(kVersion)},
                     {"host", std::string(host)},
-                    {"pid", static_cast<int64_t>(getpid())}};
+                    {"pid", static_cast<int64_t>(getpid())},
+                    {"runner", o.runner.empty() ? std::string("local") : o.runner}};
   if (!o.spec_path.empty()) run.properties["spec_path"] = fs::absolute(o.spec_path, ec).string();
   if (!o.repro_of.empty()) run.properties["repro_of"] = o.repro_of;
   const std::string base = fs::path(g.base_dir).string();
@@ -197,6 +189,29 @@ Status RecordRunStart(MetadataStore& store, const PipelineGraph& g, const RunOpt
   return store.PutParentContext(s.run_context_id, s.pipeline_context_id);
 }
 
+}  // namespace detail
+
+namespace {
+
+using detail::PipelineContext;
+using detail::RecordRunStart;
+using detail::Selection;
+
+// Nodes that do not run but whose outputs a running node reads (through an input, not an
+// ordering edge): their newest outputs are reused.
+std::vector<bool> Lenders(const PipelineGraph& g, const std::vector<bool>& selected) {
+  std::vector<bool> needed(g.nodes.size(), false);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    if (!selected[i]) continue;
+    for (const auto& [name, refs] : g.nodes[i].spec.inputs)
+      for (const auto& ref : refs) {
+        int u = g.Find(ref.node);
+        if (u >= 0 && !selected[static_cast<size_t>(u)]) needed[static_cast<size_t>(u)] = true;
+      }
+  }
+  return needed;
+}
+
 bool Succeeded(NodeState st) {
   return st == NodeState::kComplete || st == NodeState::kCached || st == NodeState::kReused;
 }
@@ -207,6 +222,15 @@ class Scheduler {
   Scheduler(MetadataStore& store, const PipelineGraph& g, const RunOptions& o,
             const pipeline::RunSettings& s, const std::atomic<bool>* cancelled, RunReport& report)
       : store_(store), g_(g), o_(o), s_(s), cancelled_(cancelled), report_(report) {}
+
+  // A lender's outputs: in a joined run, what it recorded in this run, else its newest.
+  Result<NodeOutcome> Lend(size_t i) {
+    if (!o_.run_id.empty()) {
+      LATHE_ASSIGN_OR_RETURN(auto mine, pipeline::RunOutputs(store_, s_, g_.nodes[i]));
+      if (mine) return std::move(*mine);
+    }
+    return pipeline::NewestOutputs(store_, s_, g_.nodes[i]);
+  }
 
   // `selected` nodes run; `lenders` lend their newest outputs; the rest take no part (they
   // never hold back a node that runs).
@@ -219,7 +243,7 @@ class Scheduler {
       if (selected[i]) continue;
       state_[i] = kDone;
       if (lenders[i]) {
-        auto reused = pipeline::NewestOutputs(store_, s_, g_.nodes[i]);
+        auto reused = Lend(i);
         if (!reused.ok()) {
           report_.nodes[i].state = NodeState::kFailed;
           report_.nodes[i].error = reused.status().message();
@@ -320,9 +344,10 @@ class Scheduler {
   std::vector<bool> satisfied_;  // guarded by mu_: done, and downstream may go on
 };
 
-// The run's end state and first error, recorded on its context.
+// The run's end state and first error, recorded on its context unless `record` is false (a
+// joined run's end is recorded by whoever started it).
 Status RecordRunEnd(MetadataStore& store, const PipelineGraph& g, const std::vector<bool>& selected,
-                    const std::atomic<bool>* cancelled, RunReport& report) {
+                    const std::atomic<bool>* cancelled, RunReport& report, bool record) {
   bool all_ok = true;
   std::string error;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -337,6 +362,7 @@ Status RecordRunEnd(MetadataStore& store, const PipelineGraph& g, const std::vec
   report.state = all_ok          ? pipeline::kRunComplete
                  : was_cancelled ? pipeline::kRunCanceled
                                  : pipeline::kRunFailed;
+  if (!record) return Status::Ok();
   LATHE_ASSIGN_OR_RETURN(Context done, store.GetContext(report.run_context_id));
   done.properties["state"] = report.state;
   done.properties["end_time_ms"] = NowMillis();
@@ -362,8 +388,23 @@ Result<RunReport> RunPipeline(MetadataStore& store, const PipelineGraph& g, cons
   s.pinned = o.pinned;
   s.pinned_external = o.pinned_external;
   LATHE_ASSIGN_OR_RETURN(s.pipeline_context_id, PipelineContext(store, g.name));
-  LATHE_RETURN_IF_ERROR(
-      pipeline::CleanUpAbandonedRuns(store, s.artifact_root, s.pipeline_context_id));
+  const bool joining = !o.run_id.empty();
+  if (joining) {
+    LATHE_ASSIGN_OR_RETURN(JoinedRun joined,
+                           JoinRun(store, g, s.pipeline_context_id, o.run_id,
+                                   o.runner.empty() ? "external" : o.runner, o.spec_path));
+    s.run_id = o.run_id;
+    s.run_context_id = joined.run_context_id;
+    // A resolver that already selected in this run lends its selection: one selection per run.
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+      if (!selected[i] || !IsSelector(g.nodes[i]) || g.nodes[i].spec.name == o.only) continue;
+      LATHE_ASSIGN_OR_RETURN(auto mine, pipeline::RunOutputs(store, s, g.nodes[i]));
+      if (mine) selected[i] = false;
+    }
+  } else {
+    LATHE_RETURN_IF_ERROR(
+        pipeline::CleanUpAbandonedRuns(store, s.artifact_root, s.pipeline_context_id));
+  }
 
   // Nodes at once, and each one's share of the cores.
   RunReport report;
@@ -373,14 +414,15 @@ Result<RunReport> RunPipeline(MetadataStore& store, const PipelineGraph& g, cons
       o.threads_per_node > 0 ? o.threads_per_node : std::max(1, CoreCount() / report.parallelism);
   s.threads_per_node = report.threads_per_node;
 
-  LATHE_RETURN_IF_ERROR(RecordRunStart(store, g, o, s));
+  if (!joining) LATHE_RETURN_IF_ERROR(RecordRunStart(store, g, o, s));
   report.run_id = s.run_id;
   report.run_context_id = s.run_context_id;
   Scheduler(store, g, o, s, cancelled, report)
       .Run(selected, Lenders(g, selected), report.parallelism);
-  RemovePath(s.artifact_root / ".staging" / s.run_id).IgnoreError();
+  // Other nodes of a joined run may be staging files now: FinishRun removes the run's folder.
+  if (!joining) RemovePath(s.artifact_root / ".staging" / s.run_id).IgnoreError();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  LATHE_RETURN_IF_ERROR(RecordRunEnd(store, g, selected, cancelled, report));
+  LATHE_RETURN_IF_ERROR(RecordRunEnd(store, g, selected, cancelled, report, !joining));
   return report;
 }
 

@@ -44,6 +44,12 @@ struct RunOptions {
   // pipeline::RunSettings::reproduction_of).
   std::string repro_of;
   std::map<std::string, std::string> parameters;  // as given, recorded with the run
+  // Join run `run_id` instead of starting a new one (orchestrate/run_join.h): a node run by a
+  // Slurm job or a workflow task. Its upstream nodes' outputs in that run are its inputs; the run
+  // is created when missing (recorded with `runner`), and its end is not recorded here.
+  std::string run_id;
+  // Recorded with the run: "local", "slurm"; a joined run created here: "external" by default.
+  std::string runner;
   // Resolver selections to repeat (reproductions): node -> output -> artifact ids.
   std::map<std::string, std::map<std::string, std::vector<int64_t>>> pinned;
   // Files read from outside the store to read again, unchanged (reproductions): node -> files.

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,12 @@ NodeOutcome LaunchNode(metadata::MetadataStore& store, const PipelineGraph& grap
 // ran.
 Result<NodeOutcome> NewestOutputs(metadata::MetadataStore& store, const RunSettings& settings,
                                   const GraphNode& node);
+
+// The outputs `node` recorded in this run (settings.run_context_id), for a run whose nodes run in
+// separate processes (Slurm jobs, workflow tasks): from its COMPLETE or CACHED execution of the
+// run whose outputs are still LIVE; nullopt when it has none (yet).
+Result<std::optional<NodeOutcome>> RunOutputs(metadata::MetadataStore& store,
+                                              const RunSettings& settings, const GraphNode& node);
 
 // Finishes the record of runs of `pipeline` whose process died (crash, kill -9): their RUNNING
 // executions end FAILED, their PENDING artifacts ABANDONED with files removed, their staging

@@ -21,6 +21,7 @@ Status RegisterRunTypes(metadata::MetadataStore& store) {
                                    {"spec", PropertyType::kStruct},
                                    {"parameters", PropertyType::kStruct},
                                    {"spec_path", PropertyType::kString},
+                                   {"runner", PropertyType::kString},
                                    {"start_time_ms", PropertyType::kInt},
                                    {"end_time_ms", PropertyType::kInt},
                                    {"lathe_version", PropertyType::kString},

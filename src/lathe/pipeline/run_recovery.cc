@@ -43,6 +43,34 @@ Result<NodeOutcome> NewestOutputs(MetadataStore& store, const RunSettings& s,
   return out;
 }
 
+Result<std::optional<NodeOutcome>> RunOutputs(MetadataStore& store, const RunSettings& s,
+                                              const GraphNode& node) {
+  std::string filter =
+      fmt::format("properties.node = '{}' AND context.id = {} AND state IN ('COMPLETE', 'CACHED')",
+                  node.spec.name, s.run_context_id);
+  LATHE_ASSIGN_OR_RETURN(auto found, FindValidOutputs(store, node, filter));
+  if (!found) {
+    // A node that ran in this run and made nothing (a resolver that found no model) lends that.
+    ListOptions o;
+    o.filter = filter;
+    o.descending = true;
+    o.page_size = 1;
+    LATHE_ASSIGN_OR_RETURN(auto page, store.ListExecutions(o));
+    if (page.items.empty()) return std::optional<NodeOutcome>();
+    LATHE_ASSIGN_OR_RETURN(auto outputs, OutputsOf(store, page.items[0].id));
+    if (!outputs.empty()) return std::optional<NodeOutcome>();  // made files, no longer valid
+    NodeOutcome none;
+    none.state = NodeState::kReused;
+    none.execution_id = page.items[0].id;
+    return std::optional<NodeOutcome>(std::move(none));
+  }
+  NodeOutcome out;
+  out.state = NodeState::kReused;
+  out.execution_id = (*found).execution_id;
+  out.outputs = std::move((*found).outputs);
+  return std::optional<NodeOutcome>(std::move(out));
+}
+
 namespace {
 
 std::string HostName() {

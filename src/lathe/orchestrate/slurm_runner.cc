@@ -1,0 +1,386 @@
+#include "lathe/orchestrate/slurm_runner.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <spawn.h>
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "lathe/core/fs.h"
+#include "lathe/core/strings.h"
+#include "lathe/orchestrate/detail/run_start.h"
+#include "lathe/orchestrate/run_join.h"
+#include "lathe/pipeline/run_record.h"
+
+namespace lathe::orchestrate {
+
+namespace fs = std::filesystem;
+using metadata::ExecutionState;
+using metadata::MetadataStore;
+using pipeline::NodeOutcome;
+using pipeline::NodeState;
+using pipeline::PipelineGraph;
+
+namespace {
+
+struct ProgramResult {
+  int exit_code = -1;
+  std::string output;  // standard output and error together
+};
+
+// Runs a program with exactly these arguments (no shell), its output captured.
+ProgramResult RunProgram(const std::vector<std::string>& argv) {
+  ProgramResult r;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return r;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(fds[1]);
+  if (spawned == 0) {
+    char buf[4096];
+    for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) != 0;) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) break;
+      r.output.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(fds[0]);
+  if (spawned != 0) {
+    r.output = fmt::format("cannot run {}: {}", argv[0], std::strerror(spawned));
+    return r;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  while (!r.output.empty() && (r.output.back() == '\n' || r.output.back() == ' '))
+    r.output.pop_back();
+  return r;
+}
+
+// A word for /bin/sh: single-quoted, with embedded quotes closed and escaped.
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+bool Terminal(const std::string& state) {
+  static const std::set<std::string> kEnded = {
+      "COMPLETED", "FAILED",        "CANCELLED", "TIMEOUT",  "NODE_FAIL",
+      "PREEMPTED", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE", "REVOKED"};
+  return kEnded.count(state) > 0;
+}
+
+struct Job {
+  size_t node = 0;
+  std::string id;
+  std::string state = "PENDING";
+  std::string reason;
+  fs::path log;
+};
+
+// Job states by id: squeue (jobs Slurm still holds, ended ones included), then sacct.
+void QueryStates(std::vector<Job>& jobs) {
+  std::string ids;
+  for (const auto& j : jobs)
+    if (!Terminal(j.state)) ids += (ids.empty() ? "" : ",") + j.id;
+  if (ids.empty()) return;
+  std::map<std::string, std::pair<std::string, std::string>> seen;
+  auto q =
+      RunProgram({"squeue", "--noheader", "--states=all", "--format=%i|%T|%r", "--jobs=" + ids});
+  if (q.exit_code == 0) {
+    std::istringstream lines(q.output);
+    for (std::string line; std::getline(lines, line);) {
+      auto parts = Split(line, '|');
+      if (parts.size() >= 3)
+        seen[std::string(Trim(parts[0]))] = {std::string(Trim(parts[1])),
+                                             std::string(Trim(parts[2]))};
+    }
+  }
+  for (auto& j : jobs) {
+    if (Terminal(j.state)) continue;
+    auto it = seen.find(j.id);
+    if (it != seen.end()) {
+      j.state = it->second.first;
+      j.reason = it->second.second;
+      continue;
+    }
+    // Gone from the controller's memory: ask the accounting (or job completion) records.
+    auto a = RunProgram({"sacct", "--noheader", "--parsable2", "--allocations",
+                         "--format=JobID,State", "--jobs=" + j.id});
+    if (a.exit_code != 0)  // no accounting database: the job completion log
+      a = RunProgram({"sacct", "--completion", "--noheader", "--parsable2", "--format=JobID,State",
+                      "--jobs=" + j.id});
+    if (a.exit_code != 0) continue;
+    std::istringstream lines(a.output);
+    for (std::string line; std::getline(lines, line);) {
+      auto parts = Split(line, '|');
+      if (parts.size() >= 2 && Trim(parts[0]) == j.id) {
+        std::string st(Trim(parts[1]));
+        j.state = st.substr(0, st.find(' '));  // "CANCELLED by 0"
+      }
+    }
+  }
+}
+
+// The newest execution of `node` in the run, if any.
+Result<std::optional<metadata::Execution>> NodeExecution(MetadataStore& store, int64_t run_context,
+                                                         const std::string& node) {
+  metadata::ListOptions o;
+  o.filter = fmt::format("properties.node = '{}' AND context.id = {}", node, run_context);
+  o.descending = true;
+  o.page_size = 1;
+  LATHE_ASSIGN_OR_RETURN(auto page, store.ListExecutions(o));
+  if (page.items.empty()) return std::optional<metadata::Execution>();
+  return std::optional<metadata::Execution>(std::move(page.items[0]));
+}
+
+NodeState StateOf(ExecutionState s) {
+  switch (s) {
+    case ExecutionState::kComplete:
+      return NodeState::kComplete;
+    case ExecutionState::kCached:
+      return NodeState::kCached;
+    case ExecutionState::kCanceled:
+      return NodeState::kCanceled;
+    case ExecutionState::kRunning:
+    case ExecutionState::kNew:
+      return NodeState::kRunning;
+    default:
+      return NodeState::kFailed;
+  }
+}
+
+std::string TextOf(const metadata::Execution& e, const char* name) {
+  for (const auto* props : {&e.properties, &e.custom_properties}) {
+    auto it = props->find(name);
+    if (it != props->end() && it->second.type() == metadata::PropertyType::kString)
+      return it->second.as_string();
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<RunReport> RunPipelineOnSlurm(MetadataStore& store, const PipelineGraph& g,
+                                     const RunOptions& o, const SlurmOptions& slurm,
+                                     const std::atomic<bool>* cancelled) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (slurm.lathe_binary.empty()) return InvalidArgumentError("no lathe command for the jobs");
+  if (RunProgram({"sbatch", "--version"}).exit_code != 0)
+    return UnavailableError(
+        "sbatch cannot run here: install Slurm's client commands (Debian: slurm-client) and set "
+        "SLURM_CONF if the cluster's configuration is not in /etc/slurm");
+  if (!o.run_id.empty())
+    return InvalidArgumentError(
+        "--run-id joins a run from one of its nodes; the Slurm runner "
+        "starts its own");
+  LATHE_ASSIGN_OR_RETURN(std::vector<bool> selected, detail::Selection(g, o));
+  LATHE_RETURN_IF_ERROR(pipeline::RegisterRunTypes(store));
+
+  pipeline::RunSettings s;
+  std::error_code ec;
+  s.artifact_root = fs::absolute(o.artifact_root, ec).lexically_normal();
+  s.pipeline = g.name;
+  LATHE_ASSIGN_OR_RETURN(s.pipeline_context_id, detail::PipelineContext(store, g.name));
+  LATHE_RETURN_IF_ERROR(
+      pipeline::CleanUpAbandonedRuns(store, s.artifact_root, s.pipeline_context_id));
+  RunOptions start = o;
+  start.runner = "slurm";
+  LATHE_RETURN_IF_ERROR(detail::RecordRunStart(store, g, start, s));
+
+  RunReport report;
+  report.run_id = s.run_id;
+  report.run_context_id = s.run_context_id;
+  report.parallelism = 0;  // Slurm decides
+  report.threads_per_node = o.threads_per_node > 0 ? o.threads_per_node : 1;
+  report.nodes.assign(g.nodes.size(), NodeOutcome{});
+  auto progress = [&](size_t i) {
+    if (o.on_progress) o.on_progress(i, report.nodes[i]);
+  };
+
+  const fs::path log_dir = slurm.log_dir.empty() ? s.artifact_root / ".logs" / s.run_id
+                                                 : fs::absolute(slurm.log_dir, ec);
+  fs::create_directories(log_dir, ec);
+  if (ec)
+    return FailedPreconditionError(
+        fmt::format("cannot create the jobs' folder {}: {}", log_dir.string(), ec.message()));
+  const std::string spec = fs::absolute(o.spec_path, ec).string();
+  const std::string cwd = fs::current_path(ec).string();
+
+  // Submit in topological order: a job's dependencies are submitted before it.
+  std::vector<Job> jobs;
+  std::vector<std::string> job_of(g.nodes.size());
+  auto cancel_all = [&]() {
+    std::vector<std::string> argv = {"scancel"};
+    for (const auto& j : jobs)
+      if (!Terminal(j.state)) argv.push_back(j.id);
+    if (argv.size() > 1) RunProgram(argv);
+  };
+  std::string submit_error;
+  for (size_t i = 0; i < g.nodes.size() && submit_error.empty(); ++i) {
+    if (!selected[i]) {
+      report.nodes[i].state = NodeState::kSkipped;
+      continue;
+    }
+    const std::string& node = g.nodes[i].spec.name;
+    std::vector<std::string> cmd = {slurm.lathe_binary};
+    cmd.insert(cmd.end(), slurm.lathe_global_args.begin(), slurm.lathe_global_args.end());
+    cmd.insert(cmd.end(), {"--artifacts", s.artifact_root.string(), "run", spec, "--only", node,
+                           "--run-id", s.run_id, "--recorded-runner", "slurm", "--threads-per-node",
+                           std::to_string(report.threads_per_node)});
+    if (o.no_cache) cmd.push_back("--no-cache");
+    for (const auto& [k, v] : o.parameters) cmd.insert(cmd.end(), {"--param", k + "=" + v});
+    std::string script = "#!/bin/sh\n# lathe: node " + node + " of run " + s.run_id + "\nexec";
+    for (const auto& c : cmd) script += " " + ShellQuote(c);
+    script += "\n";
+    const fs::path script_path = log_dir / (node + ".sbatch");
+    if (Status st = WriteTextFile(script_path, script); !st.ok()) {
+      submit_error = st.message();
+      break;
+    }
+    Job job;
+    job.node = i;
+    job.log = log_dir / (node + ".log");
+    std::vector<std::string> argv = {"sbatch",
+                                     "--parsable",
+                                     "--job-name=lathe:" + g.name + ":" + node,
+                                     "--output=" + job.log.string(),
+                                     "--chdir=" + cwd,
+                                     "--cpus-per-task=" + std::to_string(report.threads_per_node),
+                                     "--export=ALL"};
+    if (!slurm.partition.empty()) argv.push_back("--partition=" + slurm.partition);
+    if (!slurm.time_limit.empty()) argv.push_back("--time=" + slurm.time_limit);
+    std::string deps;
+    for (size_t u : g.nodes[i].upstream)
+      if (!job_of[u].empty()) deps += ":" + job_of[u];
+    if (!deps.empty()) {
+      argv.push_back("--dependency=afterok" + deps);
+      argv.push_back("--kill-on-invalid-dep=yes");
+    }
+    argv.insert(argv.end(), slurm.extra_args.begin(), slurm.extra_args.end());
+    argv.push_back(script_path.string());
+    auto r = RunProgram(argv);
+    std::string id = r.output.substr(0, r.output.find_first_of(";\n"));
+    if (r.exit_code != 0 || id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
+      submit_error = fmt::format("sbatch refused node {}: {}", node, r.output);
+      break;
+    }
+    job.id = id;
+    job_of[i] = id;
+    jobs.push_back(job);
+    spdlog::debug("node {}: Slurm job {}", node, id);
+  }
+  if (!submit_error.empty()) {
+    cancel_all();
+    FinishRun(store, s.run_id,
+              {.cancelled = false,
+               .unfinished_error = "the run could not be submitted",
+               .expected_nodes = {},
+               .artifact_root = s.artifact_root})
+        .status()
+        .IgnoreError();
+    return UnavailableError(submit_error);
+  }
+
+  // Follow the jobs until every one has ended.
+  bool cancel_sent = false;
+  auto cancel_deadline = std::chrono::steady_clock::time_point::max();
+  while (true) {
+    if (cancelled != nullptr && cancelled->load() && !cancel_sent) {
+      cancel_all();
+      cancel_sent = true;
+      cancel_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    }
+    QueryStates(jobs);
+    bool all_ended = true;
+    for (const auto& j : jobs) {
+      if (j.state == "RUNNING" && report.nodes[j.node].state == NodeState::kPending) {
+        report.nodes[j.node].state = NodeState::kRunning;
+        progress(j.node);
+      }
+      all_ended = all_ended && Terminal(j.state);
+    }
+    if (all_ended || std::chrono::steady_clock::now() > cancel_deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(slurm.poll_interval_ms));
+  }
+
+  // What each node did, from the store; what the store cannot say, from Slurm.
+  const bool was_cancelled = cancelled != nullptr && cancelled->load();
+  std::vector<std::string> expected;
+  for (const auto& j : jobs) {
+    const auto& spec_node = g.nodes[j.node];
+    expected.push_back(spec_node.spec.name);
+    NodeOutcome& out = report.nodes[j.node];
+    out.log = j.log.string();
+    LATHE_ASSIGN_OR_RETURN(auto exec, NodeExecution(store, s.run_context_id, spec_node.spec.name));
+    if (exec && (exec->state == ExecutionState::kRunning || exec->state == ExecutionState::kNew)) {
+      // The job ended without recording the node's end: Slurm killed it.
+      std::string error = fmt::format("Slurm job {} ended {}{}; its log: {}", j.id, j.state,
+                                      was_cancelled ? " (cancelled)" : "", j.log.string());
+      LATHE_RETURN_IF_ERROR(pipeline::AbandonExecution(store, s.artifact_root, *exec, error));
+      LATHE_ASSIGN_OR_RETURN(exec, NodeExecution(store, s.run_context_id, spec_node.spec.name));
+    }
+    if (exec) {
+      out.state = StateOf(exec->state);
+      out.execution_id = exec->id;
+      out.error = TextOf(*exec, "error");
+      // Slurm ended the job (scancel, time limit, node failure): say so beside the node's error.
+      if (j.state != "COMPLETED" && j.state != "FAILED" &&
+          out.error.find("Slurm job") == std::string::npos)
+        out.error +=
+            fmt::format("{}Slurm job {} ended {}", out.error.empty() ? "" : "; ", j.id, j.state);
+      if (out.state == NodeState::kComplete || out.state == NodeState::kCached) {
+        LATHE_ASSIGN_OR_RETURN(auto outputs, pipeline::RunOutputs(store, s, spec_node));
+        if (outputs) out.outputs = std::move(outputs->outputs);
+      }
+      // Which job ran it, and where its output went.
+      exec->custom_properties["slurm_job_id"] = j.id;
+      exec->custom_properties["slurm_job_state"] = j.state;
+      exec->custom_properties["slurm_log"] = j.log.string();
+      store.PutExecutions({*exec}).status().IgnoreError();  // a later writer's change wins
+    } else if (j.reason.find("Dependency") != std::string::npos ||
+               (j.state == "CANCELLED" && !was_cancelled && j.reason.empty())) {
+      out.state = NodeState::kSkipped;
+      out.error = "an upstream node did not succeed";
+    } else if (was_cancelled || j.state == "CANCELLED") {
+      out.state = NodeState::kCanceled;
+      out.error = fmt::format("Slurm job {} was cancelled before it started", j.id);
+    } else {
+      out.state = NodeState::kFailed;
+      out.error = fmt::format("Slurm job {} ended {} before recording the node; its log: {}", j.id,
+                              Terminal(j.state) ? j.state : "in an unknown state", j.log.string());
+    }
+    progress(j.node);
+  }
+  LATHE_ASSIGN_OR_RETURN(
+      auto finished, FinishRun(store, s.run_id,
+                               {.cancelled = was_cancelled,
+                                .unfinished_error = "its Slurm job ended before the node finished",
+                                .expected_nodes = expected,
+                                .artifact_root = s.artifact_root}));
+  report.state = finished.state;
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return report;
+}
+
+}  // namespace lathe::orchestrate
