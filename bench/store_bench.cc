@@ -328,12 +328,13 @@ std::string PostgresHistoryStore(const Options& opt, const fs::path& sqlite_file
   std::string name = key;
   std::replace(name.begin(), name.end(), '-', '_');
   const std::string uri = PostgresDatabase(opt, name);
-  auto existing = MetadataStore::Open(uri, {.create_if_missing = false, .read_only = true});
-  if (existing.ok()) {
-    auto done = (*existing)->GetContextByTypeAndName("Pipeline", "lathe-bench-copied");
-    if (done.ok() && done->has_value()) return uri;
-  }
-  existing = Status();
+  {
+    auto existing = MetadataStore::Open(uri, {.create_if_missing = false, .read_only = true});
+    if (existing.ok()) {
+      auto done = (*existing)->GetContextByTypeAndName("Pipeline", "lathe-bench-copied");
+      if (done.ok() && done->has_value()) return uri;
+    }
+  }  // closed before the database is dropped
   DropPostgresDatabase(uri);
   fmt::print("copying the store of {} artifacts into {} (kept for later runs)\n", opt.artifacts,
              RedactStoreUri(uri));

@@ -14,9 +14,10 @@ scripts/setup.sh
 # make a certificate and call it over HTTPS; python3-grpcio is the KServe v2 gRPC client;
 # python3-scipy gives the known answers of the A/B statistics; chromium runs the UI's browser tests;
 # postgresql's server runs the store tests on PostgreSQL (scripts/postgres-server.sh); slurm-wlm and
-# munge a single-node cluster for the Slurm runner's test (scripts/slurm-cluster.sh)
+# munge a single-node cluster for the Slurm runner's test (scripts/slurm-cluster.sh); python3-yaml reads
+# the exported Argo Workflow
 scripts/install-packages.sh prometheus wrk openssl curl python3-grpcio python3-protobuf python3-scipy \
-  chromium postgresql slurm-wlm munge
+  chromium postgresql slurm-wlm munge python3-yaml
 ctest --test-dir build -j2 --output-on-failure --timeout 600 | tee -a "$log"
 
 if [ "${LATHE_SKIP_SANITIZE:-0}" != 1 ]; then

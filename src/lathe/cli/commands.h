@@ -13,6 +13,7 @@ void AddNodeCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddLineageCommand(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddRecordCommand(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddRunCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
+void AddExportCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddStatsCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddSchemaCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);
 void AddModelCommands(CLI::App& app, const GlobalOptions& g, int& exit_code);

@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   AddLineageCommand(app, g, exit_code);
   AddRecordCommand(app, g, exit_code);
   AddRunCommands(app, g, exit_code);
+  AddExportCommands(app, g, exit_code);
   AddStatsCommands(app, g, exit_code);
   AddSchemaCommands(app, g, exit_code);
   AddModelCommands(app, g, exit_code);

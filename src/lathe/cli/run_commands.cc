@@ -11,6 +11,7 @@
 
 #include "lathe/cli/commands.h"
 #include "lathe/cli/listing.h"
+#include "lathe/cli/pipeline_input.h"
 #include "lathe/cli/table.h"
 #include "lathe/components/data_components.h"
 #include "lathe/core/json_depth.h"
@@ -104,18 +105,11 @@ class Progress {
 };
 
 int RunCommand(const GlobalOptions& g, const RunArgs& a) {
-  std::map<std::string, std::string> overrides;
-  for (const auto& p : a.params) {
-    auto kv = SplitAssignment(p, "--param");
-    if (!kv.ok()) return ReportUsageError(kv.status());
-    overrides[kv->first] = kv->second;
-  }
-  // A spec that is wrong is a usage error (exit 2), one that cannot be read a failure (exit 1).
-  auto spec = pipeline::LoadPipelineSpec(a.spec);
-  if (!spec.ok()) return ReportRequestError(spec.status());
-  if (Status st = pipeline::CheckOverrides(*spec, overrides); !st.ok()) return ReportUsageError(st);
-  auto graph = pipeline::BuildGraph(*spec, overrides, components::AllComponents());
-  if (!graph.ok()) return ReportRequestError(graph.status());
+  int exit_code = kExitOk;
+  auto loaded = LoadPipeline(a.spec, a.params, exit_code);
+  if (!loaded) return exit_code;
+  const auto& overrides = loaded->overrides;
+  const pipeline::PipelineGraph* graph = &loaded->graph;
   auto store = OpenStore(g, true);
   if (!store.ok()) return ReportError(store.status());
 
@@ -138,8 +132,8 @@ int RunCommand(const GlobalOptions& g, const RunArgs& a) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   if (!g.json) fmt::print(stdout, "pipeline {} ({} nodes)\n", graph->name, graph->nodes.size());
-  Result<orchestrate::RunReport> report = Status();
-  if (a.runner == "slurm") {
+  auto run = [&]() -> Result<orchestrate::RunReport> {
+    if (a.runner != "slurm") return orchestrate::RunPipeline(**store, *graph, o, &g_cancelled);
     orchestrate::SlurmOptions slurm;
     std::error_code ec;
     slurm.lathe_binary = fs::read_symlink("/proc/self/exe", ec).string();
@@ -148,10 +142,9 @@ int RunCommand(const GlobalOptions& g, const RunArgs& a) {
     slurm.partition = a.slurm_partition;
     slurm.time_limit = a.slurm_time;
     slurm.extra_args = a.slurm_args;
-    report = orchestrate::RunPipelineOnSlurm(**store, *graph, o, slurm, &g_cancelled);
-  } else {
-    report = orchestrate::RunPipeline(**store, *graph, o, &g_cancelled);
-  }
+    return orchestrate::RunPipelineOnSlurm(**store, *graph, o, slurm, &g_cancelled);
+  };
+  auto report = run();
   if (!report.ok()) return ReportError(report.status());
 
   int counts[8] = {0};

@@ -180,6 +180,7 @@ Result<Page<T>> MetadataStore::ListNodes(const ListOptions& options) {
   LATHE_RETURN_IF_ERROR(InTransaction(false, [&]() -> Status {
     LATHE_ASSIGN_OR_RETURN(const FilterExpr* driver, ChooseDriver(*conn_, expr, table));
     SqlFragment where;
+    where.probe_fence = conn_->probe_fence();
     LATHE_RETURN_IF_ERROR(detail::CompileFilter(expr, table, driver, where));
     // Keyset pagination: continue strictly after the last row of the previous page.
     if (cursor && options.order_by == OrderBy::kId) {

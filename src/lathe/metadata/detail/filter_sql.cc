@@ -236,7 +236,9 @@ class Compiler {
 
   // Renders a set predicate in the form chosen for it: as the driver (`t.id IN (SELECT ...)`,
   // which SQLite walks in id order), as a standalone query (for estimation), or as a correlated
-  // probe (`EXISTS (... AND owner = t.id)`), which costs one index lookup per candidate row.
+  // probe (`EXISTS (... AND owner = t.id)`), which costs one index lookup per candidate row. The
+  // backend's fence (PostgreSQL: OFFSET 0) keeps its planner to that shape: the driver's ids
+  // first, then the probes, rather than an id-ordered scan it expects to end soon.
   Status EmitSet(const FilterExpr& e, const SetQuery& q) {
     std::string where = q.where.empty() ? "" : " WHERE " + q.where;
     if (mode_ == Mode::kSetQuery) {
@@ -245,11 +247,12 @@ class Compiler {
     }
     OpenNegation(e);
     if (&e == driver_)
-      out_.sql += fmt::format("t.id IN (SELECT {} FROM {}{}))", q.owner, q.from, where);
+      out_.sql +=
+          fmt::format("t.id IN (SELECT {} FROM {}{}{}))", q.owner, q.from, where, out_.probe_fence);
     else
-      out_.sql += fmt::format("{}EXISTS (SELECT 1 FROM {} WHERE {}{} = t.id))",
+      out_.sql += fmt::format("{}EXISTS (SELECT 1 FROM {} WHERE {}{} = t.id{}))",
                               e.kind == FilterExpr::Kind::kIsNull ? "NOT " : "", q.from,
-                              q.where.empty() ? "" : q.where + " AND ", q.owner);
+                              q.where.empty() ? "" : q.where + " AND ", q.owner, out_.probe_fence);
     return Status::Ok();
   }
 

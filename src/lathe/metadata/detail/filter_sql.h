@@ -17,6 +17,8 @@ struct SqlFragment {
   std::string sql;
   std::vector<SqlParam> params;
   std::deque<std::string> storage;
+  // Appended inside every correlated probe (SqlConnection::probe_fence).
+  std::string_view probe_fence;
 
   SqlFragment() = default;
   SqlFragment(const SqlFragment&) = delete;

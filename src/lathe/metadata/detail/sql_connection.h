@@ -74,6 +74,13 @@ class SqlConnection {
   // The column type of an auto-increment 64-bit primary key ("INTEGER PRIMARY KEY").
   virtual std::string_view id_column_type() const = 0;
 
+  // Text that keeps a filter's set predicates in the shape the store's query compiler chose
+  // (filter_sql.h: the driver's ids first, then a per-row probe for each other predicate): ""
+  // for SQLite, which runs SQL as written; " OFFSET 0" for PostgreSQL, whose planner would
+  // otherwise flatten them into joins picked by estimates that skewed data (a pipeline context
+  // with 100,000 artifacts, spans that follow ids) gets wrong by 10-100x.
+  virtual std::string_view probe_fence() const { return ""; }
+
   // Names of the user tables in the database.
   virtual Result<std::vector<std::string>> ListTables() = 0;
   // The columns of a table in their declared order (INTERNAL if it does not exist).
