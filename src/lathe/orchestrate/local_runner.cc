@@ -1,13 +1,8 @@
 #include "lathe/orchestrate/local_runner.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cctype>
-#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -17,6 +12,7 @@
 
 #include "lathe/core/clock.h"
 #include "lathe/core/fs.h"
+#include "lathe/core/subprocess.h"
 #include "lathe/core/threads.h"
 #include "lathe/core/version.h"
 #include "lathe/orchestrate/detail/graph_width.h"
@@ -46,41 +42,10 @@ std::string NewRunId(const std::string& pipeline) {
   return fmt::format("{}-{}-{:08x}", pipeline, stamp, rd());
 }
 
-// The standard output of a program run with exactly these arguments (no shell: no text here is
-// ever interpreted), trailing whitespace trimmed; empty when it cannot run or fails. Its standard
-// error is discarded and its standard input is empty.
+// What a program prints when it succeeds; empty when it cannot run or fails.
 std::string Capture(const std::vector<std::string>& argv) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return "";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
-  std::string out;
-  if (spawned == 0) {
-    char buf[4096];
-    for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) != 0;) {
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) break;
-      out.append(buf, static_cast<size_t>(n));
-    }
-  }
-  close(fds[0]);
-  if (spawned != 0) return "";
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "";
-  while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back()))) out.pop_back();
-  return out;
+  ProgramResult r = RunProgram(argv);
+  return r.exit_code == 0 ? r.output : std::string();
 }
 
 bool IsSelector(const pipeline::GraphNode& n) {
@@ -148,25 +113,32 @@ Result<int64_t> PipelineContext(MetadataStore& store, const std::string& name) {
   return found->id;
 }
 
-// Records the run's context (spec, parameters, environment), a child of the pipeline's.
-Status RecordRunStart(MetadataStore& store, const PipelineGraph& g, const RunOptions& o,
-                      pipeline::RunSettings& s) {
+Context NewRunContext(const PipelineGraph& g, const std::string& run_id, const std::string& runner,
+                      const std::string& spec_path) {
   Context run;
   run.type = pipeline::kRunContextType;
-  run.name = s.run_id = NewRunId(g.name);
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  std::error_code ec;
+  run.name = run_id;
   run.properties = {{"pipeline", g.name},
                     {"state", std::string(pipeline::kRunRunning)},
                     {"spec", Value::Struct(g.ToJson())},
                     {"parameters", Value::Struct(g.parameters)},
                     {"start_time_ms", NowMillis()},
                     {"lathe_version", std::string(kVersion)},
-                    {"host", std::string(host)},
-                    {"pid", static_cast<int64_t>(getpid())},
-                    {"runner", o.runner.empty() ? std::string("local") : o.runner}};
-  if (!o.spec_path.empty()) run.properties["spec_path"] = fs::absolute(o.spec_path, ec).string();
+                    {"runner", runner}};
+  std::error_code ec;
+  if (!spec_path.empty()) run.properties["spec_path"] = fs::absolute(spec_path, ec).string();
+  return run;
+}
+
+// Records the run's context (spec, parameters, environment), a child of the pipeline's.
+Status RecordRunStart(MetadataStore& store, const PipelineGraph& g, const RunOptions& o,
+                      pipeline::RunSettings& s) {
+  s.run_id = NewRunId(g.name);
+  Context run = NewRunContext(g, s.run_id, o.runner.empty() ? "local" : o.runner, o.spec_path);
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  run.properties["host"] = std::string(host);
+  run.properties["pid"] = static_cast<int64_t>(getpid());
   if (!o.repro_of.empty()) run.properties["repro_of"] = o.repro_of;
   const std::string base = fs::path(g.base_dir).string();
   std::string commit = Capture({"git", "-C", base, "rev-parse", "HEAD"});

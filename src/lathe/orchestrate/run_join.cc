@@ -7,8 +7,8 @@
 
 #include "lathe/core/clock.h"
 #include "lathe/core/fs.h"
-#include "lathe/core/version.h"
 #include "lathe/metadata/standard_artifacts.h"
+#include "lathe/orchestrate/detail/run_start.h"
 #include "lathe/pipeline/launcher.h"
 #include "lathe/pipeline/run_record.h"
 
@@ -18,34 +18,23 @@ namespace fs = std::filesystem;
 using metadata::Context;
 using metadata::ExecutionState;
 using metadata::MetadataStore;
-using metadata::Value;
 
 namespace {
 
-std::string TextProperty(const Context& c, const char* name) {
-  auto it = c.properties.find(name);
-  return it != c.properties.end() && it->second.type() == metadata::PropertyType::kString
-             ? it->second.as_string()
-             : std::string();
-}
-
 Result<JoinedRun> Joined(const Context& run, const pipeline::PipelineGraph& g, bool created) {
-  if (TextProperty(run, "pipeline") != g.name)
+  if (metadata::PropertyText(run, "pipeline") != g.name)
     return InvalidArgumentError(fmt::format("run {} is a run of pipeline '{}', not of '{}'",
-                                            run.name, TextProperty(run, "pipeline"), g.name));
-  if (TextProperty(run, "state") != pipeline::kRunRunning)
+                                            run.name, metadata::PropertyText(run, "pipeline"),
+                                            g.name));
+  if (metadata::PropertyText(run, "state") != pipeline::kRunRunning)
     return FailedPreconditionError(fmt::format("run {} has ended ({}); start another run", run.name,
-                                               TextProperty(run, "state")));
+                                               metadata::PropertyText(run, "state")));
   return JoinedRun{run.id, created};
 }
 
 std::string ErrorOf(const metadata::Execution& e) {
-  for (const auto* props : {&e.properties, &e.custom_properties}) {
-    auto it = props->find("error");
-    if (it != props->end() && it->second.type() == metadata::PropertyType::kString)
-      return it->second.as_string();
-  }
-  return std::string(metadata::ExecutionStateName(e.state));
+  std::string error = metadata::PropertyText(e, "error");
+  return error.empty() ? std::string(metadata::ExecutionStateName(e.state)) : error;
 }
 
 }  // namespace
@@ -56,18 +45,8 @@ Result<JoinedRun> JoinRun(MetadataStore& store, const pipeline::PipelineGraph& g
   LATHE_ASSIGN_OR_RETURN(auto found,
                          store.GetContextByTypeAndName(pipeline::kRunContextType, run_id));
   if (found) return Joined(*found, g, false);
-  Context run;
-  run.type = pipeline::kRunContextType;
-  run.name = run_id;
-  run.properties = {{"pipeline", g.name},
-                    {"state", std::string(pipeline::kRunRunning)},
-                    {"spec", Value::Struct(g.ToJson())},
-                    {"parameters", Value::Struct(g.parameters)},
-                    {"start_time_ms", NowMillis()},
-                    {"lathe_version", std::string(kVersion)},
-                    {"runner", runner}};
-  std::error_code ec;
-  if (!spec_path.empty()) run.properties["spec_path"] = fs::absolute(spec_path, ec).string();
+  // No host or pid: the run has no process of its own that a clean-up could find gone.
+  Context run = detail::NewRunContext(g, run_id, runner, spec_path);
   auto ids = store.PutContexts({run});
   if (!ids.ok()) {
     if (ids.status().code() != StatusCode::kAlreadyExists) return ids.status();
@@ -88,9 +67,9 @@ Result<FinishedRun> FinishRun(MetadataStore& store, const std::string& run_id,
   if (!found) return NotFoundError(fmt::format("no run {}", run_id));
   Context run = std::move(*found);
   FinishedRun out;
-  if (TextProperty(run, "state") != pipeline::kRunRunning) {
-    out.state = TextProperty(run, "state");
-    out.error = TextProperty(run, "error");
+  if (metadata::PropertyText(run, "state") != pipeline::kRunRunning) {
+    out.state = metadata::PropertyText(run, "state");
+    out.error = metadata::PropertyText(run, "error");
     return out;
   }
   std::vector<std::string> expected = options.expected_nodes;

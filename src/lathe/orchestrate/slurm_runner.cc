@@ -1,15 +1,10 @@
 #include "lathe/orchestrate/slurm_runner.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <spawn.h>
 #include <spdlog/spdlog.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <map>
 #include <set>
 #include <sstream>
@@ -17,6 +12,7 @@
 
 #include "lathe/core/fs.h"
 #include "lathe/core/strings.h"
+#include "lathe/core/subprocess.h"
 #include "lathe/orchestrate/detail/run_start.h"
 #include "lathe/orchestrate/run_join.h"
 #include "lathe/pipeline/run_record.h"
@@ -31,50 +27,6 @@ using pipeline::NodeState;
 using pipeline::PipelineGraph;
 
 namespace {
-
-struct ProgramResult {
-  int exit_code = -1;
-  std::string output;  // standard output and error together
-};
-
-// Runs a program with exactly these arguments (no shell), its output captured.
-ProgramResult RunProgram(const std::vector<std::string>& argv) {
-  ProgramResult r;
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return r;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
-  if (spawned == 0) {
-    char buf[4096];
-    for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) != 0;) {
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) break;
-      r.output.append(buf, static_cast<size_t>(n));
-    }
-  }
-  close(fds[0]);
-  if (spawned != 0) {
-    r.output = fmt::format("cannot run {}: {}", argv[0], std::strerror(spawned));
-    return r;
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  while (!r.output.empty() && (r.output.back() == '\n' || r.output.back() == ' '))
-    r.output.pop_back();
-  return r;
-}
 
 // A word for /bin/sh: single-quoted, with embedded quotes closed and escaped.
 std::string ShellQuote(const std::string& s) {
@@ -168,15 +120,6 @@ NodeState StateOf(ExecutionState s) {
     default:
       return NodeState::kFailed;
   }
-}
-
-std::string TextOf(const metadata::Execution& e, const char* name) {
-  for (const auto* props : {&e.properties, &e.custom_properties}) {
-    auto it = props->find(name);
-    if (it != props->end() && it->second.type() == metadata::PropertyType::kString)
-      return it->second.as_string();
-  }
-  return "";
 }
 
 }  // namespace
@@ -279,7 +222,7 @@ Result<RunReport> RunPipelineOnSlurm(MetadataStore& store, const PipelineGraph& 
     }
     argv.insert(argv.end(), slurm.extra_args.begin(), slurm.extra_args.end());
     argv.push_back(script_path.string());
-    auto r = RunProgram(argv);
+    auto r = RunProgram(argv, true);
     std::string id = r.output.substr(0, r.output.find_first_of(";\n"));
     if (r.exit_code != 0 || id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
       submit_error = fmt::format("sbatch refused node {}: {}", node, r.output);
@@ -343,7 +286,7 @@ Result<RunReport> RunPipelineOnSlurm(MetadataStore& store, const PipelineGraph& 
     if (exec) {
       out.state = StateOf(exec->state);
       out.execution_id = exec->id;
-      out.error = TextOf(*exec, "error");
+      out.error = metadata::PropertyText(*exec, "error");
       // Slurm ended the job (scancel, time limit, node failure): say so beside the node's error.
       if (j.state != "COMPLETED" && j.state != "FAILED" &&
           out.error.find("Slurm job") == std::string::npos)

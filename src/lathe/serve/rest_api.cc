@@ -8,6 +8,7 @@
 #include "lathe/serve/bearer_token.h"
 #include "lathe/serve/deployments.h"
 #include "lathe/serve/detail/rest_common.h"
+#include "lathe/serve/shadow_mirror.h"
 
 namespace lathe::serve {
 

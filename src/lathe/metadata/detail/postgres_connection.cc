@@ -131,33 +131,17 @@ class PostgresConnection final : public SqlConnection {
 
   std::string_view probe_fence() const override { return " OFFSET 0"; }
 
-  Result<std::vector<std::string>> ListTables() override {
-    std::vector<std::string> out;
-    LATHE_RETURN_IF_ERROR(SqlConnection::Query(
-        "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
-        "ORDER BY tablename",
-        {}, [&](const SqlRow& r) {
-          out.push_back(r.Str(0));
-          return Status::Ok();
-        }));
-    return out;
+  std::string_view list_tables_sql() const override {
+    return "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
+           "ORDER BY tablename";
   }
-
-  Result<std::vector<SqlColumn>> ListColumns(std::string_view table) override {
-    std::vector<SqlColumn> out;
-    LATHE_RETURN_IF_ERROR(SqlConnection::Query(
-        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), "
-        "COALESCE((SELECT k.n FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(att, n) "
-        "WHERE k.att = a.attnum), 0) "
-        "FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary "
-        "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped "
-        "ORDER BY a.attnum",
-        {table}, [&](const SqlRow& r) {
-          out.push_back({r.Str(0), ColumnKindOf(r.Text(1)), static_cast<int>(r.Int(2))});
-          return Status::Ok();
-        }));
-    if (out.empty()) return InternalError(fmt::format("the store has no table {}", table));
-    return out;
+  std::string_view list_columns_sql() const override {
+    return "SELECT a.attname, format_type(a.atttypid, a.atttypmod), "
+           "COALESCE((SELECT k.n FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(att, n) "
+           "WHERE k.att = a.attnum), 0) "
+           "FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary "
+           "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped "
+           "ORDER BY a.attnum";
   }
 
   // PostgreSQL enforces foreign keys as rows are written, but not for a session that turned its

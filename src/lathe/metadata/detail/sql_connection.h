@@ -81,10 +81,15 @@ class SqlConnection {
   // with 100,000 artifacts, spans that follow ids) gets wrong by 10-100x.
   virtual std::string_view probe_fence() const { return ""; }
 
-  // Names of the user tables in the database.
-  virtual Result<std::vector<std::string>> ListTables() = 0;
+  // Names of the user tables in the database, sorted.
+  Result<std::vector<std::string>> ListTables();
   // The columns of a table in their declared order (INTERNAL if it does not exist).
-  virtual Result<std::vector<SqlColumn>> ListColumns(std::string_view table) = 0;
+  Result<std::vector<SqlColumn>> ListColumns(std::string_view table);
+  // The backend's catalogue queries behind ListTables (one column: the name, sorted) and
+  // ListColumns (one '?' for the table; name, declared type, position in the primary key or 0).
+  virtual std::string_view list_tables_sql() const = 0;
+  virtual std::string_view list_columns_sql() const = 0;
+
   // Backend-level integrity problems (page checksums, index consistency, foreign keys).
   virtual Result<std::vector<std::string>> IntegrityProblems() = 0;
   // Runs statements without parameters (DDL, pragmas), separated by ';'.

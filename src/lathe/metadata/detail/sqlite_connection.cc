@@ -3,30 +3,12 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
-#include <cctype>
 #include <filesystem>
 #include <unordered_map>
 
 #include "lathe/metadata/detail/sql_connection.h"
 
 namespace lathe::metadata::detail {
-
-std::string Placeholders(size_t n) {
-  std::string out;
-  out.reserve(n * 3);
-  for (size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
-  return out;
-}
-
-SqlParam::Kind ColumnKindOf(std::string_view declared_type) {
-  std::string t;
-  for (char c : declared_type) t += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (t.find("INT") != std::string::npos) return SqlParam::Kind::kInt;
-  if (t.find("DOUB") != std::string::npos || t.find("REAL") != std::string::npos ||
-      t.find("FLOA") != std::string::npos)
-    return SqlParam::Kind::kDouble;
-  return SqlParam::Kind::kText;
-}
 
 namespace {
 
@@ -92,28 +74,12 @@ class SqliteConnection final : public SqlConnection {
   // server, a report) never point at a different record later.
   std::string_view id_column_type() const override { return "INTEGER PRIMARY KEY AUTOINCREMENT"; }
 
-  Result<std::vector<std::string>> ListTables() override {
-    std::vector<std::string> out;
-    LATHE_RETURN_IF_ERROR(SqlConnection::Query(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "ORDER BY name",
-        {}, [&](const SqlRow& r) {
-          out.push_back(r.Str(0));
-          return Status::Ok();
-        }));
-    return out;
+  std::string_view list_tables_sql() const override {
+    return "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+           "ORDER BY name";
   }
-
-  Result<std::vector<SqlColumn>> ListColumns(std::string_view table) override {
-    std::vector<SqlColumn> out;
-    LATHE_RETURN_IF_ERROR(SqlConnection::Query(
-        "SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid", {table},
-        [&](const SqlRow& r) {
-          out.push_back({r.Str(0), ColumnKindOf(r.Text(1)), static_cast<int>(r.Int(2))});
-          return Status::Ok();
-        }));
-    if (out.empty()) return InternalError(fmt::format("the store has no table {}", table));
-    return out;
+  std::string_view list_columns_sql() const override {
+    return "SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid";
   }
 
   Result<std::vector<std::string>> IntegrityProblems() override {

@@ -14,6 +14,11 @@ Result<std::vector<bool>> Selection(const pipeline::PipelineGraph& g, const RunO
 // The Pipeline context's id, created when missing (also concurrently).
 Result<int64_t> PipelineContext(metadata::MetadataStore& store, const std::string& name);
 
+// A new run's PipelineRun context, RUNNING: pipeline, spec, parameters, start time, lathe's
+// version, `runner` and the spec's absolute path (when given).
+metadata::Context NewRunContext(const pipeline::PipelineGraph& g, const std::string& run_id,
+                                const std::string& runner, const std::string& spec_path);
+
 // Records a new run's context (spec, parameters, environment, this process as its runner), a
 // child of the pipeline's; sets s.run_id and s.run_context_id.
 Status RecordRunStart(metadata::MetadataStore& store, const pipeline::PipelineGraph& g,
