@@ -9,12 +9,14 @@
 #   serve     lathe serve vs Flask + gunicorn and FastAPI + uvicorn: single-row predict over HTTP
 #   abtest    the anytime-valid test of business metrics vs the naive repeated test, simulated
 #   ui        the web UI in chromium: time to interactive of a 10,000-node lineage
+#   scale     Slurm vs local runner per node, sharded statistics 2 shards vs 1, the store on
+#             PostgreSQL vs SQLite (as root: starts PostgreSQL and a single-node Slurm)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=${1:-}
 case "$name" in
-  store | pipeline | stats | train | concurrent | serve | abtest | ui) ;;
-  *) echo "usage: bench/run.sh store|pipeline|stats|train|concurrent|serve|abtest|ui [options]" >&2; exit 2 ;;
+  store | pipeline | stats | train | concurrent | serve | abtest | ui | scale) ;;
+  *) echo "usage: bench/run.sh store|pipeline|stats|train|concurrent|serve|abtest|ui|scale [options]" >&2; exit 2 ;;
 esac
 shift
 LATHE_BUILD_DIR=build-bench LATHE_BUILD_TYPE=Release scripts/setup.sh -DLATHE_BUILD_TESTS=OFF >/dev/null
@@ -31,6 +33,9 @@ case "$name" in
     scripts/install-packages.sh python3-pandas python3-xgboost python3-sklearn  # the peer
     exec bench/train.sh "$@" ;;
   concurrent) exec bench/concurrent.sh "$@" ;;
+  scale)
+    scripts/install-packages.sh postgresql slurm-wlm munge  # the engines measured
+    exec bench/scale.sh "$@" ;;
   ui)
     scripts/install-packages.sh chromium  # the browser that measures
     exec bench/ui.sh "$@" ;;

@@ -26,11 +26,13 @@ TEST(InputPatternTest, SpansVersionsAndDates) {
   auto latest =
       ResolveInputPattern(tmp.path().string(), "data/span-{SPAN}/v-{VERSION}/a.csv", std::nullopt);
   ASSERT_TRUE(latest.ok()) << latest.status().ToString();
-  EXPECT_EQ(latest->span, 10);
-  EXPECT_EQ(latest->version, 2);
+  ASSERT_EQ(latest->size(), 1u);
+  EXPECT_EQ(latest->at(0).span, 10);
+  EXPECT_EQ(latest->at(0).version, 2);
   auto two = ResolveInputPattern(tmp.path().string(), "data/span-{SPAN}/v-{VERSION}/a.csv", 2);
-  EXPECT_EQ(two->version, 3);
-  EXPECT_EQ(two->path, (tmp / "data/span-2/v-3/a.csv").string());
+  ASSERT_TRUE(two.ok()) << two.status().ToString();
+  EXPECT_EQ(two->at(0).version, 3);
+  EXPECT_EQ(two->at(0).path, (tmp / "data/span-2/v-3/a.csv").string());
   EXPECT_EQ(ResolveInputPattern(tmp.path().string(), "data/span-{SPAN}/v-{VERSION}/a.csv", 7)
                 .status()
                 .code(),
@@ -38,7 +40,8 @@ TEST(InputPatternTest, SpansVersionsAndDates) {
   WriteFile(tmp / "days/2001-05-31.csv", "x\n");
   WriteFile(tmp / "days/2001-06-01.csv", "x\n");
   auto day = ResolveInputPattern(tmp.path().string(), "days/{YYYY}-{MM}-{DD}.csv", std::nullopt);
-  EXPECT_EQ(day->span, 20010601);
+  ASSERT_TRUE(day.ok()) << day.status().ToString();
+  EXPECT_EQ(day->at(0).span, 20010601);
   EXPECT_EQ(
       ResolveInputPattern(tmp.path().string(), "days/{WEEK}.csv", std::nullopt).status().code(),
       StatusCode::kInvalidArgument);
@@ -50,6 +53,34 @@ TEST(InputPatternTest, SpansVersionsAndDates) {
   EXPECT_NE(huge.status().message().find("{SPAN} is 99999999999999999999, which does not fit"),
             std::string::npos)
       << huge.status().message();
+}
+
+// `*` matches within one path component; a span may be many files, given in path order, and only
+// the newest span's (and version's) files are picked.
+TEST(InputPatternTest, WildcardPicksEveryFileOfTheNewestSpan) {
+  testing::TempDir tmp;
+  for (const char* f :
+       {"data/span-1/part-0.csv", "data/span-1/part-1.csv", "data/span-2/part-10.csv",
+        "data/span-2/part-2.csv", "data/span-2/notes.txt", "data/span-2/sub/part-3.csv"})
+    WriteFile(tmp / f, "x\n1\n");
+  auto files =
+      ResolveInputPattern(tmp.path().string(), "data/span-{SPAN}/part-*.csv", std::nullopt);
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  ASSERT_EQ(files->size(), 2u);
+  EXPECT_EQ(files->at(0).path, (tmp / "data/span-2/part-10.csv").string());
+  EXPECT_EQ(files->at(1).path, (tmp / "data/span-2/part-2.csv").string());
+  EXPECT_EQ(files->at(0).span, 2);
+  auto first = ResolveInputPattern(tmp.path().string(), "data/span-{SPAN}/part-*.csv", 1);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->size(), 2u);
+  // Without placeholders, `*` alone: every match, no span.
+  auto plain = ResolveInputPattern(tmp.path().string(), "data/span-1/*.csv", std::nullopt);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(plain->size(), 2u);
+  EXPECT_FALSE(plain->at(0).has_span);
+  EXPECT_EQ(
+      ResolveInputPattern(tmp.path().string(), "data/span-1/*.json", std::nullopt).status().code(),
+      StatusCode::kNotFound);
 }
 
 class DataPipelineTest : public ::testing::Test {

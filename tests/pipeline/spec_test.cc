@@ -118,10 +118,17 @@ TEST_F(SpecTest, OverridesAndTheirErrors) {
 TEST_F(SpecTest, ErrorsNameFileLineAndField) {
   EXPECT_EQ(Error("apiVersion: lathe/v1\nkind: Pipeline\nname: [x\n"),
             "p.yaml:4:1: malformed YAML: end of sequence flow not found");
-  EXPECT_EQ(Error(Replace(kValid, "    retries: 2", "    retrys: 2")),
-            "p.yaml:20:5: nodes[1].retrys: unknown field 'retrys' (expected one of: after, cache, "
-            "cache_max_age, code, "
-            "command, component, env, inputs, name, outputs, parameters, retries, timeout)");
+  EXPECT_EQ(
+      Error(Replace(kValid, "    retries: 2", "    retrys: 2")),
+      "p.yaml:20:5: nodes[1].retrys: unknown field 'retrys' (expected one of: after, cache, "
+      "cache_max_age, code, "
+      "command, component, env, inputs, name, outputs, parameters, retries, shards, timeout)");
+  EXPECT_EQ(Error(Replace(kValid, "    retries: 2", "    shards: 0")),
+            "p.yaml:20:13: nodes[1].shards: expected a whole number from 1 to 10000");
+  // Only components that split their work take shards.
+  EXPECT_EQ(Error(Replace(kValid, "    retries: 2", "    shards: 2")),
+            "p.yaml:20:13: nodes[1].shards: command does not split its work into shards "
+            "(ExampleGen and StatisticsGen do)");
   EXPECT_EQ(Error(Replace(kValid, "component: command\n    command: [sh, make.sh",
                           "component: comand\n    command: [sh, make.sh")),
             "p.yaml:10:16: nodes[0].component: unknown component 'comand' (components: command, "

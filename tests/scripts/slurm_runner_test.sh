@@ -2,7 +2,8 @@
 # lathe run --runner slurm on a single-node Slurm cluster with a PostgreSQL store: the penguins
 # pipeline's outputs are byte-identical to the local runner's; the cache works across runners; a
 # failed node skips its downstream jobs; Ctrl-C cancels the jobs; a job cancelled by scancel is
-# recorded. Usage: slurm_runner_test.sh LATHE WORKDIR (as root: slurmd runs jobs as their user).
+# recorded; sharded ExampleGen/StatisticsGen run their shard tasks as job arrays, with the bytes of
+# one process. Usage: slurm_runner_test.sh LATHE WORKDIR (as root: slurmd runs jobs as their user).
 set -euo pipefail
 lathe=$(realpath "$1")
 work=$2
@@ -74,6 +75,54 @@ for p in sys.argv[1:3]:
     assert r["state"] == "COMPLETE", r
     assert states.count("cached") >= 7, (p, states)
 print("slurm: the cache works across runners")
+PY
+
+# --- sharded data work as Slurm job arrays: the bytes of one process ---------------------------
+mkdir -p sharded/data
+python3 - sharded/data <<'PY'
+import random, sys
+random.seed(3)
+for f in range(3):
+    with open(f"{sys.argv[1]}/part-{f}.csv", "w") as out:
+        out.write("id,x,y,kind\n")
+        for i in range(5000):
+            x = random.randint(0, 9999) if f != 1 else round(random.random() * 100, 4)
+            out.write(f"{f * 5000 + i},{x},{random.gauss(0, 1):.6f},k{random.randint(0, 300)}\n")
+PY
+for shards in 1 3; do
+  cat >sharded/p$shards.yaml <<YAML
+apiVersion: lathe/v1
+kind: Pipeline
+name: sharded$shards
+nodes:
+  - name: examples
+    component: ExampleGen
+    parameters: {input: "data/part-*.csv"}
+    shards: $shards
+  - name: statistics
+    component: StatisticsGen
+    inputs: {examples: examples.examples}
+    parameters: {slice_by: kind}
+    shards: $shards
+YAML
+done
+"$lathe" --json --store "sqlite://$work/local.db" --artifacts "$work/local" \
+  run sharded/p1.yaml --no-cache >sharded-local.json || fail "unsharded local run"
+"$lathe" --json --store "$store" --artifacts "$work/shared" \
+  run sharded/p3.yaml --no-cache --runner slurm >sharded-slurm.json ||
+  { cat sharded-slurm.json; cat "$work"/shared/.logs/*/*.log; fail "sharded slurm run"; }
+python3 - sharded-local.json sharded-slurm.json <<'PY'
+import json, subprocess, sys
+local, slurm = (json.load(open(p)) for p in sys.argv[1:3])
+assert slurm["state"] == "COMPLETE", slurm
+for a, b in zip(local["nodes"], slurm["nodes"]):
+    for name in a["outputs"]:
+        x, y = a["outputs"][name][0]["uri"], b["outputs"][name][0]["uri"]
+        r = subprocess.run(["diff", "-r", x, y], capture_output=True, text=True)
+        assert r.returncode == 0, (a["node"], r.stdout[:300])
+    log = open(b["log"]).read()
+    assert "3 shard tasks (slurm)" in log, log
+print("slurm: sharded ExampleGen and StatisticsGen as job arrays give the bytes of one process")
 PY
 
 # --- a failed node: its downstream jobs never start --------------------------------------------

@@ -39,8 +39,8 @@ Batch Make(const std::vector<std::optional<double>>& nums,
 TEST(DatasetStatsTest, ColumnsAreMatchedByNameNotPosition) {
   Batch b = Make({1, 2, 3}, {"a", "b", "a"});
   data::Schema features;
-  features.fields = {{"s", ColumnType::kString}, {"missing", ColumnType::kDouble},
-                     {"x", ColumnType::kDouble}};
+  features.fields = {
+      {"s", ColumnType::kString}, {"missing", ColumnType::kDouble}, {"x", ColumnType::kDouble}};
   DatasetStats st(features);
   st.Add(b);
   EXPECT_EQ(st.rows(), 3);
@@ -129,6 +129,67 @@ TEST(QuantileSketchTest, RelativeErrorBound) {
     double exact = values[static_cast<size_t>(q * (values.size() - 1))];
     EXPECT_LE(std::fabs(sketch.Quantile(q) - exact), 0.01 * std::fabs(exact) + 1e-12) << q;
   }
+}
+
+// Buckets are kept densely: values arriving in any order, descending included, give the same
+// sketch; the text and binary forms restore it exactly; damaged forms are refused, never trusted.
+TEST(QuantileSketchTest, OrderFormsAndDamage) {
+  std::vector<double> values;
+  for (int i = 0; i < 20000; ++i)
+    values.push_back(std::exp((i % 4000) / 100.0 - 20) * (i % 5 ? 1 : -1));
+  QuantileSketch up, down;
+  for (double v : values) up.Add(v);
+  for (auto it = values.rbegin(); it != values.rend(); ++it) down.Add(*it);
+  EXPECT_EQ(up.ToJson(), down.ToJson());
+  for (bool binary : {false, true}) {
+    auto restored = QuantileSketch::FromJson(
+        nlohmann::json::from_cbor(nlohmann::json::to_cbor(up.ToJson(binary))));
+    ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+    EXPECT_EQ(restored->ToJson(), up.ToJson());
+    EXPECT_EQ(restored->count(), up.count());
+  }
+  auto far = up.ToJson();
+  far["positive"].push_back({2000000000, 1});
+  EXPECT_EQ(QuantileSketch::FromJson(far).status().code(), StatusCode::kInvalidArgument);
+  auto alpha = up.ToJson();
+  alpha["alpha"] = 1e-12;
+  EXPECT_EQ(QuantileSketch::FromJson(alpha).status().code(), StatusCode::kInvalidArgument);
+  auto bytes = up.ToJson(true);
+  bytes["positive"]["counts"] = nlohmann::json::binary({1, 2, 3});
+  EXPECT_EQ(QuantileSketch::FromJson(bytes).status().code(), StatusCode::kInvalidArgument);
+}
+
+// A part's state passes between processes as CBOR and merges exactly as the part itself would.
+TEST(DatasetStatsTest, StateJsonRestoresWhatMerges) {
+  data::Schema schema{{{"x", ColumnType::kDouble}, {"k", ColumnType::kString}}};
+  std::mt19937_64 rng(3);
+  std::vector<SlicedStats> parts;
+  for (int p = 0; p < 3; ++p) {
+    Batch b;
+    b.schema = schema;
+    b.columns.emplace_back(ColumnType::kDouble);
+    b.columns.emplace_back(ColumnType::kString);
+    for (int i = 0; i < 6000; ++i) {
+      b.columns[0].AppendDouble(std::normal_distribution<double>(0, 1)(rng));
+      b.columns[1].AppendString("k" + std::to_string(rng() % 7));
+    }
+    SlicedStats s(schema, "k");
+    ASSERT_TRUE(s.Add(b).ok());
+    parts.push_back(std::move(s));
+  }
+  std::vector<SlicedStats> copies;
+  for (const auto& p : parts) {
+    auto restored = SlicedStats::FromJson(
+        nlohmann::json::from_cbor(nlohmann::json::to_cbor(p.ToJson(/*state_only=*/true))));
+    ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+    copies.push_back(std::move(*restored));
+  }
+  auto a = FoldParts(std::move(parts), SlicedStats(schema, "k"));
+  auto b = FoldParts(std::move(copies), SlicedStats(schema, "k"));
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->ToJson().dump(), b->ToJson().dump());
+  EXPECT_EQ(a->all().rows(), 18000);
+  EXPECT_EQ(a->slices().size(), 7u);
 }
 
 TEST(DistinctSketchTest, EstimateWithinThreePercent) {

@@ -5,7 +5,9 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <set>
 
@@ -14,12 +16,15 @@
 #include "lathe/cli/pipeline_input.h"
 #include "lathe/cli/table.h"
 #include "lathe/components/data_components.h"
+#include "lathe/components/detail/shard_tasks.h"
 #include "lathe/core/json_depth.h"
+#include "lathe/core/threads.h"
 #include "lathe/metadata/standard_artifacts.h"
 #include "lathe/orchestrate/local_runner.h"
 #include "lathe/orchestrate/repro.h"
 #include "lathe/orchestrate/run_join.h"
 #include "lathe/orchestrate/slurm_runner.h"
+#include "lathe/orchestrate/slurm_shards.h"
 #include "lathe/pipeline/run_record.h"
 #include "lathe/pipeline/spec.h"
 #include "lathe/registry/run_comparison.h"
@@ -57,6 +62,7 @@ struct RunArgs {
   std::string recorded_runner;   // recorded with a joined run it creates
   std::string slurm_partition, slurm_time;
   std::vector<std::string> slurm_args;
+  std::string shard_engine;  // local or slurm; default: the runner's
 };
 
 // Live progress on stdout (logs go to stderr): on a terminal the node table is redrawn in place;
@@ -132,11 +138,25 @@ int RunCommand(const GlobalOptions& g, const RunArgs& a) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   if (!g.json) fmt::print(stdout, "pipeline {} ({} nodes)\n", graph->name, graph->nodes.size());
+  std::error_code ec;
+  const std::string self = fs::read_symlink("/proc/self/exe", ec).string();
+  const std::string shard_engine =
+      !a.shard_engine.empty() ? a.shard_engine : (a.runner == "slurm" ? "slurm" : "local");
+  std::unique_ptr<pipeline::ShardLauncher> shards;
+  if (shard_engine == "slurm")
+    shards = std::make_unique<orchestrate::SlurmShardLauncher>(
+        orchestrate::SlurmShardOptions{.lathe_binary = self,
+                                       .partition = a.slurm_partition,
+                                       .time_limit = a.slurm_time,
+                                       .extra_args = a.slurm_args});
+  else
+    shards = std::make_unique<pipeline::LocalShardLauncher>(self);
+  o.shard_launcher = shards.get();
   auto run = [&]() -> Result<orchestrate::RunReport> {
     if (a.runner != "slurm") return orchestrate::RunPipeline(**store, *graph, o, &g_cancelled);
     orchestrate::SlurmOptions slurm;
-    std::error_code ec;
-    slurm.lathe_binary = fs::read_symlink("/proc/self/exe", ec).string();
+    slurm.lathe_binary = self;
+    slurm.shard_engine = shard_engine;
     slurm.lathe_global_args = {"--store", g.store_uri, "--model-repository",
                                fs::absolute(g.model_repository, ec).string()};
     slurm.partition = a.slurm_partition;
@@ -410,7 +430,28 @@ void AddRunCommands(CLI::App& app, const GlobalOptions& g, int& exit_code) {
   run->add_option("--slurm-arg", a->slurm_args,
                   "one more sbatch option for every job, e.g. --slurm-arg=--mem=4G (repeatable)")
       ->allow_extra_args(false);
+  run->add_option("--shard-engine", a->shard_engine,
+                  "where nodes with shards run their shard tasks: local (processes here) or slurm "
+                  "(a job array); default: the runner's")
+      ->check(CLI::IsMember({"local", "slurm"}));
   run->callback([&g, &exit_code, a] { exit_code = RunCommand(g, *a); });
+
+  // The shard tasks' entry point (pipeline/shards.h): a process started by a shard launcher.
+  auto* shard = app.add_subcommand("shard", "shard tasks of ExampleGen and StatisticsGen");
+  shard->require_subcommand(1);
+  auto* shard_run = shard->add_subcommand(
+      "run", "run task INDEX of a shard task file (what a node with `shards` starts)");
+  auto task_file = std::make_shared<std::string>();
+  auto task_index = std::make_shared<int>(-1);
+  shard_run->add_option("TASK_FILE", *task_file, "the node's tasks.json")->required();
+  shard_run->add_option("INDEX", *task_index, "the task (from 0)")->required();
+  shard_run->callback([&exit_code, task_file, task_index] {
+    // The task's share of the threads, as its launcher set it (one by default).
+    const char* share = std::getenv("LATHE_THREADS");
+    ScopedThreadBudget budget(share != nullptr ? std::max(1, std::atoi(share)) : 1);
+    Status st = components::detail::RunShardTask(*task_file, *task_index);
+    exit_code = st.ok() ? kExitOk : ReportError(st);
+  });
 
   auto* runs = app.add_subcommand("runs", "pipeline runs");
   runs->require_subcommand(1);

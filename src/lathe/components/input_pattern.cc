@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 
@@ -15,11 +16,11 @@ Result<InputPattern> InputPattern::Parse(const std::string& base_dir, const std:
   std::string text = full.lexically_normal().generic_string();
   InputPattern ip;
   ip.text_ = pattern;
-  if (text.find('{') == std::string::npos) {
+  if (text.find_first_of("{*") == std::string::npos) {
     ip.literal_ = text;
     return ip;
   }
-  size_t brace = text.find('{');
+  size_t brace = text.find_first_of("{*");
   size_t slash = text.rfind('/', brace);
   ip.root_ = text.substr(0, slash);
   std::string regex;
@@ -41,6 +42,8 @@ Result<InputPattern> InputPattern::Parse(const std::string& base_dir, const std:
       regex += it->second;
       ip.groups_.push_back(name);
       i = end;
+    } else if (text[i] == '*') {
+      regex += "[^/]*";  // any characters within one path component
     } else {
       if (std::string("\\^$.|?*+()[]").find(text[i]) != std::string::npos) regex += '\\';
       regex += text[i];
@@ -51,7 +54,7 @@ Result<InputPattern> InputPattern::Parse(const std::string& base_dir, const std:
 }
 
 Result<std::optional<InputFile>> InputPattern::Match(const fs::path& path) const {
-  if (groups_.empty()) return std::optional<InputFile>(InputFile{path.string(), 0, 0});
+  if (!literal_.empty()) return std::optional<InputFile>(InputFile{path.string(), 0, 0});
   std::string rel = fs::path(path).lexically_relative(root_).generic_string();
   std::smatch m;
   if (!std::regex_match(rel, m, re_)) return std::optional<InputFile>();
@@ -76,14 +79,14 @@ Result<std::optional<InputFile>> InputPattern::Match(const fs::path& path) const
   return std::optional<InputFile>(f);
 }
 
-Result<InputFile> InputPattern::Resolve(std::optional<int64_t> span) const {
+Result<std::vector<InputFile>> InputPattern::Resolve(std::optional<int64_t> span) const {
   if (!literal_.empty()) {
     std::error_code ec;
     if (!fs::exists(literal_, ec))
       return NotFoundError(fmt::format("input {} does not exist", literal_));
-    return InputFile{literal_, 0, 0};
+    return std::vector<InputFile>{InputFile{literal_, 0, 0}};
   }
-  std::optional<InputFile> best;
+  std::vector<InputFile> best;  // the files of the newest span and version so far
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(root_, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -91,18 +94,25 @@ Result<InputFile> InputPattern::Resolve(std::optional<int64_t> span) const {
     if (!it->is_regular_file(fec)) continue;
     LATHE_ASSIGN_OR_RETURN(auto f, Match(it->path()));
     if (!f || (span && f->span != *span)) continue;
-    if (!best || f->span > best->span || (f->span == best->span && f->version > best->version))
-      best = f;
+    if (!best.empty() &&
+        (f->span < best[0].span || (f->span == best[0].span && f->version < best[0].version)))
+      continue;
+    if (!best.empty() && (f->span != best[0].span || f->version != best[0].version)) best.clear();
+    best.push_back(*f);
   }
-  if (!best)
+  if (best.empty())
     return NotFoundError(
         span ? fmt::format("no file matches input pattern {} for span {}", text_, *span)
              : fmt::format("no file matches input pattern {} (under {})", text_, root_));
-  return *best;
+  // Directory order is the file system's: the data's order is the paths'.
+  std::sort(best.begin(), best.end(),
+            [](const InputFile& a, const InputFile& b) { return a.path < b.path; });
+  return best;
 }
 
-Result<InputFile> ResolveInputPattern(const std::string& base_dir, const std::string& pattern,
-                                      std::optional<int64_t> span) {
+Result<std::vector<InputFile>> ResolveInputPattern(const std::string& base_dir,
+                                                   const std::string& pattern,
+                                                   std::optional<int64_t> span) {
   LATHE_ASSIGN_OR_RETURN(InputPattern ip, InputPattern::Parse(base_dir, pattern));
   return ip.Resolve(span);
 }

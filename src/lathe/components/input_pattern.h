@@ -1,7 +1,9 @@
 // ExampleGen's input patterns: a data file, or a pattern whose placeholders {SPAN}, {VERSION},
-// {YYYY}, {MM} and {DD} match digits in paths below the directory above the first placeholder
-// ("data/{YYYY}-{MM}/flights.csv"). The pattern picks the file of a given span, or the newest one:
-// the highest span, then the highest version. A span from date parts is YYYYMMDD.
+// {YYYY}, {MM} and {DD} match digits, and `*` any characters within one path component, in paths
+// below the directory above the first placeholder ("data/{YYYY}-{MM}/part-*.csv"). The pattern
+// picks the files of a given span, or of the newest one: the highest span, then the highest
+// version; all the files of that span and version, in path order (a dataset in many files). A
+// span from date parts is YYYYMMDD.
 //
 // Plain values; stateless functions. Errors: INVALID_ARGUMENT for an unknown placeholder or a
 // number in a path that does not fit 64 bits, NOT_FOUND when nothing matches.
@@ -33,8 +35,9 @@ class InputPattern {
 
   // The span and version of `path` if the pattern matches it; nullopt if not.
   Result<std::optional<InputFile>> Match(const std::filesystem::path& path) const;
-  // The file of `span`, or the newest file (highest span, then version).
-  Result<InputFile> Resolve(std::optional<int64_t> span) const;
+  // The files of `span`, or of the newest span (highest span, then version), sorted by path;
+  // never empty.
+  Result<std::vector<InputFile>> Resolve(std::optional<int64_t> span) const;
 
  private:
   std::string text_;                 // the pattern as given, for messages
@@ -44,7 +47,8 @@ class InputPattern {
   std::vector<std::string> groups_;  // the placeholder of each group
 };
 
-Result<InputFile> ResolveInputPattern(const std::string& base_dir, const std::string& pattern,
-                                      std::optional<int64_t> span);
+Result<std::vector<InputFile>> ResolveInputPattern(const std::string& base_dir,
+                                                   const std::string& pattern,
+                                                   std::optional<int64_t> span);
 
 }  // namespace lathe::components

@@ -30,6 +30,9 @@ class ColumnarWriter {
   ~ColumnarWriter();
   // Appends a batch with the writer's schema.
   Status Write(const Batch& batch);
+  // Ends the row group being filled (if it has rows) before `row_group_rows`: a caller that
+  // wants row groups to follow its own boundaries (one input file's rows, say).
+  Status EndRowGroup() { return Flush(); }
   // Writes the last row group and the footer; the file is complete only after this.
   Status Close(const nlohmann::json& metadata = nlohmann::json::object());
   int64_t rows() const { return rows_ + static_cast<int64_t>(pending_.rows()); }  // written so far

@@ -385,6 +385,7 @@ Result<RunReport> RunPipeline(MetadataStore& store, const PipelineGraph& g, cons
   report.threads_per_node =
       o.threads_per_node > 0 ? o.threads_per_node : std::max(1, CoreCount() / report.parallelism);
   s.threads_per_node = report.threads_per_node;
+  s.shard_launcher = o.shard_launcher;
 
   if (!joining) LATHE_RETURN_IF_ERROR(RecordRunStart(store, g, o, s));
   report.run_id = s.run_id;

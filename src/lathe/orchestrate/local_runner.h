@@ -54,6 +54,9 @@ struct RunOptions {
   std::map<std::string, std::map<std::string, std::vector<int64_t>>> pinned;
   // Files read from outside the store to read again, unchanged (reproductions): node -> files.
   std::map<std::string, std::vector<pipeline::PinnedFile>> pinned_external;
+  // What runs shardable nodes' shard tasks (this machine's processes, a Slurm job array); null:
+  // each node's own process, one task after another. Not owned.
+  const pipeline::ShardLauncher* shard_launcher = nullptr;
   // Called (serialised) whenever a node changes state.
   std::function<void(size_t node, const pipeline::NodeOutcome& outcome)> on_progress;
 };

@@ -14,6 +14,7 @@
 #include "lathe/core/strings.h"
 #include "lathe/core/subprocess.h"
 #include "lathe/orchestrate/detail/run_start.h"
+#include "lathe/orchestrate/detail/slurm_jobs.h"
 #include "lathe/orchestrate/run_join.h"
 #include "lathe/pipeline/run_record.h"
 
@@ -26,73 +27,12 @@ using pipeline::NodeOutcome;
 using pipeline::NodeState;
 using pipeline::PipelineGraph;
 
+using detail::Job;
+using detail::QueryStates;
+using detail::ShellQuote;
+using detail::Terminal;
+
 namespace {
-
-// A word for /bin/sh: single-quoted, with embedded quotes closed and escaped.
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-bool Terminal(const std::string& state) {
-  static const std::set<std::string> kEnded = {
-      "COMPLETED", "FAILED",        "CANCELLED", "TIMEOUT",  "NODE_FAIL",
-      "PREEMPTED", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE", "REVOKED"};
-  return kEnded.count(state) > 0;
-}
-
-struct Job {
-  size_t node = 0;
-  std::string id;
-  std::string state = "PENDING";
-  std::string reason;
-  fs::path log;
-};
-
-// Job states by id: squeue (jobs Slurm still holds, ended ones included), then sacct.
-void QueryStates(std::vector<Job>& jobs) {
-  std::string ids;
-  for (const auto& j : jobs)
-    if (!Terminal(j.state)) ids += (ids.empty() ? "" : ",") + j.id;
-  if (ids.empty()) return;
-  std::map<std::string, std::pair<std::string, std::string>> seen;
-  auto q =
-      RunProgram({"squeue", "--noheader", "--states=all", "--format=%i|%T|%r", "--jobs=" + ids});
-  if (q.exit_code == 0) {
-    std::istringstream lines(q.output);
-    for (std::string line; std::getline(lines, line);) {
-      auto parts = Split(line, '|');
-      if (parts.size() >= 3)
-        seen[std::string(Trim(parts[0]))] = {std::string(Trim(parts[1])),
-                                             std::string(Trim(parts[2]))};
-    }
-  }
-  for (auto& j : jobs) {
-    if (Terminal(j.state)) continue;
-    auto it = seen.find(j.id);
-    if (it != seen.end()) {
-      j.state = it->second.first;
-      j.reason = it->second.second;
-      continue;
-    }
-    // Gone from the controller's memory: ask the accounting (or job completion) records.
-    auto a = RunProgram({"sacct", "--noheader", "--parsable2", "--allocations",
-                         "--format=JobID,State", "--jobs=" + j.id});
-    if (a.exit_code != 0)  // no accounting database: the job completion log
-      a = RunProgram({"sacct", "--completion", "--noheader", "--parsable2", "--format=JobID,State",
-                      "--jobs=" + j.id});
-    if (a.exit_code != 0) continue;
-    std::istringstream lines(a.output);
-    for (std::string line; std::getline(lines, line);) {
-      auto parts = Split(line, '|');
-      if (parts.size() >= 2 && Trim(parts[0]) == j.id) {
-        std::string st(Trim(parts[1]));
-        j.state = st.substr(0, st.find(' '));  // "CANCELLED by 0"
-      }
-    }
-  }
-}
 
 // The newest execution of `node` in the run, if any.
 Result<std::optional<metadata::Execution>> NodeExecution(MetadataStore& store, int64_t run_context,
@@ -192,6 +132,10 @@ Result<RunReport> RunPipelineOnSlurm(MetadataStore& store, const PipelineGraph& 
                            "--run-id", s.run_id, "--recorded-runner", "slurm", "--threads-per-node",
                            std::to_string(report.threads_per_node)});
     if (o.no_cache) cmd.push_back("--no-cache");
+    cmd.insert(cmd.end(), {"--shard-engine", slurm.shard_engine});
+    if (!slurm.partition.empty()) cmd.insert(cmd.end(), {"--slurm-partition", slurm.partition});
+    if (!slurm.time_limit.empty()) cmd.insert(cmd.end(), {"--slurm-time", slurm.time_limit});
+    for (const auto& arg : slurm.extra_args) cmd.push_back("--slurm-arg=" + arg);
     for (const auto& [k, v] : o.parameters) cmd.insert(cmd.end(), {"--param", k + "=" + v});
     std::string script = "#!/bin/sh\n# lathe: node " + node + " of run " + s.run_id + "\nexec";
     for (const auto& c : cmd) script += " " + ShellQuote(c);

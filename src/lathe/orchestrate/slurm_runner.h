@@ -32,6 +32,9 @@ struct SlurmOptions {
   // Job scripts and logs (<node>.sbatch, <node>.log); default <artifact_root>/.logs/<run>.
   std::filesystem::path log_dir;
   int poll_interval_ms = 500;
+  // Where the node jobs run shardable nodes' shard tasks: "slurm" (a job array each, with the
+  // partition, time limit and extra options above) or "local" (processes inside the node's job).
+  std::string shard_engine = "slurm";
 };
 
 // Runs `graph` on Slurm. Fails (INVALID_ARGUMENT, UNAVAILABLE) before recording anything when a

@@ -17,6 +17,7 @@
 
 #include "lathe/core/status.h"
 #include "lathe/metadata/metadata_store.h"
+#include "lathe/pipeline/shards.h"
 #include "lathe/pipeline/spec.h"
 
 namespace lathe::pipeline {
@@ -51,6 +52,10 @@ struct ExecutionRequest {
   std::string reproduction_of;
   const std::atomic<bool>* cancelled = nullptr;
   metadata::MetadataStore* store = nullptr;  // for components that read the store (resolvers)
+  // Shardable components: how many shard tasks, and what runs them (null: this process, one
+  // after another).
+  int shards = 1;
+  const ShardLauncher* shard_launcher = nullptr;
 };
 
 struct ExecutionResult {
@@ -81,6 +86,8 @@ class Component {
   }
   // Resolvers select existing artifacts and are never cached: they run every time.
   virtual bool produces_files() const { return true; }
+  // Components whose data work can be split into shard tasks (NodeSpec::shards).
+  virtual bool shardable() const { return false; }
   // Does the work. CANCELLED when `cancelled` was set, DEADLINE_EXCEEDED on timeout.
   virtual Status Execute(const ExecutionRequest& request, ExecutionResult& result) const = 0;
 };

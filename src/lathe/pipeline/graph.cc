@@ -353,6 +353,11 @@ Result<PipelineGraph> BuildGraph(const PipelineSpec& spec,
       LATHE_ASSIGN_OR_RETURN(v, resolver.ResolveText(v, gn.field + ".env." + k));
     }
     LATHE_RETURN_IF_ERROR(gn.component->Prepare(gn.spec, src, gn.field));
+    if (gn.spec.shards > 1 && !gn.component->shardable())
+      return src.Error(gn.field + ".shards",
+                       fmt::format("{} does not split its work into shards (ExampleGen and "
+                                   "StatisticsGen do)",
+                                   gn.spec.component));
   }
   // Inputs must name existing nodes and their outputs.
   for (GraphNode& gn : nodes) {

@@ -123,6 +123,8 @@ ExecutionRequest BaseRequest(MetadataStore& store, const PipelineGraph& graph, c
   req.reproduction_of = s.reproduction_of;
   req.cancelled = s.cancelled;
   req.store = &store;
+  req.shards = n.spec.shards;
+  req.shard_launcher = s.shard_launcher;
   return req;
 }
 

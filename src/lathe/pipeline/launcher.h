@@ -39,6 +39,9 @@ struct RunSettings {
   const std::atomic<bool>* cancelled = nullptr;
   // Threads each node's executor may use (ThreadCount inside it); 0: one per core.
   int threads_per_node = 0;
+  // What runs shardable components' shard tasks (pipeline/shards.h); null: the executor's own
+  // process, one task after another. Not owned.
+  const ShardLauncher* shard_launcher = nullptr;
   // Reproductions: the run reproduced. Their records stay out of production: outputs carry
   // `reproduction_of` and belong to the reproduction's run context only (never the pipeline's),
   // executions carry no cache key, and components with side effects only check what they would

@@ -264,7 +264,7 @@ class SpecReader {
     LATHE_RETURN_IF_ERROR(
         CheckKeys(field, n,
                   {"name", "component", "parameters", "inputs", "outputs", "after", "command",
-                   "code", "env", "retries", "timeout", "cache", "cache_max_age"}));
+                   "code", "env", "retries", "timeout", "cache", "cache_max_age", "shards"}));
     NodeSpec node;
     LATHE_ASSIGN_OR_RETURN(node.name, RequiredString("name", n, field));
     LATHE_ASSIGN_OR_RETURN(node.component, RequiredString("component", n, field));
@@ -355,6 +355,13 @@ class SpecReader {
     }
     if (const auto& a = n["cache_max_age"]) {
       LATHE_ASSIGN_OR_RETURN(node.cache_max_age_s, Duration(field + ".cache_max_age", a));
+    }
+    if (const auto& sh = n["shards"]) {
+      auto v = ToJson(sh);
+      Mark(field + ".shards", sh);
+      if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > 10000)
+        return Error(field + ".shards", sh, "expected a whole number from 1 to 10000");
+      node.shards = v.get<int>();
     }
     spec_.nodes.push_back(std::move(node));
     return Status::Ok();

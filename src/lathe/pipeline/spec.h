@@ -78,6 +78,9 @@ struct NodeSpec {
   double timeout_s = 0;  // 0: none
   bool cache = true;
   double cache_max_age_s = 0;  // 0: no limit
+  // Data components that split their work (Component::shardable): tasks in separate processes
+  // (pipeline/shards.h). The results are the same for every count, so it is not in the cache key.
+  int shards = 1;
 };
 
 struct PipelineSpec {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <optional>
 
@@ -396,6 +397,52 @@ nlohmann::json Number(double v) {
 
 }  // namespace
 
+namespace {
+// What DatasetStats::FromJson restores a feature from; `binary`: the exact values and the sketch's
+// buckets as CBOR byte strings (value and count as 8 bytes each, little-endian).
+nlohmann::json FeatureState(const FeatureStats& f, bool binary = false) {
+  if (f.numeric()) {
+    const NumericStats& n = f.num;
+    nlohmann::json values = nlohmann::json::array();
+    const auto sorted = Sorted(n.values);
+    if (binary) {
+      std::vector<uint8_t> bytes(sorted.size() * 16);
+      for (size_t i = 0; i < sorted.size(); ++i) {
+        std::memcpy(bytes.data() + 16 * i, &sorted[i].first, 8);
+        std::memcpy(bytes.data() + 16 * i + 8, &sorted[i].second, 8);
+      }
+      values = nlohmann::json::binary(std::move(bytes));
+    } else {
+      for (const auto& [v, c] : sorted) values.push_back({v, c});
+    }
+    return {{"count", n.count}, {"non_finite", n.non_finite},
+            {"zeros", n.zeros}, {"mean", n.mean},
+            {"m2", n.m2},       {"min", n.min},
+            {"max", n.max},     {"exact", n.exact},
+            {"values", values}, {"sketch", n.sketch.ToJson(binary)}};
+  }
+  const CategoricalStats& c = f.cat;
+  return {{"count", c.count},
+          {"exact", c.exact},
+          {"counts", c.counts},
+          {"count_error", c.count_error},
+          {"distinct", c.distinct.ToJson()},
+          {"min_length", c.min_length},
+          {"max_length", c.max_length},
+          {"total_length", c.total_length}};
+}
+}  // namespace
+
+nlohmann::json DatasetStats::StateJson() const {
+  nlohmann::json features = nlohmann::json::array();
+  for (const auto& f : features_)
+    features.push_back({{"name", f.name},
+                        {"type", data::ColumnTypeName(f.type)},
+                        {"missing", f.missing},
+                        {"state", FeatureState(f, /*binary=*/true)}});
+  return {{"rows", rows_}, {"features", features}};
+}
+
 nlohmann::json DatasetStats::ToJson(int buckets, size_t top_k) const {
   nlohmann::json features = nlohmann::json::array();
   for (const auto& f : features_) {
@@ -422,14 +469,8 @@ nlohmann::json DatasetStats::ToJson(int buckets, size_t top_k) const {
       nlohmann::json edges = nlohmann::json::array();
       for (double e : n.QuantileEdges(buckets)) edges.push_back(Number(e));
       j["quantile_edges"] = edges;
-      nlohmann::json values = nlohmann::json::array();
-      for (const auto& [v, c] : Sorted(n.values)) values.push_back({v, c});
       j["quantiles_exact"] = n.exact;
-      j["state"] = {{"count", n.count}, {"non_finite", n.non_finite},
-                    {"zeros", n.zeros}, {"mean", n.mean},
-                    {"m2", n.m2},       {"min", n.min},
-                    {"max", n.max},     {"exact", n.exact},
-                    {"values", values}, {"sketch", n.sketch.ToJson()}};
+      j["state"] = FeatureState(f);
     } else {
       const CategoricalStats& c = f.cat;
       j["count"] = c.count;
@@ -442,14 +483,7 @@ nlohmann::json DatasetStats::ToJson(int buckets, size_t top_k) const {
       j["length"] = {{"min", c.min_length},
                      {"max", c.max_length},
                      {"mean", c.count ? c.total_length / static_cast<double>(c.count) : 0.0}};
-      j["state"] = {{"count", c.count},
-                    {"exact", c.exact},
-                    {"counts", c.counts},
-                    {"count_error", c.count_error},
-                    {"distinct", c.distinct.ToJson()},
-                    {"min_length", c.min_length},
-                    {"max_length", c.max_length},
-                    {"total_length", c.total_length}};
+      j["state"] = FeatureState(f);
     }
     features.push_back(std::move(j));
   }
@@ -485,8 +519,20 @@ Result<DatasetStats> DatasetStats::FromJson(const nlohmann::json& j) {
         f.num.max = st.at("max").get<double>();
         LATHE_ASSIGN_OR_RETURN(f.num.sketch, QuantileSketch::FromJson(st.at("sketch")));
         f.num.exact = st.at("exact").get<bool>();
-        for (const auto& p : st.at("values"))
-          f.num.values[p[0].get<double>()] = p[1].get<uint64_t>();
+        if (const auto& values = st.at("values"); values.is_binary()) {
+          const auto& bytes = values.get_binary();
+          if (bytes.size() % 16 != 0)
+            return InvalidArgumentError("malformed statistics: exact values");
+          for (size_t i = 0; i < bytes.size(); i += 16) {
+            double v = 0;
+            uint64_t c = 0;
+            std::memcpy(&v, bytes.data() + i, 8);
+            std::memcpy(&c, bytes.data() + i + 8, 8);
+            f.num.values[v] = c;
+          }
+        } else {
+          for (const auto& p : values) f.num.values[p[0].get<double>()] = p[1].get<uint64_t>();
+        }
       } else {
         f.cat.count = st.at("count").get<int64_t>();
         f.cat.exact = st.at("exact").get<bool>();
@@ -553,10 +599,42 @@ Status SlicedStats::Merge(const SlicedStats& o) {
   return Status::Ok();
 }
 
-nlohmann::json SlicedStats::ToJson() const {
+nlohmann::json SlicedStats::ToJson(bool state_only) const {
+  auto one = [&](const DatasetStats& s) { return state_only ? s.StateJson() : s.ToJson(); };
   nlohmann::json slices = nlohmann::json::object();
-  for (const auto& [key, s] : slices_) slices[key] = s.ToJson();
-  return {{"feature", feature_}, {"all", all_.ToJson()}, {"slices", slices}};
+  for (const auto& [key, s] : slices_) slices[key] = one(s);
+  return {
+      {"feature", feature_}, {"max_slices", max_slices_}, {"all", one(all_)}, {"slices", slices}};
+}
+
+Result<SlicedStats> SlicedStats::FromJson(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("all") || !j.contains("slices") || !j["slices"].is_object() ||
+      !j.contains("feature") || !j["feature"].is_string())
+    return InvalidArgumentError("malformed sliced statistics: expected {feature, all, slices}");
+  LATHE_ASSIGN_OR_RETURN(DatasetStats all, DatasetStats::FromJson(j["all"]));
+  SlicedStats s(std::move(all));
+  s.feature_ = j["feature"].get<std::string>();
+  s.max_slices_ = j.value("max_slices", size_t{100});
+  for (const auto& [key, value] : j["slices"].items()) {
+    LATHE_ASSIGN_OR_RETURN(DatasetStats slice, DatasetStats::FromJson(value));
+    s.slices_.emplace(key, std::move(slice));
+  }
+  return s;
+}
+
+Result<SlicedStats> ComputeRowGroupStats(const data::ColumnarReader& reader, size_t row_group,
+                                         const std::string& slice_by) {
+  LATHE_ASSIGN_OR_RETURN(data::Batch b, reader.ReadRowGroup(row_group));
+  SlicedStats s(reader.schema(), slice_by);
+  LATHE_RETURN_IF_ERROR(s.Add(b));
+  return s;
+}
+
+Result<SlicedStats> FoldParts(std::vector<SlicedStats> parts, SlicedStats empty) {
+  if (parts.empty()) return empty;
+  SlicedStats total = std::move(parts[0]);
+  for (size_t i = 1; i < parts.size(); ++i) LATHE_RETURN_IF_ERROR(total.Merge(parts[i]));
+  return total;
 }
 
 void OrderedMerge::Reset() {

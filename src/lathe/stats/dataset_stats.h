@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "lathe/data/column.h"
+#include "lathe/data/columnar.h"
 #include "lathe/stats/sketch.h"
 
 namespace lathe::stats {
@@ -125,6 +126,9 @@ class DatasetStats {
   // A readable summary per feature plus the mergeable state ("state"), from which FromJson
   // restores the statistics.
   nlohmann::json ToJson(int histogram_buckets = 10, size_t top_k = 10) const;
+  // Only what FromJson needs, with binary fields (no summaries; exact values and sketch buckets
+  // as byte strings): for passing parts between processes as CBOR, not for text.
+  nlohmann::json StateJson() const;
   static Result<DatasetStats> FromJson(const nlohmann::json& j);
   // Removes the mergeable state from statistics JSON (recursively, through slices and splits):
   // what is left is the summary people read.
@@ -168,9 +172,14 @@ class SlicedStats {
   Status Add(const data::Batch& batch);
   Status Merge(const SlicedStats& other);
   const DatasetStats& all() const { return all_; }
+  size_t max_slices() const { return max_slices_; }
   const std::map<std::string, DatasetStats>& slices() const { return slices_; }
   const std::string& feature() const { return feature_; }
-  nlohmann::json ToJson() const;  // {"feature", "all", "slices": {value: stats}}
+  // {"feature", "max_slices", "all", "slices": {value: stats}}, each with its mergeable state
+  // (`state_only`: nothing else, DatasetStats::StateJson).
+  nlohmann::json ToJson(bool state_only = false) const;
+  // INVALID_ARGUMENT for JSON that ToJson did not make.
+  static Result<SlicedStats> FromJson(const nlohmann::json& j);
 
  private:
   data::Schema schema_;
@@ -179,6 +188,16 @@ class SlicedStats {
   DatasetStats all_;
   std::map<std::string, DatasetStats> slices_;
 };
+
+// Statistics of one row group of a columnar file, sliced by `slice_by` unless it is empty: a part
+// of the file's statistics. Folding a file's parts left to right in row-group order (FoldParts)
+// gives the same statistics, to the last bit, whichever processes computed the parts. DATA_LOSS
+// for a damaged chunk; INVALID_ARGUMENT if the file has no feature `slice_by`.
+Result<SlicedStats> ComputeRowGroupStats(const data::ColumnarReader& reader, size_t row_group,
+                                         const std::string& slice_by);
+// ((parts[0] + parts[1]) + parts[2]) + ...; `empty` when there are no parts. The order defines
+// the result to the last bit (floating-point moments). FAILED_PRECONDITION if features differ.
+Result<SlicedStats> FoldParts(std::vector<SlicedStats> parts, SlicedStats empty);
 
 // Statistics of a file, optionally sliced by one feature (`slice_by`, empty for none).
 Result<SlicedStats> ComputeFileSlicedStats(const std::string& path, const std::string& slice_by,

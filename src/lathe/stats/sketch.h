@@ -30,14 +30,43 @@ class QuantileSketch {
   // edge may be counted on the other side).
   uint64_t CountBetween(double lo, double hi) const;
 
-  nlohmann::json ToJson() const;
+  // `binary`: each side's buckets as {"offset", "counts": bytes} (a CBOR byte string of
+  // little-endian uint64 counts), far cheaper to pass between processes; FromJson reads both.
+  nlohmann::json ToJson(bool binary = false) const;
   static Result<QuantileSketch> FromJson(const nlohmann::json& j);
 
  private:
+  // Bucket counts by index, dense from the lowest index seen (adding is the per-value hot loop:
+  // an array index, no tree); empty buckets hold 0 and are never listed.
+  class Buckets {
+   public:
+    void Add(int index, uint64_t count);
+    bool empty() const { return counts_.empty(); }
+    // Non-empty buckets as (index, count), ascending (or descending) by index.
+    template <class F>
+    void ForEach(F&& f) const {
+      for (size_t i = 0; i < counts_.size(); ++i)
+        if (counts_[i] != 0) f(offset_ + static_cast<int>(i), counts_[i]);
+    }
+    template <class F>
+    bool ForEachDescendingUntil(F&& f) const {  // stops when f returns true
+      for (size_t i = counts_.size(); i-- > 0;)
+        if (counts_[i] != 0 && f(offset_ + static_cast<int>(i), counts_[i])) return true;
+      return false;
+    }
+    int highest() const;  // the highest non-empty index (non-empty store only)
+    int offset() const { return offset_; }
+    const std::vector<uint64_t>& counts() const { return counts_; }
+
+   private:
+    int offset_ = 0;
+    std::vector<uint64_t> counts_;
+  };
+
   int Index(double v) const;      // bucket of |v|
   double Value(int index) const;  // representative |value| of a bucket
   double alpha_, gamma_, log_gamma_;
-  std::map<int, uint64_t> positive_, negative_;
+  Buckets positive_, negative_;
   uint64_t zeros_ = 0, count_ = 0;
 };
 
