@@ -2,8 +2,9 @@
 # lathe run --runner slurm on a single-node Slurm cluster with a PostgreSQL store: the penguins
 # pipeline's outputs are byte-identical to the local runner's; the cache works across runners; a
 # failed node skips its downstream jobs; Ctrl-C cancels the jobs; a job cancelled by scancel is
-# recorded; sharded ExampleGen/StatisticsGen run their shard tasks as job arrays, with the bytes of
-# one process. Usage: slurm_runner_test.sh LATHE WORKDIR (as root: slurmd runs jobs as their user).
+# recorded, and so is a job past its time limit; sharded ExampleGen/StatisticsGen run their shard
+# tasks as job arrays, with the bytes of one process.
+# Usage: slurm_runner_test.sh LATHE WORKDIR (as root: slurmd runs jobs as their user).
 set -euo pipefail
 lathe=$(realpath "$1")
 work=$2
@@ -228,5 +229,22 @@ assert "ended CANCELLED" in s["wait"]["error"], s["wait"]
 assert s["then"]["state"] == "skipped", s["then"]
 print("slurm: a job cancelled with scancel is recorded")
 PY
+# --- a job past its time limit (slurmctld checks limits about every 30 s) -----------------------
+t0=$(date +%s)
+rc=0
+"$lathe" --json --store "$store" --artifacts "$work/shared" run slow/pipeline.yaml --runner slurm \
+  --slurm-time 0:05 >timeout.json || rc=$?
+[ "$rc" = 1 ] || fail "a run whose job timed out exited $rc"
+python3 - timeout.json <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = {n["node"]: n for n in r["nodes"]}
+assert r["state"] == "FAILED", r
+assert s["wait"]["state"] in ("failed", "canceled"), s["wait"]
+assert "ended TIMEOUT" in s["wait"]["error"], s["wait"]
+assert s["then"]["state"] == "skipped", s["then"]
+print("slurm: a job past its time limit is recorded TIMEOUT")
+PY
+echo "   (time limit enforced after $(($(date +%s) - t0)) s)"
 "$lathe" --store "$store" store check || fail "store check at the end"
 echo "slurm runner: ok"
