@@ -31,7 +31,8 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 ms() { echo $(($(date +%s%N) / 1000000)); }
 
 pg=$("$root/scripts/postgres-server.sh" start "$work/pg")
-eval "export $("$root/scripts/slurm-cluster.sh" start "$work/slurm")"
+slurm_env=$("$root/scripts/slurm-cluster.sh" start "$work/slurm") || { echo "bench: the Slurm cluster did not start" >&2; exit 1; }
+export "$slurm_env"  # SLURM_CONF=...
 cd "$work"
 
 # --- Slurm vs local: per-node overhead ----------------------------------------------------------

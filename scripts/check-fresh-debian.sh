@@ -34,7 +34,14 @@ cleanup() { for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted
 trap cleanup EXIT
 for m in proc sys dev dev/pts; do
   mkdir -p "$root/$m"
-  mount --bind "/$m" "$root/$m"
+  if [ "$m" = sys ]; then
+    # With what is mounted below it (the cgroup file systems slurmd needs), as a booted machine
+    # has; kept from propagating back to the host's mounts.
+    mount --rbind "/$m" "$root/$m"
+    mount --make-rslave "$root/$m"
+  else
+    mount --bind "/$m" "$root/$m"
+  fi
   mounted+=("$root/$m")
 done
 

@@ -71,8 +71,14 @@ NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=lathe Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 CONF
     export SLURM_CONF=$dir/slurm.conf
-    slurmctld -f "$SLURM_CONF" -i
-    slurmd -f "$SLURM_CONF" -N localhost
+    failed() {  # a daemon that did not start: say so, with its log's end
+      echo "slurm-cluster: $1 did not start; the end of $dir/$1.log:" >&2
+      tail -5 "$dir/$1.log" >&2 || true
+      stop
+      exit 1
+    }
+    slurmctld -f "$SLURM_CONF" -i || failed slurmctld
+    slurmd -f "$SLURM_CONF" -N localhost || failed slurmd
     # Ready when the node takes jobs (at most 30 s).
     for _ in $(seq 1 300); do
       state=$(sinfo -h -N -o %T 2>/dev/null | head -1 || true)

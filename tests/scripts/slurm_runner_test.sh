@@ -20,7 +20,8 @@ trap cleanup EXIT
 fail() { echo "FAILED: $*"; exit 1; }
 
 pg=$("$src/scripts/postgres-server.sh" start "$work/pg")
-eval "export $("$src/scripts/slurm-cluster.sh" start "$work/slurm")"
+slurm_env=$("$src/scripts/slurm-cluster.sh" start "$work/slurm") || fail "the Slurm cluster did not start"
+export "$slurm_env"  # SLURM_CONF=...
 store="${pg}slurm_test"
 cd "$work"
 
