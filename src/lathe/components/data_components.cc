@@ -256,11 +256,14 @@ namespace detail {
 
 // One task of StatisticsGen: the statistics of each of its (file, row group) units, in order.
 Result<nlohmann::json> StatisticsGenShard(const nlohmann::json& common, const nlohmann::json& task,
-                                          const fs::path& /*part_dir*/) {
+                                          const fs::path& /*part_dir*/,
+                                          const std::atomic<bool>* cancelled) {
   const std::string slice_by = common.at("slice_by").get<std::string>();
   std::map<std::string, std::unique_ptr<data::ColumnarReader>> readers;
   nlohmann::json parts = nlohmann::json::array();
   for (const auto& unit : task.at("units")) {
+    if (cancelled != nullptr && cancelled->load())
+      return Status(StatusCode::kCancelled, "cancelled");
     const std::string file = unit.at(0).get<std::string>();
     auto& reader = readers[file];
     if (!reader) {

@@ -323,7 +323,8 @@ namespace detail {
 // One task of ExampleGen: each of its files into <part_dir>/file-<index>/<split>.lcol, row groups
 // ending with the file; a report per file (rows, bad rows, rows per split, the types read).
 Result<nlohmann::json> ExampleGenShard(const nlohmann::json& common, const nlohmann::json& task,
-                                       const fs::path& part_dir) {
+                                       const fs::path& part_dir,
+                                       const std::atomic<bool>* cancelled) {
   const nlohmann::json& p = common.at("parameters");
   nlohmann::json reports = nlohmann::json::array();
   for (const auto& f : task.at("files")) {
@@ -347,6 +348,8 @@ Result<nlohmann::json> ExampleGenShard(const nlohmann::json& common, const nlohm
       bound = false;
     };
     auto report = data::ReadTableFile(path, options, [&](data::Batch&& b) -> Status {
+      if (cancelled != nullptr && cancelled->load())
+        return Status(StatusCode::kCancelled, "cancelled");
       if (!bound) LATHE_RETURN_IF_ERROR(plan.Bind(b.schema, path));
       bound = true;
       plan.Assign(b, target);

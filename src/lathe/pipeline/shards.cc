@@ -64,7 +64,7 @@ Status LocalShardLauncher::Run(const ShardRequest& r) const {
     }
   });
   auto task0 = [&] {
-    Status st = r.in_process(0);
+    Status st = r.in_process(0, &stop);
     if (!st.ok()) failed(0, st, "");
   };
   // Task 0 here takes one of the `parallel` slots: alongside the processes, or first if only one.

@@ -25,8 +25,9 @@ struct ShardRequest {
   const std::atomic<bool>* cancelled = nullptr;
   // Runs task `index` in the calling process, if set: a launcher whose tasks run on this machine
   // uses it for task 0 (on the executor's own thread, which would otherwise sit waiting), saving a
-  // process start; the others still run as processes.
-  std::function<Status(int index)> in_process;
+  // process start; the others still run as processes. The task stops (CANCELLED) once `stop` is
+  // set: on cancel, or when another task failed.
+  std::function<Status(int index, const std::atomic<bool>* stop)> in_process;
 };
 
 // The last line a task wrote to its log, to quote in its failure ("" if none).

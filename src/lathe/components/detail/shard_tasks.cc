@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 namespace {
 
 using ShardWork = Result<nlohmann::json> (*)(const nlohmann::json&, const nlohmann::json&,
-                                             const fs::path&);
+                                             const fs::path&, const std::atomic<bool>*);
 
 Result<ShardWork> WorkOf(const std::string& component) {
   if (component == "ExampleGen") return &ExampleGenShard;
@@ -28,7 +28,8 @@ fs::path PartDir(const fs::path& dir, size_t index) {
 }
 
 // Task `index` of `file`'s content, its result written last.
-Status RunTask(const nlohmann::json& file, const fs::path& dir, size_t index) {
+Status RunTask(const nlohmann::json& file, const fs::path& dir, size_t index,
+               const std::atomic<bool>* cancelled) {
   LATHE_ASSIGN_OR_RETURN(ShardWork work, WorkOf(file.at("component").get<std::string>()));
   const fs::path part = PartDir(dir, index);
   std::error_code ec;
@@ -36,7 +37,7 @@ Status RunTask(const nlohmann::json& file, const fs::path& dir, size_t index) {
   fs::create_directories(part, ec);
   if (ec) return DataLossError(fmt::format("cannot create {}: {}", part.string(), ec.message()));
   LATHE_ASSIGN_OR_RETURN(nlohmann::json result,
-                         work(file.at("common"), file.at("tasks").at(index), part));
+                         work(file.at("common"), file.at("tasks").at(index), part, cancelled));
   // CBOR: binary numbers (exact, and far cheaper to write and read than decimal text).
   const std::vector<uint8_t> bytes = nlohmann::json::to_cbor(result);
   return WriteTextFile(part / "result.cbor",
@@ -85,21 +86,21 @@ Result<std::vector<nlohmann::json>> RunShardTasks(const pipeline::ExecutionReque
     std::ofstream(r.log_path, std::ios::app)
         << fmt::format("{}: {} shard tasks ({}), logs in {}\n", component, tasks.size(),
                        r.shard_launcher->engine(), logs.string());
-    LATHE_RETURN_IF_ERROR(r.shard_launcher->Run({.task_file = task_file,
-                                                 .count = static_cast<int>(tasks.size()),
-                                                 .parallel = r.threads,
-                                                 .log_dir = logs,
-                                                 .cancelled = r.cancelled,
-                                                 .in_process = [&](int index) {
-                                                   ScopedThreadBudget one(1);
-                                                   return RunTask(file, dir,
-                                                                  static_cast<size_t>(index));
-                                                 }}));
+    LATHE_RETURN_IF_ERROR(
+        r.shard_launcher->Run({.task_file = task_file,
+                               .count = static_cast<int>(tasks.size()),
+                               .parallel = r.threads,
+                               .log_dir = logs,
+                               .cancelled = r.cancelled,
+                               .in_process = [&](int index, const std::atomic<bool>* stop) {
+                                 ScopedThreadBudget one(1);
+                                 return RunTask(file, dir, static_cast<size_t>(index), stop);
+                               }}));
   } else {
     for (size_t i = 0; i < tasks.size(); ++i) {
       if (r.cancelled != nullptr && r.cancelled->load())
         return Status(StatusCode::kCancelled, "cancelled");
-      LATHE_RETURN_IF_ERROR(RunTask(file, dir, i));
+      LATHE_RETURN_IF_ERROR(RunTask(file, dir, i, r.cancelled));
     }
   }
   std::vector<nlohmann::json> results;
@@ -127,7 +128,7 @@ Status RunShardTask(const fs::path& task_file, int index) {
     if (index < 0 || static_cast<size_t>(index) >= file["tasks"].size())
       return InvalidArgumentError(fmt::format("{} has tasks 0 to {}, not {}", task_file.string(),
                                               file["tasks"].size() - 1, index));
-    return RunTask(file, task_file.parent_path(), static_cast<size_t>(index));
+    return RunTask(file, task_file.parent_path(), static_cast<size_t>(index), nullptr);
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgumentError(fmt::format("{}: {}", task_file.string(), e.what()));
   }

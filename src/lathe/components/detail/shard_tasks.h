@@ -7,6 +7,7 @@
 // task that died half-way never passes for a finished one. Stateless functions; thread-safe.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -36,10 +37,12 @@ Status RunShardTask(const std::filesystem::path& task_file, int index);
 std::vector<std::pair<size_t, size_t>> ShardRanges(const std::vector<uint64_t>& weights, int count);
 
 // The components' task work: reads `common` and `task`, writes into `part_dir` (created), returns
-// the task's result.
+// the task's result; CANCELLED soon after `cancelled` (may be null) is set.
 Result<nlohmann::json> ExampleGenShard(const nlohmann::json& common, const nlohmann::json& task,
-                                       const std::filesystem::path& part_dir);
+                                       const std::filesystem::path& part_dir,
+                                       const std::atomic<bool>* cancelled);
 Result<nlohmann::json> StatisticsGenShard(const nlohmann::json& common, const nlohmann::json& task,
-                                          const std::filesystem::path& part_dir);
+                                          const std::filesystem::path& part_dir,
+                                          const std::atomic<bool>* cancelled);
 
 }  // namespace lathe::components::detail
