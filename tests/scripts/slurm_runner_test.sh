@@ -180,6 +180,20 @@ nodes:
     inputs: {x: wait.out}
     outputs: {out: Numbers}
 YAML
+# A run of slow/pipeline.yaml whose "wait" job Slurm ended with STATE: the run FAILED, the node
+# recorded with the job's end, "then" skipped. Usage: expect_ended REPORT.json STATE
+expect_ended() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = {n["node"]: n for n in r["nodes"]}
+assert r["state"] == "FAILED", r
+# The job's lathe records the node canceled (it caught the signal) or failed (its step died first).
+assert s["wait"]["state"] in ("failed", "canceled"), s["wait"]
+assert "ended " + sys.argv[2] in s["wait"]["error"], s["wait"]
+assert s["then"]["state"] == "skipped", s["then"]
+PY
+}
 wait_running() {  # until node "wait" runs in its job, recorded RUNNING (at most 30 s)
   for _ in $(seq 1 300); do
     if squeue --noheader --states=RUNNING --name=lathe:slow:wait --format=%i | grep -q . &&
@@ -219,33 +233,16 @@ scancel --name=lathe:slow:wait
 rc=0
 wait "$runner" || rc=$?
 [ "$rc" = 1 ] || fail "a run whose job was cancelled exited $rc"
-python3 - scancel.json <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-s = {n["node"]: n for n in r["nodes"]}
-assert r["state"] == "FAILED", r
-# The job's lathe records the node canceled (it caught the signal) or failed (its step died first).
-assert s["wait"]["state"] in ("failed", "canceled"), s["wait"]
-assert "ended CANCELLED" in s["wait"]["error"], s["wait"]
-assert s["then"]["state"] == "skipped", s["then"]
-print("slurm: a job cancelled with scancel is recorded")
-PY
+expect_ended scancel.json CANCELLED
+echo "slurm: a job cancelled with scancel is recorded"
 # --- a job past its time limit (slurmctld checks limits about every 30 s) -----------------------
 t0=$(date +%s)
 rc=0
 "$lathe" --json --store "$store" --artifacts "$work/shared" run slow/pipeline.yaml --runner slurm \
   --slurm-time 0:05 >timeout.json || rc=$?
 [ "$rc" = 1 ] || fail "a run whose job timed out exited $rc"
-python3 - timeout.json <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-s = {n["node"]: n for n in r["nodes"]}
-assert r["state"] == "FAILED", r
-assert s["wait"]["state"] in ("failed", "canceled"), s["wait"]
-assert "ended TIMEOUT" in s["wait"]["error"], s["wait"]
-assert s["then"]["state"] == "skipped", s["then"]
-print("slurm: a job past its time limit is recorded TIMEOUT")
-PY
+expect_ended timeout.json TIMEOUT
+echo "slurm: a job past its time limit is recorded TIMEOUT"
 echo "   (time limit enforced after $(($(date +%s) - t0)) s)"
 "$lathe" --store "$store" store check || fail "store check at the end"
 echo "slurm runner: ok"

@@ -35,6 +35,29 @@ namespace standard = metadata::standard;
 
 namespace {
 
+// The statistics of each (file, row group) unit, in order, each file opened once; CANCELLED soon
+// after `cancelled` (may be null) is set. What StatisticsGen computes in its own process and each
+// of its shard tasks computes in theirs.
+Result<std::vector<stats::SlicedStats>> UnitStats(const nlohmann::json& units,
+                                                  const std::string& slice_by,
+                                                  const std::atomic<bool>* cancelled) {
+  std::map<std::string, std::unique_ptr<data::ColumnarReader>> readers;
+  std::vector<stats::SlicedStats> out;
+  for (const auto& unit : units) {
+    if (cancelled != nullptr && cancelled->load())
+      return Status(StatusCode::kCancelled, "cancelled");
+    const std::string file = unit.at(0).get<std::string>();
+    auto& reader = readers[file];
+    if (!reader) {
+      LATHE_ASSIGN_OR_RETURN(reader, data::ColumnarReader::Open(file));
+    }
+    LATHE_ASSIGN_OR_RETURN(
+        auto s, stats::ComputeRowGroupStats(*reader, unit.at(1).get<size_t>(), slice_by));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 class StatisticsGen final : public pipeline::Component {
  public:
   std::string type() const override { return "StatisticsGen"; }
@@ -81,31 +104,26 @@ class StatisticsGen final : public pipeline::Component {
       tasks.push_back({{"units", list}});
     }
     const auto t0 = std::chrono::steady_clock::now();
+    size_t u = 0;
     if (r.shards > 1 && tasks.size() > 1) {
       LATHE_ASSIGN_OR_RETURN(
           auto results,
           detail::RunShardTasks(r, "StatisticsGen", r.staging_dir / "shards" / "row-groups",
                                 {{"slice_by", slice_by}}, tasks));
-      size_t u = 0;
       for (const auto& res : results)
         for (const auto& part : res.at("parts")) {
+          if (u == units.size()) break;
           LATHE_ASSIGN_OR_RETURN(auto s, stats::SlicedStats::FromJson(part));
-          parts[units.at(u++).first].push_back(std::move(s));
+          parts[units[u++].first].push_back(std::move(s));
         }
-      if (u != units.size())
-        return DataLossError(
-            fmt::format("the shard tasks returned {} parts of {}", u, units.size()));
     } else {
-      for (const auto& [split, file] : splits) {
-        LATHE_ASSIGN_OR_RETURN(auto reader, data::ColumnarReader::Open(file.string()));
-        for (size_t g = 0; g < reader->row_groups(); ++g) {
-          if (r.cancelled != nullptr && r.cancelled->load())
-            return Status(StatusCode::kCancelled, "cancelled");
-          LATHE_ASSIGN_OR_RETURN(auto s, stats::ComputeRowGroupStats(*reader, g, slice_by));
-          parts[split].push_back(std::move(s));
-        }
+      for (const auto& task : tasks) {
+        LATHE_ASSIGN_OR_RETURN(auto computed, UnitStats(task.at("units"), slice_by, r.cancelled));
+        for (auto& s : computed) parts[units[u++].first].push_back(std::move(s));
       }
     }
+    if (u != units.size())
+      return DataLossError(fmt::format("the shard tasks returned {} parts of {}", u, units.size()));
     const auto t1 = std::chrono::steady_clock::now();
     std::string names;
     for (const auto& [split, file] : splits) {
@@ -258,21 +276,11 @@ namespace detail {
 Result<nlohmann::json> StatisticsGenShard(const nlohmann::json& common, const nlohmann::json& task,
                                           const fs::path& /*part_dir*/,
                                           const std::atomic<bool>* cancelled) {
-  const std::string slice_by = common.at("slice_by").get<std::string>();
-  std::map<std::string, std::unique_ptr<data::ColumnarReader>> readers;
+  LATHE_ASSIGN_OR_RETURN(
+      auto computed,
+      UnitStats(task.at("units"), common.at("slice_by").get<std::string>(), cancelled));
   nlohmann::json parts = nlohmann::json::array();
-  for (const auto& unit : task.at("units")) {
-    if (cancelled != nullptr && cancelled->load())
-      return Status(StatusCode::kCancelled, "cancelled");
-    const std::string file = unit.at(0).get<std::string>();
-    auto& reader = readers[file];
-    if (!reader) {
-      LATHE_ASSIGN_OR_RETURN(reader, data::ColumnarReader::Open(file));
-    }
-    LATHE_ASSIGN_OR_RETURN(
-        auto s, stats::ComputeRowGroupStats(*reader, unit.at(1).get<size_t>(), slice_by));
-    parts.push_back(s.ToJson(/*state_only=*/true));
-  }
+  for (const auto& s : computed) parts.push_back(s.ToJson(/*state_only=*/true));
   return nlohmann::json{{"parts", parts}};
 }
 

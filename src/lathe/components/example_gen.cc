@@ -190,8 +190,8 @@ class ExampleGen final : public pipeline::Component {
                                         : "give it more hash buckets, or use more data"));
     LATHE_RETURN_IF_ERROR(Concatenate(parts, names, r.output_dirs.at("examples")));
 
-    metadata::Properties props = ExamplesProperties(first, plan, split_rows, bad_rows, outside);
-    props["source"] = source;
+    metadata::Properties props =
+        ExamplesProperties(first, source, plan, split_rows, bad_rows, outside);
     if (inputs.size() > 1) props["files"] = static_cast<int64_t>(inputs.size());
     result.output_properties["examples"] = std::move(props);
     std::ofstream(r.log_path, std::ios::app)
@@ -248,12 +248,9 @@ class ExampleGen final : public pipeline::Component {
             inputs[k].path, b, inputs[0].path, a));
       }
       for (size_t c = 0; c < s.size(); ++c) {
-        std::string x = joined[c][1], y = s[c][1];
-        if (x == y || y == "null") continue;
-        if (x == "null" || (x == "int64" && y == "double"))
-          joined[c][1] = y;
-        else if (!(x == "double" && y == "int64"))
-          joined[c][1] = "string";
+        LATHE_ASSIGN_OR_RETURN(auto x, data::ParseColumnType(joined[c][1].get<std::string>()));
+        LATHE_ASSIGN_OR_RETURN(auto y, data::ParseColumnType(s[c][1].get<std::string>()));
+        joined[c][1] = std::string(data::ColumnTypeName(data::WidestType(x, y)));
       }
     }
     return joined;
@@ -296,12 +293,12 @@ class ExampleGen final : public pipeline::Component {
 
  private:
   // The Examples artifact's custom properties: where the rows came from and how they split.
-  static metadata::Properties ExamplesProperties(const InputFile& input,
+  static metadata::Properties ExamplesProperties(const InputFile& input, const std::string& source,
                                                  const detail::SplitPlan& plan,
                                                  const std::vector<int64_t>& rows, int64_t bad_rows,
                                                  int64_t outside) {
     namespace standard = metadata::standard;
-    metadata::Properties props = {{"source", input.path}, {"bad_rows", bad_rows}};
+    metadata::Properties props = {{"source", source}, {"bad_rows", bad_rows}};
     // Data read without span placeholders has no span (rather than span 0).
     if (input.has_span) props[standard::kSpan] = input.span;
     if (input.has_span || input.version > 0) props[standard::kVersion] = input.version;

@@ -47,6 +47,15 @@ Result<ColumnType> CommonType(ColumnType a, ColumnType b, std::string_view colum
                   column, ColumnTypeName(a), ColumnTypeName(b)));
 }
 
+ColumnType WidestType(ColumnType a, ColumnType b) {
+  if (a == b || b == ColumnType::kNull) return a;
+  if (a == ColumnType::kNull) return b;
+  const auto number = [](ColumnType t) {
+    return t == ColumnType::kInt64 || t == ColumnType::kDouble;
+  };
+  return number(a) && number(b) ? ColumnType::kDouble : ColumnType::kString;
+}
+
 Result<Schema> UnifySchemas(const Schema& a, const Schema& b) {
   Schema out = a;
   for (const auto& f : b.fields) {

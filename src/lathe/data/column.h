@@ -24,6 +24,9 @@ Result<ColumnType> ParseColumnType(std::string_view name);
 // The type two columns of one feature share: the same type, or the other's when one is kNull.
 // INVALID_ARGUMENT naming the column and both types when they differ otherwise.
 Result<ColumnType> CommonType(ColumnType a, ColumnType b, std::string_view column);
+// The narrowest type whose values hold both types' values: the same type, the other's when one
+// is kNull, kDouble for kInt64 and kDouble, kString otherwise (the readers' widening order).
+ColumnType WidestType(ColumnType a, ColumnType b);
 
 struct Field {
   std::string name;

@@ -148,34 +148,26 @@ Result<RunReport> RunPipelineOnSlurm(MetadataStore& store, const PipelineGraph& 
     Job job;
     job.node = i;
     job.log = log_dir / (node + ".log");
-    std::vector<std::string> argv = {"sbatch",
-                                     "--parsable",
-                                     "--job-name=lathe:" + g.name + ":" + node,
-                                     "--output=" + job.log.string(),
-                                     "--chdir=" + cwd,
-                                     "--cpus-per-task=" + std::to_string(report.threads_per_node),
-                                     "--export=ALL"};
-    if (!slurm.partition.empty()) argv.push_back("--partition=" + slurm.partition);
-    if (!slurm.time_limit.empty()) argv.push_back("--time=" + slurm.time_limit);
+    std::vector<std::string> options = {
+        "--job-name=lathe:" + g.name + ":" + node, "--output=" + job.log.string(), "--chdir=" + cwd,
+        "--cpus-per-task=" + std::to_string(report.threads_per_node), "--export=ALL"};
     std::string deps;
     for (size_t u : g.nodes[i].upstream)
       if (!job_of[u].empty()) deps += ":" + job_of[u];
     if (!deps.empty()) {
-      argv.push_back("--dependency=afterok" + deps);
-      argv.push_back("--kill-on-invalid-dep=yes");
+      options.push_back("--dependency=afterok" + deps);
+      options.push_back("--kill-on-invalid-dep=yes");
     }
-    argv.insert(argv.end(), slurm.extra_args.begin(), slurm.extra_args.end());
-    argv.push_back(script_path.string());
-    auto r = RunProgram(argv, true);
-    std::string id = r.output.substr(0, r.output.find_first_of(";\n"));
-    if (r.exit_code != 0 || id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
-      submit_error = fmt::format("sbatch refused node {}: {}", node, r.output);
+    auto id = detail::SubmitBatchJob(options, {slurm.partition, slurm.time_limit, slurm.extra_args},
+                                     script_path);
+    if (!id.ok()) {
+      submit_error = fmt::format("sbatch refused node {}: {}", node, id.status().message());
       break;
     }
-    job.id = id;
-    job_of[i] = id;
+    job.id = *id;
+    job_of[i] = *id;
     jobs.push_back(job);
-    spdlog::debug("node {}: Slurm job {}", node, id);
+    spdlog::debug("node {}: Slurm job {}", node, *id);
   }
   if (!submit_error.empty()) {
     cancel_all();

@@ -21,21 +21,17 @@ Status SlurmShardLauncher::Run(const pipeline::ShardRequest& r) const {
     text += " " + detail::ShellQuote(word);
   text += " \"$SLURM_ARRAY_TASK_ID\"\n";
   LATHE_RETURN_IF_ERROR(WriteTextFile(script, text));
-  std::vector<std::string> argv = {"sbatch", "--parsable", fmt::format("--array=0-{}", r.count - 1),
-                                   "--job-name=lathe:shards",
-                                   "--output=" + (r.log_dir / "shard-%a.log").string(),
-                                   "--chdir=" + r.log_dir.string(), "--cpus-per-task=1",
-                                   // One thread per task, as local shard processes have.
-                                   "--export=ALL,LATHE_THREADS=1,OMP_NUM_THREADS=1"};
-  if (!o_.partition.empty()) argv.push_back("--partition=" + o_.partition);
-  if (!o_.time_limit.empty()) argv.push_back("--time=" + o_.time_limit);
-  argv.insert(argv.end(), o_.extra_args.begin(), o_.extra_args.end());
-  argv.push_back(script.string());
-  auto submitted = RunProgram(argv, true);
-  const std::string id = submitted.output.substr(0, submitted.output.find_first_of(";\n"));
-  if (submitted.exit_code != 0 || id.empty() ||
-      id.find_first_not_of("0123456789") != std::string::npos)
-    return UnavailableError(fmt::format("sbatch refused the shard tasks: {}", submitted.output));
+  auto submitted =
+      detail::SubmitBatchJob({fmt::format("--array=0-{}", r.count - 1), "--job-name=lathe:shards",
+                              "--output=" + (r.log_dir / "shard-%a.log").string(),
+                              "--chdir=" + r.log_dir.string(), "--cpus-per-task=1",
+                              // One thread per task, as local shard processes have.
+                              "--export=ALL,LATHE_THREADS=1,OMP_NUM_THREADS=1"},
+                             {o_.partition, o_.time_limit, o_.extra_args}, script);
+  if (!submitted.ok())
+    return UnavailableError(
+        fmt::format("sbatch refused the shard tasks: {}", submitted.status().message()));
+  const std::string id = *submitted;
 
   std::vector<detail::Job> tasks;
   for (int i = 0; i < r.count; ++i)

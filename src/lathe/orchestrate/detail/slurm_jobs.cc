@@ -65,4 +65,20 @@ void QueryStates(std::vector<Job>& jobs) {
   }
 }
 
+Result<std::string> SubmitBatchJob(const std::vector<std::string>& options,
+                                   const Placement& placement,
+                                   const std::filesystem::path& script) {
+  std::vector<std::string> argv = {"sbatch", "--parsable"};
+  argv.insert(argv.end(), options.begin(), options.end());
+  if (!placement.partition.empty()) argv.push_back("--partition=" + placement.partition);
+  if (!placement.time_limit.empty()) argv.push_back("--time=" + placement.time_limit);
+  argv.insert(argv.end(), placement.extra_args.begin(), placement.extra_args.end());
+  argv.push_back(script.string());
+  auto r = RunProgram(argv, true);
+  std::string id = r.output.substr(0, r.output.find_first_of(";\n"));
+  if (r.exit_code != 0 || id.empty() || id.find_first_not_of("0123456789") != std::string::npos)
+    return UnavailableError(r.output);
+  return id;
+}
+
 }  // namespace lathe::orchestrate::detail

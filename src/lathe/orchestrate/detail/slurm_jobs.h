@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "lathe/core/status.h"
+
 namespace lathe::orchestrate::detail {
 
 // A Slurm job (or one task of a job array, "ID_TASK") being followed.
@@ -27,5 +29,17 @@ std::string ShellQuote(const std::string& s);
 bool Terminal(const std::string& state);
 // Updates the state of every job not yet ended; a job neither command knows keeps its state.
 void QueryStates(std::vector<Job>& jobs);
+
+// Where and how long jobs run, as `lathe run` was told (--slurm-partition, --slurm-time,
+// --slurm-arg); empty fields are left to the cluster.
+struct Placement {
+  std::string partition;
+  std::string time_limit;
+  std::vector<std::string> extra_args;
+};
+// `sbatch --parsable OPTIONS PLACEMENT SCRIPT`: the new job's id, or UNAVAILABLE with what sbatch
+// said.
+Result<std::string> SubmitBatchJob(const std::vector<std::string>& options,
+                                   const Placement& placement, const std::filesystem::path& script);
 
 }  // namespace lathe::orchestrate::detail
